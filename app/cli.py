@@ -1,0 +1,326 @@
+"""The `portevoix` command. `portevoix --help` lists every sub-command.
+
+Operator mistakes (a bad setting, an unknown e-mail, a malformed file) end with one clear
+line on stderr and a non-zero exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import json
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from tqdm import tqdm
+
+from app import db
+from app.errors import DomainError
+from app.logs import configure_logging
+from app.people.models import Role
+from app.people.schemas import EmployeeCreate
+from app.runtime import Runtime, open_runtime
+from app.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger("portevoix")
+
+EXIT_USAGE = 2
+LATER = {
+    "worker": "the background worker arrives with tracked links and clicks (issue #3)",
+    "chat": "the conversation core and its terminal channel arrive with the Telegram bot "
+    "(issue #6)",
+    "import-jobs": "job offers arrive with content and tracked links (issue #3)",
+    "rebuild-leaderboards": "leaderboards arrive with gamification (issue #5)",
+}
+
+
+class CommandError(Exception):
+    """A failure to report in one line (exit code 1)."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"portevoix: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    configure_logging(settings.log_format, settings.log_level)
+    try:
+        result: int = args.func(settings, args)
+    except (CommandError, DomainError) as exc:
+        print(f"portevoix: {exc}", file=sys.stderr)
+        return 1
+    except (OSError, ConnectionError) as exc:
+        print(f"portevoix: cannot reach a service: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return result
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="portevoix",
+        description="Porte-voix: employee advocacy and referrals in Telegram and Teams.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, help_text: str, func: Callable[..., int]) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.set_defaults(func=func)
+        return sub
+
+    command("run", "Serve the web app, API and bots (embedded: also migrate, seed, work)", run)
+    command("worker", "Consume clicks, send broadcasts and run scheduled jobs", later)
+    command("migrate", "Apply pending database migrations", migrate)
+    demo = command("demo", "Seed the demo company (safe to run twice)", demo_cmd)
+    demo.add_argument("--quiet", action="store_true", help="no progress bar")
+    chat = command("chat", "Talk to the bot in this terminal", later)
+    chat.add_argument("--as", dest="as_email", metavar="EMAIL", help="act as this employee")
+
+    invite = command("invite", "Invite an employee; prints the Telegram link and code", invite_cmd)
+    invite.add_argument("email")
+    invite.add_argument("--name", required=True)
+    invite.add_argument("--department", default="")
+    invite.add_argument("--location", default="")
+    invite.add_argument("--language", choices=["en", "fr"], default=None)
+    invite.add_argument("--role", choices=[r.value for r in Role], default=Role.EMPLOYEE.value)
+
+    invites = command("invites", "List pending invites (CSV for a mail merge)", invites_cmd)
+    invites.add_argument("--format", choices=["csv", "table"], default="table")
+
+    imp = command("import-employees", "Create/update/deactivate employees from an HR CSV",
+                  import_employees_cmd)
+    imp.add_argument("file", type=Path, metavar="FILE.csv")
+    imp.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    token = command("token", "Issue an API token and print it (shown once)", token_cmd)
+    token.add_argument("--role", choices=[r.value for r in Role], required=True)
+    token.add_argument("--name", default="cli")
+    token.add_argument("--employee", metavar="EMAIL", help="tie the token to an employee")
+
+    jobs = command("import-jobs", "Import job offers (Greenhouse, Lever, RSS/Atom)", later)
+    jobs.add_argument("source", metavar="SOURCE")
+    command("rebuild-leaderboards", "Recompute every leaderboard from the points ledger", later)
+
+    export = command("export", "Export data (GDPR export of an employee as JSON)", export_cmd)
+    export.add_argument("what", choices=["employee"])
+    export.add_argument("who", metavar="EMAIL_OR_ID")
+    export.add_argument("--output", type=Path, help="write to this file instead of stdout")
+    return parser
+
+
+def later(settings: Settings, args: argparse.Namespace) -> int:
+    print(f"portevoix {args.command}: not available yet: {LATER[args.command]}.", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def with_runtime(
+    settings: Settings, work: Callable[[Runtime], Awaitable[int]], *, migrate: bool = False
+) -> int:
+    async def go() -> int:
+        async with open_runtime(settings, migrate=migrate or settings.embedded) as runtime:
+            return await work(runtime)
+
+    return asyncio.run(go())
+
+
+# -- run / migrate / demo --------------------------------------------------------------
+
+
+def run(settings: Settings, args: argparse.Namespace) -> int:
+    from app.server import create_app
+
+    async def serve(runtime: Runtime) -> int:
+        await runtime.policy.publish_from_files()
+        if settings.embedded and settings.demo_on_empty:
+            from app import demo
+
+            if await demo.is_empty(runtime):
+                log.info("empty database: seeding the demo company")
+                await demo.seed(runtime, _progress_bar(quiet=False))
+        app = create_app(settings, runtime)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, settings.host, settings.port)
+        await site.start()
+        print(_welcome(settings), flush=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        await runner.cleanup()
+        return 0
+
+    return with_runtime(settings, serve)
+
+
+def _welcome(settings: Settings) -> str:
+    base = f"http://{settings.host}:{settings.port}"
+    mode = "embedded (SQLite + in-process Redis)" if settings.embedded else "PostgreSQL + Redis"
+    token = "ADMIN_TOKEN" if settings.admin_token else "`portevoix token --role admin`"
+    return (
+        f"Porte-voix is running in {mode} mode.\n"
+        f"  API docs:  {base}/api/docs\n"
+        f"  OpenAPI:   {base}/api/v1/openapi.json\n"
+        f"  Health:    {base}/healthz  {base}/readyz  {base}/metrics\n"
+        f"  API token: {token}\n"
+        "Press Ctrl+C to stop."
+    )
+
+
+def migrate(settings: Settings, args: argparse.Namespace) -> int:
+    async def go() -> int:
+        ctx = await db.open_db(settings.effective_database_url())
+        try:
+            applied = await db.migrate(ctx, progress=_print_migration)
+        finally:
+            await db.close_db(ctx)
+        where = db.describe(settings.effective_database_url())
+        print(f"{len(applied)} migration(s) applied to {where}; the schema is up to date.")
+        return 0
+
+    return asyncio.run(go())
+
+
+def _print_migration(event: str, app_label: str, name: str) -> None:
+    if event == "apply_start":
+        print(f"  applying {app_label}.{name} ...", flush=True)
+
+
+def demo_cmd(settings: Settings, args: argparse.Namespace) -> int:
+    from app import demo
+
+    async def go(runtime: Runtime) -> int:
+        await demo.seed(runtime, _progress_bar(args.quiet))
+        print("Demo company ready.")
+        return 0
+
+    return with_runtime(settings, go)
+
+
+def _progress_bar(quiet: bool) -> Callable[[str, int, int], None]:
+    bars: dict[str, tqdm] = {}
+
+    def progress(step: str, done: int, total: int) -> None:
+        if quiet:
+            return
+        bar = bars.get(step)
+        if bar is None:
+            bar = bars[step] = tqdm(total=total, desc=step, unit="", file=sys.stderr)
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+    return progress
+
+
+# -- people ----------------------------------------------------------------------------
+
+
+def invite_cmd(settings: Settings, args: argparse.Namespace) -> int:
+    async def go(runtime: Runtime) -> int:
+        employee = await runtime.people.find_by_email(args.email)
+        if employee is None:
+            employee = await runtime.people.create(
+                EmployeeCreate(
+                    email=args.email,
+                    name=args.name,
+                    department=args.department,
+                    location=args.location,
+                    language=args.language or settings.default_language,
+                    role=Role(args.role),
+                )
+            )
+        link = await runtime.people.invite(employee.id)
+        print(f"Invite for {employee.name} <{employee.email}> ({employee.role.value})")
+        print(f"  Telegram: {link.telegram_link}")
+        print(f"  Code:     {link.invite.code}   (Teams: send it to the bot)")
+        print(f"  Expires:  {link.invite.expires_at:%Y-%m-%d %H:%M} UTC")
+        return 0
+
+    return with_runtime(settings, go)
+
+
+def invites_cmd(settings: Settings, args: argparse.Namespace) -> int:
+    async def go(runtime: Runtime) -> int:
+        links = await runtime.people.pending_invites()
+        if args.format == "csv":
+            out = csv.writer(sys.stdout)
+            out.writerow(["email", "name", "language", "code", "telegram_link", "expires_at",
+                          "message"])
+            for link in links:
+                out.writerow([
+                    link.employee.email, link.employee.name, link.employee.language,
+                    link.invite.code, link.telegram_link, link.invite.expires_at.isoformat(),
+                    link.message(settings.company_name),
+                ])
+        else:
+            for link in links:
+                print(f"{link.employee.email:40} {link.telegram_link}")
+            print(f"{len(links)} pending invite(s).")
+        return 0
+
+    return with_runtime(settings, go)
+
+
+def import_employees_cmd(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        text = args.file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CommandError(f"cannot read {args.file}: {exc}") from None
+    progress = _progress_bar(args.quiet)
+
+    async def go(runtime: Runtime) -> int:
+        report = await runtime.employee_import.run(
+            text, progress=lambda done, total: progress("employees", done, total)
+        )
+        print(report.summary())
+        for line, message in report.errors:
+            print(f"  line {line}: {message}")
+        return 1 if report.errors else 0
+
+    return with_runtime(settings, go)
+
+
+def token_cmd(settings: Settings, args: argparse.Namespace) -> int:
+    async def go(runtime: Runtime) -> int:
+        employee = None
+        if args.employee:
+            employee = await runtime.people.find_by_email(args.employee)
+            if employee is None:
+                raise CommandError(f"no employee with e-mail {args.employee}")
+        print(await runtime.tokens.issue(Role(args.role), args.name, employee))
+        return 0
+
+    return with_runtime(settings, go)
+
+
+def export_cmd(settings: Settings, args: argparse.Namespace) -> int:
+    async def go(runtime: Runtime) -> int:
+        employee = (
+            await runtime.people.get(int(args.who))
+            if args.who.isdigit()
+            else await runtime.people.find_by_email(args.who)
+        )
+        if employee is None:
+            raise CommandError(f"no employee {args.who}")
+        data: dict[str, Any] = await runtime.privacy.export(employee.id)
+        text = json.dumps(data, indent=2, ensure_ascii=False)
+        if args.output:
+            args.output.write_text(text + "\n", encoding="utf-8")
+            print(f"Wrote {args.output}")
+        else:
+            print(text)
+        return 0
+
+    return with_runtime(settings, go)

@@ -1,0 +1,110 @@
+"""The database: Tortoise ORM on SQLite (embedded) or PostgreSQL, and its migrations.
+
+All models of all domains live in one Tortoise app, `portevoix`, whose migrations are
+committed in `app/migrations/` (write a new one with `make migrations`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.context import TortoiseContext
+from tortoise.migrations.executor import MigrationExecutor
+from tortoise.transactions import in_transaction
+
+log = logging.getLogger(__name__)
+
+APP_LABEL = "portevoix"
+MODEL_MODULES = ["app.people.models"]
+MIGRATIONS_MODULE = "app.migrations"
+
+
+def tortoise_config(database_url: str) -> dict[str, Any]:
+    url = database_url
+    if url.startswith("postgresql://"):
+        url = "postgres://" + url.removeprefix("postgresql://")
+    if url.startswith("sqlite://"):
+        path = url.removeprefix("sqlite://")
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return {
+        "connections": {"default": url},
+        "apps": {
+            APP_LABEL: {
+                "models": MODEL_MODULES,
+                "migrations": MIGRATIONS_MODULE,
+                "default_connection": "default",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+# Used by `make migrations` (python -m tortoise -c app.db.MIGRATIONS_CONFIG makemigrations).
+MIGRATIONS_CONFIG = tortoise_config("sqlite://data/makemigrations.sqlite3")
+
+
+async def open_db(database_url: str) -> TortoiseContext:
+    """Connect; the context is also the global fallback so aiohttp handler tasks see it."""
+    ctx = TortoiseContext()
+    ctx.__enter__()
+    await ctx.init(config=tortoise_config(database_url), _enable_global_fallback=True)
+    return ctx
+
+
+async def close_db(ctx: TortoiseContext) -> None:
+    await ctx.close_connections()
+    try:
+        ctx.__exit__(None, None, None)
+    except ValueError:
+        # Closed from another asyncio context than the one that opened it (aiohttp
+        # cleanup, pytest teardown): that context is gone, there is nothing to restore.
+        pass
+
+
+def connection(ctx: TortoiseContext) -> BaseDBAsyncClient:
+    return ctx.db()
+
+
+async def migrate(
+    ctx: TortoiseContext, progress: Callable[[str, str, str], object] | None = None
+) -> list[str]:
+    """Apply every pending migration; returns the names applied."""
+    applied: list[str] = []
+
+    def on_event(event: str, app_label: str, name: str) -> None:
+        if event == "apply_done":
+            applied.append(name)
+        if progress is not None:
+            progress(event, app_label, name)
+
+    config = tortoise_config("sqlite://:memory:")["apps"]
+    executor = MigrationExecutor(ctx.db(), config)
+    await executor.migrate(progress=on_event)
+    for name in applied:
+        log.info("migration applied: %s", name)
+    return applied
+
+
+async def ping(ctx: TortoiseContext) -> None:
+    await ctx.db().execute_query("SELECT 1")
+
+
+def transaction() -> Any:
+    """`async with transaction():` — every query inside commits or rolls back together."""
+    return in_transaction("default")
+
+
+def describe(database_url: str) -> str:
+    """The URL without its password, for logs and the CLI."""
+    parts = urlsplit(database_url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return parts._replace(netloc=netloc).geturl()
+    return database_url

@@ -1,0 +1,55 @@
+"""In-process event dispatch between domains.
+
+A domain publishes a plain dataclass (`EmployeeLeft`, later `ClickRecorded`,
+`ReferralHired`...); other domains subscribe by event type. This keeps referrals from
+importing gamification internals and lets each domain react in its own package.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Any], Awaitable[None]]
+
+
+class EventBus:
+    def __init__(self) -> None:
+        self._handlers: dict[type, list[Handler]] = defaultdict(list)
+
+    def subscribe(self, event_type: type, handler: Handler) -> None:
+        self._handlers[event_type].append(handler)
+
+    async def publish(self, event: object) -> None:
+        """Run every handler; one failing handler is logged and does not stop the others."""
+        for handler in self._handlers.get(type(event), []):
+            try:
+                await handler(event)
+            except Exception:
+                log.exception("handler %s failed on %s", handler.__qualname__, event)
+
+
+@dataclass(frozen=True)
+class EmployeeJoined:
+    employee_id: int
+
+
+@dataclass(frozen=True)
+class EmployeeLeft:
+    employee_id: int
+
+
+@dataclass(frozen=True)
+class EmployeeErased:
+    employee_id: int
+
+
+@dataclass(frozen=True)
+class PolicyAccepted:
+    employee_id: int
+    version: str

@@ -1,0 +1,254 @@
+"""The people service: what bots, web and CLI may do with employees and their chat accounts.
+
+Every write that touches several rows runs in one transaction, so a failure leaves
+nothing half-done.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+
+from app.clock import Clock
+from app.db import transaction
+from app.events import EmployeeJoined, EmployeeLeft, EventBus
+from app.i18n import translator
+from app.people.errors import (
+    DuplicateEmployee,
+    EmployeeHasLeft,
+    EmployeeNotFound,
+    InviteAlreadyUsed,
+    InviteExpired,
+    InviteNotFound,
+)
+from app.people.models import (
+    ApiToken,
+    ChatIdentity,
+    Employee,
+    EmployeeStatus,
+    Invite,
+    Platform,
+)
+from app.people.schemas import EmployeeCreate, EmployeeFilter, EmployeeUpdate
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+@dataclass(frozen=True)
+class InviteLink:
+    employee: Employee
+    invite: Invite
+    telegram_link: str
+
+    def message(self, company: str) -> str:
+        """The invitation text, in the employee's language, for a mail merge."""
+        _ = translator(self.employee.language)
+        return _(
+            "Hello {name}, join {company} advocacy on Telegram: {link} (or give the code "
+            "{code} to the Teams bot). This invitation expires on {expires}."
+        ).format(
+            name=self.employee.name,
+            company=company,
+            link=self.telegram_link,
+            code=self.invite.code,
+            expires=self.invite.expires_at.date().isoformat(),
+        )
+
+
+class PeopleService:
+    def __init__(
+        self, clock: Clock, events: EventBus, invite_valid_days: int, telegram_bot_username: str
+    ) -> None:
+        self.clock = clock
+        self.events = events
+        self.invite_valid_days = invite_valid_days
+        self.telegram_bot_username = telegram_bot_username
+
+    # -- employees ---------------------------------------------------------------------
+
+    async def get(self, employee_id: int) -> Employee:
+        employee = await Employee.get_or_none(id=employee_id)
+        if employee is None:
+            raise EmployeeNotFound(f"No employee with id {employee_id}.")
+        return employee
+
+    async def find_by_email(self, email: str) -> Employee | None:
+        return await Employee.get_or_none(email=normalise_email(email))
+
+    async def list(self, where: EmployeeFilter) -> tuple[list[Employee], int]:
+        query = Employee.filter(erased_at=None)
+        if where.status:
+            query = query.filter(status=where.status)
+        if where.role:
+            query = query.filter(role=where.role)
+        if where.department:
+            query = query.filter(department=where.department)
+        if where.q:
+            query = query.filter(Q(name__icontains=where.q) | Q(email__icontains=where.q))
+        total = await query.count()
+        items = await query.order_by("name", "id").offset(where.offset).limit(where.limit)
+        return list(items), total
+
+    async def create(self, draft: EmployeeCreate) -> Employee:
+        now = self.clock.now()
+        fields = draft.model_dump()
+        fields["email"] = normalise_email(draft.email)
+        try:
+            return await Employee.create(
+                **fields, status=EmployeeStatus.INVITED, created_at=now, updated_at=now
+            )
+        except IntegrityError:
+            raise DuplicateEmployee(_duplicate_message(fields)) from None
+
+    async def update(self, employee_id: int, changes: EmployeeUpdate) -> Employee:
+        employee = await self.get(employee_id)
+        if employee.status == EmployeeStatus.LEFT:
+            raise EmployeeHasLeft(f"{employee.name} has left the company and cannot be changed.")
+        fields = changes.model_dump(exclude_unset=True)
+        if "email" in fields:
+            fields["email"] = normalise_email(fields["email"])
+        if not fields:
+            return employee
+        employee.update_from_dict({**fields, "updated_at": self.clock.now()})
+        try:
+            await employee.save()
+        except IntegrityError:
+            raise DuplicateEmployee(_duplicate_message(fields)) from None
+        return employee
+
+    async def deactivate(self, employee_id: int) -> Employee:
+        """The employee has left: nothing they hold can act any more."""
+        now = self.clock.now()
+        async with transaction():
+            employee = await self.get(employee_id)
+            if employee.status == EmployeeStatus.LEFT:
+                return employee
+            employee.status = EmployeeStatus.LEFT
+            employee.left_at = now
+            employee.updated_at = now
+            await employee.save()
+            await ChatIdentity.filter(employee_id=employee_id).update(active=False)
+            await ApiToken.filter(employee_id=employee_id, revoked_at=None).update(revoked_at=now)
+            await Invite.filter(employee_id=employee_id, used_at=None).delete()
+        await self.events.publish(EmployeeLeft(employee_id))
+        return employee
+
+    # -- invites -----------------------------------------------------------------------
+
+    async def invite(self, employee_id: int) -> InviteLink:
+        """A fresh one-time code for this employee; older unused codes stop working."""
+        now = self.clock.now()
+        async with transaction():
+            employee = await self.get(employee_id)
+            if employee.status == EmployeeStatus.LEFT:
+                raise EmployeeHasLeft(f"{employee.name} has left the company.")
+            await Invite.filter(employee_id=employee_id, used_at=None).delete()
+            invite = await Invite.create(
+                employee=employee,
+                code=secrets.token_urlsafe(12),
+                created_at=now,
+                expires_at=now + timedelta(days=self.invite_valid_days),
+            )
+        return InviteLink(employee, invite, self.telegram_link(invite.code))
+
+    def telegram_link(self, code: str) -> str:
+        return f"https://t.me/{self.telegram_bot_username}?start={code}"
+
+    async def pending_invites(self) -> list[InviteLink]:
+        invites = (
+            await Invite.filter(used_at=None, expires_at__gt=self.clock.now())
+            .prefetch_related("employee")
+            .order_by("id")
+        )
+        return [InviteLink(i.employee, i, self.telegram_link(i.code)) for i in invites]
+
+    async def redeem_invite(
+        self,
+        code: str,
+        platform: Platform,
+        platform_user_id: str,
+        chat_id: str | None = None,
+        conversation_reference: dict[str, Any] | None = None,
+    ) -> Employee:
+        """Link a chat account to the employee the code was made for."""
+        now = self.clock.now()
+        async with transaction():
+            invite = await Invite.filter(code=code).select_for_update().first()
+            if invite is None:
+                raise InviteNotFound("This invitation code is not valid.")
+            if invite.used_at is not None:
+                raise InviteAlreadyUsed("This invitation has already been used.")
+            if invite.expires_at <= now:
+                raise InviteExpired("This invitation has expired; ask for a new one.")
+            employee = await Employee.get(id=invite.employee_id)  # type: ignore[attr-defined]
+            if employee.status == EmployeeStatus.LEFT:
+                raise EmployeeHasLeft("This account is closed.")
+            invite.used_at = now
+            await invite.save(update_fields=["used_at"])
+            await self._link_identity(
+                employee, platform, platform_user_id, chat_id, conversation_reference
+            )
+            joined = employee.status == EmployeeStatus.INVITED
+            employee.status = EmployeeStatus.ACTIVE
+            employee.updated_at = now
+            await employee.save(update_fields=["status", "updated_at"])
+        if joined:
+            await self.events.publish(EmployeeJoined(employee.id))
+        return employee
+
+    async def _link_identity(
+        self,
+        employee: Employee,
+        platform: Platform,
+        platform_user_id: str,
+        chat_id: str | None,
+        conversation_reference: dict[str, Any] | None,
+    ) -> None:
+        now = self.clock.now()
+        identity = await ChatIdentity.get_or_none(
+            platform=platform, platform_user_id=platform_user_id
+        )
+        if identity is None:
+            await ChatIdentity.create(
+                employee=employee,
+                platform=platform,
+                platform_user_id=platform_user_id,
+                chat_id=chat_id,
+                conversation_reference=conversation_reference,
+                created_at=now,
+                last_seen_at=now,
+            )
+            return
+        # The chat account moves to the employee of the new invite (a shared phone,
+        # a re-hire): the latest invite wins.
+        identity.employee_id = employee.id  # type: ignore[attr-defined]
+        identity.chat_id = chat_id
+        identity.conversation_reference = conversation_reference
+        identity.active = True
+        identity.last_seen_at = now
+        await identity.save()
+
+    async def employee_for_chat(self, platform: Platform, platform_user_id: str) -> Employee | None:
+        """The employee behind a chat account, or None if unknown or no longer active."""
+        identity = await ChatIdentity.get_or_none(
+            platform=platform, platform_user_id=platform_user_id, active=True
+        ).prefetch_related("employee")
+        if identity is None or identity.employee.status == EmployeeStatus.LEFT:
+            return None
+        return identity.employee
+
+
+def _duplicate_message(fields: dict[str, Any]) -> str:
+    if fields.get("external_id"):
+        return (
+            f"An employee with e-mail {fields.get('email')} or HR id "
+            f"{fields['external_id']} already exists."
+        )
+    return f"An employee with e-mail {fields.get('email')} already exists."

@@ -1,0 +1,58 @@
+"""The aiohttp application factory: `create_app(settings)` wires the whole web side.
+
+The database and Redis are opened and closed with `cleanup_ctx`; everything the
+handlers need hangs off the application through typed keys (`app.web.keys`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+from prometheus_client import CollectorRegistry
+
+from app import __version__
+from app.runtime import Runtime, open_runtime
+from app.settings import Settings
+from app.web import employees
+from app.web.api import Api
+from app.web.errors import errors_middleware
+from app.web.keys import HTTP_METRICS, METRICS_REGISTRY, RUNTIME, SETTINGS
+from app.web.metrics import HttpMetrics, observe_middleware
+from app.web.pages import add_routes
+
+
+def build_api() -> Api:
+    api = Api(prefix="/api/v1", title="Porte-voix", version=__version__)
+    employees.register(api)
+    return api
+
+
+def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Application:
+    """The web application. Pass `runtime` to share one already opened (tests, `run`);
+    otherwise the app opens its own on start-up and closes it on clean-up."""
+    app = web.Application(
+        middlewares=[observe_middleware, errors_middleware],
+        client_max_size=settings.max_body_bytes,
+    )
+    app[SETTINGS] = settings
+    registry = CollectorRegistry()
+    app[METRICS_REGISTRY] = registry
+    app[HTTP_METRICS] = HttpMetrics(registry)
+
+    if runtime is not None:
+        app[RUNTIME] = runtime
+    else:
+
+        async def runtime_ctx(app: web.Application) -> AsyncIterator[None]:
+            async with open_runtime(settings) as opened:
+                await opened.policy.publish_from_files()
+                app[RUNTIME] = opened
+                yield
+
+        app.cleanup_ctx.append(runtime_ctx)
+
+    api = build_api()
+    api.add_routes(app)
+    add_routes(app, api)
+    return app

@@ -1,0 +1,182 @@
+"""Settings: config/default.toml holds every setting with its default, the environment wins.
+
+A bad value stops the program with one line naming the setting (`SettingsError`), so an
+operator never has to read a traceback to find a typo in `PORT` or `DATABASE_URL`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import ValidationError, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def config_dir() -> Path:
+    return Path(os.environ.get("PORTEVOIX_CONFIG_DIR", PROJECT_ROOT / "config"))
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message is one line for the operator."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
+
+    database_url: str = ""
+    redis_url: str = ""
+    data_dir: Path = Path("data")
+    redis_timeout_seconds: float = 2.0
+    redis_max_connections: int = 50
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_base_url: str = "http://127.0.0.1:8080"
+    max_body_bytes: int = 1_048_576
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    secret_key: str = ""
+    admin_token: str = ""
+
+    company_name: str = "Porte-voix Demo"
+    default_language: Literal["en", "fr"] = "en"
+    company_timezone: str = "Europe/Paris"
+    invite_valid_days: int = 14
+    demo_on_empty: bool = True
+
+    telegram_bot_token: str = ""
+    telegram_bot_username: str = "PorteVoixBot"
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    telegram_webhook_secret: str = ""
+
+    teams_app_id: str = ""
+    teams_app_password: str = ""
+    teams_tenant_id: str = ""
+
+    ats_webhook_secret: str = ""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=config_dir() / "default.toml")
+        return (init_settings, env_settings, toml)
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_is_supported(cls, value: str) -> str:
+        if not value:
+            return value
+        parts = urlsplit(value)
+        if parts.scheme in ("postgres", "postgresql"):
+            if not parts.hostname or not parts.path.strip("/"):
+                raise ValueError("expected postgres://USER@HOST:PORT/DATABASE")
+            return value
+        if parts.scheme == "sqlite" and value.startswith("sqlite://") and len(value) > 9:
+            return value
+        raise ValueError("expected postgres://USER@HOST:PORT/DATABASE or sqlite:///path/to/file")
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url_is_supported(cls, value: str) -> str:
+        if value and urlsplit(value).scheme not in ("redis", "rediss", "unix"):
+            raise ValueError("expected redis://HOST:PORT/DB")
+        return value
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _public_base_url_is_http(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("expected an http(s) URL such as https://advocacy.example.com")
+        return value.rstrip("/")
+
+    @field_validator("port")
+    @classmethod
+    def _port_in_range(cls, value: int) -> int:
+        if not 0 <= value <= 65535:
+            raise ValueError("must be between 0 and 65535")
+        return value
+
+    @field_validator("company_timezone")
+    @classmethod
+    def _timezone_exists(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _production_needs_a_secret(self) -> Settings:
+        if not self.embedded and len(self.secret_key) < 16:
+            raise ValueError(
+                "SECRET_KEY must be set (16+ characters) when DATABASE_URL or REDIS_URL "
+                "points at a server"
+            )
+        return self
+
+    @property
+    def embedded(self) -> bool:
+        """Embedded mode: SQLite and an in-process Redis, one process does everything."""
+        return not self.redis_url and not self.database_url.startswith("postgres")
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "portevoix.sqlite3"
+
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite://{self.sqlite_path}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read config/default.toml and the environment; raise SettingsError with one line."""
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise SettingsError(_one_line(exc)) from None
+    if settings.embedded and not settings.secret_key:
+        settings.secret_key = _embedded_secret(settings.data_dir)
+    return settings
+
+
+def _one_line(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    name = str(error["loc"][0]).upper() if error["loc"] else "SECRET_KEY"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if not error["loc"]:
+        return f"invalid settings: {message}"
+    if any(word in name for word in ("SECRET", "TOKEN", "PASSWORD", "_URL")):
+        return f"invalid setting {name}: {message}"  # may hold a credential: never echoed
+    return f"invalid setting {name}: {message} (got {error.get('input')!r})"
+
+
+def _embedded_secret(data_dir: Path) -> str:
+    """A stable secret for embedded mode, created once and kept beside the SQLite file."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(32)
+    path.write_text(secret)
+    path.chmod(0o600)
+    return secret

@@ -1,0 +1,181 @@
+"""A small registry of REST operations: one declaration routes, validates and documents.
+
+Each operation names its method, path, required role and pydantic models for the query
+string, the body and the answer. The same declaration registers the aiohttp route,
+validates the request before the handler runs (400 for unreadable JSON, 422 for a body
+or query that does not fit, both with a JSON error and nothing written) and produces the
+OpenAPI document, so no route can be missing from it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from app.people.errors import EmployeeHasLeft
+from app.people.models import Role
+from app.people.tokens import Principal
+from app.runtime import Runtime
+from app.web.errors import ApiError, ErrorBody, validation_error
+from app.web.keys import RUNTIME
+
+Handler = Callable[["Call"], Awaitable[Any]]
+PATH_PARAM = re.compile(r"\{(\w+)(?::[^}]+)?\}")
+
+
+@dataclass
+class Call:
+    """One validated API request, as the handler sees it."""
+
+    request: web.Request
+    runtime: Runtime
+    principal: Principal | None
+    path: dict[str, Any]
+    query: Any
+    body: Any
+
+    def require_self_or(self, role: Role, employee_id: int) -> None:
+        """Allow the employee themself, or anyone with at least `role`."""
+        principal = self.principal
+        if principal is None or not (
+            principal.has_role(role) or principal.is_employee(employee_id)
+        ):
+            raise ApiError(403, "forbidden", "You may only act on your own account.")
+
+
+@dataclass
+class Operation:
+    method: str
+    path: str
+    handler: Handler
+    summary: str
+    tag: str
+    role: Role | None
+    query: type[BaseModel] | None = None
+    body: Any = None  # a pydantic model for JSON, or `str` for a text body (CSV)
+    body_media: str = "application/json"
+    response: Any = None
+    status: int = 200
+    response_media: str = "application/json"
+    errors: tuple[int, ...] = ()
+    description: str = ""
+
+    @property
+    def openapi_path(self) -> str:
+        return PATH_PARAM.sub(r"{\1}", self.path)
+
+    @property
+    def path_params(self) -> list[str]:
+        return PATH_PARAM.findall(self.path)
+
+
+@dataclass
+class Api:
+    prefix: str
+    title: str
+    version: str
+    operations: list[Operation] = field(default_factory=list)
+
+    def operation(
+        self, method: str, path: str, *, summary: str, tag: str, role: Role | None, **options: Any
+    ) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self.operations.append(
+                Operation(method, self.prefix + path, handler, summary, tag, role, **options)
+            )
+            return handler
+
+        return register
+
+    def add_routes(self, app: web.Application) -> None:
+        for op in self.operations:
+            app.router.add_route(op.method, op.path, _make_view(op), name=op.handler.__name__)
+
+    def openapi(self) -> dict[str, Any]:
+        from app.web.openapi import build_document
+
+        return build_document(self)
+
+
+def _make_view(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    async def view(request: web.Request) -> web.StreamResponse:
+        runtime = request.app[RUNTIME]
+        principal = await _authorise(request, runtime, op.role)
+        path = {name: _path_value(request.match_info[name]) for name in op.path_params}
+        query = _parse_query(op, request)
+        body = await _parse_body(op, request)
+        result = await op.handler(Call(request, runtime, principal, path, query, body))
+        return _respond(op, result)
+
+    view.__name__ = op.handler.__name__
+    return view
+
+
+async def _authorise(request: web.Request, runtime: Runtime, role: Role | None) -> Principal | None:
+    if role is None:
+        return None
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, "unauthorized", "Send an API token: Authorization: Bearer <token>.")
+    try:
+        principal = await runtime.tokens.authenticate(token.strip())
+    except EmployeeHasLeft as exc:
+        raise ApiError(403, exc.code, exc.message) from None
+    if principal is None:
+        raise ApiError(401, "unauthorized", "This API token is not valid.")
+    if not principal.has_role(role):
+        raise ApiError(403, "forbidden", f"This needs the {role.value} role.")
+    return principal
+
+
+def _path_value(raw: str) -> Any:
+    return int(raw) if raw.isdigit() else raw
+
+
+def _parse_query(op: Operation, request: web.Request) -> Any:
+    if op.query is None:
+        return None
+    try:
+        return op.query.model_validate(dict(request.query))
+    except ValidationError as exc:
+        raise validation_error(exc, "query") from None
+
+
+async def _parse_body(op: Operation, request: web.Request) -> Any:
+    if op.body is None:
+        return None
+    raw = await request.read()
+    if op.body is str:
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ApiError(400, "bad_encoding", "The body must be UTF-8 text.") from None
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        raise ApiError(400, "bad_json", "The body is not valid JSON.") from None
+    try:
+        return op.body.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error(exc, "body") from None
+
+
+def _respond(op: Operation, result: Any) -> web.StreamResponse:
+    if isinstance(result, web.StreamResponse):
+        return result
+    if op.status == 204:
+        return web.Response(status=204)
+    if isinstance(result, BaseModel):
+        text = result.model_dump_json()
+    else:
+        text = TypeAdapter(Any).dump_json(result).decode()
+    return web.Response(text=text, status=op.status, content_type="application/json")
+
+
+__all__ = ["Api", "ApiError", "Call", "ErrorBody", "Operation"]
