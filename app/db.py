@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.context import TortoiseContext
 from tortoise.migrations.executor import MigrationExecutor
 from tortoise.transactions import in_transaction
@@ -52,6 +53,9 @@ MIGRATIONS_CONFIG = tortoise_config("sqlite://data/makemigrations.sqlite3")
 
 async def open_db(database_url: str) -> TortoiseContext:
     """Connect; the context is also the global fallback so aiohttp handler tasks see it."""
+    # Tortoise caches each model's INSERT statement by connection name, not by dialect:
+    # a process that opens SQLite then PostgreSQL (the test suite) must start afresh.
+    EXECUTOR_CACHE.clear()
     ctx = TortoiseContext()
     ctx.__enter__()
     await ctx.init(config=tortoise_config(database_url), _enable_global_fallback=True)

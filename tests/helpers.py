@@ -1,0 +1,36 @@
+"""Small helpers shared by tests: make people through the real services."""
+
+from __future__ import annotations
+
+from app.people.models import Employee, Platform, Role
+from app.people.schemas import EmployeeCreate
+from app.runtime import Runtime
+
+
+async def make_employee(
+    runtime: Runtime,
+    email: str = "ada@example.com",
+    name: str = "Ada Lovelace",
+    *,
+    role: Role = Role.EMPLOYEE,
+    department: str = "Engineering",
+    language: str = "en",
+    telegram_id: str | None = None,
+) -> Employee:
+    """An employee; with `telegram_id`, one who redeemed an invite from Telegram."""
+    employee = await runtime.people.create(
+        EmployeeCreate(
+            email=email, name=name, role=role, department=department, language=language
+        )
+    )
+    if telegram_id is None:
+        return employee
+    link = await runtime.people.invite(employee.id)
+    return await runtime.people.redeem_invite(
+        link.invite.code, Platform.TELEGRAM, telegram_id, chat_id=telegram_id
+    )
+
+
+async def bearer(runtime: Runtime, role: Role, employee: Employee | None = None) -> dict[str, str]:
+    token = await runtime.tokens.issue(role, f"test-{role.value}", employee)
+    return {"Authorization": f"Bearer {token}"}
