@@ -97,8 +97,11 @@ def build_parser() -> argparse.ArgumentParser:
     invites = command("invites", "List pending invites (CSV for a mail merge)", invites_cmd)
     invites.add_argument("--format", choices=["csv", "table"], default="table")
 
-    imp = command("import-employees", "Create/update/deactivate employees from an HR CSV",
-                  import_employees_cmd)
+    imp = command(
+        "import-employees",
+        "Create/update/deactivate employees from an HR CSV",
+        import_employees_cmd,
+    )
     imp.add_argument("file", type=Path, metavar="FILE.csv")
     imp.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -256,14 +259,21 @@ def invites_cmd(settings: Settings, args: argparse.Namespace) -> int:
         links = await runtime.people.pending_invites()
         if args.format == "csv":
             out = csv.writer(sys.stdout)
-            out.writerow(["email", "name", "language", "code", "telegram_link", "expires_at",
-                          "message"])
+            out.writerow(
+                ["email", "name", "language", "code", "telegram_link", "expires_at", "message"]
+            )
             for link in links:
-                out.writerow([
-                    link.employee.email, link.employee.name, link.employee.language,
-                    link.invite.code, link.telegram_link, link.invite.expires_at.isoformat(),
-                    link.message(settings.company_name),
-                ])
+                out.writerow(
+                    [
+                        link.employee.email,
+                        link.employee.name,
+                        link.employee.language,
+                        link.invite.code,
+                        link.telegram_link,
+                        link.invite.expires_at.isoformat(),
+                        link.message(settings.company_name),
+                    ]
+                )
         else:
             for link in links:
                 print(f"{link.employee.email:40} {link.telegram_link}")

@@ -6,6 +6,7 @@ committed in `app/migrations/` (write a new one with `make migrations`).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -64,12 +65,10 @@ async def open_db(database_url: str) -> TortoiseContext:
 
 async def close_db(ctx: TortoiseContext) -> None:
     await ctx.close_connections()
-    try:
+    # Closed from another asyncio context than the one that opened it (aiohttp cleanup,
+    # pytest teardown), the token cannot be reset: that context is gone anyway.
+    with contextlib.suppress(ValueError):
         ctx.__exit__(None, None, None)
-    except ValueError:
-        # Closed from another asyncio context than the one that opened it (aiohttp
-        # cleanup, pytest teardown): that context is gone, there is nothing to restore.
-        pass
 
 
 def connection(ctx: TortoiseContext) -> BaseDBAsyncClient:

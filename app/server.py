@@ -17,8 +17,8 @@ from app.settings import Settings
 from app.web import employees
 from app.web.api import Api
 from app.web.errors import errors_middleware
-from app.web.keys import HTTP_METRICS, METRICS_REGISTRY, RUNTIME, SETTINGS
-from app.web.metrics import HttpMetrics, observe_middleware
+from app.web.keys import METRICS_REGISTRY, RUNTIME, SETTINGS
+from app.web.metrics import HTTP_METRICS, HttpMetrics, observe_middleware
 from app.web.pages import add_routes
 
 

@@ -19,9 +19,7 @@ async def make_employee(
 ) -> Employee:
     """An employee; with `telegram_id`, one who redeemed an invite from Telegram."""
     employee = await runtime.people.create(
-        EmployeeCreate(
-            email=email, name=name, role=role, department=department, language=language
-        )
+        EmployeeCreate(email=email, name=name, role=role, department=department, language=language)
     )
     if telegram_id is None:
         return employee

@@ -78,13 +78,16 @@ async def test_a_body_over_the_limit_is_refused_and_nothing_is_written(
 
 
 async def test_an_unexpected_error_is_a_500_without_traceback(
-    client: TestClient, runtime: Runtime, admin_headers: dict[str, str],
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+    client: TestClient,
+    runtime: Runtime,
+    admin_headers: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     async def broken(*args: object) -> None:
         raise ZeroDivisionError("secret internals")
 
-    monkeypatch.setattr(runtime.people, "list", broken)
+    monkeypatch.setattr(runtime.people, "search", broken)
     response = await client.get(
         "/api/v1/employees", headers={**admin_headers, "X-Request-Id": "req-42"}
     )

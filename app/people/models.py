@@ -63,7 +63,7 @@ class ChatIdentity(Model):
     # What the bot needs to speak first: the Telegram chat id, or the Teams
     # conversation reference (a JSON object with serviceUrl, conversation, bot...).
     chat_id = fields.CharField(max_length=64, null=True)
-    conversation_reference = fields.JSONField(null=True)
+    conversation_reference: dict | None = fields.JSONField(null=True)  # type: ignore[assignment]
     active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField()
     last_seen_at = fields.DatetimeField()

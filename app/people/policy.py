@@ -63,6 +63,7 @@ class PolicyService:
         return await PolicyAcceptance.exists(employee_id=employee.id, policy_id=policy.id)
 
     async def accept(self, employee: Employee, channel: str) -> PolicyAcceptance:
+        await employee.refresh_from_db(fields=["status"])  # may have left since it was loaded
         if employee.status == EmployeeStatus.LEFT:
             raise EmployeeHasLeft("This account is closed.")
         policy = await self.current()

@@ -82,7 +82,7 @@ class PeopleService:
     async def find_by_email(self, email: str) -> Employee | None:
         return await Employee.get_or_none(email=normalise_email(email))
 
-    async def list(self, where: EmployeeFilter) -> tuple[list[Employee], int]:
+    async def search(self, where: EmployeeFilter) -> tuple[list[Employee], int]:
         query = Employee.filter(erased_at=None)
         if where.status:
             query = query.filter(status=where.status)

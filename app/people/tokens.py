@@ -63,9 +63,7 @@ class TokenService:
         """
         if self.admin_token and hmac.compare_digest(token, self.admin_token):
             return Principal(Role.ADMIN, None, "ADMIN_TOKEN")
-        row = await ApiToken.get_or_none(token_hash=hash_token(token)).prefetch_related(
-            "employee"
-        )
+        row = await ApiToken.get_or_none(token_hash=hash_token(token)).prefetch_related("employee")
         if row is None or row.revoked_at is not None:
             return None
         if row.employee is not None and row.employee.status == EmployeeStatus.LEFT:

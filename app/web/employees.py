@@ -49,12 +49,17 @@ def invite_out(link: InviteLink) -> InviteOut:
 
 def register(api: Api) -> None:
     @api.operation(
-        "GET", "/employees", summary="List employees", tag=TAG, role=Role.RECRUITER,
-        query=EmployeeFilter, response=EmployeePage,
+        "GET",
+        "/employees",
+        summary="List employees",
+        tag=TAG,
+        role=Role.RECRUITER,
+        query=EmployeeFilter,
+        response=EmployeePage,
     )
     async def list_employees(call: Call) -> EmployeePage:
         where: EmployeeFilter = call.query
-        items, total = await call.runtime.people.list(where)
+        items, total = await call.runtime.people.search(where)
         return EmployeePage(
             items=[EmployeeOut.model_validate(e) for e in items],
             total=total,
@@ -63,16 +68,27 @@ def register(api: Api) -> None:
         )
 
     @api.operation(
-        "POST", "/employees", summary="Create an employee (status invited)", tag=TAG,
-        role=Role.ADMIN, body=EmployeeCreate, response=EmployeeOut, status=201, errors=(409,),
+        "POST",
+        "/employees",
+        summary="Create an employee (status invited)",
+        tag=TAG,
+        role=Role.ADMIN,
+        body=EmployeeCreate,
+        response=EmployeeOut,
+        status=201,
+        errors=(409,),
     )
     async def create_employee(call: Call) -> EmployeeOut:
         employee = await call.runtime.people.create(call.body)
         return EmployeeOut.model_validate(employee)
 
     @api.operation(
-        "GET", r"/employees/{employee_id:\d+}", summary="Get an employee", tag=TAG,
-        role=Role.EMPLOYEE, response=EmployeeOut,
+        "GET",
+        r"/employees/{employee_id:\d+}",
+        summary="Get an employee",
+        tag=TAG,
+        role=Role.EMPLOYEE,
+        response=EmployeeOut,
         description="Employees may read their own record; recruiters and admins any.",
     )
     async def get_employee(call: Call) -> EmployeeOut:
@@ -81,16 +97,25 @@ def register(api: Api) -> None:
         return EmployeeOut.model_validate(await call.runtime.people.get(employee_id))
 
     @api.operation(
-        "PATCH", r"/employees/{employee_id:\d+}", summary="Update an employee", tag=TAG,
-        role=Role.ADMIN, body=EmployeeUpdate, response=EmployeeOut, errors=(409,),
+        "PATCH",
+        r"/employees/{employee_id:\d+}",
+        summary="Update an employee",
+        tag=TAG,
+        role=Role.ADMIN,
+        body=EmployeeUpdate,
+        response=EmployeeOut,
+        errors=(409,),
     )
     async def update_employee(call: Call) -> EmployeeOut:
         employee = await call.runtime.people.update(call.path["employee_id"], call.body)
         return EmployeeOut.model_validate(employee)
 
     @api.operation(
-        "POST", r"/employees/{employee_id:\d+}/deactivate",
-        summary="Mark an employee as having left", tag=TAG, role=Role.ADMIN,
+        "POST",
+        r"/employees/{employee_id:\d+}/deactivate",
+        summary="Mark an employee as having left",
+        tag=TAG,
+        role=Role.ADMIN,
         response=EmployeeOut,
         description="Their chat accounts, API tokens and pending invites stop working.",
     )
@@ -99,8 +124,11 @@ def register(api: Api) -> None:
         return EmployeeOut.model_validate(employee)
 
     @api.operation(
-        "GET", r"/employees/{employee_id:\d+}/export",
-        summary="Export all data held about an employee (GDPR)", tag=TAG, role=Role.EMPLOYEE,
+        "GET",
+        r"/employees/{employee_id:\d+}/export",
+        summary="Export all data held about an employee (GDPR)",
+        tag=TAG,
+        role=Role.EMPLOYEE,
         response=dict[str, Any],
         description="Employees may export their own data; admins anyone's.",
     )
@@ -110,8 +138,11 @@ def register(api: Api) -> None:
         return await call.runtime.privacy.export(employee_id)
 
     @api.operation(
-        "POST", r"/employees/{employee_id:\d+}/erase",
-        summary="Erase an employee's personal data (GDPR)", tag=TAG, role=Role.ADMIN,
+        "POST",
+        r"/employees/{employee_id:\d+}/erase",
+        summary="Erase an employee's personal data (GDPR)",
+        tag=TAG,
+        role=Role.ADMIN,
         response=EmployeeOut,
         description="Personal data is removed; anonymised aggregates are kept.",
     )
@@ -120,8 +151,13 @@ def register(api: Api) -> None:
         return EmployeeOut.model_validate(employee)
 
     @api.operation(
-        "POST", "/employees/import", summary="Create, update and deactivate from an HR CSV",
-        tag=TAG, role=Role.ADMIN, body=str, body_media="text/csv",
+        "POST",
+        "/employees/import",
+        summary="Create, update and deactivate from an HR CSV",
+        tag=TAG,
+        role=Role.ADMIN,
+        body=str,
+        body_media="text/csv",
         response=ImportReportOut,
         description="Columns: email, name, department, location, language, timezone, role, "
         "external_id, status (active|left). Malformed rows are reported by line number.",
@@ -139,15 +175,24 @@ def register(api: Api) -> None:
         )
 
     @api.operation(
-        "POST", r"/employees/{employee_id:\d+}/invites",
-        summary="Create a one-time invite (older ones stop working)", tag="Invites",
-        role=Role.ADMIN, response=InviteOut, status=201, errors=(403,),
+        "POST",
+        r"/employees/{employee_id:\d+}/invites",
+        summary="Create a one-time invite (older ones stop working)",
+        tag="Invites",
+        role=Role.ADMIN,
+        response=InviteOut,
+        status=201,
+        errors=(403,),
     )
     async def create_invite(call: Call) -> InviteOut:
         return invite_out(await call.runtime.people.invite(call.path["employee_id"]))
 
     @api.operation(
-        "GET", "/invites", summary="List pending invites", tag="Invites", role=Role.ADMIN,
+        "GET",
+        "/invites",
+        summary="List pending invites",
+        tag="Invites",
+        role=Role.ADMIN,
         response=list[InviteOut],
     )
     async def list_invites(call: Call) -> list[InviteOut]:

@@ -17,7 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from prometheus_client.exposition import generate_latest
 
 from app.logs import request_id
-from app.web.keys import HTTP_METRICS, METRICS_REGISTRY
+from app.web.keys import METRICS_REGISTRY
 
 access_log = logging.getLogger("portevoix.access")
 SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -47,6 +47,7 @@ def route_label(request: web.Request) -> str:
     return resource.canonical if resource is not None else "unmatched"
 
 
+HTTP_METRICS = web.AppKey("http_metrics", HttpMetrics)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 

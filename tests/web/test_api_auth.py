@@ -34,11 +34,11 @@ async def test_admin_token_from_the_environment_is_an_admin(
     assert response.status == 200
 
 
-async def test_an_employee_token_cannot_list_everyone(
-    client: TestClient, runtime: Runtime
-) -> None:
+async def test_an_employee_token_cannot_list_everyone(client: TestClient, runtime: Runtime) -> None:
     ada = await make_employee(runtime)
-    response = await client.get("/api/v1/employees", headers=await bearer(runtime, Role.EMPLOYEE, ada))
+    response = await client.get(
+        "/api/v1/employees", headers=await bearer(runtime, Role.EMPLOYEE, ada)
+    )
     assert response.status == 403
     assert "recruiter" in (await response.json())["error"]["message"]
 
@@ -52,7 +52,9 @@ async def test_a_recruiter_can_list_but_not_create(client: TestClient, runtime: 
     assert response.status == 403
 
 
-async def test_an_employee_reads_only_their_own_record(client: TestClient, runtime: Runtime) -> None:
+async def test_an_employee_reads_only_their_own_record(
+    client: TestClient, runtime: Runtime
+) -> None:
     ada = await make_employee(runtime)
     bob = await make_employee(runtime, "bob@example.com", "Bob")
     headers = await bearer(runtime, Role.EMPLOYEE, ada)

@@ -8,8 +8,13 @@ from app.people.models import ChatIdentity, Employee
 from app.runtime import Runtime
 from tests.helpers import make_employee
 
-ADA = {"email": "Ada@Example.com", "name": "Ada Lovelace", "department": "Engineering",
-       "language": "fr", "timezone": "Europe/Paris"}
+ADA = {
+    "email": "Ada@Example.com",
+    "name": "Ada Lovelace",
+    "department": "Engineering",
+    "language": "fr",
+    "timezone": "Europe/Paris",
+}
 
 
 async def test_an_admin_creates_an_employee(client: TestClient, admin_headers: dict) -> None:
@@ -47,7 +52,9 @@ async def test_bad_bodies_are_refused_and_nothing_is_written(
     ]
     for raw, status, code in cases:
         response = await client.post(
-            "/api/v1/employees", data=raw, headers={**admin_headers, "Content-Type": "application/json"}
+            "/api/v1/employees",
+            data=raw,
+            headers={**admin_headers, "Content-Type": "application/json"},
         )
         assert response.status == status, raw
         body = await response.json()
@@ -66,14 +73,20 @@ async def test_listing_filters_and_paginates(
     client: TestClient, runtime: Runtime, admin_headers: dict
 ) -> None:
     for index in range(5):
-        await make_employee(runtime, f"p{index}@example.com", f"Person {index}",
-                            department="Sales" if index % 2 else "Engineering")
-    page = await (await client.get(
-        "/api/v1/employees?department=Engineering&limit=2", headers=admin_headers
-    )).json()
+        await make_employee(
+            runtime,
+            f"p{index}@example.com",
+            f"Person {index}",
+            department="Sales" if index % 2 else "Engineering",
+        )
+    page = await (
+        await client.get("/api/v1/employees?department=Engineering&limit=2", headers=admin_headers)
+    ).json()
     assert page["total"] == 3
     assert [e["name"] for e in page["items"]] == ["Person 0", "Person 2"]
-    search = await (await client.get("/api/v1/employees?q=person%203", headers=admin_headers)).json()
+    search = await (
+        await client.get("/api/v1/employees?q=person%203", headers=admin_headers)
+    ).json()
     assert [e["email"] for e in search["items"]] == ["p3@example.com"]
 
 
@@ -129,7 +142,9 @@ async def test_export_holds_everything_about_the_employee(
 ) -> None:
     ada = await make_employee(runtime, telegram_id="1001")
     await runtime.policy.accept(ada, channel="telegram")
-    data = await (await client.get(f"/api/v1/employees/{ada.id}/export", headers=admin_headers)).json()
+    data = await (
+        await client.get(f"/api/v1/employees/{ada.id}/export", headers=admin_headers)
+    ).json()
     assert data["employee"]["email"] == "ada@example.com"
     assert data["chat_identities"][0]["platform_user_id"] == "1001"
     assert data["policy_acceptances"][0]["version"] == "2026-11-01"
@@ -154,7 +169,9 @@ async def test_invites_are_created_and_listed(
     client: TestClient, runtime: Runtime, admin_headers: dict
 ) -> None:
     ada = await make_employee(runtime)
-    first = await (await client.post(f"/api/v1/employees/{ada.id}/invites", headers=admin_headers)).json()
+    first = await (
+        await client.post(f"/api/v1/employees/{ada.id}/invites", headers=admin_headers)
+    ).json()
     second = await client.post(f"/api/v1/employees/{ada.id}/invites", headers=admin_headers)
     assert second.status == 201
     second_body = await second.json()
