@@ -1,0 +1,1 @@
+"""Gamification: points ledger, badges, levels, leaderboards, rewards (issue #5)."""

@@ -1,0 +1,1 @@
+"""Tracked links, the redirect and click pipeline, and (issue #4) referrals."""
