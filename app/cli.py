@@ -32,7 +32,6 @@ log = logging.getLogger("portevoix")
 
 EXIT_USAGE = 2
 LATER = {
-    "worker": "the background worker arrives with tracked links and clicks (issue #3)",
     "chat": "the conversation core and its terminal channel arrive with the Telegram bot "
     "(issue #6)",
     "import-jobs": "job offers arrive with content and tracked links (issue #3)",
@@ -79,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
         return sub
 
     command("run", "Serve the web app, API and bots (embedded: also migrate, seed, work)", run)
-    command("worker", "Consume clicks, send broadcasts and run scheduled jobs", later)
+    command("worker", "Consume the click stream into the database (more jobs to come)", worker)
     command("migrate", "Apply pending database migrations", migrate)
     demo = command("demo", "Seed the demo company (safe to run twice)", demo_cmd)
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -156,15 +155,34 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         site = web.TCPSite(runner, settings.host, settings.port)
         await site.start()
         print(_welcome(settings), flush=True)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
+        stop = _stop_on_signals()
+        background = []
+        if settings.embedded:  # one process does everything
+            background.append(asyncio.create_task(runtime.click_worker().run_forever(stop)))
         await stop.wait()
         await runner.cleanup()
+        await asyncio.gather(*background)
         return 0
 
     return with_runtime(settings, serve)
+
+
+def _stop_on_signals() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+def worker(settings: Settings, args: argparse.Namespace) -> int:
+    async def go(runtime: Runtime) -> int:
+        stop = _stop_on_signals()
+        print("Click worker running; Ctrl+C to stop.", flush=True)
+        await runtime.click_worker().run_forever(stop)
+        return 0
+
+    return with_runtime(settings, go)
 
 
 def _welcome(settings: Settings) -> str:

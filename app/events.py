@@ -11,6 +11,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -53,3 +54,17 @@ class EmployeeErased:
 class PolicyAccepted:
     employee_id: int
     version: str
+
+
+@dataclass(frozen=True)
+class ClickRecorded:
+    """A click was stored (once per click, whatever its class)."""
+
+    click_id: str
+    link_id: int
+    employee_id: int
+    content_type: str
+    content_id: int
+    channel: str
+    classification: str
+    occurred_at: datetime

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
 from redis.asyncio import Redis
 from tortoise.context import TortoiseContext
@@ -17,11 +18,19 @@ from tortoise.context import TortoiseContext
 from app import db
 from app.clock import Clock, SystemClock
 from app.events import EventBus
+from app.jobs.service import ContentService
 from app.people.gdpr import PrivacyService
 from app.people.hr_import import EmployeeImport
 from app.people.policy import PolicyService
 from app.people.service import PeopleService
+from app.people.sessions import SessionStore
 from app.people.tokens import TokenService
+from app.referrals.analytics import ClickAnalytics
+from app.referrals.clicks import ClickLimits, RedisRecentClicks
+from app.referrals.links import LinkService
+from app.referrals.redirects import ClickRecorder, LinkResolver
+from app.referrals.worker import ClickWorker
+from app.referrals.writer import ClickWriter
 from app.settings import Settings, config_dir
 from app.store import close_redis, open_redis
 
@@ -38,6 +47,21 @@ class Runtime:
     tokens: TokenService
     privacy: PrivacyService
     employee_import: EmployeeImport
+    sessions: SessionStore
+    content: ContentService
+    links: LinkService
+    link_resolver: LinkResolver
+    click_writer: ClickWriter
+    click_recorder: ClickRecorder
+    analytics: ClickAnalytics
+
+    def click_worker(self, consumer: str | None = None) -> ClickWorker:
+        return ClickWorker(
+            self.redis,
+            self.click_writer,
+            consumer=consumer,
+            batch_size=self.settings.click_worker_batch,
+        )
 
 
 def build_runtime(
@@ -48,6 +72,18 @@ def build_runtime(
     people = PeopleService(
         clock, events, settings.invite_valid_days, settings.telegram_bot_username
     )
+    policy = PolicyService(clock, events, config_dir())
+    sessions = SessionStore(redis, settings.session_ttl_hours * 3600)
+    content = ContentService(clock)
+    links = LinkService(clock, content, policy, settings.public_base_url)
+    limits = ClickLimits(
+        visitor_per_minute=settings.click_visitor_limit_per_minute,
+        link_per_minute=settings.click_link_limit_per_minute,
+        repeat_window=timedelta(hours=settings.click_repeat_window_hours),
+    )
+    click_writer = ClickWriter(
+        events, sessions, RedisRecentClicks(redis), limits, settings.company_timezone
+    )
     return Runtime(
         settings=settings,
         clock=clock,
@@ -55,10 +91,17 @@ def build_runtime(
         db=db_ctx,
         redis=redis,
         people=people,
-        policy=PolicyService(clock, events, config_dir()),
+        policy=policy,
         tokens=TokenService(clock, settings.admin_token),
         privacy=PrivacyService(clock, events, people),
         employee_import=EmployeeImport(people),
+        sessions=sessions,
+        content=content,
+        links=links,
+        link_resolver=LinkResolver(links, settings.link_cache_seconds),
+        click_writer=click_writer,
+        click_recorder=ClickRecorder(redis, click_writer),
+        analytics=ClickAnalytics(),
     )
 
 

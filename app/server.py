@@ -14,7 +14,7 @@ from prometheus_client import CollectorRegistry
 from app import __version__
 from app.runtime import Runtime, open_runtime
 from app.settings import Settings
-from app.web import employees
+from app.web import content, employees, links, public
 from app.web.api import Api
 from app.web.errors import errors_middleware
 from app.web.keys import METRICS_REGISTRY, RUNTIME, SETTINGS
@@ -25,6 +25,8 @@ from app.web.pages import add_routes
 def build_api() -> Api:
     api = Api(prefix="/api/v1", title="Porte-voix", version=__version__)
     employees.register(api)
+    content.register(api)
+    links.register(api)
     return api
 
 
@@ -55,4 +57,5 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Applic
     api = build_api()
     api.add_routes(app)
     add_routes(app, api)
+    public.add_routes(app)
     return app

@@ -56,6 +56,15 @@ class Settings(BaseSettings):
     invite_valid_days: int = 14
     demo_on_empty: bool = True
 
+    link_cache_seconds: float = 5.0
+    attribution_cookie_days: int = 30
+    click_repeat_window_hours: int = 24
+    click_visitor_limit_per_minute: int = 10
+    click_link_limit_per_minute: int = 300
+    proxy_count: int = 0
+    session_ttl_hours: int = 720
+    click_worker_batch: int = 500
+
     telegram_bot_token: str = ""
     telegram_bot_username: str = "PorteVoixBot"
     telegram_api_base_url: str = "https://api.telegram.org/bot"

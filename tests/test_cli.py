@@ -85,7 +85,7 @@ def test_bad_settings_stop_with_one_clear_line(
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("command", ["worker", "chat", "rebuild-leaderboards"])
+@pytest.mark.parametrize("command", ["chat", "rebuild-leaderboards"])
 def test_commands_of_later_issues_say_so(tmp_path: Path, command: str) -> None:
     result = portevoix(command, env={"DATA_DIR": str(tmp_path)})
     assert result.returncode == 2

@@ -1,1 +1,2 @@
-"""Chat channels: the platform-neutral conversation core and its Telegram, Teams and console adapters (issues #6, #7, #8)."""
+"""Chat channels: the platform-neutral conversation core and its Telegram, Teams and
+console adapters (issues #6, #7, #8)."""

@@ -1,7 +1,9 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 import functools
+from app.jobs.models import ContentSource, EmploymentType, JobStatus, NewsStatus, Workplace
 from app.people.models import EmployeeStatus, Platform, Role
+from app.referrals.models import Channel, ClickClass, ContentType
 from json import dumps, loads
 from tortoise.fields.base import OnDelete
 from tortoise import fields
@@ -43,7 +45,6 @@ class Migration(migrations.Migration):
                 ('role', fields.CharEnumField(description='EMPLOYEE: employee\nRECRUITER: recruiter\nADMIN: admin', enum_type=Role, max_length=16)),
                 ('employee', fields.ForeignKeyField('portevoix.Employee', source_field='employee_id', null=True, db_constraint=True, to_field='id', related_name='api_tokens', on_delete=OnDelete.CASCADE)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
-                ('last_used_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('revoked_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
             ],
             options={'table': 'api_token', 'app': 'portevoix', 'pk_attr': 'id'},
@@ -79,6 +80,57 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.CreateModel(
+            name='JobOffer',
+            fields=[
+                ('target_departments', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('target_locations', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('target_languages', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('title', fields.CharField(max_length=200)),
+                ('slug', fields.CharField(max_length=80)),
+                ('description', fields.TextField(default='', unique=False)),
+                ('department', fields.CharField(default='', max_length=100)),
+                ('location', fields.CharField(default='', max_length=100)),
+                ('workplace', fields.CharEnumField(default=Workplace.ON_SITE, description='ON_SITE: on_site\nHYBRID: hybrid\nREMOTE: remote', enum_type=Workplace, max_length=16)),
+                ('employment_type', fields.CharEnumField(default=EmploymentType.FULL_TIME, description='FULL_TIME: full_time\nPART_TIME: part_time\nCONTRACT: contract\nINTERNSHIP: internship\nTEMPORARY: temporary', enum_type=EmploymentType, max_length=16)),
+                ('language', fields.CharField(default='en', max_length=5)),
+                ('apply_url', fields.CharField(default='', max_length=1000)),
+                ('status', fields.CharEnumField(default=JobStatus.DRAFT, description='DRAFT: draft\nOPEN: open\nCLOSED: closed', enum_type=JobStatus, max_length=16)),
+                ('source', fields.CharEnumField(default=ContentSource.MANUAL, description='MANUAL: manual\nGREENHOUSE: greenhouse\nLEVER: lever\nFEED: feed', enum_type=ContentSource, max_length=16)),
+                ('external_id', fields.CharField(null=True, max_length=200)),
+                ('referral_points', fields.IntField(null=True)),
+                ('published_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('closes_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('updated_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'job_offer', 'app': 'portevoix', 'unique_together': (('source', 'external_id'),), 'indexes': [Index(fields=['status'])], 'pk_attr': 'id'},
+            bases=['Targeted'],
+        ),
+        ops.CreateModel(
+            name='NewsPost',
+            fields=[
+                ('target_departments', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('target_locations', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('target_languages', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('title', fields.CharField(max_length=200)),
+                ('slug', fields.CharField(max_length=80)),
+                ('body', fields.TextField(default='', unique=False)),
+                ('url', fields.CharField(default='', max_length=1000)),
+                ('image_url', fields.CharField(default='', max_length=1000)),
+                ('language', fields.CharField(default='en', max_length=5)),
+                ('status', fields.CharEnumField(default=NewsStatus.DRAFT, description='DRAFT: draft\nPUBLISHED: published\nARCHIVED: archived', enum_type=NewsStatus, max_length=16)),
+                ('publish_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('published_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('captions', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('updated_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'news_post', 'app': 'portevoix', 'indexes': [Index(fields=['status'])], 'pk_attr': 'id'},
+            bases=['Targeted'],
+        ),
+        ops.CreateModel(
             name='PolicyVersion',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
@@ -100,6 +152,42 @@ class Migration(migrations.Migration):
                 ('channel', fields.CharField(max_length=16)),
             ],
             options={'table': 'policy_acceptance', 'app': 'portevoix', 'unique_together': (('employee', 'policy'),), 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='TrackedLink',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('code', fields.CharField(unique=True, max_length=16)),
+                ('employee_id', fields.IntField()),
+                ('content_type', fields.CharEnumField(description='JOB: job\nNEWS: news', enum_type=ContentType, max_length=8)),
+                ('content_id', fields.IntField()),
+                ('channel', fields.CharEnumField(description='LINKEDIN: linkedin\nX: x\nFACEBOOK: facebook\nWHATSAPP: whatsapp\nTELEGRAM: telegram\nTEAMS: teams\nEMAIL: email\nCOPY: copy', enum_type=Channel, max_length=16)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'tracked_link', 'app': 'portevoix', 'unique_together': (('employee_id', 'content_type', 'content_id', 'channel'),), 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Click',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('click_id', fields.CharField(unique=True, max_length=32)),
+                ('link', fields.ForeignKeyField('portevoix.TrackedLink', source_field='link_id', db_constraint=True, to_field='id', related_name='clicks', on_delete=OnDelete.CASCADE)),
+                ('occurred_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('day', fields.DateField()),
+                ('classification', fields.CharEnumField(description='UNIQUE: unique\nREPEAT: repeat\nBOT: bot\nSELF: self\nRATE_LIMITED: rate_limited', enum_type=ClickClass, max_length=16)),
+                ('visitor_hash', fields.CharField(max_length=32)),
+                ('ua_family', fields.CharField(default='', max_length=32)),
+                ('referrer_host', fields.CharField(default='', max_length=255)),
+                ('country', fields.CharField(default='', max_length=2)),
+                ('employee_id', fields.IntField()),
+                ('department', fields.CharField(default='', max_length=100)),
+                ('content_type', fields.CharEnumField(description='JOB: job\nNEWS: news', enum_type=ContentType, max_length=8)),
+                ('content_id', fields.IntField()),
+                ('channel', fields.CharEnumField(description='LINKEDIN: linkedin\nX: x\nFACEBOOK: facebook\nWHATSAPP: whatsapp\nTELEGRAM: telegram\nTEAMS: teams\nEMAIL: email\nCOPY: copy', enum_type=Channel, max_length=16)),
+            ],
+            options={'table': 'click', 'app': 'portevoix', 'indexes': [Index(fields=['link_id', 'visitor_hash', 'occurred_at']), Index(fields=['employee_id', 'day']), Index(fields=['content_type', 'content_id', 'day']), Index(fields=['day'])], 'pk_attr': 'id'},
             bases=['Model'],
         ),
     ]

@@ -127,7 +127,6 @@ class ApiToken(Model):
         "portevoix.Employee", related_name="api_tokens", null=True, on_delete=fields.CASCADE
     )
     created_at = fields.DatetimeField()
-    last_used_at = fields.DatetimeField(null=True)
     revoked_at = fields.DatetimeField(null=True)
 
     class Meta:

@@ -19,7 +19,7 @@ from aiohttp import web
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from app.people.errors import EmployeeHasLeft
-from app.people.models import Role
+from app.people.models import Employee, Role
 from app.people.tokens import Principal
 from app.runtime import Runtime
 from app.web.errors import ApiError, ErrorBody, validation_error
@@ -39,6 +39,18 @@ class Call:
     path: dict[str, Any]
     query: Any
     body: Any
+
+    async def acting_employee(self, requested: int | None) -> Employee:
+        """The employee a call acts for: the token's own employee, or, for recruiters and
+        admins, the one they name."""
+        principal = self.principal
+        assert principal is not None, "acting_employee needs an authenticated operation"
+        if requested is not None and requested != principal.employee_id:
+            self.require_self_or(Role.RECRUITER, requested)
+            return await self.runtime.people.get(requested)
+        if principal.employee_id is None:
+            raise ApiError(422, "employee_required", "Name the employee: employee_id=<id>.")
+        return await self.runtime.people.get(principal.employee_id)
 
     def require_self_or(self, role: Role, employee_id: int) -> None:
         """Allow the employee themself, or anyone with at least `role`."""

@@ -1,0 +1,198 @@
+"""The content service: job offers and news posts, their life cycle and who they target."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from tortoise.expressions import Q
+
+from app.clock import Clock
+from app.errors import Conflict, NotFound
+from app.jobs.models import JobOffer, JobStatus, NewsPost, NewsStatus, Targeted
+from app.jobs.schemas import ContentFilter, JobCreate, JobUpdate, NewsCreate, NewsUpdate
+
+
+class ContentNotFound(NotFound):
+    code = "content_not_found"
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_transition"
+
+
+@dataclass(frozen=True)
+class Audience:
+    """The attributes of an employee that targeting looks at."""
+
+    department: str
+    location: str
+    language: str
+
+
+def targets(content: Targeted, audience: Audience) -> bool:
+    """Is this content for this person? An empty list does not restrict."""
+    return (
+        _matches(content.target_departments, audience.department)
+        and _matches(content.target_locations, audience.location)
+        and _matches(content.target_languages, audience.language)
+    )
+
+
+def _matches(allowed: list[str], value: str) -> bool:
+    return not allowed or value.casefold() in {a.casefold() for a in allowed}
+
+
+def slugify(text: str, max_length: int = 60) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:max_length].rstrip("-") or "content"
+
+
+def _plain(fields: dict[str, Any]) -> dict[str, Any]:
+    """URLs validated by pydantic become plain strings; None URLs become empty."""
+    for key in ("apply_url", "url", "image_url"):
+        if key in fields:
+            fields[key] = str(fields[key]) if fields[key] is not None else ""
+    return fields
+
+
+class ContentService:
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+
+    # -- jobs ----------------------------------------------------------------------------
+
+    async def job(self, job_id: int) -> JobOffer:
+        job = await JobOffer.get_or_none(id=job_id)
+        if job is None:
+            raise ContentNotFound(f"No job offer with id {job_id}.")
+        return job
+
+    async def create_job(self, draft: JobCreate, **origin: Any) -> JobOffer:
+        now = self.clock.now()
+        fields = _plain(draft.model_dump())
+        return await JobOffer.create(
+            **fields, **origin, slug=slugify(draft.title), created_at=now, updated_at=now
+        )
+
+    async def update_job(self, job_id: int, changes: JobUpdate) -> JobOffer:
+        job = await self.job(job_id)
+        fields = _plain(changes.model_dump(exclude_unset=True))
+        if "title" in fields:
+            fields["slug"] = slugify(fields["title"])
+        job.update_from_dict({**fields, "updated_at": self.clock.now()})
+        await job.save()
+        return job
+
+    async def publish_job(self, job_id: int) -> JobOffer:
+        job = await self.job(job_id)
+        if job.status == JobStatus.OPEN:
+            return job
+        now = self.clock.now()
+        if job.closes_at is not None and job.closes_at <= now:
+            raise InvalidTransition("This job's closing date has passed; change it first.")
+        job.status = JobStatus.OPEN
+        job.published_at = job.published_at or now
+        job.updated_at = now
+        await job.save()
+        return job
+
+    async def close_job(self, job_id: int) -> JobOffer:
+        job = await self.job(job_id)
+        job.status = JobStatus.CLOSED
+        job.updated_at = self.clock.now()
+        await job.save()
+        return job
+
+    async def search_jobs(self, where: ContentFilter) -> tuple[list[JobOffer], int]:
+        query = JobOffer.all()
+        if where.status:
+            query = query.filter(status=where.status)
+        if where.department:
+            query = query.filter(department=where.department)
+        if where.location:
+            query = query.filter(location=where.location)
+        if where.q:
+            query = query.filter(Q(title__icontains=where.q) | Q(description__icontains=where.q))
+        total = await query.count()
+        rows = await query.order_by("-published_at", "-id").offset(where.offset).limit(where.limit)
+        return list(rows), total
+
+    def job_is_open(self, job: JobOffer) -> bool:
+        return job.status == JobStatus.OPEN and (
+            job.closes_at is None or job.closes_at > self.clock.now()
+        )
+
+    # -- news ----------------------------------------------------------------------------
+
+    async def news(self, news_id: int) -> NewsPost:
+        post = await NewsPost.get_or_none(id=news_id)
+        if post is None:
+            raise ContentNotFound(f"No news post with id {news_id}.")
+        return post
+
+    async def create_news(self, draft: NewsCreate) -> NewsPost:
+        now = self.clock.now()
+        fields = _plain(draft.model_dump())
+        return await NewsPost.create(
+            **fields, slug=slugify(draft.title), created_at=now, updated_at=now
+        )
+
+    async def update_news(self, news_id: int, changes: NewsUpdate) -> NewsPost:
+        post = await self.news(news_id)
+        fields = _plain(changes.model_dump(exclude_unset=True))
+        if "title" in fields:
+            fields["slug"] = slugify(fields["title"])
+        post.update_from_dict({**fields, "updated_at": self.clock.now()})
+        await post.save()
+        return post
+
+    async def publish_news(self, news_id: int) -> NewsPost:
+        """Published now, or at `publish_at` if that is later: it shows from then on."""
+        post = await self.news(news_id)
+        now = self.clock.now()
+        post.status = NewsStatus.PUBLISHED
+        post.published_at = max(post.publish_at or now, now)
+        post.updated_at = now
+        await post.save()
+        return post
+
+    async def archive_news(self, news_id: int) -> NewsPost:
+        post = await self.news(news_id)
+        post.status = NewsStatus.ARCHIVED
+        post.updated_at = self.clock.now()
+        await post.save()
+        return post
+
+    async def search_news(self, where: ContentFilter) -> tuple[list[NewsPost], int]:
+        query = NewsPost.all()
+        if where.status:
+            query = query.filter(status=where.status)
+        if where.q:
+            query = query.filter(Q(title__icontains=where.q) | Q(body__icontains=where.q))
+        total = await query.count()
+        rows = await query.order_by("-published_at", "-id").offset(where.offset).limit(where.limit)
+        return list(rows), total
+
+    def news_is_live(self, post: NewsPost) -> bool:
+        return (
+            post.status == NewsStatus.PUBLISHED
+            and post.published_at is not None
+            and post.published_at <= self.clock.now()
+        )
+
+    # -- what an employee sees -----------------------------------------------------------
+
+    async def feed(self, audience: Audience) -> tuple[list[JobOffer], list[NewsPost]]:
+        """Open jobs and live news that target this person, newest first."""
+        jobs = await JobOffer.filter(status=JobStatus.OPEN).order_by("-published_at", "-id")
+        posts = await NewsPost.filter(
+            status=NewsStatus.PUBLISHED, published_at__lte=self.clock.now()
+        ).order_by("-published_at", "-id")
+        return (
+            [j for j in jobs if self.job_is_open(j) and targets(j, audience)],
+            [p for p in posts if targets(p, audience)],
+        )

@@ -1,0 +1,210 @@
+"""The click pipeline: what the redirect records, and how each click is classified.
+
+The redirect does the least possible work: it hashes the visitor, appends one entry to
+the `clicks` Redis stream and answers. The worker (`app.referrals.worker`) classifies
+and stores. Classes, in order of precedence:
+
+- `bot`: a HEAD request, an empty user agent, a crawler or a link-preview fetcher;
+- `self`: the sharer's own click (their mini app session cookie came with it);
+- `rate_limited`: too many clicks from one visitor, or on one link, in a minute;
+- `repeat`: the same visitor on the same link within the repeat window;
+- `unique`: everything else, the only clicks that earn points.
+
+Classification is idempotent: a stream entry replayed after a crash gets the same
+answer, because the Redis windows remember click ids, not counts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from crawlerdetect import CrawlerDetect
+from redis.asyncio import Redis
+
+from app.referrals.models import Click, ClickClass
+
+STREAM = "clicks"
+GROUP = "click-writers"
+# Preview fetchers named explicitly, on top of crawlerdetect's list, because a miss
+# here would hand points for every link pasted into a chat.
+PREVIEW_AGENTS = re.compile(
+    r"TelegramBot|Slackbot|LinkedInBot|facebookexternalhit|Facebot|WhatsApp|Twitterbot|"
+    r"SkypeUriPreview|Discordbot|redditbot|Applebot|Pinterest|vkShare|Embedly",
+    re.IGNORECASE,
+)
+_crawlers = CrawlerDetect()
+
+
+@dataclass(frozen=True)
+class ClickFacts:
+    """One served redirect, as it travels through the stream."""
+
+    click_id: str
+    link_id: int
+    at: datetime
+    visitor_hash: str
+    user_agent: str
+    referrer_host: str
+    head: bool
+    session_id: str
+    country: str = ""
+
+    def to_stream(self) -> dict[str, str]:
+        return {
+            "id": self.click_id,
+            "link": str(self.link_id),
+            "at": str(int(self.at.timestamp() * 1000)),
+            "v": self.visitor_hash,
+            "ua": self.user_agent,
+            "ref": self.referrer_host,
+            "head": "1" if self.head else "0",
+            "sid": self.session_id,
+            "cc": self.country,
+        }
+
+    @classmethod
+    def from_stream(cls, fields: dict[bytes, bytes]) -> ClickFacts:
+        """Raises KeyError/ValueError on an entry that is not a click."""
+        f = {k.decode(): v.decode() for k, v in fields.items()}
+        return cls(
+            click_id=f["id"],
+            link_id=int(f["link"]),
+            at=datetime.fromtimestamp(int(f["at"]) / 1000, UTC),
+            visitor_hash=f["v"],
+            user_agent=f.get("ua", ""),
+            referrer_host=f.get("ref", ""),
+            head=f.get("head") == "1",
+            session_id=f.get("sid", ""),
+            country=f.get("cc", ""),
+        )
+
+
+def new_click_id() -> str:
+    return uuid.uuid4().hex
+
+
+def visitor_hash(secret_key: str, ip: str, user_agent: str, at: datetime) -> str:
+    """HMAC of IP + user agent with a key that changes every day: the raw IP is never
+    stored, and the same visitor cannot be followed from one day to the next."""
+    day_key = hmac.new(secret_key.encode(), f"visitor:{at:%Y-%m-%d}".encode(), hashlib.sha256)
+    return hmac.new(day_key.digest(), f"{ip}\n{user_agent}".encode(), hashlib.sha256).hexdigest()[
+        :32
+    ]
+
+
+def is_bot(user_agent: str, head: bool) -> bool:
+    if head or not user_agent.strip():
+        return True
+    return bool(PREVIEW_AGENTS.search(user_agent)) or _crawlers.isCrawler(user_agent)
+
+
+def ua_family(user_agent: str) -> str:
+    """A coarse browser family for analytics; the full agent is not kept."""
+    ua = user_agent.lower()
+    for needle, family in (
+        ("edg/", "edge"),
+        ("opr/", "opera"),
+        ("firefox/", "firefox"),
+        ("chrome/", "chrome"),
+        ("safari/", "safari"),
+        ("curl/", "curl"),
+    ):
+        if needle in ua:
+            return family
+    return "other" if ua else ""
+
+
+@dataclass(frozen=True)
+class ClickLimits:
+    visitor_per_minute: int
+    link_per_minute: int
+    repeat_window: timedelta
+
+
+class RecentClicks(Protocol):
+    """Memory of recent clicks that the windowed classes need."""
+
+    async def window_class(self, facts: ClickFacts, limits: ClickLimits) -> ClickClass: ...
+
+
+# KEYS: visitor minute set, link minute set, repeat key.
+# ARGV: click id, visitor limit, link limit, repeat window (s).
+WINDOW_SCRIPT = """
+redis.call('SADD', KEYS[1], ARGV[1]); redis.call('EXPIRE', KEYS[1], 120)
+redis.call('SADD', KEYS[2], ARGV[1]); redis.call('EXPIRE', KEYS[2], 120)
+if redis.call('SCARD', KEYS[1]) > tonumber(ARGV[2])
+   or redis.call('SCARD', KEYS[2]) > tonumber(ARGV[3]) then
+  return 'rate_limited'
+end
+if redis.call('SET', KEYS[3], ARGV[1], 'NX', 'EX', ARGV[4]) then return 'unique' end
+if redis.call('GET', KEYS[3]) == ARGV[1] then return 'unique' end
+return 'repeat'
+"""
+
+
+class RedisRecentClicks:
+    """Windows in Redis, updated atomically by one Lua script per click."""
+
+    def __init__(self, redis: Redis) -> None:
+        self.script = redis.register_script(WINDOW_SCRIPT)
+
+    async def window_class(self, facts: ClickFacts, limits: ClickLimits) -> ClickClass:
+        minute = int(facts.at.timestamp()) // 60
+        keys = [
+            f"clk:v:{facts.visitor_hash}:{minute}",
+            f"clk:l:{facts.link_id}:{minute}",
+            f"clk:r:{facts.link_id}:{facts.visitor_hash}",
+        ]
+        args: list[str | int] = [
+            facts.click_id,
+            limits.visitor_per_minute,
+            limits.link_per_minute,
+            int(limits.repeat_window.total_seconds()),
+        ]
+        answer = await self.script(keys=keys, args=args)
+        return ClickClass(answer.decode() if isinstance(answer, bytes) else answer)
+
+
+class DatabaseRecentClicks:
+    """The same windows read from stored clicks: used when Redis is unreachable."""
+
+    async def window_class(self, facts: ClickFacts, limits: ClickLimits) -> ClickClass:
+        minute_start = facts.at.replace(second=0, microsecond=0)
+        visitor_count = await Click.filter(
+            visitor_hash=facts.visitor_hash,
+            occurred_at__gte=minute_start,
+            occurred_at__lte=facts.at,
+        ).count()
+        link_count = await Click.filter(
+            link_id=facts.link_id, occurred_at__gte=minute_start, occurred_at__lte=facts.at
+        ).count()
+        if visitor_count + 1 > limits.visitor_per_minute or link_count + 1 > limits.link_per_minute:
+            return ClickClass.RATE_LIMITED
+        seen = await Click.filter(
+            link_id=facts.link_id,
+            visitor_hash=facts.visitor_hash,
+            occurred_at__gte=facts.at - limits.repeat_window,
+            occurred_at__lte=facts.at,
+            classification__in=[ClickClass.UNIQUE, ClickClass.REPEAT],
+        ).exists()
+        return ClickClass.REPEAT if seen else ClickClass.UNIQUE
+
+
+async def classify(
+    facts: ClickFacts,
+    sharer_id: int,
+    session_employee_id: int | None,
+    recent: RecentClicks,
+    limits: ClickLimits,
+) -> ClickClass:
+    if is_bot(facts.user_agent, facts.head):
+        return ClickClass.BOT
+    if session_employee_id is not None and session_employee_id == sharer_id:
+        return ClickClass.SELF
+    return await recent.window_class(facts, limits)

@@ -1,0 +1,76 @@
+"""What `/r/{code}` needs: find the link fast, and hand the click on without waiting.
+
+Links are cached in process for a few seconds (`link_cache_seconds`): a closed job shows
+its 410 page at most that long after closing, and a hot link costs no database query.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Literal
+
+from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from app.referrals.clicks import STREAM, ClickFacts
+from app.referrals.links import LinkService, tracked_destination
+from app.referrals.models import TrackedLink
+from app.referrals.writer import ClickWriter
+
+log = logging.getLogger(__name__)
+
+State = Literal["live", "closed"]
+
+
+@dataclass(frozen=True)
+class ResolvedLink:
+    link_id: int
+    state: State
+    destination: str
+    content_type: str
+
+
+class LinkResolver:
+    def __init__(self, links: LinkService, cache_seconds: float, max_entries: int = 50_000):
+        self.links = links
+        self.cache_seconds = cache_seconds
+        self.max_entries = max_entries
+        self._cache: dict[str, tuple[float, ResolvedLink | None]] = {}
+
+    async def resolve(self, code: str) -> ResolvedLink | None:
+        now = time.monotonic()
+        hit = self._cache.get(code)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        resolved = await self._load(code)
+        if len(self._cache) >= self.max_entries:
+            self._cache.clear()  # crude but bounded; a miss costs one query
+        self._cache[code] = (now + self.cache_seconds, resolved)
+        return resolved
+
+    async def _load(self, code: str) -> ResolvedLink | None:
+        link = await TrackedLink.get_or_none(code=code)
+        if link is None:
+            return None
+        content = await self.links.load_content(link.content_type, link.content_id)
+        state: State = "live" if self.links.is_live(content) else "closed"
+        destination = tracked_destination(link, content, self.links.public_base_url)
+        return ResolvedLink(link.id, state, destination, link.content_type.value)
+
+
+class ClickRecorder:
+    """Appends each click to the stream; if Redis is unreachable, stores it directly."""
+
+    def __init__(self, redis: Redis, writer: ClickWriter) -> None:
+        self.redis = redis
+        self.writer = writer
+
+    async def record(self, facts: ClickFacts) -> None:
+        try:
+            await self.redis.xadd(STREAM, facts.to_stream())  # type: ignore[arg-type]
+        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+            log.warning("redis unreachable (%s): storing click %s directly", exc, facts.click_id)
+            await self.writer.store_direct(facts)

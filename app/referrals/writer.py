@@ -1,0 +1,126 @@
+"""Turning clicks into `Click` rows: classify, store once, tell the other domains.
+
+Used by the stream worker (batches) and by the redirect when Redis is down (one click).
+A click id that is already stored is skipped, so a replayed entry never makes a second
+row and never emits a second `ClickRecorded`.
+"""
+
+from __future__ import annotations
+
+import logging
+from zoneinfo import ZoneInfo
+
+from app.events import ClickRecorded, EventBus
+from app.people.models import Employee
+from app.people.sessions import SessionStore
+from app.referrals.clicks import (
+    ClickFacts,
+    ClickLimits,
+    DatabaseRecentClicks,
+    RecentClicks,
+    classify,
+    ua_family,
+)
+from app.referrals.models import Click, TrackedLink
+
+log = logging.getLogger(__name__)
+
+
+class ClickWriter:
+    def __init__(
+        self,
+        events: EventBus,
+        sessions: SessionStore,
+        recent: RecentClicks,
+        limits: ClickLimits,
+        company_timezone: str,
+    ) -> None:
+        self.events = events
+        self.sessions = sessions
+        self.recent = recent
+        self.limits = limits
+        self.zone = ZoneInfo(company_timezone)
+
+    async def store(self, batch: list[ClickFacts]) -> list[Click]:
+        """Store the clicks of a batch that are not stored yet; returns the new rows."""
+        stored = set(
+            await Click.filter(click_id__in=[f.click_id for f in batch]).values_list(
+                "click_id", flat=True
+            )
+        )
+        fresh = [
+            f for f in dict((f.click_id, f) for f in batch).values() if f.click_id not in stored
+        ]
+        if not fresh:
+            return []
+        owners = await self._session_owners(fresh)
+        rows = await self._rows(fresh, owners, self.recent)
+        await Click.bulk_create(rows, ignore_conflicts=True)
+        await self._announce(rows)
+        return rows
+
+    async def store_direct(self, facts: ClickFacts) -> None:
+        """Redis is unreachable: classify from the database and store at once."""
+        rows = await self._rows([facts], {}, DatabaseRecentClicks())
+        await Click.bulk_create(rows, ignore_conflicts=True)
+        await self._announce(rows)
+
+    async def _session_owners(self, batch: list[ClickFacts]) -> dict[str, int]:
+        return await self.sessions.employee_ids([f.session_id for f in batch if f.session_id])
+
+    async def _rows(
+        self, batch: list[ClickFacts], owners: dict[str, int], recent: RecentClicks
+    ) -> list[Click]:
+        links = {
+            link.id: link for link in await TrackedLink.filter(id__in={f.link_id for f in batch})
+        }
+        departments = dict(
+            await Employee.filter(id__in={link.employee_id for link in links.values()}).values_list(
+                "id", "department"
+            )
+        )
+        rows = []
+        for facts in sorted(batch, key=lambda f: f.at):
+            link = links.get(facts.link_id)
+            if link is None:
+                log.warning(
+                    "click %s is for unknown link %s: dropped", facts.click_id, facts.link_id
+                )
+                continue
+            classification = await classify(
+                facts, link.employee_id, owners.get(facts.session_id), recent, self.limits
+            )
+            rows.append(
+                Click(
+                    click_id=facts.click_id,
+                    link_id=link.id,
+                    occurred_at=facts.at,
+                    day=facts.at.astimezone(self.zone).date(),
+                    classification=classification,
+                    visitor_hash=facts.visitor_hash,
+                    ua_family=ua_family(facts.user_agent),
+                    referrer_host=facts.referrer_host[:255],
+                    country=facts.country[:2],
+                    employee_id=link.employee_id,
+                    department=departments.get(link.employee_id, ""),
+                    content_type=link.content_type,
+                    content_id=link.content_id,
+                    channel=link.channel,
+                )
+            )
+        return rows
+
+    async def _announce(self, rows: list[Click]) -> None:
+        for row in rows:
+            await self.events.publish(
+                ClickRecorded(
+                    click_id=row.click_id,
+                    link_id=row.link_id,  # type: ignore[attr-defined]
+                    employee_id=row.employee_id,
+                    content_type=row.content_type.value,
+                    content_id=row.content_id,
+                    channel=row.channel.value,
+                    classification=row.classification.value,
+                    occurred_at=row.occurred_at,
+                )
+            )

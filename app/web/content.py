@@ -1,0 +1,209 @@
+"""REST resources for content: job offers, news posts, and each employee's feed."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from app.jobs.schemas import (
+    ContentFilter,
+    JobCreate,
+    JobOut,
+    JobPage,
+    JobUpdate,
+    NewsCreate,
+    NewsOut,
+    NewsPage,
+    NewsUpdate,
+)
+from app.jobs.service import Audience
+from app.people.models import Role
+from app.web.api import Api, Call
+
+
+class FeedQuery(BaseModel):
+    employee_id: int | None = Field(default=None, description="Recruiters and admins only")
+
+
+class Feed(BaseModel):
+    jobs: list[JobOut]
+    news: list[NewsOut]
+
+
+def register(api: Api) -> None:
+    @api.operation(
+        "GET",
+        "/jobs",
+        summary="List job offers",
+        tag="Jobs",
+        role=Role.RECRUITER,
+        query=ContentFilter,
+        response=JobPage,
+    )
+    async def list_jobs(call: Call) -> JobPage:
+        items, total = await call.runtime.content.search_jobs(call.query)
+        return JobPage(
+            items=[JobOut.model_validate(j) for j in items],
+            total=total,
+            limit=call.query.limit,
+            offset=call.query.offset,
+        )
+
+    @api.operation(
+        "POST",
+        "/jobs",
+        summary="Create a job offer (draft)",
+        tag="Jobs",
+        role=Role.RECRUITER,
+        body=JobCreate,
+        response=JobOut,
+        status=201,
+    )
+    async def create_job(call: Call) -> JobOut:
+        return JobOut.model_validate(await call.runtime.content.create_job(call.body))
+
+    @api.operation(
+        "GET",
+        r"/jobs/{job_id:\d+}",
+        summary="Get a job offer",
+        tag="Jobs",
+        role=Role.RECRUITER,
+        response=JobOut,
+    )
+    async def get_job(call: Call) -> JobOut:
+        return JobOut.model_validate(await call.runtime.content.job(call.path["job_id"]))
+
+    @api.operation(
+        "PATCH",
+        r"/jobs/{job_id:\d+}",
+        summary="Update a job offer",
+        tag="Jobs",
+        role=Role.RECRUITER,
+        body=JobUpdate,
+        response=JobOut,
+    )
+    async def update_job(call: Call) -> JobOut:
+        job = await call.runtime.content.update_job(call.path["job_id"], call.body)
+        return JobOut.model_validate(job)
+
+    @api.operation(
+        "POST",
+        r"/jobs/{job_id:\d+}/publish",
+        summary="Open a job offer",
+        tag="Jobs",
+        role=Role.RECRUITER,
+        response=JobOut,
+        errors=(409,),
+    )
+    async def publish_job(call: Call) -> JobOut:
+        return JobOut.model_validate(await call.runtime.content.publish_job(call.path["job_id"]))
+
+    @api.operation(
+        "POST",
+        r"/jobs/{job_id:\d+}/close",
+        summary="Close a job offer",
+        tag="Jobs",
+        role=Role.RECRUITER,
+        response=JobOut,
+        description="Its tracked links then answer 410 with a link to open jobs.",
+    )
+    async def close_job(call: Call) -> JobOut:
+        return JobOut.model_validate(await call.runtime.content.close_job(call.path["job_id"]))
+
+    @api.operation(
+        "GET",
+        "/news",
+        summary="List news posts",
+        tag="News",
+        role=Role.RECRUITER,
+        query=ContentFilter,
+        response=NewsPage,
+    )
+    async def list_news(call: Call) -> NewsPage:
+        items, total = await call.runtime.content.search_news(call.query)
+        return NewsPage(
+            items=[NewsOut.model_validate(n) for n in items],
+            total=total,
+            limit=call.query.limit,
+            offset=call.query.offset,
+        )
+
+    @api.operation(
+        "POST",
+        "/news",
+        summary="Create a news post (draft)",
+        tag="News",
+        role=Role.ADMIN,
+        body=NewsCreate,
+        response=NewsOut,
+        status=201,
+    )
+    async def create_news(call: Call) -> NewsOut:
+        return NewsOut.model_validate(await call.runtime.content.create_news(call.body))
+
+    @api.operation(
+        "GET",
+        r"/news/{news_id:\d+}",
+        summary="Get a news post",
+        tag="News",
+        role=Role.RECRUITER,
+        response=NewsOut,
+    )
+    async def get_news(call: Call) -> NewsOut:
+        return NewsOut.model_validate(await call.runtime.content.news(call.path["news_id"]))
+
+    @api.operation(
+        "PATCH",
+        r"/news/{news_id:\d+}",
+        summary="Update a news post",
+        tag="News",
+        role=Role.ADMIN,
+        body=NewsUpdate,
+        response=NewsOut,
+    )
+    async def update_news(call: Call) -> NewsOut:
+        post = await call.runtime.content.update_news(call.path["news_id"], call.body)
+        return NewsOut.model_validate(post)
+
+    @api.operation(
+        "POST",
+        r"/news/{news_id:\d+}/publish",
+        summary="Publish a news post",
+        tag="News",
+        role=Role.ADMIN,
+        response=NewsOut,
+        description="Visible at once, or from publish_at if that is later.",
+    )
+    async def publish_news(call: Call) -> NewsOut:
+        post = await call.runtime.content.publish_news(call.path["news_id"])
+        return NewsOut.model_validate(post)
+
+    @api.operation(
+        "POST",
+        r"/news/{news_id:\d+}/close",
+        summary="Archive a news post",
+        tag="News",
+        role=Role.ADMIN,
+        response=NewsOut,
+    )
+    async def close_news(call: Call) -> NewsOut:
+        post = await call.runtime.content.archive_news(call.path["news_id"])
+        return NewsOut.model_validate(post)
+
+    @api.operation(
+        "GET",
+        "/feed",
+        summary="Open jobs and live news that target me",
+        tag="Feed",
+        role=Role.EMPLOYEE,
+        query=FeedQuery,
+        response=Feed,
+    )
+    async def my_feed(call: Call) -> Feed:
+        employee = await call.acting_employee(call.query.employee_id)
+        jobs, news = await call.runtime.content.feed(
+            Audience(employee.department, employee.location, employee.language)
+        )
+        return Feed(
+            jobs=[JobOut.model_validate(j) for j in jobs],
+            news=[NewsOut.model_validate(n) for n in news],
+        )

@@ -1,0 +1,179 @@
+"""Public pages: the tracked-link redirect `/r/{code}` and the open jobs and news pages.
+
+The redirect does the least work before answering: a cached link lookup, one stream
+append, the 302. Unknown codes get a friendly 404 page, closed content a 410 page that
+points to the open jobs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from aiohttp import web
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from app.errors import NotFound
+from app.people.sessions import COOKIE as SESSION_COOKIE
+from app.referrals.clicks import ClickFacts, new_click_id, visitor_hash
+from app.web.keys import RUNTIME
+
+ATTRIBUTION_COOKIE = "pv_ref"
+TEMPLATES = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(["j2"]),
+)
+
+
+def render(template: str, status: int = 200, **context: Any) -> web.Response:
+    return web.Response(
+        text=TEMPLATES.get_template(template).render(**context),
+        status=status,
+        content_type="text/html",
+    )
+
+
+def client_ip(request: web.Request, proxy_count: int) -> str:
+    """The visitor's address: with N trusted proxies in front, the Nth from the right of
+    X-Forwarded-For (entries further left are whatever the client chose to send)."""
+    if proxy_count > 0:
+        hops = [h.strip() for h in request.headers.get("X-Forwarded-For", "").split(",")]
+        hops = [h for h in hops if h]
+        if len(hops) >= proxy_count:
+            return hops[-proxy_count]
+    return request.remote or ""
+
+
+async def redirect(request: web.Request) -> web.Response:
+    runtime = request.app[RUNTIME]
+    settings = runtime.settings
+    company = settings.company_name
+    code = request.match_info["code"]
+    resolved = await runtime.link_resolver.resolve(code) if code.isalnum() else None
+    if resolved is None:
+        return render(
+            "message.html.j2",
+            404,
+            company=company,
+            title="Link not found · Lien introuvable",
+            lines=[
+                "This link does not exist or was mistyped.",
+                "Ce lien n'existe pas ou a été mal recopié.",
+            ],
+            action="See our open jobs · Voir nos offres",
+        )
+    if resolved.state == "closed":
+        return render(
+            "message.html.j2",
+            410,
+            company=company,
+            title="No longer open · Plus disponible",
+            lines=[
+                "This offer is closed, but others are open.",
+                "Cette offre est close, mais d'autres sont ouvertes.",
+            ],
+            action="See our open jobs · Voir nos offres",
+        )
+    now = runtime.clock.now()
+    user_agent = request.headers.get("User-Agent", "")[:512]
+    await runtime.click_recorder.record(
+        ClickFacts(
+            click_id=new_click_id(),
+            link_id=resolved.link_id,
+            at=now,
+            visitor_hash=visitor_hash(
+                settings.secret_key, client_ip(request, settings.proxy_count), user_agent, now
+            ),
+            user_agent=user_agent,
+            referrer_host=urlsplit(request.headers.get("Referer", "")).hostname or "",
+            head=request.method == "HEAD",
+            session_id=request.cookies.get(SESSION_COOKIE, "")[:64],
+        )
+    )
+    response = web.Response(
+        status=302,
+        headers={
+            "Location": resolved.destination,
+            "Cache-Control": "no-store",
+            "Referrer-Policy": "no-referrer-when-downgrade",
+        },
+    )
+    response.set_cookie(
+        ATTRIBUTION_COOKIE,
+        code,
+        max_age=settings.attribution_cookie_days * 86400,
+        httponly=True,
+        samesite="Lax",
+        secure=settings.public_base_url.startswith("https://"),
+    )
+    return response
+
+
+async def open_jobs(request: web.Request) -> web.Response:
+    runtime = request.app[RUNTIME]
+    from app.jobs.schemas import ContentFilter
+
+    jobs, _ = await runtime.content.search_jobs(ContentFilter(status="open", limit=500))
+    jobs = [job for job in jobs if runtime.content.job_is_open(job)]
+    return render(
+        "jobs.html.j2",
+        company=runtime.settings.company_name,
+        title="Open positions · Nos offres",
+        jobs=jobs,
+    )
+
+
+async def job_page(request: web.Request) -> web.Response:
+    runtime = request.app[RUNTIME]
+    try:
+        job = await runtime.content.job(int(request.match_info["job_id"]))
+    except NotFound:
+        job = None
+    if job is None or not runtime.content.job_is_open(job):
+        return render(
+            "message.html.j2",
+            404 if job is None else 410,
+            company=runtime.settings.company_name,
+            title="No longer open · Plus disponible",
+            lines=["This offer is not open.", "Cette offre n'est pas ouverte."],
+            action="See our open jobs · Voir nos offres",
+        )
+    return render(
+        "job.html.j2",
+        company=runtime.settings.company_name,
+        title=job.title,
+        job=job,
+        lang=job.language,
+    )
+
+
+async def news_page(request: web.Request) -> web.Response:
+    runtime = request.app[RUNTIME]
+    try:
+        post = await runtime.content.news(int(request.match_info["news_id"]))
+    except NotFound:
+        post = None
+    if post is None or not runtime.content.news_is_live(post):
+        return render(
+            "message.html.j2",
+            404,
+            company=runtime.settings.company_name,
+            title="Not found · Introuvable",
+            lines=["This page does not exist."],
+            action="See our open jobs · Voir nos offres",
+        )
+    return render(
+        "news.html.j2",
+        company=runtime.settings.company_name,
+        title=post.title,
+        post=post,
+        lang=post.language,
+    )
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/r/{code}", redirect)
+    app.router.add_get("/jobs", open_jobs)
+    app.router.add_get(r"/jobs/{job_id:\d+}", job_page)
+    app.router.add_get(r"/news/{news_id:\d+}", news_page)
