@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from app.jobs.models import JobOffer
+from app.jobs.schemas import JobCreate
 from app.people.models import Employee, Platform, Role
 from app.people.schemas import EmployeeCreate
 from app.runtime import Runtime
@@ -32,3 +34,19 @@ async def make_employee(
 async def bearer(runtime: Runtime, role: Role, employee: Employee | None = None) -> dict[str, str]:
     token = await runtime.tokens.issue(role, f"test-{role.value}", employee)
     return {"Authorization": f"Bearer {token}"}
+
+
+async def make_sharer(
+    runtime: Runtime, email: str = "ada@example.com", **kwargs: object
+) -> Employee:
+    """An employee who accepted the social media policy, so they may share."""
+    employee = await make_employee(runtime, email, **kwargs)  # type: ignore[arg-type]
+    await runtime.policy.accept(employee, "telegram")
+    return employee
+
+
+async def make_open_job(
+    runtime: Runtime, title: str = "Data Engineer", **fields: object
+) -> JobOffer:
+    job = await runtime.content.create_job(JobCreate(title=title, **fields))  # type: ignore[arg-type]
+    return await runtime.content.publish_job(job.id)

@@ -1,0 +1,142 @@
+"""The click worker: every redirect served becomes exactly one Click row."""
+
+from __future__ import annotations
+
+from aiohttp.test_utils import TestClient
+from redis.asyncio import Redis
+
+from app.events import ClickRecorded
+from app.referrals.clicks import GROUP, STREAM
+from app.referrals.models import Channel, Click, ClickClass, ContentType, TrackedLink
+from app.referrals.redirects import ClickRecorder
+from app.runtime import Runtime
+from tests.helpers import make_open_job, make_sharer
+from tests.referrals.test_clicks import CHROME, IPHONE
+
+
+async def stored_link(runtime: Runtime) -> TrackedLink:
+    """A tracked link of a sharer for an open job (created once per test)."""
+    existing = await TrackedLink.first()
+    if existing is not None:
+        return existing
+    ada = await make_sharer(runtime, department="Engineering")
+    job = await make_open_job(runtime)
+    [share] = await runtime.links.shares(ada, ContentType.JOB, job.id, [Channel.LINKEDIN])
+    return await TrackedLink.get(code=share.code)
+
+
+async def visit(client: TestClient, code: str, agent: str = CHROME, ip: str = "") -> int:
+    headers = {"User-Agent": agent}
+    if ip:
+        headers["X-Forwarded-For"] = ip
+    response = await client.get(f"/r/{code}", headers=headers, allow_redirects=False)
+    return response.status
+
+
+def record_events(runtime: Runtime) -> list[ClickRecorded]:
+    seen: list[ClickRecorded] = []
+
+    async def handler(event: ClickRecorded) -> None:
+        seen.append(event)
+
+    runtime.events.subscribe(ClickRecorded, handler)
+    return seen
+
+
+async def test_each_redirect_becomes_one_classified_click(
+    client: TestClient, runtime: Runtime
+) -> None:
+    link = await stored_link(runtime)
+    events = record_events(runtime)
+    statuses = [
+        await visit(client, link.code),
+        await visit(client, link.code),
+        await visit(client, link.code, IPHONE),
+        await visit(client, link.code, "TelegramBot (like TwitterBot)"),
+    ]
+    assert statuses == [302] * 4
+    assert await Click.all().count() == 0  # nothing written on the request path
+    assert await runtime.click_worker().drain() == 4
+    clicks = await Click.all().order_by("occurred_at", "id")
+    assert sorted(c.classification for c in clicks) == sorted(
+        [ClickClass.UNIQUE, ClickClass.REPEAT, ClickClass.UNIQUE, ClickClass.BOT]
+    )
+    assert {c.department for c in clicks} == {"Engineering"}
+    assert all(c.employee_id == link.employee_id for c in clicks)
+    assert all(c.day.isoformat() == "2026-11-26" for c in clicks)
+    assert len(events) == 4
+    assert await runtime.redis.xlen(STREAM) == 0  # acknowledged and removed
+
+
+async def test_a_replayed_stream_entry_never_makes_a_second_row(
+    client: TestClient, runtime: Runtime
+) -> None:
+    link = await stored_link(runtime)
+    events = record_events(runtime)
+    await visit(client, link.code)
+    [(_, fields)] = await runtime.redis.xrange(STREAM)
+    await runtime.click_worker().drain()
+    await runtime.redis.xadd(STREAM, fields)  # the same click, delivered again
+    await runtime.click_worker().drain()
+    assert await Click.all().count() == 1
+    assert len(events) == 1
+
+
+async def test_a_worker_killed_mid_batch_loses_nothing(
+    client: TestClient, runtime: Runtime
+) -> None:
+    link = await stored_link(runtime)
+    for index in range(5):
+        await visit(client, link.code, ip=f"198.51.100.{index}")
+    dead = runtime.click_worker(consumer="dead")
+    await dead.ensure_group()
+    # The dead worker read the batch, then died before storing and acknowledging it.
+    read = await runtime.redis.xreadgroup(GROUP, "dead", {STREAM: ">"}, count=3)
+    assert len(read[0][1]) == 3
+    survivor = runtime.click_worker(consumer="survivor")
+    survivor.claim_idle_ms = 0  # the dead one's lease has run out
+    assert await survivor.drain() == 5
+    assert await Click.all().count() == 5
+    pending = await runtime.redis.xpending(STREAM, GROUP)
+    assert pending["pending"] == 0
+
+
+async def test_an_entry_that_is_not_a_click_is_dropped_not_retried_forever(
+    runtime: Runtime,
+) -> None:
+    await runtime.click_worker().ensure_group()
+    await runtime.redis.xadd(STREAM, {"garbage": "1"})
+    assert await runtime.click_worker().drain() == 1
+    assert await runtime.redis.xlen(STREAM) == 0
+    assert await Click.all().count() == 0
+
+
+async def test_redis_down_the_click_is_written_directly(
+    client: TestClient, runtime: Runtime
+) -> None:
+    link = await stored_link(runtime)
+    unreachable = Redis.from_url(
+        "redis://127.0.0.1:1/0", socket_connect_timeout=0.2, socket_timeout=0.2
+    )
+    runtime.click_recorder = ClickRecorder(unreachable, runtime.click_writer)
+    try:
+        assert await visit(client, link.code) == 302
+        assert await visit(client, link.code) == 302
+    finally:
+        await unreachable.aclose()
+    clicks = await Click.all().order_by("id")
+    assert [c.classification for c in clicks] == [ClickClass.UNIQUE, ClickClass.REPEAT]
+
+
+async def test_the_sharers_own_click_is_flagged_self(client: TestClient, runtime: Runtime) -> None:
+    link = await stored_link(runtime)
+    session = await runtime.sessions.open(link.employee_id)
+    response = await client.get(
+        f"/r/{link.code}",
+        headers={"User-Agent": CHROME, "Cookie": f"pv_session={session}"},
+        allow_redirects=False,
+    )
+    assert response.status == 302
+    await runtime.click_worker().drain()
+    [click] = await Click.all()
+    assert click.classification == ClickClass.SELF
