@@ -10,9 +10,14 @@ from __future__ import annotations
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
+from app.jobs.models import JobOffer, NewsPost, Workplace
+from app.jobs.schemas import JobCreate, NewsCreate
 from app.people.models import Employee, Platform, Role
 from app.people.schemas import EmployeeCreate
+from app.referrals.clicks import ClickFacts, new_click_id
+from app.referrals.models import Channel, Click, ContentType
 from app.runtime import Runtime
 
 Progress = Callable[[str, int, int], None]
@@ -194,7 +199,153 @@ async def _add_person(runtime: Runtime, person: DemoPerson) -> None:
         await runtime.people.deactivate(employee.id)
 
 
-STEPS: list[Callable[[Runtime, Progress], Awaitable[None]]] = [seed_people]
+JOBS = [
+    ("Senior Backend Engineer (Python)", "Engineering", "Paris", "hybrid", "en"),
+    ("Développeur·se Frontend React", "Engineering", "Lyon", "hybrid", "fr"),
+    ("Site Reliability Engineer", "Engineering", "Berlin", "remote", "en"),
+    ("Data Analyst", "Finance", "London", "on_site", "en"),
+    ("Chargé·e de recrutement", "People", "Paris", "on_site", "fr"),
+    ("Account Executive UK", "Sales", "London", "hybrid", "en"),
+    ("Business Developer", "Sales", "Nantes", "on_site", "fr"),
+    ("Responsable marketing produit", "Marketing", "Montréal", "hybrid", "fr"),
+    ("Content Marketing Manager", "Marketing", "Berlin", "remote", "en"),
+    ("Technicien·ne support niveau 2", "Operations", "Lyon", "on_site", "fr"),
+    ("Supply Chain Planner", "Operations", "Nantes", "on_site", "en"),
+    ("Contrôleur·se de gestion", "Finance", "Paris", "hybrid", "fr"),
+]
+NEWS = [
+    (
+        "We are opening an office in Montréal",
+        "Nous ouvrons un bureau à Montréal",
+        "Our sixth site opens in January.",
+        "Notre sixième site ouvre en janvier.",
+    ),
+    (
+        "Our 2026 Climate Report",
+        "Notre rapport climat 2026",
+        "We cut our emissions by 18 % this year.",
+        "Nous avons réduit nos émissions de 18 %.",
+    ),
+    (
+        "Hackathon winners: the chatbot that books meeting rooms",
+        "Hackathon : le chatbot qui réserve les salles gagne",
+        "Twenty teams, one night, one winner.",
+        "Vingt équipes, une nuit, un gagnant.",
+    ),
+    (
+        "We are a Great Place to Work® for the third year",
+        "Great Place to Work® pour la troisième année",
+        "Thank you all.",
+        "Merci à toutes et à tous.",
+    ),
+]
+BROWSERS = [
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0 Safari/537.36",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/17.5 Safari/605.1.15",
+    "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0 Mobile Safari/537.36",
+]
+PREVIEWS = [
+    "TelegramBot (like TwitterBot)",
+    "LinkedInBot/1.0 (compatible; Mozilla/5.0)",
+    "WhatsApp/2.24.1 A",
+    "facebookexternalhit/1.1",
+]
+CLICK_DAYS = 21
+
+
+async def seed_content(runtime: Runtime, progress: Progress) -> None:
+    if await JobOffer.exists():
+        progress("content", 1, 1)
+        return
+    total = len(JOBS) + len(NEWS)
+    for done, (title, department, location, workplace, language) in enumerate(JOBS, start=1):
+        job = await runtime.content.create_job(
+            JobCreate(
+                title=title,
+                department=department,
+                location=location,
+                workplace=Workplace(workplace),
+                language=language,  # type: ignore[arg-type]
+                description=_job_text(title, location, language),
+                target_languages=[] if done % 3 else [language],  # type: ignore[list-item]
+            )
+        )
+        await runtime.content.publish_job(job.id)
+        progress("content", done, total)
+    for done, (en, fr, body_en, body_fr) in enumerate(NEWS, start=len(JOBS) + 1):
+        post = await runtime.content.create_news(
+            NewsCreate(
+                title=en,
+                body=f"{body_en}\n\n{body_fr}",
+                language="en",
+                url=f"https://blog.{DOMAIN}/{done}",  # type: ignore[arg-type]
+                captions={
+                    "linkedin": {"en": f"{en}. {body_en} #lifeat", "fr": f"{fr}. {body_fr}"},
+                    "x": {"en": en, "fr": fr},
+                    "default": {"en": en, "fr": fr},
+                },
+            )
+        )
+        await runtime.content.publish_news(post.id)
+        progress("content", done, total)
+
+
+def _job_text(title: str, location: str, language: str) -> str:
+    if language == "fr":
+        return (
+            f"Nous recherchons un·e {title} à {location}.\n\nVous rejoindrez une équipe "
+            "bienveillante et exigeante. Télétravail partiel, RTT, tickets restaurant."
+        )
+    return (
+        f"We are looking for a {title} in {location}.\n\nYou will join a kind and "
+        "demanding team. Flexible hours, learning budget, great coffee."
+    )
+
+
+async def seed_clicks(runtime: Runtime, progress: Progress) -> None:
+    """Three weeks of shares and clicks, through the real click classification."""
+    if await Click.exists():
+        progress("clicks", 1, 1)
+        return
+    rng = random.Random(11)
+    sharers = [e for e in await Employee.filter(status="active") if e.role != Role.ADMIN]
+    jobs, posts = await JobOffer.filter(status="open"), await NewsPost.filter(status="published")
+    links = []
+    for employee in rng.sample(sharers, k=min(30, len(sharers))):
+        for content_type, content in [(ContentType.JOB, j) for j in rng.sample(jobs, 3)] + [
+            (ContentType.NEWS, rng.choice(posts))
+        ]:
+            channel = rng.choice(
+                [Channel.LINKEDIN] * 4
+                + [Channel.WHATSAPP, Channel.X, Channel.TELEGRAM, Channel.EMAIL]
+            )
+            links.append(await runtime.links.link_for(employee, content_type, content.id, channel))
+    now = runtime.clock.now()
+    # Popular advocates get many clicks, most get a few: a long tail, like real life.
+    weights = [rng.paretovariate(1.2) for _ in links]
+    facts = []
+    for _ in range(1500):
+        link = rng.choices(links, weights)[0]
+        at = now - timedelta(days=rng.random() * CLICK_DAYS)
+        agent = rng.choice(PREVIEWS) if rng.random() < 0.15 else rng.choice(BROWSERS)
+        visitor = f"demo-{rng.randrange(900)}"
+        facts.append(ClickFacts(new_click_id(), link.id, at, visitor, agent, "", False, ""))
+    facts.sort(key=lambda f: f.at)
+    for start in range(0, len(facts), 250):
+        await runtime.click_writer.store(facts[start : start + 250])
+        progress("clicks", min(start + 250, len(facts)), len(facts))
+
+
+STEPS: list[Callable[[Runtime, Progress], Awaitable[None]]] = [
+    seed_people,
+    seed_content,
+    seed_clicks,
+]
 
 
 async def seed(runtime: Runtime, progress: Progress) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from app import demo
+from app.jobs.models import JobOffer, NewsPost
 from app.people.models import ChatIdentity, Employee, EmployeeStatus, PolicyAcceptance, Role
+from app.referrals.models import Click, ClickClass
 from app.runtime import Runtime
 
 
@@ -20,8 +22,17 @@ async def test_the_demo_seeds_a_living_company_once(runtime: Runtime) -> None:
     assert statuses[EmployeeStatus.LEFT] == 2 and statuses[EmployeeStatus.INVITED] > 0
     assert await ChatIdentity.filter(active=True).count() == statuses[EmployeeStatus.ACTIVE]
     assert await PolicyAcceptance.all().count() >= statuses[EmployeeStatus.ACTIVE]
-    assert steps[-1] == ("employees", demo.EMPLOYEE_COUNT, demo.EMPLOYEE_COUNT)
+    assert ("employees", demo.EMPLOYEE_COUNT, demo.EMPLOYEE_COUNT) in steps
+    assert await JobOffer.filter(status="open").count() == len(demo.JOBS)
+    assert await NewsPost.filter(status="published").count() == len(demo.NEWS)
+    clicks = await Click.all()
+    assert len(clicks) == 1500
+    classes = {c.classification for c in clicks}
+    assert {ClickClass.UNIQUE, ClickClass.REPEAT, ClickClass.BOT} <= classes
+    assert min(c.day for c in clicks) < max(c.day for c in clicks)  # spread over weeks
+    assert steps[-1] == ("clicks", 1500, 1500)
 
     await demo.seed(runtime, lambda *a: None)
     assert await Employee.all().count() == demo.EMPLOYEE_COUNT
+    assert await Click.all().count() == 1500
     assert not await demo.is_empty(runtime)
