@@ -22,7 +22,12 @@ from tortoise.transactions import in_transaction
 log = logging.getLogger(__name__)
 
 APP_LABEL = "portevoix"
-MODEL_MODULES = ["app.people.models", "app.jobs.models", "app.referrals.models"]
+MODEL_MODULES = [
+    "app.people.models",
+    "app.jobs.models",
+    "app.referrals.models",
+    "app.gamification.models",
+]
 MIGRATIONS_MODULE = "app.migrations"
 
 
