@@ -18,6 +18,7 @@ from tortoise.context import TortoiseContext
 from app import db
 from app.clock import Clock, SystemClock
 from app.events import EventBus
+from app.jobs.job_import import JobImport
 from app.jobs.service import ContentService
 from app.people.gdpr import PrivacyService
 from app.people.hr_import import EmployeeImport
@@ -49,6 +50,7 @@ class Runtime:
     employee_import: EmployeeImport
     sessions: SessionStore
     content: ContentService
+    job_import: JobImport
     links: LinkService
     link_resolver: LinkResolver
     click_writer: ClickWriter
@@ -97,6 +99,7 @@ def build_runtime(
         employee_import=EmployeeImport(people),
         sessions=sessions,
         content=content,
+        job_import=JobImport(content),
         links=links,
         link_resolver=LinkResolver(links, settings.link_cache_seconds),
         click_writer=click_writer,
