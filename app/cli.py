@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from tqdm import tqdm
 
@@ -34,7 +35,6 @@ EXIT_USAGE = 2
 LATER = {
     "chat": "the conversation core and its terminal channel arrive with the Telegram bot "
     "(issue #6)",
-    "import-jobs": "job offers arrive with content and tracked links (issue #3)",
     "rebuild-leaderboards": "leaderboards arrive with gamification (issue #5)",
 }
 
@@ -109,8 +109,16 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--name", default="cli")
     token.add_argument("--employee", metavar="EMAIL", help="tie the token to an employee")
 
-    jobs = command("import-jobs", "Import job offers (Greenhouse, Lever, RSS/Atom)", later)
-    jobs.add_argument("source", metavar="SOURCE")
+    jobs = command(
+        "import-jobs",
+        "Import job offers (Greenhouse, Lever, RSS/Atom); closes those the source dropped",
+        import_jobs_cmd,
+    )
+    jobs.add_argument("source", metavar="SOURCE", help="a file, or an http(s) URL to fetch")
+    jobs.add_argument(
+        "--timeout", type=float, default=30.0, metavar="SECONDS", help="for fetching a URL"
+    )
+    jobs.add_argument("--quiet", action="store_true", help="no progress bar")
     command("rebuild-leaderboards", "Recompute every leaderboard from the points ledger", later)
 
     export = command("export", "Export data (GDPR export of an employee as JSON)", export_cmd)
@@ -352,3 +360,51 @@ def export_cmd(settings: Settings, args: argparse.Namespace) -> int:
         return 0
 
     return with_runtime(settings, go)
+
+
+# -- jobs ------------------------------------------------------------------------------
+
+
+def import_jobs_cmd(settings: Settings, args: argparse.Namespace) -> int:
+    text = _read_source(args.source, args.timeout)
+    progress = _progress_bar(args.quiet)
+
+    async def go(runtime: Runtime) -> int:
+        report = await runtime.job_import.run(
+            text, progress=lambda done, total: progress("jobs", done, total)
+        )
+        print(report.summary())
+        for skipped in report.skipped:
+            print(f"  skipped {skipped}")
+        return 0
+
+    return with_runtime(settings, go)
+
+
+def _read_source(source: str, timeout: float) -> str:
+    """The text of a file, or of an http(s) URL (fetched before the database is opened)."""
+    if source.startswith(("http://", "https://")):
+        return asyncio.run(_fetch(source, aiohttp.ClientTimeout(total=timeout)))
+    try:
+        return Path(source).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CommandError(f"cannot read {source}: {exc}") from None
+
+
+async def _fetch(url: str, limit: aiohttp.ClientTimeout) -> str:
+    headers = {
+        "Accept": "application/json, application/rss+xml, application/atom+xml, */*;q=0.5",
+        "User-Agent": "Porte-voix job import",
+    }
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=limit) as session,
+            session.get(url, headers=headers) as response,
+        ):
+            if response.status >= 400:
+                raise CommandError(f"cannot fetch {url}: HTTP {response.status} {response.reason}")
+            return await response.text()
+    except TimeoutError:
+        raise CommandError(f"cannot fetch {url}: no answer within {limit.total:g} s") from None
+    except (aiohttp.ClientError, UnicodeDecodeError) as exc:
+        raise CommandError(f"cannot fetch {url}: {exc}") from None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from app.jobs.job_import import JobImportReport
 from app.jobs.schemas import (
     ContentFilter,
     JobCreate,
@@ -27,6 +28,41 @@ class FeedQuery(BaseModel):
 class Feed(BaseModel):
     jobs: list[JobOut]
     news: list[NewsOut]
+
+
+class SkippedJob(BaseModel):
+    position: int = Field(description="1 for the first job of the source")
+    external_id: str | None
+    reason: str
+
+
+class JobImportOut(BaseModel):
+    source: str
+    entries: int
+    created: int
+    updated: int
+    reopened: int
+    unchanged: int
+    closed: int
+    skipped: list[SkippedJob]
+    summary: str
+
+    @classmethod
+    def of(cls, report: JobImportReport) -> JobImportOut:
+        return cls(
+            source=report.source.value,
+            entries=report.entries,
+            created=report.created,
+            updated=report.updated,
+            reopened=report.reopened,
+            unchanged=report.unchanged,
+            closed=report.closed,
+            skipped=[
+                SkippedJob(position=s.position, external_id=s.external_id, reason=s.reason)
+                for s in report.skipped
+            ],
+            summary=report.summary(),
+        )
 
 
 def register(api: Api) -> None:
@@ -60,6 +96,23 @@ def register(api: Api) -> None:
     )
     async def create_job(call: Call) -> JobOut:
         return JobOut.model_validate(await call.runtime.content.create_job(call.body))
+
+    @api.operation(
+        "POST",
+        "/jobs/import",
+        summary="Import job offers from Greenhouse, Lever or an RSS/Atom feed",
+        tag="Jobs",
+        role=Role.RECRUITER,
+        body=str,
+        body_media="text/plain",
+        response=JobImportOut,
+        description="The body is the source's text as its API or feed serves it: a Greenhouse "
+        'job board (`{"jobs": [...]}`), a Lever postings JSON array, or RSS/Atom XML. New '
+        "jobs are opened, known ones updated, jobs the source no longer lists closed. A "
+        "malformed source is refused with 422 and changes nothing.",
+    )
+    async def import_jobs(call: Call) -> JobImportOut:
+        return JobImportOut.of(await call.runtime.job_import.run(call.body))
 
     @api.operation(
         "GET",

@@ -5,19 +5,26 @@ The samples in `samples/` have the shapes the real public APIs and feeds serve.
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
 
 from app.jobs.importers import MalformedSource
 from app.jobs.job_import import JobImportReport
 from app.jobs.models import ContentSource, EmploymentType, JobOffer, JobStatus, Workplace
 from app.jobs.schemas import JobUpdate
+from app.people.models import Role
 from app.runtime import Runtime
+from app.settings import Settings
 from tests.conftest import START
-from tests.helpers import make_open_job
+from tests.helpers import bearer, make_open_job
+from tests.test_cli import portevoix
 
 SAMPLES = Path(__file__).parent / "samples"
 GREENHOUSE = (SAMPLES / "greenhouse.json").read_text()
@@ -312,3 +319,146 @@ async def test_an_empty_board_closes_every_job_of_that_source(runtime: Runtime) 
     report = await runtime.job_import.run('{"jobs": [], "meta": {"total": 0}}')
     assert report.closed == 3
     assert not await JobOffer.exists(status=JobStatus.OPEN)
+
+
+# -- API -----------------------------------------------------------------------------------
+
+
+async def test_the_api_imports_a_source_and_answers_the_report(
+    client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    response = await client.post(
+        "/api/v1/jobs/import",
+        data=RSS.encode(),
+        headers={**admin_headers, "Content-Type": "application/rss+xml"},
+    )
+    assert response.status == 200
+    body = await response.json()
+    assert (body["source"], body["created"], body["skipped"]) == ("feed", 3, [])
+    assert body["summary"].startswith("RSS/Atom feed, 3 entries: 3 created")
+
+    again = await client.post("/api/v1/jobs/import", data=GREENHOUSE, headers=admin_headers)
+    assert (await again.json())["skipped"] == [
+        {"position": 4, "external_id": "4012345008", "reason": "no title"}
+    ]
+
+
+async def test_the_api_refuses_a_malformed_source_with_422(
+    client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    response = await client.post("/api/v1/jobs/import", data="{not json", headers=admin_headers)
+    assert response.status == 422
+    error = (await response.json())["error"]
+    assert error["code"] == "malformed_source"
+    assert error["message"].startswith("The source is not valid JSON")
+    assert await JobOffer.all().count() == 0
+
+
+async def test_only_recruiters_may_import(client: TestClient, runtime: Runtime) -> None:
+    response = await client.post(
+        "/api/v1/jobs/import", data=LEVER, headers=await bearer(runtime, Role.EMPLOYEE)
+    )
+    assert response.status == 403
+    assert await JobOffer.all().count() == 0
+    allowed = await client.post(
+        "/api/v1/jobs/import", data=LEVER, headers=await bearer(runtime, Role.RECRUITER)
+    )
+    assert allowed.status == 200
+
+
+# -- CLI -----------------------------------------------------------------------------------
+
+
+async def test_the_cli_imports_a_file_and_prints_the_summary(
+    runtime: Runtime, settings: Settings
+) -> None:
+    result = portevoix("import-jobs", str(SAMPLES / "greenhouse.json"), settings=settings)
+
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == (
+        "Greenhouse job board, 4 entries: 3 created, 0 updated, 0 reopened, 0 unchanged, "
+        "0 closed, 1 skipped"
+    )
+    assert lines[1:] == ["  skipped #4 (id 4012345008): no title"]
+    assert "jobs: 100%" in result.stderr  # the progress bar
+    assert await JobOffer.filter(status=JobStatus.OPEN).count() == 3
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("/no/such/jobs.json", "portevoix: cannot read /no/such/jobs.json"),
+        (str(Path(__file__)), "portevoix: The source is neither JSON nor XML"),
+    ],
+)
+async def test_the_cli_stops_on_a_bad_file_with_one_line(
+    runtime: Runtime, settings: Settings, source: str, message: str
+) -> None:
+    result = portevoix("import-jobs", source, settings=settings)
+    assert result.returncode == 1
+    assert result.stderr.startswith(message)
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert await JobOffer.all().count() == 0
+
+
+@pytest.fixture
+async def careers_site() -> AsyncIterator[str]:
+    """A local web server (127.0.0.1 only) serving the samples, one slow page and a 404."""
+
+    async def feed(request: web.Request) -> web.Response:
+        return web.Response(text=RSS, content_type="application/rss+xml", charset="utf-8")
+
+    async def slow(request: web.Request) -> web.Response:
+        await asyncio.sleep(5)
+        return web.Response(text=LEVER, content_type="application/json")
+
+    app = web.Application()
+    app.router.add_get("/jobs.rss", feed)
+    app.router.add_get("/slow.json", slow)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    yield str(server.make_url("/")).rstrip("/")
+    await server.close()
+
+
+async def test_the_cli_fetches_a_url(
+    runtime: Runtime, settings: Settings, careers_site: str
+) -> None:
+    # In a thread: the test's event loop must keep serving while the command runs.
+    result = await asyncio.to_thread(
+        portevoix, "import-jobs", f"{careers_site}/jobs.rss", "--quiet", settings=settings
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("RSS/Atom feed, 3 entries: 3 created")
+    assert await JobOffer.filter(source=ContentSource.FEED).count() == 3
+
+
+@pytest.mark.parametrize(
+    ("path", "options", "message"),
+    [
+        ("/missing.json", [], "HTTP 404 Not Found"),
+        ("/slow.json", ["--timeout", "0.5"], "no answer within 0.5 s"),
+    ],
+)
+async def test_the_cli_reports_a_failed_fetch_in_one_line(
+    runtime: Runtime,
+    settings: Settings,
+    careers_site: str,
+    path: str,
+    options: list[str],
+    message: str,
+) -> None:
+    url = careers_site + path
+    result = await asyncio.to_thread(portevoix, "import-jobs", url, *options, settings=settings)
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"portevoix: cannot fetch {url}: {message}"
+    assert await JobOffer.all().count() == 0
+
+
+async def test_the_cli_reports_an_unreachable_server(settings: Settings) -> None:
+    # Port 9 (discard) on the loopback interface: nothing listens there in a test run.
+    result = portevoix("import-jobs", "http://127.0.0.1:9/jobs.json", settings=settings)
+    assert result.returncode == 1
+    assert result.stderr.startswith("portevoix: cannot fetch http://127.0.0.1:9/jobs.json: ")
+    assert "Traceback" not in result.stderr
