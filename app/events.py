@@ -16,7 +16,7 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Any], Awaitable[None]]
+Handler = Callable[[Any], Awaitable[object]]
 
 
 class EventBus:
@@ -68,3 +68,34 @@ class ClickRecorded:
     channel: str
     classification: str
     occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class ShareRecorded:
+    """An employee shared a content on a channel (asked for its share intent)."""
+
+    employee_id: int
+    content_type: str
+    content_id: int
+    channel: str
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class PointsAwarded:
+    employee_id: int
+    points: int
+    reason: str
+    key: str
+
+
+@dataclass(frozen=True)
+class BadgeEarned:
+    employee_id: int
+    badge: str
+
+
+@dataclass(frozen=True)
+class LevelReached:
+    employee_id: int
+    level: int

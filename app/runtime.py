@@ -18,6 +18,10 @@ from tortoise.context import TortoiseContext
 from app import db
 from app.clock import Clock, SystemClock
 from app.events import EventBus
+from app.gamification.leaderboards import Leaderboards
+from app.gamification.ledger import Ledger
+from app.gamification.rules import load_rules
+from app.gamification.service import GamificationService
 from app.jobs.job_import import JobImport
 from app.jobs.service import ContentService
 from app.people.gdpr import PrivacyService
@@ -56,6 +60,7 @@ class Runtime:
     click_writer: ClickWriter
     click_recorder: ClickRecorder
     analytics: ClickAnalytics
+    gamification: GamificationService
 
     def click_worker(self, consumer: str | None = None) -> ClickWorker:
         return ClickWorker(
@@ -77,12 +82,19 @@ def build_runtime(
     policy = PolicyService(clock, events, config_dir())
     sessions = SessionStore(redis, settings.session_ttl_hours * 3600)
     content = ContentService(clock)
-    links = LinkService(clock, content, policy, settings.public_base_url)
+    links = LinkService(clock, events, content, policy, settings.public_base_url)
     limits = ClickLimits(
         visitor_per_minute=settings.click_visitor_limit_per_minute,
         link_per_minute=settings.click_link_limit_per_minute,
         repeat_window=timedelta(hours=settings.click_repeat_window_hours),
     )
+    rules = load_rules(config_dir() / "gamification.toml")
+    boards = Leaderboards(redis)
+    ledger = Ledger(clock, events, rules, boards, settings.company_timezone)
+    gamification = GamificationService(
+        clock, events, rules, ledger, boards, settings.company_timezone
+    )
+    gamification.subscribe()
     click_writer = ClickWriter(
         events, sessions, RedisRecentClicks(redis), limits, settings.company_timezone
     )
@@ -105,6 +117,7 @@ def build_runtime(
         click_writer=click_writer,
         click_recorder=ClickRecorder(redis, click_writer),
         analytics=ClickAnalytics(),
+        gamification=gamification,
     )
 
 

@@ -16,6 +16,7 @@ from tortoise.exceptions import IntegrityError
 
 from app.clock import Clock
 from app.errors import Forbidden, Gone
+from app.events import EventBus, ShareRecorded
 from app.i18n import translator
 from app.jobs.models import JobOffer, NewsPost
 from app.jobs.service import ContentService
@@ -115,9 +116,15 @@ def share_url(channel: Channel, url: str, caption: str, title: str) -> str:
 
 class LinkService:
     def __init__(
-        self, clock: Clock, content: ContentService, policy: PolicyService, public_base_url: str
+        self,
+        clock: Clock,
+        events: EventBus,
+        content: ContentService,
+        policy: PolicyService,
+        public_base_url: str,
     ) -> None:
         self.clock = clock
+        self.events = events
         self.content = content
         self.policy = policy
         self.public_base_url = public_base_url
@@ -150,13 +157,20 @@ class LinkService:
             return existing
         for _attempt in range(3):
             try:
-                return await TrackedLink.create(**key, code=new_code(), created_at=self.clock.now())
+                link = await TrackedLink.create(**key, code=new_code(), created_at=self.clock.now())
             except IntegrityError:
                 # Either another request made this link at the same moment, or the code
                 # collided (about 1 in 10^17): look again, then retry with a new code.
                 existing = await TrackedLink.get_or_none(**key)
                 if existing is not None:
                     return existing
+                continue
+            await self.events.publish(
+                ShareRecorded(
+                    employee.id, content_type.value, content_id, channel.value, link.created_at
+                )
+            )
+            return link
         raise RuntimeError("could not allocate a tracked link code")
 
     async def shares(

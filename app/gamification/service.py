@@ -1,0 +1,287 @@
+"""The gamification service: how the rest of Porte-voix earns, reads and adjusts points.
+
+It reacts to other domains' events (a unique click, a share, the policy accepted, a
+referral moving along the pipeline) and turns them into ledger awards, each with an
+idempotency key derived from the event, so a replayed event awards nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from tortoise.functions import Sum
+
+from app.clock import Clock
+from app.errors import DomainError
+from app.events import BadgeEarned, ClickRecorded, EventBus, PolicyAccepted, ShareRecorded
+from app.gamification.leaderboards import Leaderboards, MyStanding, Period, Scope, Standing
+from app.gamification.ledger import Award, AwardResult, Ledger
+from app.gamification.models import BadgeAward, PointsEntry, Profile
+from app.gamification.periods import Periods
+from app.gamification.rules import Rules
+
+# Referral statuses (issue #4) that earn points, and the counters they move.
+REFERRAL_STAGES = {
+    "submitted": ("application", "referrals"),
+    "interview": ("interview", "interviews"),
+    "offer": ("offer", None),
+    "hired": ("hire", "hires"),
+}
+
+
+class InvalidAdjustment(DomainError):
+    code = "invalid_adjustment"
+
+
+@dataclass(frozen=True)
+class Summary:
+    balance: int
+    lifetime: int
+    level: int
+    level_name: dict[str, str]
+    next_level_points: int | None
+    badges: list[str]
+    streak_weeks: int
+    counters: dict[str, int]
+    leaderboard_opt_out: bool
+
+
+class GamificationService:
+    def __init__(
+        self,
+        clock: Clock,
+        events: EventBus,
+        rules: Rules,
+        ledger: Ledger,
+        boards: Leaderboards,
+        timezone: str,
+    ) -> None:
+        self.clock = clock
+        self.events = events
+        self.rules = rules
+        self.ledger = ledger
+        self.boards = boards
+        self.zone = ZoneInfo(timezone)
+
+    def subscribe(self) -> None:
+        self.events.subscribe(ClickRecorded, self.on_click)
+        self.events.subscribe(ShareRecorded, self.on_share)
+        self.events.subscribe(PolicyAccepted, self.on_policy_accepted)
+
+    # -- reactions -----------------------------------------------------------------------
+
+    async def on_click(self, event: ClickRecorded) -> AwardResult | None:
+        if event.classification != "unique":
+            return None
+        points, note = await self._click_points(event)
+        return await self.ledger.award(
+            Award(
+                employee_id=event.employee_id,
+                points=points,
+                reason="unique_click",
+                source=f"link:{event.link_id}",
+                key=f"click:{event.click_id}",
+                occurred_at=event.occurred_at,
+                note=note,
+                counters={"unique_clicks": 1},
+            )
+        )
+
+    async def _click_points(self, event: ClickRecorded) -> tuple[int, str]:
+        """Points for this click within the daily caps (a capped click still counts for
+        badges, and says why it earned nothing, so credit is never blocked silently)."""
+        wanted = self.rules.points.unique_click
+        start, end = self._local_day(event.occurred_at)
+        today = PointsEntry.filter(
+            employee_id=event.employee_id,
+            reason="unique_click",
+            occurred_at__gte=start,
+            occurred_at__lt=end,
+        )
+        per_employee = await _sum(today)
+        per_link = await _sum(today.filter(source=f"link:{event.link_id}"))
+        caps = self.rules.caps
+        room = min(
+            caps.click_points_per_link_per_day - per_link,
+            caps.click_points_per_employee_per_day - per_employee,
+        )
+        if room >= wanted:
+            return wanted, ""
+        return max(room, 0), "daily click points cap reached"
+
+    def _local_day(self, at: datetime) -> tuple[datetime, datetime]:
+        local = at.astimezone(self.zone)
+        start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        return start, start + timedelta(days=1)
+
+    async def on_share(self, event: ShareRecorded) -> None:
+        content = f"{event.content_type}:{event.content_id}"
+        await self.ledger.award(
+            Award(
+                employee_id=event.employee_id,
+                points=self.rules.points.share,
+                reason="share",
+                source=content,
+                key=f"share:{event.employee_id}:{content}",
+                occurred_at=event.occurred_at,
+                counters={"shares": 1},
+                share_week=True,
+            )
+        )
+        week = Periods.of(event.occurred_at, self.zone).week
+        await self.ledger.award(
+            Award(
+                employee_id=event.employee_id,
+                points=self.rules.points.weekly_streak,
+                reason="weekly_streak",
+                source=f"week:{week}",
+                key=f"streak:{event.employee_id}:{week}",
+                occurred_at=event.occurred_at,
+            )
+        )
+
+    async def on_policy_accepted(self, event: PolicyAccepted) -> None:
+        await self.ledger.award(
+            Award(
+                employee_id=event.employee_id,
+                points=self.rules.points.policy_accepted,
+                reason="policy_accepted",
+                source=f"policy:{event.version}",
+                key=f"policy:{event.employee_id}:{event.version}",
+                occurred_at=self.clock.now(),
+            )
+        )
+
+    async def on_referral_status(
+        self,
+        employee_id: int,
+        referral_id: int,
+        status: str,
+        occurred_at: datetime,
+        job_points: int | None = None,
+    ) -> AwardResult | None:
+        """A referral reached `status`: its stage's points, once per referral and stage."""
+        stage = REFERRAL_STAGES.get(status)
+        if stage is None:
+            return None
+        reason, counter = stage
+        points = getattr(self.rules.points, reason)
+        if reason == "hire" and job_points is not None:
+            points = job_points
+        return await self.ledger.award(
+            Award(
+                employee_id=employee_id,
+                points=points,
+                reason=reason,
+                source=f"referral:{referral_id}",
+                key=f"{reason}:{referral_id}",
+                occurred_at=occurred_at,
+                counters={counter: 1} if counter else {},
+            )
+        )
+
+    # -- admin ---------------------------------------------------------------------------
+
+    async def adjust(
+        self, employee_id: int, points: int, note: str, by: str, key: str | None = None
+    ) -> AwardResult | None:
+        """An admin's correction, visible to the employee with its reason. `key` (e.g. an
+        Idempotency-Key header) makes a retried request apply once."""
+        if not note.strip():
+            raise InvalidAdjustment("An adjustment needs a reason the employee can read.")
+        if points == 0:
+            raise InvalidAdjustment("An adjustment of 0 points changes nothing.")
+        now = self.clock.now()
+        return await self.ledger.award(
+            Award(
+                employee_id=employee_id,
+                points=points,
+                reason="adjustment",
+                source=f"admin:{by}",
+                key=f"adjust:{key or uuid.uuid4().hex}",
+                occurred_at=now,
+                note=note.strip(),
+            )
+        )
+
+    # -- reading -------------------------------------------------------------------------
+
+    async def summary(self, employee_id: int, balance: int, lifetime: int) -> Summary:
+        profile = await Profile.get_or_none(employee_id=employee_id) or Profile(
+            employee_id=employee_id
+        )
+        level = self.rules.level_for(lifetime)
+        following = (
+            self.rules.levels[level + 1].points if level + 1 < len(self.rules.levels) else None
+        )
+        badges = (
+            await BadgeAward.filter(employee_id=employee_id)
+            .order_by("awarded_at", "id")
+            .values_list("badge", flat=True)
+        )
+        return Summary(
+            balance=balance,
+            lifetime=lifetime,
+            level=level,
+            level_name={"en": self.rules.levels[level].en, "fr": self.rules.levels[level].fr},
+            next_level_points=following,
+            badges=[str(badge) for badge in badges],
+            streak_weeks=profile.streak_weeks,
+            counters={
+                name: getattr(profile, name)
+                for name in ("shares", "unique_clicks", "referrals", "interviews", "hires")
+            },
+            leaderboard_opt_out=profile.leaderboard_opt_out,
+        )
+
+    async def ledger_of(self, employee_id: int, limit: int, offset: int) -> list[PointsEntry]:
+        return list(
+            await PointsEntry.filter(employee_id=employee_id)
+            .order_by("-occurred_at", "-id")
+            .offset(offset)
+            .limit(limit)
+        )
+
+    def period_id(self, period: Period, at: datetime | None = None) -> str:
+        return Periods.of(at or self.clock.now(), self.zone).get(period)
+
+    async def leaderboard(
+        self, period: Period, scope: Scope, scope_id: str, count: int = 10
+    ) -> list[Standing]:
+        return await self.boards.top(period, self.period_id(period), scope, scope_id, count)
+
+    async def my_standing(
+        self, employee_id: int, period: Period, scope: Scope, scope_id: str
+    ) -> MyStanding:
+        return await self.boards.standing(
+            employee_id, period, self.period_id(period), scope, scope_id
+        )
+
+    async def set_opt_out(self, employee_id: int, opt_out: bool) -> None:
+        await Profile.bulk_create([Profile(employee_id=employee_id)], ignore_conflicts=True)
+        await Profile.filter(employee_id=employee_id).update(leaderboard_opt_out=opt_out)
+        await self.boards.set_opt_out(employee_id, opt_out)
+
+    async def award_monthly_podium(self, month: str) -> list[int]:
+        """Give the top-3-of-the-month badge to the month's podium (company board)."""
+        podium = await self.boards.top("month", month, "company", "all", 3)
+        winners = []
+        for standing in podium:
+            _, created = await BadgeAward.get_or_create(
+                employee_id=standing.employee_id,
+                badge="top3_month",
+                defaults={"awarded_at": self.clock.now()},
+            )
+            if created:
+                winners.append(standing.employee_id)
+                await self.events.publish(BadgeEarned(standing.employee_id, "top3_month"))
+        return winners
+
+
+async def _sum(query: Any) -> int:
+    rows = await query.annotate(total=Sum("points")).values("total")
+    return int(rows[0]["total"] or 0) if rows else 0

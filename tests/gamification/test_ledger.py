@@ -1,0 +1,198 @@
+"""The points ledger: each event awards once, caps hold, counters, badges and levels."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+
+import pytest
+
+from app.clock import FrozenClock
+from app.events import BadgeEarned, ClickRecorded, LevelReached, ShareRecorded
+from app.gamification.ledger import Award, InsufficientPoints
+from app.gamification.models import BadgeAward, PointsEntry, Profile
+from app.gamification.service import InvalidAdjustment
+from app.people.models import Employee
+from app.runtime import Runtime
+from tests.helpers import make_employee
+
+RULES_POINTS = {"unique_click": 1, "share": 5, "weekly_streak": 10}
+
+
+def click(employee_id: int, n: int, at: datetime, link: int = 1) -> ClickRecorded:
+    return ClickRecorded(
+        click_id=f"c{link}-{n}",
+        link_id=link,
+        employee_id=employee_id,
+        content_type="job",
+        content_id=1,
+        channel="linkedin",
+        classification="unique",
+        occurred_at=at,
+    )
+
+
+def collect(runtime: Runtime, kind: type) -> list:
+    seen: list = []
+
+    async def handler(event: object) -> None:
+        seen.append(event)
+
+    runtime.events.subscribe(kind, handler)
+    return seen
+
+
+async def balance(employee_id: int) -> tuple[int, int]:
+    employee = await Employee.get(id=employee_id)
+    return employee.points_balance, employee.lifetime_points
+
+
+async def test_the_same_click_twice_awards_once(runtime: Runtime, clock: FrozenClock) -> None:
+    ada = await make_employee(runtime)
+    event = click(ada.id, 1, clock.now())
+    await runtime.events.publish(event)
+    await runtime.events.publish(event)
+    assert await balance(ada.id) == (1, 1)
+    assert await PointsEntry.filter(employee_id=ada.id).count() == 1
+    assert (await Profile.get(employee_id=ada.id)).unique_clicks == 1
+
+
+async def test_concurrent_copies_of_one_event_award_once(
+    runtime: Runtime, clock: FrozenClock
+) -> None:
+    ada = await make_employee(runtime)
+    award = Award(
+        employee_id=ada.id,
+        points=50,
+        reason="interview",
+        source="referral:7",
+        key="interview:7",
+        occurred_at=clock.now(),
+        counters={"interviews": 1},
+    )
+    results = await asyncio.gather(*(runtime.gamification.ledger.award(award) for _ in range(20)))
+    assert sum(result is not None for result in results) == 1
+    assert await balance(ada.id) == (50, 50)
+    assert (await Profile.get(employee_id=ada.id)).interviews == 1
+
+
+async def test_non_unique_clicks_earn_nothing(runtime: Runtime, clock: FrozenClock) -> None:
+    ada = await make_employee(runtime)
+    for n, kind in enumerate(("repeat", "bot", "self", "rate_limited")):
+        event = click(ada.id, n, clock.now())
+        await runtime.events.publish(ClickRecorded(**{**event.__dict__, "classification": kind}))
+    assert await balance(ada.id) == (0, 0)
+    assert await PointsEntry.all().count() == 0
+
+
+async def test_click_points_stop_at_the_daily_caps_and_say_so(
+    runtime: Runtime, clock: FrozenClock
+) -> None:
+    caps = runtime.gamification.rules.caps  # 20 per link per day, 100 per employee per day
+    ada = await make_employee(runtime)
+    for n in range(25):
+        await runtime.events.publish(click(ada.id, n, clock.now(), link=1))
+    assert await balance(ada.id) == (caps.click_points_per_link_per_day,) * 2
+    capped = await PointsEntry.filter(employee_id=ada.id, points=0)
+    assert len(capped) == 5
+    assert all(entry.note == "daily click points cap reached" for entry in capped)
+    assert (await Profile.get(employee_id=ada.id)).unique_clicks == 25  # still counted
+    for link in range(2, 8):
+        for n in range(20):
+            await runtime.events.publish(click(ada.id, n, clock.now(), link=link))
+    assert (await balance(ada.id))[0] == caps.click_points_per_employee_per_day
+    clock.advance(timedelta(days=1))
+    await runtime.events.publish(click(ada.id, 99, clock.now(), link=1))
+    assert (await balance(ada.id))[0] == caps.click_points_per_employee_per_day + 1
+
+
+async def test_shares_award_once_per_content_and_build_a_weekly_streak(
+    runtime: Runtime, clock: FrozenClock
+) -> None:
+    ada = await make_employee(runtime)
+
+    async def share(content_id: int) -> None:
+        await runtime.events.publish(
+            ShareRecorded(ada.id, "job", content_id, "linkedin", clock.now())
+        )
+
+    await share(1)
+    await share(1)  # the same content again: nothing more
+    await share(2)
+    assert await balance(ada.id) == (5 + 10 + 5, 20)  # two shares and one weekly streak
+    for _week in range(3):
+        clock.advance(timedelta(days=7))
+        await share(10 + _week)
+    profile = await Profile.get(employee_id=ada.id)
+    assert (profile.shares, profile.streak_weeks) == (5, 4)
+    assert await BadgeAward.filter(employee_id=ada.id, badge="streak_4_weeks").exists()
+    clock.advance(timedelta(days=14))  # skipped a week: the streak starts again
+    await share(20)
+    assert (await Profile.get(employee_id=ada.id)).streak_weeks == 1
+
+
+async def test_counters_earn_their_badges_once(runtime: Runtime, clock: FrozenClock) -> None:
+    ada = await make_employee(runtime)
+    earned = collect(runtime, BadgeEarned)
+    await runtime.events.publish(ShareRecorded(ada.id, "job", 1, "x", clock.now()))
+    for status in ("submitted", "interview", "offer", "hired"):
+        await runtime.gamification.on_referral_status(ada.id, 1, status, clock.now())
+        await runtime.gamification.on_referral_status(ada.id, 1, status, clock.now())  # replay
+    badges = [event.badge for event in earned]
+    assert badges == ["first_share", "first_referral", "first_interview", "first_hire"]
+    assert await balance(ada.id) == (5 + 10 + 20 + 50 + 100 + 500,) * 2
+
+
+async def test_a_jobs_own_referral_points_win_for_a_hire(
+    runtime: Runtime, clock: FrozenClock
+) -> None:
+    ada = await make_employee(runtime)
+    await runtime.gamification.on_referral_status(ada.id, 3, "hired", clock.now(), job_points=900)
+    assert await balance(ada.id) == (900, 900)
+
+
+async def test_levels_rise_with_lifetime_points(runtime: Runtime, clock: FrozenClock) -> None:
+    ada = await make_employee(runtime)
+    reached = collect(runtime, LevelReached)
+    ledger = runtime.gamification.ledger
+    for n, points in enumerate((60, 60, 500)):
+        await ledger.award(
+            Award(ada.id, points, "adjustment", "test", f"k{n}", clock.now(), note="test")
+        )
+    assert [event.level for event in reached] == [1, 2]  # 120 -> Messenger, 620 -> Ambassador
+    summary = await runtime.gamification.summary(ada.id, *await balance(ada.id))
+    assert summary.level_name == {"en": "Ambassador", "fr": "Ambassadeur"}
+    assert summary.next_level_points == 2000
+
+
+async def test_an_admin_adjustment_needs_a_reason_the_employee_sees(
+    runtime: Runtime, clock: FrozenClock
+) -> None:
+    ada = await make_employee(runtime)
+    with pytest.raises(InvalidAdjustment):
+        await runtime.gamification.adjust(ada.id, 10, "  ", by="admin")
+    await runtime.gamification.adjust(ada.id, 5, "Welcome bonus", by="admin")
+    await runtime.gamification.adjust(ada.id, -3, "Clicks from a test campaign", by="admin")
+    entries = await runtime.gamification.ledger_of(ada.id, 10, 0)
+    assert [(e.points, e.note) for e in entries] == [
+        (-3, "Clicks from a test campaign"),
+        (5, "Welcome bonus"),
+    ]
+    with pytest.raises(InsufficientPoints):  # a balance never goes below zero
+        await runtime.gamification.adjust(ada.id, -10, "Too much", by="admin")
+    assert await balance(ada.id) == (2, 2)
+    assert await PointsEntry.filter(employee_id=ada.id).count() == 2
+
+
+async def test_a_left_employee_earns_nothing(runtime: Runtime, clock: FrozenClock) -> None:
+    ada = await make_employee(runtime)
+    await runtime.people.deactivate(ada.id)
+    await runtime.events.publish(click(ada.id, 1, clock.now()))
+    assert await PointsEntry.all().count() == 0
+
+
+async def test_accepting_the_policy_earns_its_points_once(runtime: Runtime) -> None:
+    ada = await make_employee(runtime)
+    await runtime.policy.accept(ada, "telegram")
+    await runtime.policy.accept(ada, "teams")
+    assert await balance(ada.id) == (10, 10)
