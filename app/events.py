@@ -99,3 +99,30 @@ class BadgeEarned:
 class LevelReached:
     employee_id: int
     level: int
+
+
+@dataclass(frozen=True)
+class ApplicationSubmitted:
+    """A candidate's application entered the pipeline (consented, not a duplicate).
+
+    `employee_id` is the referrer, None for a direct application."""
+
+    referral_id: int
+    employee_id: int | None
+    job_id: int | None
+    candidate_id: int
+    source: str
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class ReferralStatusChanged:
+    """A referral moved along the pipeline (screening, interview, offer, hired...)."""
+
+    referral_id: int
+    employee_id: int | None
+    job_id: int | None
+    old_status: str
+    new_status: str
+    source: str
+    occurred_at: datetime

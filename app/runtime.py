@@ -34,6 +34,7 @@ from app.referrals.analytics import ClickAnalytics
 from app.referrals.clicks import ClickLimits, RedisRecentClicks
 from app.referrals.links import LinkService
 from app.referrals.redirects import ClickRecorder, LinkResolver
+from app.referrals.service import ReferralService
 from app.referrals.worker import ClickWorker
 from app.referrals.writer import ClickWriter
 from app.settings import Settings, config_dir
@@ -60,6 +61,7 @@ class Runtime:
     click_writer: ClickWriter
     click_recorder: ClickRecorder
     analytics: ClickAnalytics
+    referrals: ReferralService
     gamification: GamificationService
 
     def click_worker(self, consumer: str | None = None) -> ClickWorker:
@@ -82,6 +84,8 @@ def build_runtime(
     policy = PolicyService(clock, events, config_dir())
     sessions = SessionStore(redis, settings.session_ttl_hours * 3600)
     content = ContentService(clock)
+    privacy = PrivacyService(clock, events, people)
+    referrals = ReferralService(settings, clock, events, content, privacy, config_dir())
     links = LinkService(clock, events, content, policy, settings.public_base_url)
     limits = ClickLimits(
         visitor_per_minute=settings.click_visitor_limit_per_minute,
@@ -107,7 +111,7 @@ def build_runtime(
         people=people,
         policy=policy,
         tokens=TokenService(clock, settings.admin_token),
-        privacy=PrivacyService(clock, events, people),
+        privacy=privacy,
         employee_import=EmployeeImport(people),
         sessions=sessions,
         content=content,
@@ -117,6 +121,7 @@ def build_runtime(
         click_writer=click_writer,
         click_recorder=ClickRecorder(redis, click_writer),
         analytics=ClickAnalytics(),
+        referrals=referrals,
         gamification=gamification,
     )
 

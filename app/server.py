@@ -14,7 +14,7 @@ from prometheus_client import CollectorRegistry
 from app import __version__
 from app.runtime import Runtime, open_runtime
 from app.settings import Settings
-from app.web import content, employees, links, public
+from app.web import apply, content, employees, links, public, referrals_api
 from app.web.api import Api
 from app.web.errors import errors_middleware
 from app.web.keys import METRICS_REGISTRY, RUNTIME, SETTINGS
@@ -27,6 +27,7 @@ def build_api() -> Api:
     employees.register(api)
     content.register(api)
     links.register(api)
+    referrals_api.register(api)
     return api
 
 
@@ -58,4 +59,5 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Applic
     api.add_routes(app)
     add_routes(app, api)
     public.add_routes(app)
+    apply.add_routes(app)
     return app

@@ -76,6 +76,18 @@ class Settings(BaseSettings):
 
     ats_webhook_secret: str = ""
 
+    referral_ownership_days: int = 180
+    referral_consent_days: int = 30
+    referral_bonus_waiting_days: int = 90
+    cv_max_bytes: int = 5_242_880
+    job_board_cost_per_hire: float = 4000.0
+    referral_cost_per_hire: float = 1500.0
+    currency: str = "EUR"
+
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_from: str = ""
+
     @classmethod
     def settings_customise_sources(
         cls,

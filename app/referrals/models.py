@@ -80,3 +80,129 @@ class Click(Model):
             ("content_type", "content_id", "day"),
             ("day",),
         )
+
+
+# -- referrals: candidates, the pipeline and its history (issue #4) -------------------------
+
+
+class ReferralStatus(StrEnum):
+    PENDING_CONSENT = "pending_consent"  # made from chat; no recruiter sees it yet
+    SUBMITTED = "submitted"
+    SCREENING = "screening"
+    INTERVIEW = "interview"
+    OFFER = "offer"
+    HIRED = "hired"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    DUPLICATE = "duplicate"  # the candidate belongs to an earlier referrer
+
+
+class ReferralSource(StrEnum):
+    """Where a referral or one of its changes came from."""
+
+    WEB = "web"  # the apply page or the consent page
+    BOT = "bot"
+    API = "api"
+    ATS = "ats"
+    SYSTEM = "system"
+
+
+class BonusStatus(StrEnum):
+    NONE = "none"
+    WAITING = "waiting"  # hired, waiting period running
+    DUE = "due"
+    PAID = "paid"
+    FORFEITED = "forfeited"  # the referrer left before the waiting period ended
+
+
+class Candidate(Model):
+    """A person someone referred or who applied, identified by normalised e-mail.
+
+    Erasing a candidate empties the personal fields and keeps the row, so the funnel of
+    their referrals stays true."""
+
+    id = fields.IntField(primary_key=True)
+    email = fields.CharField(max_length=254, unique=True, null=True)
+    name = fields.CharField(max_length=200, default="")
+    phone = fields.CharField(max_length=40, default="")
+    linkedin_url = fields.CharField(max_length=500, default="")
+    created_at = fields.DatetimeField()
+    erased_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "candidate"
+
+
+class Referral(Model):
+    """One candidate brought for one job (or a general referral) by one employee, or
+    a direct application (no referrer)."""
+
+    id = fields.IntField(primary_key=True)
+    candidate: fields.ForeignKeyRelation[Candidate] = fields.ForeignKeyField(
+        "portevoix.Candidate", related_name="referrals", on_delete=fields.RESTRICT
+    )
+    job_id = fields.IntField(null=True)  # None: a general referral
+    referrer_id = fields.IntField(null=True)  # None: the candidate applied directly
+    link_id = fields.IntField(null=True)
+    # Copied at creation so that the funnel is GROUP BYs on one table.
+    department = fields.CharField(max_length=100, default="")
+    channel = fields.CharField(max_length=16, default="")
+    source = fields.CharEnumField(ReferralSource, max_length=8)
+    status = fields.CharEnumField(ReferralStatus, max_length=16)
+    duplicate_of_id = fields.IntField(null=True)
+    prior_applicant = fields.BooleanField(default=False)
+    note = fields.TextField(default="")  # how the referrer knows them / the cover message
+    cv_file = fields.CharField(max_length=64, default="")  # a random name under data_dir/cv
+    consent_token = fields.CharField(max_length=64, unique=True, null=True)
+    consented_at = fields.DatetimeField(null=True)
+    ats_application_id = fields.CharField(max_length=200, unique=True, null=True)
+    created_at = fields.DatetimeField()
+    submitted_at = fields.DatetimeField(null=True)
+    # When each funnel stage was first reached (None: not reached).
+    interview_at = fields.DatetimeField(null=True)
+    offer_at = fields.DatetimeField(null=True)
+    hired_at = fields.DatetimeField(null=True)
+    closed_at = fields.DatetimeField(null=True)
+    updated_at = fields.DatetimeField()
+    bonus_status = fields.CharEnumField(BonusStatus, max_length=16, default=BonusStatus.NONE)
+    bonus_due_at = fields.DatetimeField(null=True)
+    bonus_paid_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "referral"
+        indexes = (
+            ("status",),
+            ("job_id", "status"),
+            ("referrer_id", "status"),
+            ("bonus_status",),
+        )
+
+
+class ReferralChange(Model):
+    """The history of a referral: every status it went through, who moved it, from where."""
+
+    id = fields.IntField(primary_key=True)
+    referral: fields.ForeignKeyRelation[Referral] = fields.ForeignKeyField(
+        "portevoix.Referral", related_name="changes", on_delete=fields.CASCADE
+    )
+    from_status = fields.CharField(max_length=16, default="")
+    to_status = fields.CharField(max_length=16)
+    actor = fields.CharField(max_length=64)  # "employee:12", "candidate", "ats", "system"
+    source = fields.CharEnumField(ReferralSource, max_length=8)
+    note = fields.CharField(max_length=500, default="")
+    occurred_at = fields.DatetimeField()
+
+    class Meta:
+        table = "referral_change"
+
+
+class AtsDelivery(Model):
+    """An ATS webhook event already applied: a replay of the same id changes nothing."""
+
+    id = fields.IntField(primary_key=True)
+    event_id = fields.CharField(max_length=200, unique=True)
+    event_type = fields.CharField(max_length=64)
+    received_at = fields.DatetimeField()
+
+    class Meta:
+        table = "ats_delivery"

@@ -72,6 +72,9 @@ class Operation:
     query: type[BaseModel] | None = None
     body: Any = None  # a pydantic model for JSON, or `str` for a text body (CSV)
     body_media: str = "application/json"
+    # Documented as the request body but read by the handler itself (a signed webhook
+    # must check the signature over the raw bytes before anything is parsed).
+    body_doc: Any = None
     response: Any = None
     status: int = 200
     response_media: str = "application/json"

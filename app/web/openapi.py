@@ -72,8 +72,9 @@ def _operation(op: Operation, schemas: _Schemas, error_ref: dict[str, Any]) -> d
     if op.role is not None:
         doc["security"] = [{"bearer": []}]
         doc["description"] = (doc.get("description", "") + f"\n\nRole: {op.role.value}.").strip()
-    if op.body is not None:
-        body_schema = {"type": "string"} if op.body is str else schemas.ref(op.body)
+    body = op.body if op.body is not None else op.body_doc
+    if body is not None:
+        body_schema = {"type": "string"} if body is str else schemas.ref(body)
         doc["requestBody"] = {"required": True, "content": {op.body_media: {"schema": body_schema}}}
     if op.status == 204:
         doc["responses"]["204"] = {"description": "Done"}
@@ -118,7 +119,7 @@ def _error_statuses(op: Operation) -> list[int]:
     statuses = set(op.errors)
     if op.role is not None:
         statuses |= {401, 403}
-    if op.body is not None:
+    if op.body is not None or op.body_doc is not None:
         statuses |= {400, 413, 422}
     if op.query is not None:
         statuses.add(422)

@@ -1,0 +1,218 @@
+"""The referrals service: what bots, web and CLI may do with referrals.
+
+It bundles the parts (intake, pipeline, ATS webhook, funnel, bonuses, candidates) built
+from the settings, and answers the questions that cross them: which referrals a person
+may see, what to tell a referrer about an event, what an employee's GDPR export holds.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from app.clock import Clock
+from app.events import ApplicationSubmitted, EventBus, ReferralStatusChanged
+from app.jobs.models import JobOffer
+from app.jobs.service import ContentService
+from app.people.gdpr import PrivacyService
+from app.people.models import Employee
+from app.referrals import notices
+from app.referrals.ats import AtsWebhook, load_stage_map
+from app.referrals.bonuses import Bonuses
+from app.referrals.candidates import Candidates
+from app.referrals.cv import CvStore
+from app.referrals.errors import ReferralNotFound
+from app.referrals.funnel import Funnel
+from app.referrals.intake import Intake
+from app.referrals.mail import Mailer
+from app.referrals.models import Candidate, Referral, ReferralStatus
+from app.referrals.pipeline import VISIBLE, Pipeline
+from app.settings import Settings
+
+
+@dataclass(frozen=True)
+class ReferralFilter:
+    status: ReferralStatus | None = None
+    job_id: int | None = None
+    referrer_id: int | None = None
+    limit: int = 100
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A message for a referrer's chat, in their language."""
+
+    employee_id: int
+    language: str
+    text: str
+
+
+class ReferralService:
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock,
+        events: EventBus,
+        content: ContentService,
+        privacy: PrivacyService,
+        config: Path,
+    ) -> None:
+        self.clock = clock
+        self.cv_store = CvStore(settings.data_dir / "cv", settings.cv_max_bytes)
+        self.mailer = Mailer(settings.smtp_host, settings.smtp_port, settings.smtp_from)
+        self.pipeline = Pipeline(clock, events, settings.referral_bonus_waiting_days)
+        self.candidates = Candidates(clock, self.cv_store, settings.referral_consent_days)
+        self.intake = Intake(
+            clock,
+            events,
+            self.pipeline,
+            self.candidates,
+            content,
+            self.mailer,
+            ownership_days=settings.referral_ownership_days,
+            consent_days=settings.referral_consent_days,
+            public_base_url=settings.public_base_url,
+            company_name=settings.company_name,
+        )
+        self.ats = AtsWebhook(
+            clock, self.intake, self.pipeline, load_stage_map(config / "ats.toml")
+        )
+        self.funnel = Funnel(
+            settings.company_timezone,
+            settings.job_board_cost_per_hire,
+            settings.referral_cost_per_hire,
+            settings.currency,
+        )
+        self.bonuses = Bonuses(clock)
+        privacy.register_exporter("referrals", self.export_for_employee)
+
+    # -- reading -------------------------------------------------------------------------
+
+    async def search(self, where: ReferralFilter, *, recruiter: bool) -> tuple[list[Referral], int]:
+        """Referrals a recruiter may see (never one waiting for consent, never a
+        duplicate), or, for an employee, their own (all of them)."""
+        query = Referral.all()
+        if recruiter:
+            query = query.filter(status__in=list(VISIBLE))
+        if where.status is not None:
+            query = query.filter(status=where.status)
+        if where.job_id is not None:
+            query = query.filter(job_id=where.job_id)
+        if where.referrer_id is not None:
+            query = query.filter(referrer_id=where.referrer_id)
+        total = await query.count()
+        rows = await query.order_by("-created_at", "-id").offset(where.offset).limit(where.limit)
+        return list(rows), total
+
+    async def get(self, referral_id: int, *, recruiter: bool, employee_id: int | None) -> Referral:
+        referral = await Referral.get_or_none(id=referral_id)
+        visible = referral is not None and (
+            (recruiter and referral.status in VISIBLE)
+            or (employee_id is not None and referral.referrer_id == employee_id)
+        )
+        if referral is None or not visible:
+            raise ReferralNotFound(f"No referral with id {referral_id}.")
+        return referral
+
+    async def candidates_of(self, referrals: list[Referral]) -> dict[int, Candidate]:
+        ids = {r.candidate_id for r in referrals}  # type: ignore[attr-defined]
+        return {c.id: c for c in await Candidate.filter(id__in=ids)}
+
+    async def job_titles(self, referrals: list[Referral]) -> dict[int, str]:
+        ids = {r.job_id for r in referrals if r.job_id is not None}
+        return dict(await JobOffer.filter(id__in=ids).values_list("id", "title"))
+
+    # -- the referrer is told ------------------------------------------------------------
+
+    async def notice_for(
+        self, event: ApplicationSubmitted | ReferralStatusChanged
+    ) -> Notice | None:
+        """The chat message telling the referrer about this event (None: nobody to tell)."""
+        if event.employee_id is None:
+            return None
+        referrer = await Employee.get_or_none(id=event.employee_id)
+        referral = await Referral.get_or_none(id=event.referral_id)
+        if referrer is None or referral is None:
+            return None
+        candidate = await Candidate.get(id=referral.candidate_id)  # type: ignore[attr-defined]
+        name = candidate.name or "—"
+        job = await JobOffer.get_or_none(id=referral.job_id) if referral.job_id else None
+        title = job.title if job else None
+        language = referrer.language
+        if isinstance(event, ApplicationSubmitted):
+            text = notices.status_text(language, ReferralStatus.SUBMITTED.value, name, title)
+        elif event.new_status == ReferralStatus.DUPLICATE.value and referral.duplicate_of_id:
+            owner = await Referral.get(id=referral.duplicate_of_id)
+            text = self.intake._duplicate_message(language, name, job, owner)
+        else:
+            text = notices.status_text(language, event.new_status, name, title)
+        return Notice(referrer.id, language, text) if text else None
+
+    # -- CSV and GDPR --------------------------------------------------------------------
+
+    async def referrals_csv(self) -> str:
+        rows, _ = await self.search(ReferralFilter(limit=1_000_000), recruiter=True)
+        people = dict(
+            await Employee.filter(id__in={r.referrer_id for r in rows}).values_list("id", "name")
+        )
+        candidates = await self.candidates_of(rows)
+        titles = await self.job_titles(rows)
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(
+            ["referral_id", "job_id", "job_title", "referrer_id", "referrer_name",
+             "department", "channel", "source", "status", "prior_applicant",
+             "candidate_name", "candidate_email", "created_at", "submitted_at",
+             "interview_at", "offer_at", "hired_at", "bonus_status"]
+        )  # fmt: skip
+        for r in sorted(rows, key=lambda r: r.id):
+            c = candidates[r.candidate_id]  # type: ignore[attr-defined]
+            writer.writerow(
+                [
+                    r.id,
+                    _blank(r.job_id),
+                    titles.get(r.job_id or 0, ""),
+                    _blank(r.referrer_id),
+                    people.get(r.referrer_id, ""),
+                    r.department,
+                    r.channel,
+                    r.source.value,
+                    r.status.value,
+                    "yes" if r.prior_applicant else "no",
+                    c.name,
+                    c.email or "",
+                    *(_when(getattr(r, f)) for f in _TIMES),
+                    r.bonus_status.value,
+                ]
+            )
+        return out.getvalue()
+
+    async def export_for_employee(self, employee_id: int) -> list[dict[str, Any]]:
+        """The referrals an employee made (their GDPR export): no candidate's details."""
+        rows = await Referral.filter(referrer_id=employee_id).order_by("id")
+        return [
+            {
+                "id": r.id,
+                "job_id": r.job_id,
+                "status": r.status.value,
+                "created_at": r.created_at.isoformat(),
+                "hired_at": _when(r.hired_at),
+                "bonus_status": r.bonus_status.value,
+            }
+            for r in rows
+        ]
+
+
+_TIMES = ("created_at", "submitted_at", "interview_at", "offer_at", "hired_at")
+
+
+def _blank(value: int | None) -> str | int:
+    return "" if value is None else value
+
+
+def _when(value: Any) -> str:
+    return value.isoformat() if value is not None else ""

@@ -1,0 +1,73 @@
+"""Referrals made through the real services, for the referral tests."""
+
+from __future__ import annotations
+
+import uuid
+
+from app.clock import FrozenClock
+from app.jobs.models import JobOffer
+from app.people.models import Employee
+from app.referrals.intake import CandidateDetails, Outcome
+from app.referrals.models import Candidate, Referral, ReferralSource, ReferralStatus
+from app.runtime import Runtime
+from tests.helpers import make_employee, make_open_job
+
+MARIE = CandidateDetails("Marie Curie", "Marie.Curie@Example.org", "+33 1 23 45 67 89")
+
+
+async def referral_in(
+    runtime: Runtime, status: ReferralStatus, referrer: Employee | None = None
+) -> Referral:
+    """A referral sitting in `status`, with its first history line."""
+    now = runtime.clock.now()
+    candidate = await Candidate.create(
+        email=f"candidate-{uuid.uuid4().hex[:12]}@example.org",
+        name="Candidate",
+        created_at=now,
+    )
+    referral = await Referral.create(
+        candidate=candidate,
+        job_id=None,
+        referrer_id=referrer.id if referrer else None,
+        source=ReferralSource.API,
+        status=status,
+        created_at=now,
+        updated_at=now,
+        submitted_at=None if status == ReferralStatus.PENDING_CONSENT else now,
+    )
+    return referral
+
+
+async def refer(
+    runtime: Runtime,
+    referrer: Employee,
+    job: JobOffer | None,
+    details: CandidateDetails = MARIE,
+    source: ReferralSource = ReferralSource.BOT,
+) -> Outcome:
+    return await runtime.referrals.intake.refer(
+        referrer, job.id if job else None, details, "We worked together at Radium Ltd.", source
+    )
+
+
+async def consented(runtime: Runtime, outcome: Outcome) -> Referral:
+    assert outcome.referral.consent_token is not None
+    referral = await runtime.referrals.intake.give_consent(outcome.referral.consent_token)
+    assert referral is not None
+    return referral
+
+
+async def team(runtime: Runtime) -> tuple[Employee, Employee, JobOffer]:
+    """Two employees of different departments and one open job."""
+    ada = await make_employee(runtime, "ada@example.com", "Ada Lovelace", department="Engineering")
+    bob = await make_employee(
+        runtime, "bob@example.com", "Bob Martin", department="Sales", language="fr"
+    )
+    job = await make_open_job(runtime, "Data Engineer")
+    return ada, bob, job
+
+
+def later(clock: FrozenClock, days: float) -> None:
+    from datetime import timedelta
+
+    clock.advance(timedelta(days=days))
