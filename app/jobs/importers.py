@@ -41,6 +41,8 @@ LEVER_KEYS = {"text", "hostedUrl", "categories"}
 LANGUAGES = {"en", "fr"}
 # What JobCreate accepts; longer text from an ATS is cut rather than losing the job.
 TITLE_MAX, LABEL_MAX, DESCRIPTION_MAX = 200, 100, 50_000
+# What the job_offer columns hold; these cannot be cut without breaking the id or link.
+EXTERNAL_ID_MAX, URL_MAX = 200, 1000
 
 
 class MalformedSource(DomainError):
@@ -149,6 +151,10 @@ def _collect(source: ContentSource, items: Iterable[Any], read: Reader) -> Parse
 def _problem(external_id: str, fields: dict[str, Any], first_seen: dict[str, int]) -> str | None:
     if not external_id:
         return "no id"
+    if len(external_id) > EXTERNAL_ID_MAX:
+        return f"an id longer than {EXTERNAL_ID_MAX} characters"
+    if len(fields.get("apply_url") or "") > URL_MAX:
+        return f"an apply URL longer than {URL_MAX} characters"
     if external_id in first_seen:
         return f"the same id as #{first_seen[external_id]}"
     if not fields.get("title"):

@@ -257,6 +257,20 @@ async def test_the_same_id_twice_in_a_source_is_imported_once(runtime: Runtime) 
     assert [str(s) for s in report.skipped] == [f"#4 (id {postings[0]['id']}): the same id as #1"]
 
 
+async def test_ids_and_links_too_long_to_store_are_skipped(runtime: Runtime) -> None:
+    postings = json.loads(LEVER)
+    postings[0]["id"] = "x" * 201
+    postings[1]["hostedUrl"] = "https://jobs.lever.co/acmerobotics/" + "y" * 1000
+
+    report = await runtime.job_import.run(json.dumps(postings))
+
+    assert [s.reason for s in report.skipped] == [
+        "an id longer than 200 characters",
+        "an apply URL longer than 1000 characters",
+    ]
+    assert report.created == 1
+
+
 async def test_a_failure_half_way_writes_nothing(
     runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
