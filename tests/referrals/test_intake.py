@@ -1,0 +1,284 @@
+"""New referrals: consent first, the first referrer keeps the candidate, nobody refers
+themself, and what each referrer is told."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from email import message_from_bytes
+from email.message import Message
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from app.clock import FrozenClock
+from app.events import ApplicationSubmitted, ReferralStatusChanged
+from app.people.models import Role
+from app.referrals.errors import AlreadyReferred, JobNotOpen, SelfReferral
+from app.referrals.intake import Attribution, CandidateDetails
+from app.referrals.models import Candidate, Referral, ReferralChange, ReferralSource
+from app.referrals.models import ReferralStatus as S
+from app.referrals.service import ReferralFilter
+from app.runtime import Runtime
+from tests.helpers import make_employee
+from tests.referrals.factories import MARIE, consented, later, refer, team
+
+
+def seen(runtime: Runtime, kind: type) -> list:  # type: ignore[type-arg]
+    events: list = []  # type: ignore[type-arg]
+
+    async def keep(event: object) -> None:
+        events.append(event)
+
+    runtime.events.subscribe(kind, keep)
+    return events
+
+
+async def test_a_chat_referral_waits_for_consent_and_no_recruiter_sees_it(
+    runtime: Runtime,
+) -> None:
+    ada, _, job = await team(runtime)
+    submitted = seen(runtime, ApplicationSubmitted)
+    outcome = await refer(runtime, ada, job)
+    assert outcome.status == S.PENDING_CONSENT
+    assert outcome.consent_url == f"https://advocacy.test/consent/{outcome.referral.consent_token}"
+    assert outcome.message.startswith("Thank you! Marie Curie must agree")
+    assert outcome.consent_url in outcome.message
+    assert not outcome.consent_emailed  # SMTP is not configured
+    listing, total = await runtime.referrals.search(ReferralFilter(), recruiter=True)
+    assert (listing, total) == ([], 0)
+    mine, _ = await runtime.referrals.search(ReferralFilter(referrer_id=ada.id), recruiter=False)
+    assert [r.id for r in mine] == [outcome.referral.id]
+    assert submitted == []
+
+    referral = await consented(runtime, outcome)
+    assert referral.status == S.SUBMITTED
+    listing, total = await runtime.referrals.search(ReferralFilter(), recruiter=True)
+    assert [r.id for r in listing] == [referral.id]
+    assert [(e.referral_id, e.employee_id, e.job_id) for e in submitted] == [
+        (referral.id, ada.id, job.id)
+    ]
+    again = await runtime.referrals.intake.give_consent(outcome.referral.consent_token or "")
+    assert again is not None and again.status == S.SUBMITTED
+    assert len(submitted) == 1  # consenting twice announces once
+    history = await runtime.referrals.pipeline.history(referral.id)
+    assert [(h.from_status, h.to_status, h.actor) for h in history] == [
+        ("", "pending_consent", f"employee:{ada.id}"),
+        ("pending_consent", "submitted", "candidate"),
+    ]
+
+
+async def test_the_candidate_is_identified_by_normalised_email(runtime: Runtime) -> None:
+    ada, bob, job = await team(runtime)
+    await refer(runtime, ada, job)
+    shouting = CandidateDetails("Marie Curie", "  MARIE.CURIE@example.ORG ")
+    second = await refer(runtime, bob, job, shouting)
+    assert second.status == S.DUPLICATE
+    assert await Candidate.all().count() == 1
+    assert (await Candidate.get()).email == "marie.curie@example.org"
+
+
+async def test_a_second_referrer_gets_a_duplicate_and_is_told_why_in_their_language(
+    runtime: Runtime, clock: FrozenClock
+) -> None:
+    ada, bob, job = await team(runtime)  # bob speaks French
+    first = await refer(runtime, ada, job)
+    await consented(runtime, first)
+    later(clock, 10)
+    changed = seen(runtime, ReferralStatusChanged)
+    second = await refer(runtime, bob, job)
+    assert second.status == S.DUPLICATE
+    assert second.referral.duplicate_of_id == first.referral.id
+    assert second.consent_url is None and second.referral.consent_token is None
+    assert second.message == (
+        "Marie Curie a déjà été recommandé·e pour Data Engineer par un·e collègue le "
+        "2026-11-26. Une candidature reste attribuée à la première personne qui l'a "
+        "recommandée jusqu'au 2027-05-25 : cette recommandation est enregistrée mais ne "
+        "peut pas rapporter de points ni de prime."
+    )
+    assert changed == []  # the first referral is untouched
+    listing, _ = await runtime.referrals.search(ReferralFilter(), recruiter=True)
+    assert [r.id for r in listing] == [first.referral.id]  # duplicates are not shown twice
+
+
+async def test_ownership_ends_with_the_window(runtime: Runtime, clock: FrozenClock) -> None:
+    ada, bob, job = await team(runtime)
+    await consented(runtime, await refer(runtime, ada, job))
+    later(clock, runtime.settings.referral_ownership_days + 1)
+    second = await refer(runtime, bob, job)
+    assert second.status == S.PENDING_CONSENT
+
+
+async def test_ownership_is_per_job(runtime: Runtime) -> None:
+    ada, bob, job = await team(runtime)
+    from tests.helpers import make_open_job
+
+    other = await make_open_job(runtime, "Site Reliability Engineer")
+    await refer(runtime, ada, job)
+    assert (await refer(runtime, bob, other)).status == S.PENDING_CONSENT
+    assert (await refer(runtime, bob, None)).status == S.PENDING_CONSENT  # general referral
+
+
+async def test_the_same_referrer_twice_is_refused_and_nothing_is_written(
+    runtime: Runtime,
+) -> None:
+    ada, _, job = await team(runtime)
+    await refer(runtime, ada, job)
+    with pytest.raises(AlreadyReferred, match="You already referred Marie Curie for Data Engineer"):
+        await refer(runtime, ada, job)
+    assert await Referral.all().count() == 1
+
+
+async def test_nobody_can_refer_themself(runtime: Runtime) -> None:
+    ada, bob, job = await team(runtime)
+    with pytest.raises(SelfReferral) as refused:
+        await refer(runtime, ada, job, CandidateDetails("Ada", "ADA@example.com"))
+    assert refused.value.message.startswith("You cannot refer yourself.")
+    with pytest.raises(SelfReferral) as refused_fr:
+        await refer(runtime, bob, job, CandidateDetails("Bob", "bob@example.com"))
+    assert refused_fr.value.message.startswith("Vous ne pouvez pas vous recommander")
+    assert await Referral.all().count() == 0
+    assert await Candidate.all().count() == 0
+
+
+async def test_a_closed_job_cannot_be_referred_for(runtime: Runtime) -> None:
+    ada, _, job = await team(runtime)
+    await runtime.content.close_job(job.id)
+    with pytest.raises(JobNotOpen):
+        await refer(runtime, ada, job)
+    assert await Referral.all().count() == 0
+
+
+async def test_a_candidate_who_applied_directly_first_is_a_prior_applicant(
+    runtime: Runtime, clock: FrozenClock
+) -> None:
+    ada, _, job = await team(runtime)
+    direct = await runtime.referrals.intake.apply(job.id, MARIE, None, cv_file="")
+    assert direct.status == S.SUBMITTED and direct.referral.referrer_id is None
+    later(clock, 1)
+    referred = await refer(runtime, ada, job)
+    assert referred.referral.prior_applicant
+    assert referred.status == S.PENDING_CONSENT  # a direct application owns nothing
+
+
+async def test_applying_through_the_page_gives_consent_to_a_chat_referral(
+    runtime: Runtime,
+) -> None:
+    ada, bob, job = await team(runtime)
+    first = await refer(runtime, ada, job)
+    submitted = seen(runtime, ApplicationSubmitted)
+    changed = seen(runtime, ReferralStatusChanged)
+    via_bob = Attribution(bob, None, "linkedin")
+    outcome = await runtime.referrals.intake.apply(job.id, MARIE, via_bob, cv_file="")
+    assert outcome.status == S.DUPLICATE
+    assert outcome.referral.referrer_id == bob.id
+    owner = await Referral.get(id=first.referral.id)
+    assert owner.status == S.SUBMITTED and owner.consented_at is not None
+    assert [e.employee_id for e in submitted] == [ada.id]
+    assert [(e.employee_id, e.new_status) for e in changed] == [(bob.id, "duplicate")]
+    notice = await runtime.referrals.notice_for(changed[0])
+    assert notice is not None and notice.employee_id == bob.id
+    assert "a déjà été recommandé·e" in notice.text
+
+
+async def test_declining_consent_withdraws_and_erases_the_candidate(runtime: Runtime) -> None:
+    ada, _, job = await team(runtime)
+    outcome = await refer(runtime, ada, job)
+    changed = seen(runtime, ReferralStatusChanged)
+    assert await runtime.referrals.intake.refuse_consent(outcome.referral.consent_token or "")
+    referral = await Referral.get(id=outcome.referral.id)
+    assert referral.status == S.WITHDRAWN and referral.consent_token is None
+    candidate = await Candidate.get()
+    assert (candidate.email, candidate.name, candidate.phone) == (None, "", "")
+    assert [(e.old_status, e.new_status) for e in changed] == [("pending_consent", "withdrawn")]
+    assert not await runtime.referrals.intake.refuse_consent(outcome.referral.consent_token or "")
+
+
+async def test_unconsented_referrals_are_deleted_after_the_consent_period(
+    runtime: Runtime, clock: FrozenClock
+) -> None:
+    ada, bob, job = await team(runtime)
+    waiting = await refer(runtime, ada, job)
+    answered = await refer(runtime, bob, None)
+    await consented(runtime, answered)
+    later(clock, runtime.settings.referral_consent_days - 1)
+    assert await runtime.referrals.candidates.purge_unconsented() == 0
+    later(clock, 2)
+    fresh = await refer(runtime, bob, job, CandidateDetails("Pierre Curie", "pierre@example.org"))
+    assert await runtime.referrals.candidates.purge_unconsented() == 1
+    assert not await Referral.exists(id=waiting.referral.id)
+    assert not await ReferralChange.exists(referral_id=waiting.referral.id)
+    assert await Referral.exists(id=answered.referral.id)  # consented: kept
+    assert await Referral.exists(id=fresh.referral.id)  # still within its period
+    assert await Candidate.filter(email="marie.curie@example.org").exists()  # answered one
+    consent = await runtime.referrals.intake.give_consent(waiting.referral.consent_token or "")
+    assert consent is None  # the link is dead
+
+
+async def test_every_status_change_is_told_to_the_referrer_in_their_language(
+    runtime: Runtime,
+) -> None:
+    _, bob, job = await team(runtime)
+    changed = seen(runtime, ReferralStatusChanged)
+    referral = await consented(runtime, await refer(runtime, bob, job))
+    recruiter = await make_employee(runtime, "rh@example.com", "Rita", role=Role.RECRUITER)
+    from app.referrals.pipeline import Actor
+
+    actor = Actor.employee(recruiter.id, ReferralSource.API)
+    for status in (S.SCREENING, S.INTERVIEW, S.OFFER, S.HIRED):
+        await runtime.referrals.pipeline.move(referral.id, status, actor)
+    texts = [(await runtime.referrals.notice_for(e)).text for e in changed]  # type: ignore[union-attr]
+    assert texts == [
+        "Les recruteurs étudient la candidature de Marie Curie pour Data Engineer.",
+        "Marie Curie est invité·e à un entretien pour Data Engineer.",
+        "Marie Curie a reçu une offre pour Data Engineer !",
+        "Marie Curie a été recruté·e comme Data Engineer. Merci pour cette recommandation !",
+    ]
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+        self.messages.append(message_from_bytes(envelope.content))  # type: ignore[attr-defined]
+        return "250 OK"
+
+
+@pytest.fixture
+async def smtp_inbox(runtime: Runtime) -> AsyncIterator[Inbox]:
+    """A local SMTP server (aiosmtpd) the runtime's mailer sends to."""
+    inbox = Inbox()
+    with socket.socket() as probe:  # a free port (aiosmtpd cannot start on port 0)
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    await asyncio.to_thread(controller.start)
+    mailer = runtime.referrals.mailer
+    mailer.host, mailer.port, mailer.sender = "127.0.0.1", controller.port, "jobs@example.com"
+    yield inbox
+    await asyncio.to_thread(controller.stop)
+
+
+async def test_the_consent_link_is_emailed_when_smtp_is_configured(
+    runtime: Runtime, smtp_inbox: Inbox
+) -> None:
+    ada, _, job = await team(runtime)
+    outcome = await refer(runtime, ada, job)
+    assert outcome.consent_emailed
+    [mail] = smtp_inbox.messages
+    assert mail["To"] == "marie.curie@example.org"
+    assert mail["Subject"] == "Ada Lovelace recommended you to Porte-voix Demo"
+    body = mail.get_payload(decode=True).decode()  # type: ignore[union-attr]
+    assert outcome.consent_url in body
+    assert "deleted in 30 days" in body
+
+
+async def test_a_mail_server_that_is_down_does_not_lose_the_referral(runtime: Runtime) -> None:
+    ada, _, job = await team(runtime)
+    mailer = runtime.referrals.mailer
+    mailer.host, mailer.port, mailer.sender = "127.0.0.1", 1, "jobs@example.com"
+    outcome = await refer(runtime, ada, job)
+    assert not outcome.consent_emailed
+    assert outcome.status == S.PENDING_CONSENT and outcome.consent_url
