@@ -23,11 +23,12 @@ from tqdm import tqdm
 
 from app import db
 from app.errors import DomainError
+from app.gamification.rules import RulesError, load_rules
 from app.logs import configure_logging
 from app.people.models import Role
 from app.people.schemas import EmployeeCreate
 from app.runtime import Runtime, open_runtime
-from app.settings import Settings, SettingsError, load_settings
+from app.settings import Settings, SettingsError, config_dir, load_settings
 
 log = logging.getLogger("portevoix")
 
@@ -35,7 +36,6 @@ EXIT_USAGE = 2
 LATER = {
     "chat": "the conversation core and its terminal channel arrive with the Telegram bot "
     "(issue #6)",
-    "rebuild-leaderboards": "leaderboards arrive with gamification (issue #5)",
 }
 
 
@@ -48,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
-    except SettingsError as exc:
+        load_rules(config_dir() / "gamification.toml")  # a bad rules file stops us here
+    except (SettingsError, RulesError) as exc:
         print(f"portevoix: {exc}", file=sys.stderr)
         return EXIT_USAGE
     configure_logging(settings.log_format, settings.log_level)
@@ -119,7 +120,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--timeout", type=float, default=30.0, metavar="SECONDS", help="for fetching a URL"
     )
     jobs.add_argument("--quiet", action="store_true", help="no progress bar")
-    command("rebuild-leaderboards", "Recompute every leaderboard from the points ledger", later)
+    rebuild = command(
+        "rebuild-leaderboards",
+        "Recompute every leaderboard from the points ledger",
+        rebuild_leaderboards_cmd,
+    )
+    rebuild.add_argument("--quiet", action="store_true", help="no progress bar")
 
     export = command("export", "Export data (GDPR export of an employee as JSON)", export_cmd)
     export.add_argument("what", choices=["employee"])
@@ -336,6 +342,19 @@ def token_cmd(settings: Settings, args: argparse.Namespace) -> int:
             if employee is None:
                 raise CommandError(f"no employee with e-mail {args.employee}")
         print(await runtime.tokens.issue(Role(args.role), args.name, employee))
+        return 0
+
+    return with_runtime(settings, go)
+
+
+def rebuild_leaderboards_cmd(settings: Settings, args: argparse.Namespace) -> int:
+    progress = _progress_bar(args.quiet)
+
+    async def go(runtime: Runtime) -> int:
+        groups = await runtime.gamification.boards.rebuild(
+            progress=lambda done, total: progress("boards", done, total)
+        )
+        print(f"Leaderboards rebuilt from {groups} ledger groups.")
         return 0
 
     return with_runtime(settings, go)

@@ -12,6 +12,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from app.gamification.challenges import ChallengeDraft
+from app.gamification.models import Reward
+from app.gamification.shop import RewardDraft
 from app.jobs.models import JobOffer, NewsPost, Workplace
 from app.jobs.schemas import JobCreate, NewsCreate
 from app.people.models import Employee, Platform, Role
@@ -256,6 +259,7 @@ PREVIEWS = [
     "facebookexternalhit/1.1",
 ]
 CLICK_DAYS = 21
+CLICKS = 800
 
 
 async def seed_content(runtime: Runtime, progress: Progress) -> None:
@@ -329,7 +333,7 @@ async def seed_clicks(runtime: Runtime, progress: Progress) -> None:
     # Popular advocates get many clicks, most get a few: a long tail, like real life.
     weights = [rng.paretovariate(1.2) for _ in links]
     facts = []
-    for _ in range(1500):
+    for _ in range(CLICKS):
         link = rng.choices(links, weights)[0]
         at = now - timedelta(days=rng.random() * CLICK_DAYS)
         agent = rng.choice(PREVIEWS) if rng.random() < 0.15 else rng.choice(BROWSERS)
@@ -341,10 +345,59 @@ async def seed_clicks(runtime: Runtime, progress: Progress) -> None:
         progress("clicks", min(start + 250, len(facts)), len(facts))
 
 
+REWARDS = [
+    ("Company hoodie", "Sweat de l'entreprise", 60, 40, False),
+    ("Coffee with the CEO", "Un café avec la PDG", 300, None, True),
+    ("An extra day off", "Un jour de congé en plus", 1200, 10, True),
+    (
+        "€20 donation to a charity of your choice",
+        "20 € pour l'association de votre choix",
+        200,
+        None,
+        False,
+    ),
+    ("Conference ticket", "Une place de conférence", 800, 5, True),
+]
+
+
+async def seed_rewards(runtime: Runtime, progress: Progress) -> None:
+    """A shop in both languages, a team challenge, and a redemption awaiting approval."""
+    if await Reward.exists():
+        progress("shop", 1, 1)
+        return
+    rewards = [
+        await runtime.shop.create_reward(
+            RewardDraft(name_en=en, name_fr=fr, cost=cost, stock=stock, requires_approval=approval)
+        )
+        for en, fr, cost, stock, approval in REWARDS
+    ]
+    today = runtime.clock.now().date()
+    challenge = await runtime.challenges.create(
+        ChallengeDraft(
+            name="Engineering: 150 unique clicks this month",
+            department="Engineering",
+            metric="unique_clicks",
+            target=150,
+            starts_on=today.replace(day=1),
+            ends_on=today + timedelta(days=30),
+            bonus_points=50,
+        )
+    )
+    await runtime.challenges.refresh(challenge)
+    cheapest = min(rewards, key=lambda reward: reward.cost)
+    richest = (
+        await Employee.filter(points_balance__gte=cheapest.cost).order_by("-points_balance").first()
+    )
+    if richest is not None:  # someone waits for an admin's approval
+        await runtime.shop.redeem(richest.id, cheapest.id)
+    progress("shop", 1, 1)
+
+
 STEPS: list[Callable[[Runtime, Progress], Awaitable[None]]] = [
     seed_people,
     seed_content,
     seed_clicks,
+    seed_rewards,
 ]
 
 

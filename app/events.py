@@ -126,3 +126,13 @@ class ReferralStatusChanged:
     new_status: str
     source: str
     occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class RedemptionDecided:
+    """A redemption was approved, fulfilled, rejected or cancelled."""
+
+    redemption_id: int
+    employee_id: int
+    status: str
+    note: str

@@ -18,10 +18,12 @@ from tortoise.context import TortoiseContext
 from app import db
 from app.clock import Clock, SystemClock
 from app.events import EventBus
+from app.gamification.challenges import Challenges
 from app.gamification.leaderboards import Leaderboards
 from app.gamification.ledger import Ledger
 from app.gamification.rules import load_rules
 from app.gamification.service import GamificationService
+from app.gamification.shop import Shop
 from app.jobs.job_import import JobImport
 from app.jobs.service import ContentService
 from app.people.gdpr import PrivacyService
@@ -63,6 +65,8 @@ class Runtime:
     analytics: ClickAnalytics
     referrals: ReferralService
     gamification: GamificationService
+    shop: Shop
+    challenges: Challenges
 
     def click_worker(self, consumer: str | None = None) -> ClickWorker:
         return ClickWorker(
@@ -96,9 +100,12 @@ def build_runtime(
     boards = Leaderboards(redis)
     ledger = Ledger(clock, events, rules, boards, settings.company_timezone)
     gamification = GamificationService(
-        clock, events, rules, ledger, boards, settings.company_timezone
+        clock, events, rules, ledger, boards, settings.company_timezone, content.referral_points
     )
     gamification.subscribe()
+    analytics = ClickAnalytics()
+    challenges = Challenges(clock, events, ledger, analytics, settings.company_timezone)
+    challenges.subscribe()
     click_writer = ClickWriter(
         events, sessions, RedisRecentClicks(redis), limits, settings.company_timezone
     )
@@ -120,7 +127,9 @@ def build_runtime(
         link_resolver=LinkResolver(links, settings.link_cache_seconds),
         click_writer=click_writer,
         click_recorder=ClickRecorder(redis, click_writer),
-        analytics=ClickAnalytics(),
+        analytics=analytics,
+        shop=Shop(clock, events, ledger, settings.company_timezone),
+        challenges=challenges,
         referrals=referrals,
         gamification=gamification,
     )

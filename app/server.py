@@ -14,7 +14,7 @@ from prometheus_client import CollectorRegistry
 from app import __version__
 from app.runtime import Runtime, open_runtime
 from app.settings import Settings
-from app.web import apply, content, employees, links, public, referrals_api
+from app.web import apply, content, employees, gamification, links, public, referrals_api
 from app.web.api import Api
 from app.web.errors import errors_middleware
 from app.web.keys import METRICS_REGISTRY, RUNTIME, SETTINGS
@@ -28,6 +28,7 @@ def build_api() -> Api:
     content.register(api)
     links.register(api)
     referrals_api.register(api)
+    gamification.register(api)
     return api
 
 

@@ -85,7 +85,7 @@ def test_bad_settings_stop_with_one_clear_line(
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("command", ["chat", "rebuild-leaderboards"])
+@pytest.mark.parametrize("command", ["chat"])
 def test_commands_of_later_issues_say_so(tmp_path: Path, command: str) -> None:
     result = portevoix(command, env={"DATA_DIR": str(tmp_path)})
     assert result.returncode == 2
@@ -160,3 +160,38 @@ async def test_export_writes_the_gdpr_json(
     )
     assert result.returncode == 0, result.stderr
     assert '"email": "ada@example.com"' in target.read_text()
+
+
+def test_a_bad_rules_file_stops_with_its_line_and_reason(tmp_path: Path) -> None:
+    import shutil
+
+    from app.settings import config_dir
+
+    config = tmp_path / "config"
+    shutil.copytree(config_dir(), config)
+    rules = config / "gamification.toml"
+    rules.write_text(rules.read_text().replace('counter = "hires"', 'counter = "hirez"'))
+    result = portevoix(
+        "rebuild-leaderboards",
+        env={"DATA_DIR": str(tmp_path), "PORTEVOIX_CONFIG_DIR": str(config)},
+    )
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert "gamification.toml: line " in line and "counter: Input should be" in line
+    assert "Traceback" not in result.stderr
+
+
+async def test_rebuild_leaderboards_reports_what_it_read(
+    runtime: Runtime, settings: Settings
+) -> None:
+    from tests.helpers import make_employee
+
+    ada = await make_employee(runtime)
+    await runtime.policy.accept(ada, "telegram")  # 10 points
+    await runtime.redis.flushdb()
+    result = portevoix("rebuild-leaderboards", "--quiet", settings=settings)
+    assert result.returncode == 0, result.stderr
+    assert "rebuilt from 1 ledger groups" in result.stdout
+    if settings.redis_url:  # the embedded Redis lives in the subprocess only
+        top = await runtime.gamification.leaderboard("all", "company", "all")
+        assert [(s.employee_id, s.points) for s in top] == [(ada.id, 10)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app import demo
+from app.gamification.models import Redemption, Reward
 from app.jobs.models import JobOffer, NewsPost
 from app.people.models import ChatIdentity, Employee, EmployeeStatus, PolicyAcceptance, Role
 from app.referrals.models import Click, ClickClass
@@ -26,13 +27,17 @@ async def test_the_demo_seeds_a_living_company_once(runtime: Runtime) -> None:
     assert await JobOffer.filter(status="open").count() == len(demo.JOBS)
     assert await NewsPost.filter(status="published").count() == len(demo.NEWS)
     clicks = await Click.all()
-    assert len(clicks) == 1500
+    assert len(clicks) == demo.CLICKS
     classes = {c.classification for c in clicks}
     assert {ClickClass.UNIQUE, ClickClass.REPEAT, ClickClass.BOT} <= classes
     assert min(c.day for c in clicks) < max(c.day for c in clicks)  # spread over weeks
-    assert steps[-1] == ("clicks", 1500, 1500)
+    assert ("clicks", demo.CLICKS, demo.CLICKS) in steps
+    assert await Reward.filter(active=True).count() == len(demo.REWARDS)
+    assert await Redemption.filter(status="requested").count() == 1
+    top = await runtime.gamification.leaderboard("all", "company", "all", 3)
+    assert len(top) == 3 and top[0].points >= top[1].points >= top[2].points > 10
 
     await demo.seed(runtime, lambda *a: None)
     assert await Employee.all().count() == demo.EMPLOYEE_COUNT
-    assert await Click.all().count() == 1500
+    assert await Click.all().count() == demo.CLICKS
     assert not await demo.is_empty(runtime)

@@ -8,6 +8,7 @@ idempotency key derived from the event, so a replayed event awards nothing.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,7 +18,15 @@ from tortoise.functions import Sum
 
 from app.clock import Clock
 from app.errors import DomainError
-from app.events import BadgeEarned, ClickRecorded, EventBus, PolicyAccepted, ShareRecorded
+from app.events import (
+    ApplicationSubmitted,
+    BadgeEarned,
+    ClickRecorded,
+    EventBus,
+    PolicyAccepted,
+    ReferralStatusChanged,
+    ShareRecorded,
+)
 from app.gamification.leaderboards import Leaderboards, MyStanding, Period, Scope, Standing
 from app.gamification.ledger import Award, AwardResult, Ledger
 from app.gamification.models import BadgeAward, PointsEntry, Profile
@@ -59,9 +68,11 @@ class GamificationService:
         ledger: Ledger,
         boards: Leaderboards,
         timezone: str,
+        job_points: Callable[[int], Awaitable[int | None]],
     ) -> None:
         self.clock = clock
         self.events = events
+        self.job_points = job_points  # a job's own referral points override, if any
         self.rules = rules
         self.ledger = ledger
         self.boards = boards
@@ -71,6 +82,8 @@ class GamificationService:
         self.events.subscribe(ClickRecorded, self.on_click)
         self.events.subscribe(ShareRecorded, self.on_share)
         self.events.subscribe(PolicyAccepted, self.on_policy_accepted)
+        self.events.subscribe(ApplicationSubmitted, self.on_application)
+        self.events.subscribe(ReferralStatusChanged, self.on_status_changed)
 
     # -- reactions -----------------------------------------------------------------------
 
@@ -154,6 +167,26 @@ class GamificationService:
                 key=f"policy:{event.employee_id}:{event.version}",
                 occurred_at=self.clock.now(),
             )
+        )
+
+    async def on_application(self, event: ApplicationSubmitted) -> None:
+        if event.employee_id is not None:  # None: a direct application, nobody to credit
+            await self.on_referral_status(
+                event.employee_id, event.referral_id, "submitted", event.occurred_at
+            )
+
+    async def on_status_changed(self, event: ReferralStatusChanged) -> None:
+        if event.employee_id is None:
+            return
+        job_points = None
+        if event.new_status == "hired" and event.job_id is not None:
+            job_points = await self.job_points(event.job_id)
+        await self.on_referral_status(
+            event.employee_id,
+            event.referral_id,
+            event.new_status,
+            event.occurred_at,
+            job_points,
         )
 
     async def on_referral_status(

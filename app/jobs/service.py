@@ -121,6 +121,11 @@ class ContentService:
         rows = await query.order_by("-published_at", "-id").offset(where.offset).limit(where.limit)
         return list(rows), total
 
+    async def referral_points(self, job_id: int) -> int | None:
+        """The job's own points for a hire, overriding the rules file; None if unset."""
+        values = await JobOffer.filter(id=job_id).values_list("referral_points", flat=True)
+        return values[0] if values else None  # type: ignore[return-value]
+
     def job_is_open(self, job: JobOffer) -> bool:
         return job.status == JobStatus.OPEN and (
             job.closes_at is None or job.closes_at > self.clock.now()

@@ -172,7 +172,7 @@ async def _parse_body(op: Operation, request: web.Request) -> Any:
         except UnicodeDecodeError:
             raise ApiError(400, "bad_encoding", "The body must be UTF-8 text.") from None
     try:
-        data = json.loads(raw)
+        data = json.loads(raw) if raw.strip() else {}  # no body: the model's defaults
     except ValueError:
         raise ApiError(400, "bad_json", "The body is not valid JSON.") from None
     try:

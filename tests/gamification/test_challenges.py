@@ -1,0 +1,71 @@
+"""Team challenges: progress from real clicks, one bonus per member when reached."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from app.clock import FrozenClock
+from app.events import ClickRecorded
+from app.gamification.challenges import ChallengeDraft
+from app.gamification.models import PointsEntry
+from app.referrals.clicks import ClickFacts, new_click_id
+from app.runtime import Runtime
+from tests.helpers import make_employee
+from tests.referrals.test_clicks import CHROME
+from tests.referrals.test_worker import stored_link
+
+
+async def test_a_department_reaches_its_target_and_every_member_gets_the_bonus(
+    runtime: Runtime, clock: FrozenClock
+) -> None:
+    link = await stored_link(runtime)  # shared by Ada, of Engineering
+    teammate = await make_employee(
+        runtime, "bob@example.com", "Bob", telegram_id="42", department="Engineering"
+    )
+    outsider = await make_employee(
+        runtime, "cyd@example.com", "Cyd", telegram_id="43", department="Sales"
+    )
+    challenge = await runtime.challenges.create(
+        ChallengeDraft(
+            name="300 clicks in November",
+            department="Engineering",
+            metric="unique_clicks",
+            target=3,
+            starts_on=date(2026, 11, 1),
+            ends_on=date(2026, 11, 30),
+            bonus_points=25,
+        )
+    )
+    for visitor in ("v1", "v2", "v2", "v3", "v4"):  # v2 twice: a repeat does not count
+        await runtime.click_writer.store(
+            [ClickFacts(new_click_id(), link.id, clock.now(), visitor, CHROME, "", False, "")]
+        )
+    await challenge.refresh_from_db()
+    assert challenge.progress == 3 and challenge.reached_at is not None
+    bonuses = await PointsEntry.filter(reason="challenge_bonus").order_by("employee_id")
+    assert [b.employee_id for b in bonuses] == [link.employee_id, teammate.id]
+    assert outsider.id not in [b.employee_id for b in bonuses]
+    # More clicks later change the progress, never pay twice.
+    await runtime.click_writer.store(
+        [ClickFacts(new_click_id(), link.id, clock.now(), "v9", CHROME, "", False, "")]
+    )
+    assert await PointsEntry.filter(reason="challenge_bonus").count() == 2
+
+
+async def test_events_outside_the_period_do_not_count(runtime: Runtime, clock: FrozenClock) -> None:
+    ada = await make_employee(runtime, department="Engineering")
+    challenge = await runtime.challenges.create(
+        ChallengeDraft(
+            name="December",
+            department="Engineering",
+            metric="unique_clicks",
+            target=1,
+            starts_on=date(2026, 12, 1),
+            ends_on=date(2026, 12, 31),
+        )
+    )
+    await runtime.events.publish(
+        ClickRecorded("c1", 1, ada.id, "job", 1, "x", "unique", clock.now())
+    )
+    await challenge.refresh_from_db()
+    assert challenge.progress == 0 and challenge.reached_at is None
