@@ -13,7 +13,12 @@ from tests.helpers import make_employee
 async def test_migrations_are_applied_once(runtime: Runtime) -> None:
     assert await db.migrate(runtime.db) == []
     rows = await runtime.db.db().execute_query_dict("SELECT name FROM tortoise_migrations")
-    assert [row["name"] for row in rows] == ["0001_initial", "0002_gamification", "0003_referrals"]
+    assert [row["name"] for row in rows] == [
+        "0001_initial",
+        "0002_gamification",
+        "0003_referrals",
+        "0004_bots",
+    ]
 
 
 async def test_a_failed_transaction_writes_nothing(runtime: Runtime) -> None:

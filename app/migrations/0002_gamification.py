@@ -65,7 +65,7 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='Profile',
             fields=[
-                ('employee_id', fields.IntField(primary_key=True, unique=True, db_index=True)),
+                ('employee_id', fields.IntField(primary_key=True, generated=False, unique=True, db_index=True)),
                 ('shares', fields.IntField(default=0)),
                 ('unique_clicks', fields.IntField(default=0)),
                 ('referrals', fields.IntField(default=0)),

@@ -41,6 +41,7 @@ class Employee(Model):
     status = fields.CharEnumField(EmployeeStatus, max_length=16, default=EmployeeStatus.INVITED)
     # Derived from the points ledger (gamification), cached here and updated in the same
     # transaction as each ledger entry.
+    notifications_enabled = fields.BooleanField(default=True)
     points_balance = fields.IntField(default=0)
     lifetime_points = fields.IntField(default=0)
     created_at = fields.DatetimeField()
@@ -131,3 +132,24 @@ class ApiToken(Model):
 
     class Meta:
         table = "api_token"
+
+
+class ReportKind(StrEnum):
+    REPORT = "report"  # an employee writes to the admins (the policy promises this channel)
+    ACCESS_REQUEST = "access_request"  # an unknown chat user asks to be invited
+
+
+class Report(Model):
+    id = fields.IntField(primary_key=True)
+    kind = fields.CharEnumField(ReportKind, max_length=16)
+    employee_id = fields.IntField(null=True)
+    platform = fields.CharField(max_length=16, default="")
+    platform_user_id = fields.CharField(max_length=200, default="")
+    name = fields.CharField(max_length=200, default="")
+    text = fields.TextField()
+    created_at = fields.DatetimeField()
+    handled_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "report"
+        indexes = (("handled_at",),)
