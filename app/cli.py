@@ -33,10 +33,6 @@ from app.settings import Settings, SettingsError, config_dir, load_settings
 log = logging.getLogger("portevoix")
 
 EXIT_USAGE = 2
-LATER = {
-    "chat": "the conversation core and its terminal channel arrive with the Telegram bot "
-    "(issue #6)",
-}
 
 
 class CommandError(Exception):
@@ -83,8 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
     command("migrate", "Apply pending database migrations", migrate)
     demo = command("demo", "Seed the demo company (safe to run twice)", demo_cmd)
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
-    chat = command("chat", "Talk to the bot in this terminal", later)
-    chat.add_argument("--as", dest="as_email", metavar="EMAIL", help="act as this employee")
+    chat = command("chat", "Talk to the bot in this terminal, as an employee", chat_cmd)
+    chat.add_argument(
+        "--as", dest="as_email", metavar="EMAIL", required=True, help="act as this employee"
+    )
 
     invite = command("invite", "Invite an employee; prints the Telegram link and code", invite_cmd)
     invite.add_argument("email")
@@ -132,11 +130,6 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("who", metavar="EMAIL_OR_ID")
     export.add_argument("--output", type=Path, help="write to this file instead of stdout")
     return parser
-
-
-def later(settings: Settings, args: argparse.Namespace) -> int:
-    print(f"portevoix {args.command}: not available yet: {LATER[args.command]}.", file=sys.stderr)
-    return EXIT_USAGE
 
 
 def with_runtime(
@@ -343,6 +336,17 @@ def token_cmd(settings: Settings, args: argparse.Namespace) -> int:
                 raise CommandError(f"no employee with e-mail {args.employee}")
         print(await runtime.tokens.issue(Role(args.role), args.name, employee))
         return 0
+
+    return with_runtime(settings, go)
+
+
+def chat_cmd(settings: Settings, args: argparse.Namespace) -> int:
+    from app.bots import console
+
+    async def go(runtime: Runtime) -> int:
+        if await runtime.people.find_by_email(args.as_email) is None:
+            raise CommandError(f"no employee with e-mail {args.as_email}")
+        return await console.run(runtime, args.as_email)
 
     return with_runtime(settings, go)
 

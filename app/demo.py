@@ -328,6 +328,7 @@ async def seed_clicks(runtime: Runtime, progress: Progress) -> None:
                 [Channel.LINKEDIN] * 4
                 + [Channel.WHATSAPP, Channel.X, Channel.TELEGRAM, Channel.EMAIL]
             )
+            await runtime.links.record_share(employee, content_type, content.id, channel)
             links.append(await runtime.links.link_for(employee, content_type, content.id, channel))
     now = runtime.clock.now()
     # Popular advocates get many clicks, most get a few: a long tail, like real life.

@@ -85,13 +85,6 @@ def test_bad_settings_stop_with_one_clear_line(
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("command", ["chat"])
-def test_commands_of_later_issues_say_so(tmp_path: Path, command: str) -> None:
-    result = portevoix(command, env={"DATA_DIR": str(tmp_path)})
-    assert result.returncode == 2
-    assert "not available yet" in result.stderr
-
-
 def test_migrate_reports_what_it_applied(tmp_path: Path) -> None:
     env = {"DATA_DIR": str(tmp_path)}
     first = portevoix("migrate", env=env)

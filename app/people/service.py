@@ -22,6 +22,7 @@ from app.people.errors import (
     DuplicateEmployee,
     EmployeeHasLeft,
     EmployeeNotFound,
+    InvalidEmployee,
     InviteAlreadyUsed,
     InviteExpired,
     InviteNotFound,
@@ -33,6 +34,8 @@ from app.people.models import (
     EmployeeStatus,
     Invite,
     Platform,
+    Report,
+    ReportKind,
 )
 from app.people.schemas import EmployeeCreate, EmployeeFilter, EmployeeUpdate
 
@@ -243,6 +246,73 @@ class PeopleService:
         if identity is None or identity.employee.status == EmployeeStatus.LEFT:
             return None
         return identity.employee
+
+    async def touch_identity(
+        self,
+        platform: Platform,
+        platform_user_id: str,
+        chat_id: str | None,
+        conversation_reference: dict[str, Any] | None,
+    ) -> None:
+        """Keep what the bot needs to speak first up to date (Teams references change)."""
+        changes: dict[str, Any] = {"last_seen_at": self.clock.now()}
+        if chat_id:
+            changes["chat_id"] = chat_id
+        if conversation_reference:
+            changes["conversation_reference"] = conversation_reference
+        await ChatIdentity.filter(
+            platform=platform, platform_user_id=platform_user_id, active=True
+        ).update(**changes)
+
+    async def identities(self, employee_id: int) -> list[ChatIdentity]:
+        return list(await ChatIdentity.filter(employee_id=employee_id, active=True))
+
+    async def set_preferences(
+        self,
+        employee_id: int,
+        *,
+        language: str | None = None,
+        notifications: bool | None = None,
+    ) -> Employee:
+        employee = await self.get(employee_id)
+        if language is not None:
+            employee.language = language
+        if notifications is not None:
+            employee.notifications_enabled = notifications
+        employee.updated_at = self.clock.now()
+        await employee.save()
+        return employee
+
+    # -- reports to the admins -----------------------------------------------------------
+
+    async def report(
+        self,
+        kind: ReportKind,
+        text: str,
+        *,
+        employee_id: int | None = None,
+        platform: str = "",
+        platform_user_id: str = "",
+        name: str = "",
+    ) -> Report:
+        clean = text.strip()[:4000]
+        if not clean:
+            raise InvalidEmployee("The message is empty.")
+        return await Report.create(
+            kind=kind,
+            text=clean,
+            employee_id=employee_id,
+            platform=platform,
+            platform_user_id=platform_user_id,
+            name=name[:200],
+            created_at=self.clock.now(),
+        )
+
+    async def open_reports(self, limit: int = 20) -> list[Report]:
+        return list(await Report.filter(handled_at=None).order_by("created_at").limit(limit))
+
+    async def close_report(self, report_id: int) -> None:
+        await Report.filter(id=report_id, handled_at=None).update(handled_at=self.clock.now())
 
 
 def _duplicate_message(fields: dict[str, Any]) -> str:

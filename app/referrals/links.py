@@ -165,11 +165,6 @@ class LinkService:
                 if existing is not None:
                     return existing
                 continue
-            await self.events.publish(
-                ShareRecorded(
-                    employee.id, content_type.value, content_id, channel.value, link.created_at
-                )
-            )
             return link
         raise RuntimeError("could not allocate a tracked link code")
 
@@ -179,8 +174,13 @@ class LinkService:
         content_type: ContentType,
         content_id: int,
         channels: list[Channel] | None = None,
+        *,
+        record: bool = False,
     ) -> list[Share]:
-        """Everything needed to share this content on each channel, in the sharer's words."""
+        """Everything needed to share this content on each channel, in the sharer's words.
+
+        `record`: the employee picked a network (not just looked at the options), so this
+        counts as a share."""
         await self._may_share(employee)
         content = await self.load_content(content_type, content_id)
         if not self.is_live(content):
@@ -199,7 +199,26 @@ class LinkService:
                     share_url(channel, url, caption, content.title),
                 )
             )
+            if record:
+                await self._announce_share(employee, content_type, content_id, channel)
         return result
+
+    async def record_share(
+        self, employee: Employee, content_type: ContentType, content_id: int, channel: Channel
+    ) -> None:
+        """A share that happened elsewhere (a card inserted into a chat)."""
+        await self._may_share(employee)
+        await self.link_for(employee, content_type, content_id, channel)
+        await self._announce_share(employee, content_type, content_id, channel)
+
+    async def _announce_share(
+        self, employee: Employee, content_type: ContentType, content_id: int, channel: Channel
+    ) -> None:
+        await self.events.publish(
+            ShareRecorded(
+                employee.id, content_type.value, content_id, channel.value, self.clock.now()
+            )
+        )
 
     async def _may_share(self, employee: Employee) -> None:
         await employee.refresh_from_db(fields=["status"])

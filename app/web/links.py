@@ -80,8 +80,11 @@ def register(api: Api) -> None:
     async def create_links(call: Call) -> list[ShareOut]:
         request: ShareRequest = call.body
         employee = await call.acting_employee(request.employee_id)
+        # Asking for one network is a share (the user picked it); asking for several is
+        # looking at the options.
+        picked = request.channels is not None and len(request.channels) == 1
         shares = await call.runtime.links.shares(
-            employee, request.content_type, request.content_id, request.channels
+            employee, request.content_type, request.content_id, request.channels, record=picked
         )
         return [share_out(s) for s in shares]
 

@@ -1,0 +1,84 @@
+"""A terminal channel: `portevoix chat --as EMAIL` talks to the same conversation core.
+
+Buttons are shown as numbered choices; type the number to press one, `/command` for a
+command, or plain text to answer a form. Anyone can try the bot without Telegram or
+Teams, and the tests drive it through `ConsoleSession.say`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+from app.bots.conversation import Conversation
+from app.bots.replies import Button, ChatUser, Intent, Reply, Upload
+from app.bots.turn import FormStore, Turn
+from app.errors import NotFound
+from app.runtime import Runtime
+
+
+class ConsoleSession:
+    def __init__(self, runtime: Runtime, email: str) -> None:
+        self.runtime = runtime
+        self.email = email
+        self.conversation = Conversation(runtime)
+        self.choices: list[Button] = []
+
+    async def _turn(self) -> Turn:
+        employee = await self.runtime.people.find_by_email(self.email)
+        if employee is None:
+            raise NotFound(f"No employee with e-mail {self.email}.")
+        user = ChatUser("console", f"console:{employee.id}", name=employee.name)
+        return Turn(self.runtime, user, employee, employee.language, FormStore(self.runtime, user))
+
+    async def say(self, line: str) -> str:
+        """One line typed by the user; returns what the bot answers, rendered as text."""
+        replies = await self.conversation.as_employee(await self._turn(), self._intent(line))
+        return self.render(replies)
+
+    def _intent(self, line: str) -> Intent:
+        text = line.strip()
+        if text.startswith("/"):
+            name, _sep, args = text[1:].partition(" ")
+            return Intent("command", name.lower(), args)
+        if text.startswith("@file "):
+            path = Path(text.removeprefix("@file ").strip())
+            return Intent("document", upload=Upload(path.name, path.read_bytes()))
+        if text.isdigit() and 1 <= int(text) <= len(self.choices):
+            button = self.choices[int(text) - 1]
+            if button.action:
+                return Intent("action", button.action)
+        return Intent("text", args=text)
+
+    def render(self, replies: list[Reply]) -> str:
+        self.choices = []
+        out = []
+        for reply in replies:
+            out.append(reply.text)
+            for row in reply.buttons:
+                for button in row:
+                    if button.action:
+                        self.choices.append(button)
+                        out.append(f"  [{len(self.choices)}] {button.label}")
+                    elif button.url:
+                        out.append(f"  -> {button.label}: {button.url}")
+            out.append("")
+        return "\n".join(out)
+
+
+async def run(runtime: Runtime, email: str) -> int:
+    session = ConsoleSession(runtime, email)
+    print(
+        "Porte-voix chat. /help lists commands, a number presses a button, "
+        "@file PATH sends a file, Ctrl+D quits.\n"
+    )
+    print(await session.say("/start"))
+    while True:
+        try:
+            line = await asyncio.to_thread(input, "> ")
+        except EOFError:
+            return 0
+        if line.strip():
+            print(await session.say(line), flush=True)
+            sys.stdout.flush()

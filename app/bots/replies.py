@@ -1,0 +1,68 @@
+"""Platform-neutral chat vocabulary: who is talking, what they asked, what we answer.
+
+The conversation core speaks only these types; each channel (Telegram, Teams, the
+terminal) translates them to and from its own API.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+IntentKind = Literal["command", "action", "text", "document", "inline_query", "inline_chosen"]
+
+
+@dataclass(frozen=True)
+class ChatUser:
+    platform: str  # "telegram" | "teams" | "console"
+    user_id: str
+    chat_id: str | None = None
+    name: str = ""
+    language: str | None = None  # what the client says (Telegram language_code)
+    conversation_reference: dict[str, Any] | None = None  # Teams, to speak first later
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file the user sent (a CV): the channel downloads it, the core stores it."""
+
+    name: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class Intent:
+    kind: IntentKind
+    name: str = ""  # the command, or the action of a button
+    args: str = ""  # the command's argument, the button's payload, or the text typed
+    upload: Upload | None = None
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    action: str | None = None  # comes back as Intent("action", ...)
+    url: str | None = None  # opens a link
+    switch_inline: str | None = None  # Telegram: pick a chat and insert an inline query
+    web_app: str | None = None  # opens the mini app inside the chat client
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    buttons: list[list[Button]] = field(default_factory=list)
+    title: str = ""  # with `image_url`, channels may render a card
+    image_url: str = ""
+    edit: bool = False  # replace the message the button was on, rather than add one
+
+
+@dataclass(frozen=True)
+class InlineResult:
+    """One card of an inline (Telegram) or messaging-extension (Teams) search."""
+
+    id: str
+    title: str
+    description: str
+    text: str
+    url: str
+    buttons: list[list[Button]] = field(default_factory=list)
