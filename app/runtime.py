@@ -28,6 +28,7 @@ from app.jobs.job_import import JobImport
 from app.jobs.service import ContentService
 from app.people.gdpr import PrivacyService
 from app.people.hr_import import EmployeeImport
+from app.people.logins import LoginLinks
 from app.people.policy import PolicyService
 from app.people.service import PeopleService
 from app.people.sessions import SessionStore
@@ -56,6 +57,7 @@ class Runtime:
     privacy: PrivacyService
     employee_import: EmployeeImport
     sessions: SessionStore
+    logins: LoginLinks
     content: ContentService
     job_import: JobImport
     links: LinkService
@@ -121,6 +123,7 @@ def build_runtime(
         privacy=privacy,
         employee_import=EmployeeImport(people),
         sessions=sessions,
+        logins=LoginLinks(redis, settings.login_link_minutes * 60, settings.public_base_url),
         content=content,
         job_import=JobImport(content),
         links=links,

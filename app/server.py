@@ -14,7 +14,19 @@ from prometheus_client import CollectorRegistry
 from app import __version__
 from app.runtime import Runtime, open_runtime
 from app.settings import Settings
-from app.web import apply, content, employees, gamification, links, public, referrals_api
+from app.web import (
+    apply,
+    auth_pages,
+    content,
+    dashboard,
+    employees,
+    gamification,
+    links,
+    miniapp,
+    public,
+    referrals_api,
+    ui,
+)
 from app.web.api import Api
 from app.web.errors import errors_middleware
 from app.web.keys import METRICS_REGISTRY, RUNTIME, SETTINGS
@@ -61,4 +73,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Applic
     add_routes(app, api)
     public.add_routes(app)
     apply.add_routes(app)
+    auth_pages.add_routes(app)
+    miniapp.add_routes(app)
+    dashboard.add_routes(app)
+    ui.add_static(app)
     return app

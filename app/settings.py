@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     click_link_limit_per_minute: int = 300
     proxy_count: int = 0
     session_ttl_hours: int = 720
+    miniapp_auth_max_age_seconds: int = 86400
+    login_link_minutes: int = 15
     click_worker_batch: int = 500
 
     telegram_bot_token: str = ""

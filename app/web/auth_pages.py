@@ -1,0 +1,173 @@
+"""Signing in and out of the mini app and the dashboard.
+
+- `POST /app/auth/telegram` `{"init_data": "..."}`: Telegram's signed Web App data (401 on
+  a wrong signature, data older than MINIAPP_AUTH_MAX_AGE_SECONDS, or a Telegram account
+  that is not linked to an employee).
+- `GET /app/login/{token}`: a one-time link from the bot (`runtime.logins.create`).
+- `GET/POST /dashboard/login`: an API token form, for recruiters and admins.
+- `POST /app/logout`, `POST /dashboard/logout` (CSRF-checked).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from aiohttp import web
+
+from app.i18n import translator
+from app.people.errors import EmployeeHasLeft
+from app.people.logins import InvalidInitData, verify_init_data
+from app.people.models import Employee, EmployeeStatus, Platform, Role
+from app.people.tokens import ROLE_RANK
+from app.web import apply
+from app.web.errors import ApiError
+from app.web.keys import RUNTIME
+from app.web.session_auth import (
+    check_csrf,
+    clear_session_cookie,
+    close_session,
+    csrf_for,
+    current_viewer,
+    open_session,
+    set_session_cookie,
+)
+from app.web.ui import language_of, message_page, render_page
+
+log = logging.getLogger(__name__)
+MAX_INIT_DATA = 4096
+
+
+async def telegram_sign_in(request: web.Request) -> web.Response:
+    runtime = request.app[RUNTIME]
+    settings = runtime.settings
+    try:
+        body = json.loads(await request.read() or b"{}")
+    except ValueError:
+        raise ApiError(400, "bad_json", "The body is not valid JSON.") from None
+    init_data = body.get("init_data") if isinstance(body, dict) else None
+    if not isinstance(init_data, str) or not init_data or len(init_data) > MAX_INIT_DATA:
+        raise ApiError(422, "invalid", 'Send {"init_data": "<Telegram.WebApp.initData>"}.')
+    try:
+        user = verify_init_data(
+            init_data,
+            settings.telegram_bot_token,
+            runtime.clock.now(),
+            settings.miniapp_auth_max_age_seconds,
+        )
+    except InvalidInitData as exc:
+        raise ApiError(401, "invalid_init_data", str(exc)) from None
+    employee = await runtime.people.employee_for_chat(Platform.TELEGRAM, str(user.id))
+    if employee is None:
+        raise ApiError(
+            401,
+            "unknown_account",
+            "This Telegram account is not linked to an employee yet: open the bot and "
+            "send it your invitation code first.",
+        )
+    session_id = await open_session(runtime, employee.id, employee.role)
+    response = web.json_response(
+        {
+            "employee_id": employee.id,
+            "name": employee.name,
+            "csrf": csrf_for(settings.secret_key, session_id),
+        }
+    )
+    set_session_cookie(response, session_id, settings, embedded=True)
+    return response
+
+
+async def link_sign_in(request: web.Request) -> web.Response:
+    runtime = request.app[RUNTIME]
+    grant = await runtime.logins.consume(request.match_info["token"])
+    employee = await Employee.get_or_none(id=grant.employee_id) if grant else None
+    if grant is None or employee is None or employee.status == EmployeeStatus.LEFT:
+        language = language_of(request)
+        _ = translator(language)
+        return message_page(
+            language,
+            _("This sign-in link does not work any more"),
+            _("Each link works once and for a few minutes. Ask the bot for a new one: /app."),
+            410,
+            runtime.settings.company_name,
+        )
+    session_id = await open_session(runtime, employee.id, employee.role)
+    response = web.HTTPFound(grant.destination)
+    set_session_cookie(response, session_id, runtime.settings)
+    response.headers["Cache-Control"] = "no-store"
+    raise response
+
+
+async def dashboard_login_form(request: web.Request) -> web.Response:
+    viewer = await current_viewer(request)
+    if viewer is not None and viewer.has_role(Role.RECRUITER):
+        raise web.HTTPFound("/dashboard")
+    return _login_form(request, "")
+
+
+def _login_form(request: web.Request, error: str, status: int = 200) -> web.Response:
+    runtime = request.app[RUNTIME]
+    settings = runtime.settings
+    nonce, new = apply.csrf_nonce(request)
+    response = render_page(
+        "dashboard/login.html.j2",
+        language_of(request),
+        status,
+        company=settings.company_name,
+        csrf=apply.csrf_token(settings.secret_key, nonce),
+        error=error,
+    )
+    return apply.with_csrf_cookie(
+        response, nonce, new, settings.public_base_url.startswith("https://")
+    )
+
+
+async def dashboard_login(request: web.Request) -> web.Response:
+    runtime = request.app[RUNTIME]
+    _ = translator(language_of(request))
+    form = await request.post()
+    if not apply.csrf_ok(request, runtime.settings.secret_key, str(form.get("csrf", ""))):
+        return _login_form(request, _("The form expired; please try again."), 403)
+    token = str(form.get("token", "")).strip()
+    try:
+        principal = await runtime.tokens.authenticate(token) if 0 < len(token) <= 200 else None
+    except EmployeeHasLeft:
+        principal = None
+    if principal is None:
+        return _login_form(request, _("This API token is not valid."), 401)
+    employee = None
+    if principal.employee_id is not None:
+        employee = await Employee.get_or_none(id=principal.employee_id)
+    # A token never grants more than its employee's role: a demoted recruiter's old token
+    # opens nothing.
+    role = principal.role
+    if employee is not None and ROLE_RANK[employee.role] < ROLE_RANK[role]:
+        role = employee.role
+    if ROLE_RANK[role] < ROLE_RANK[Role.RECRUITER]:
+        return _login_form(request, _("The dashboard is for recruiters and admins."), 403)
+    session_id = await open_session(runtime, employee.id if employee else None, role)
+    response = web.HTTPFound("/dashboard")
+    set_session_cookie(response, session_id, runtime.settings)
+    raise response
+
+
+async def logout(request: web.Request) -> web.Response:
+    runtime = request.app[RUNTIME]
+    viewer = await current_viewer(request)
+    destination = "/dashboard/login" if request.path.startswith("/dashboard") else "/app"
+    if viewer is not None:
+        form = await request.post()
+        check_csrf(viewer, str(form.get("csrf", "")) or request.headers.get("X-CSRF-Token", ""))
+        await close_session(runtime, viewer.session_id)
+    response = web.HTTPFound(destination)
+    clear_session_cookie(response)
+    raise response
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_post("/app/auth/telegram", telegram_sign_in)
+    app.router.add_get("/app/login/{token}", link_sign_in)
+    app.router.add_post("/app/logout", logout)
+    app.router.add_get("/dashboard/login", dashboard_login_form)
+    app.router.add_post("/dashboard/login", dashboard_login)
+    app.router.add_post("/dashboard/logout", logout)

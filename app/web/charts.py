@@ -1,0 +1,126 @@
+"""Charts drawn on the server as inline SVG: no chart library, nothing fetched at run time.
+
+Colours come from CSS (`currentColor` and the page's variables), so a chart follows the
+Telegram theme and dark mode like the rest of the page. Each chart has `role="img"` and a
+text summary for screen readers; the pages also show the numbers in tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from html import escape
+
+PALETTE = ("#3b82f6", "#f59e0b", "#10b981", "#ef4444", "#8b5cf6", "#06b6d4", "#ec4899", "#84cc16")
+
+
+def _frame(width: int, height: int, label: str, body: str) -> str:
+    return (
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(label)}" xmlns="http://www.w3.org/2000/svg">'
+        f"<title>{escape(label)}</title>{body}</svg>"
+    )
+
+
+def _nice_max(value: int) -> int:
+    if value <= 5:
+        return 5
+    step = 10 ** (len(str(value)) - 1)
+    return ((value + step - 1) // step) * step
+
+
+def bar_chart(
+    labels: Sequence[str], values: Sequence[int], label: str, width: int = 640, height: int = 220
+) -> str:
+    """Vertical bars, one per label (e.g. unique clicks per day)."""
+    left, bottom, top = 34, 26, 10
+    top_value = _nice_max(max(values, default=0))
+    inner_w, inner_h = width - left - 8, height - bottom - top
+    slot = inner_w / max(len(values), 1)
+    parts = [_y_axis(left, top, inner_w, inner_h, top_value)]
+    every = max(1, len(labels) // 6)
+    for i, (name, value) in enumerate(zip(labels, values, strict=True)):
+        h = inner_h * value / top_value
+        x = left + i * slot + slot * 0.15
+        parts.append(
+            f'<rect x="{x:.1f}" y="{top + inner_h - h:.1f}" width="{slot * 0.7:.1f}" '
+            f'height="{h:.1f}" rx="2" fill="var(--button, {PALETTE[0]})">'
+            f"<title>{escape(name)}: {value}</title></rect>"
+        )
+        if i % every == 0:
+            parts.append(
+                f'<text x="{x + slot * 0.35:.1f}" y="{height - 8}" '
+                f'text-anchor="middle">{escape(name)}</text>'
+            )
+    return _frame(width, height, label, "".join(parts))
+
+
+def line_chart(
+    labels: Sequence[str],
+    series: Mapping[str, Sequence[int]],
+    label: str,
+    width: int = 720,
+    height: int = 260,
+) -> str:
+    """One line per series (e.g. clicks per day for each channel), with a legend."""
+    left, bottom, top = 34, 44, 10
+    top_value = _nice_max(max((max(v, default=0) for v in series.values()), default=0))
+    inner_w, inner_h = width - left - 8, height - bottom - top
+    step = inner_w / max(len(labels) - 1, 1)
+    parts = [_y_axis(left, top, inner_w, inner_h, top_value)]
+    every = max(1, len(labels) // 6)
+    for i, name in enumerate(labels):
+        if i % every == 0:
+            parts.append(
+                f'<text x="{left + i * step:.1f}" y="{height - 28}" '
+                f'text-anchor="middle">{escape(name)}</text>'
+            )
+    for n, (name, values) in enumerate(series.items()):
+        colour = PALETTE[n % len(PALETTE)]
+        points = " ".join(
+            f"{left + i * step:.1f},{top + inner_h - inner_h * v / top_value:.1f}"
+            for i, v in enumerate(values)
+        )
+        parts.append(
+            f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{points}">'
+            f"<title>{escape(name)}: {sum(values)}</title></polyline>"
+        )
+        x = left + (n % 6) * 110
+        y = height - 12 + (n // 6) * 0
+        parts.append(
+            f'<rect x="{x}" y="{y - 8}" width="10" height="10" fill="{colour}"/>'
+            f'<text x="{x + 14}" y="{y + 1}">{escape(name)} ({sum(values)})</text>'
+        )
+    return _frame(width, height, label, "".join(parts))
+
+
+def funnel_chart(stages: Sequence[tuple[str, int]], label: str, width: int = 640) -> str:
+    """Horizontal bars narrowing stage by stage, with each stage's share of the first."""
+    row, left = 34, 120
+    height = row * len(stages) + 8
+    first = max(stages[0][1] if stages else 0, 1)
+    widest = max((v for _, v in stages), default=0) or 1
+    parts = []
+    for i, (name, value) in enumerate(stages):
+        w = (width - left - 90) * value / widest
+        y = 4 + i * row
+        share = f"{100 * value / first:.0f}%" if i else ""
+        parts.append(
+            f'<text x="{left - 8}" y="{y + 19}" text-anchor="end">{escape(name)}</text>'
+            f'<rect x="{left}" y="{y}" width="{max(w, 2):.1f}" height="{row - 8}" rx="4" '
+            f'fill="{PALETTE[i % len(PALETTE)]}"/>'
+            f'<text x="{left + max(w, 2) + 6:.1f}" y="{y + 19}">{value} {share}</text>'
+        )
+    return _frame(width, height, label, "".join(parts))
+
+
+def _y_axis(left: int, top: int, inner_w: float, inner_h: float, top_value: int) -> str:
+    lines = []
+    for k in range(5):
+        value = top_value * k // 4
+        y = top + inner_h - inner_h * k / 4
+        lines.append(
+            f'<line class="axis" x1="{left}" x2="{left + inner_w:.1f}" y1="{y:.1f}" '
+            f'y2="{y:.1f}" stroke="currentColor" stroke-opacity=".15"/>'
+            f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end">{value}</text>'
+        )
+    return "".join(lines)

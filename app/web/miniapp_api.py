@@ -1,0 +1,403 @@
+"""The mini app's JSON endpoints (`/app/api/...`): the signed-in employee's own data.
+
+They use the session cookie, not bearer tokens, and call the same domain services as the
+REST API, answering with its pydantic models where they fit. Every write needs the
+session's CSRF token in the `X-CSRF-Token` header.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any, Literal, TypeVar
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError
+
+from app.gamification.leaderboards import Standing
+from app.jobs.schemas import JobOut, NewsOut
+from app.jobs.service import Audience
+from app.people.models import Employee
+from app.people.schemas import EmployeeUpdate
+from app.referrals.analytics import ClickQuery
+from app.referrals.intake import CandidateDetails
+from app.referrals.models import ContentType, ReferralSource, TrackedLink
+from app.referrals.service import ReferralFilter
+from app.runtime import Runtime
+from app.web.charts import bar_chart
+from app.web.errors import ApiError, validation_error
+from app.web.gamification import ChallengeOut, Leaderboard, RewardOut, Row, redemption_out
+from app.web.keys import RUNTIME
+from app.web.links import share_out
+from app.web.session_auth import CSRF_HEADER, Viewer, check_csrf, require_employee
+
+M = TypeVar("M", bound=BaseModel)
+CHART_DAYS = 30
+
+
+class ShareAsk(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    content_type: ContentType
+    content_id: int = Field(ge=1)
+
+
+class ReferAsk(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    job_id: int | None = Field(default=None, ge=1)
+    name: str = Field(min_length=1, max_length=200)
+    email: EmailStr
+    note: str = Field(default="", max_length=2000)
+
+
+class RedeemAsk(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reward_id: int = Field(ge=1)
+
+
+class SettingsAsk(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    language: Literal["en", "fr"] | None = None
+    leaderboard_opt_out: bool | None = None
+
+
+class BoardAsk(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    period: Literal["week", "month", "quarter", "all"] = "month"
+    scope: Literal["company", "department", "location"] = "company"
+
+
+async def read_body(request: web.Request, model: type[M]) -> tuple[Viewer, Employee, M]:
+    """The signed-in employee and the validated JSON body of a write (CSRF-checked)."""
+    viewer, employee = await require_employee(request)
+    check_csrf(viewer, request.headers.get(CSRF_HEADER, ""))
+    try:
+        data = json.loads(await request.read() or b"{}")
+    except ValueError:
+        raise ApiError(400, "bad_json", "The body is not valid JSON.") from None
+    try:
+        return viewer, employee, model.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error(exc, "body") from None
+
+
+def answer(data: Any) -> web.Response:
+    if isinstance(data, BaseModel):
+        text = data.model_dump_json()
+    else:
+        text = json.dumps(data, default=_plain)
+    return web.Response(text=text, content_type="application/json")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+# -- home ----------------------------------------------------------------------------------
+
+
+async def home(request: web.Request) -> web.Response:
+    _, employee = await require_employee(request)
+    runtime = request.app[RUNTIME]
+    game = runtime.gamification
+    await employee.refresh_from_db()
+    summary = await game.summary(employee.id, employee.points_balance, employee.lifetime_points)
+    floor = game.rules.levels[summary.level].points
+    mine = await game.my_standing(employee.id, "month", "company", "all")
+    challenges = await runtime.challenges.for_department(employee.department)
+    earned = set(summary.badges)
+    return answer(
+        {
+            "name": employee.name,
+            "balance": summary.balance,
+            "lifetime": summary.lifetime,
+            "level": summary.level,
+            "level_name": summary.level_name,
+            "level_floor": floor,
+            "next_level_points": summary.next_level_points,
+            "streak_weeks": summary.streak_weeks,
+            "counters": summary.counters,
+            "rank": mine.me.rank if mine.me else None,
+            "badges": [
+                {"code": b.code, "en": b.en, "fr": b.fr, "earned": b.code in earned}
+                for b in game.rules.badges
+            ],
+            "challenges": [ChallengeOut.model_validate(c) for c in challenges],
+        }
+    )
+
+
+# -- jobs, news, sharing, referring ------------------------------------------------------
+
+
+async def feed(request: web.Request) -> web.Response:
+    _, employee = await require_employee(request)
+    runtime = request.app[RUNTIME]
+    jobs, news = await runtime.content.feed(
+        Audience(employee.department, employee.location, employee.language)
+    )
+    return answer(
+        {
+            "policy_accepted": await runtime.policy.has_accepted_current(employee),
+            "jobs": [JobOut.model_validate(j) for j in jobs],
+            "news": [NewsOut.model_validate(n) for n in news],
+        }
+    )
+
+
+async def accept_policy(request: web.Request) -> web.Response:
+    _, employee, _body = await read_body(request, BaseModel)
+    await request.app[RUNTIME].policy.accept(employee, "miniapp")
+    return answer({"policy_accepted": True})
+
+
+async def policy_text(request: web.Request) -> web.Response:
+    _, employee = await require_employee(request)
+    policy = await request.app[RUNTIME].policy.current()
+    text = policy.text_fr if employee.language == "fr" else policy.text_en
+    return answer({"version": policy.version, "text": text})
+
+
+async def shares(request: web.Request) -> web.Response:
+    _, employee, ask = await read_body(request, ShareAsk)
+    found = await request.app[RUNTIME].links.shares(employee, ask.content_type, ask.content_id)
+    return answer([share_out(s) for s in found])
+
+
+async def refer(request: web.Request) -> web.Response:
+    _, employee, ask = await read_body(request, ReferAsk)
+    outcome = await request.app[RUNTIME].referrals.intake.refer(
+        employee,
+        ask.job_id,
+        CandidateDetails(ask.name, str(ask.email), "", ""),
+        ask.note,
+        source=ReferralSource.WEB,
+    )
+    return answer(
+        {
+            "referral_id": outcome.referral.id,
+            "status": outcome.referral.status.value,
+            "message": outcome.message,
+            "consent_url": outcome.consent_url,
+        }
+    )
+
+
+# -- my links and clicks -------------------------------------------------------------------
+
+
+async def my_links(request: web.Request) -> web.Response:
+    _, employee = await require_employee(request)
+    runtime = request.app[RUNTIME]
+    today = runtime.clock.now().astimezone(ZoneInfo(runtime.settings.company_timezone)).date()
+    start = today - timedelta(days=CHART_DAYS - 1)
+    by_day = await runtime.analytics.clicks(
+        ClickQuery(by="day", start=start, end=today, employee_id=employee.id, limit=CHART_DAYS)
+    )
+    unique = {row["key"]["day"]: row["unique"] for row in by_day}
+    days = [(start + timedelta(days=i)).isoformat() for i in range(CHART_DAYS)]
+    values = [unique.get(day, 0) for day in days]
+    per_link = await runtime.analytics.clicks(
+        ClickQuery(by="link", employee_id=employee.id, order="unique", limit=200)
+    )
+    counts = {row["key"]["link_id"]: row for row in per_link}
+    links = await TrackedLink.filter(employee_id=employee.id).order_by("-created_at")
+    titles = await _titles(runtime, links)
+    rows = [
+        {
+            "code": link.code,
+            "url": runtime.links.link_url(link.code),
+            "channel": link.channel.value,
+            "title": titles.get((link.content_type.value, link.content_id), ""),
+            "raw": counts.get(link.id, {}).get("raw", 0),
+            "unique": counts.get(link.id, {}).get("unique", 0),
+        }
+        for link in links
+    ]
+    rows.sort(key=lambda r: (-r["unique"], -r["raw"]))
+    return answer(
+        {
+            "total_unique": sum(values),
+            "chart": bar_chart([d[5:] for d in days], values, f"{days[0]} – {days[-1]}"),
+            "days": dict(zip(days, values, strict=True)),
+            "links": rows,
+        }
+    )
+
+
+async def _titles(runtime: Runtime, links: list[TrackedLink]) -> dict[tuple[str, int], str]:
+    from app.jobs.models import JobOffer, NewsPost
+
+    jobs = {link.content_id for link in links if link.content_type == ContentType.JOB}
+    news = {link.content_id for link in links if link.content_type == ContentType.NEWS}
+    titles: dict[tuple[str, int], str] = {}
+    for i, t in await JobOffer.filter(id__in=jobs).values_list("id", "title"):
+        titles[("job", i)] = t
+    for i, t in await NewsPost.filter(id__in=news).values_list("id", "title"):
+        titles[("news", i)] = t
+    return titles
+
+
+# -- my referrals --------------------------------------------------------------------------
+
+
+async def my_referrals(request: web.Request) -> web.Response:
+    _, employee = await require_employee(request)
+    service = request.app[RUNTIME].referrals
+    rows, _total = await service.search(
+        ReferralFilter(referrer_id=employee.id, limit=200), recruiter=False
+    )
+    candidates = await service.candidates_of(rows)
+    titles = await service.job_titles(rows)
+    result = []
+    for r in rows:
+        history = await service.pipeline.history(r.id)
+        result.append(
+            {
+                "id": r.id,
+                "candidate": candidates[r.candidate_id].name,  # type: ignore[attr-defined]
+                "job_title": titles.get(r.job_id) if r.job_id else None,
+                "status": r.status.value,
+                "created_at": r.created_at,
+                "history": [
+                    {"status": c.to_status, "at": c.occurred_at, "note": c.note} for c in history
+                ],
+            }
+        )
+    return answer(result)
+
+
+# -- leaderboard ---------------------------------------------------------------------------
+
+
+async def leaderboard(request: web.Request) -> web.Response:
+    _, employee = await require_employee(request)
+    try:
+        ask = BoardAsk.model_validate(dict(request.query))
+    except ValidationError as exc:
+        raise validation_error(exc, "query") from None
+    game = request.app[RUNTIME].gamification
+    scope_id = {"company": "all", "department": employee.department}.get(
+        ask.scope, employee.location
+    )
+    if not scope_id:
+        raise ApiError(422, "scope_required", f"Your profile has no {ask.scope}.")
+    top = await game.leaderboard(ask.period, ask.scope, scope_id, 20)
+    mine = await game.my_standing(employee.id, ask.period, ask.scope, scope_id)
+    ids = [s.employee_id for s in top] + [s.employee_id for s in mine.neighbours] + [employee.id]
+    people = {e.id: e for e in await Employee.filter(id__in=ids)}
+
+    def row(standing: Standing) -> Row:
+        who = people.get(standing.employee_id)
+        return Row(
+            rank=standing.rank,
+            employee_id=standing.employee_id,
+            name=who.name if who else "",
+            department=who.department if who else "",
+            points=standing.points,
+            me=standing.employee_id == employee.id,
+        )
+
+    return answer(
+        Leaderboard(
+            period=ask.period,
+            period_id=game.period_id(ask.period),
+            scope=ask.scope,
+            scope_id=scope_id,
+            rows=[row(s) for s in top],
+            me=row(mine.me) if mine.me else None,
+            neighbours=[row(s) for s in mine.neighbours],
+        )
+    )
+
+
+# -- shop ----------------------------------------------------------------------------------
+
+
+async def shop(request: web.Request) -> web.Response:
+    _, employee = await require_employee(request)
+    runtime = request.app[RUNTIME]
+    await employee.refresh_from_db(fields=["points_balance"])
+    rewards = await runtime.shop.catalogue()
+    mine = await runtime.shop.redemptions(employee.id, limit=50)
+    return answer(
+        {
+            "balance": employee.points_balance,
+            "rewards": [RewardOut.model_validate(r) for r in rewards],
+            "redemptions": [redemption_out(r) for r in mine],
+        }
+    )
+
+
+async def redeem(request: web.Request) -> web.Response:
+    _, employee, ask = await read_body(request, RedeemAsk)
+    redemption = await request.app[RUNTIME].shop.redeem(employee.id, ask.reward_id)
+    await redemption.fetch_related("reward")
+    return answer(redemption_out(redemption))
+
+
+async def cancel_redemption(request: web.Request) -> web.Response:
+    _, employee, _body = await read_body(request, BaseModel)
+    redemption = await request.app[RUNTIME].shop.move(
+        int(request.match_info["redemption_id"]),
+        "cancel",
+        by=employee.id,
+        owner=employee.id,
+    )
+    await redemption.fetch_related("reward")
+    return answer(redemption_out(redemption))
+
+
+# -- settings ------------------------------------------------------------------------------
+
+
+async def get_settings(request: web.Request) -> web.Response:
+    _, employee = await require_employee(request)
+    summary = await request.app[RUNTIME].gamification.summary(employee.id, 0, 0)
+    return answer(
+        {
+            "language": employee.language,
+            "leaderboard_opt_out": summary.leaderboard_opt_out,
+            "name": employee.name,
+            "email": employee.email,
+            "department": employee.department,
+        }
+    )
+
+
+async def save_settings(request: web.Request) -> web.Response:
+    _, employee, ask = await read_body(request, SettingsAsk)
+    runtime = request.app[RUNTIME]
+    if ask.language is not None and ask.language != employee.language:
+        await runtime.people.update(employee.id, EmployeeUpdate(language=ask.language))
+    if ask.leaderboard_opt_out is not None:
+        await runtime.gamification.set_opt_out(employee.id, ask.leaderboard_opt_out)
+    await employee.refresh_from_db()
+    return await get_settings(request)
+
+
+def add_routes(app: web.Application) -> None:
+    router = app.router
+    router.add_get("/app/api/home", home)
+    router.add_get("/app/api/feed", feed)
+    router.add_get("/app/api/policy", policy_text)
+    router.add_post("/app/api/policy/accept", accept_policy)
+    router.add_post("/app/api/shares", shares)
+    router.add_post("/app/api/referrals", refer)
+    router.add_get("/app/api/referrals", my_referrals)
+    router.add_get("/app/api/links", my_links)
+    router.add_get("/app/api/leaderboard", leaderboard)
+    router.add_get("/app/api/shop", shop)
+    router.add_post("/app/api/redemptions", redeem)
+    router.add_post(r"/app/api/redemptions/{redemption_id:\d+}/cancel", cancel_redemption)
+    router.add_get("/app/api/settings", get_settings)
+    router.add_post("/app/api/settings", save_settings)
