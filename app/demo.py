@@ -20,6 +20,7 @@ from app.jobs.schemas import JobCreate, NewsCreate
 from app.people.models import Employee, Platform, Role
 from app.people.schemas import EmployeeCreate
 from app.referrals.clicks import ClickFacts, new_click_id
+from app.referrals.demo import seed_referrals
 from app.referrals.models import Channel, Click, ContentType
 from app.runtime import Runtime
 
@@ -398,6 +399,7 @@ STEPS: list[Callable[[Runtime, Progress], Awaitable[None]]] = [
     seed_people,
     seed_content,
     seed_clicks,
+    seed_referrals,
     seed_rewards,
 ]
 

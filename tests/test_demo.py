@@ -6,7 +6,14 @@ from app import demo
 from app.gamification.models import Redemption, Reward
 from app.jobs.models import JobOffer, NewsPost
 from app.people.models import ChatIdentity, Employee, EmployeeStatus, PolicyAcceptance, Role
-from app.referrals.models import Click, ClickClass
+from app.referrals.models import (
+    BonusStatus,
+    Click,
+    ClickClass,
+    Referral,
+    ReferralChange,
+    ReferralStatus,
+)
 from app.runtime import Runtime
 
 
@@ -34,10 +41,15 @@ async def test_the_demo_seeds_a_living_company_once(runtime: Runtime) -> None:
     assert ("clicks", demo.CLICKS, demo.CLICKS) in steps
     assert await Reward.filter(active=True).count() == len(demo.REWARDS)
     assert await Redemption.filter(status="requested").count() == 1
+    referrals = await Referral.all()
+    assert {r.status for r in referrals} == set(ReferralStatus)  # every stage
+    assert {r.bonus_status for r in referrals} >= {BonusStatus.DUE, BonusStatus.PAID}
+    assert await ReferralChange.all().count() > 2 * len(referrals)  # with their history
     top = await runtime.gamification.leaderboard("all", "company", "all", 3)
     assert len(top) == 3 and top[0].points >= top[1].points >= top[2].points > 10
 
     await demo.seed(runtime, lambda *a: None)
     assert await Employee.all().count() == demo.EMPLOYEE_COUNT
     assert await Click.all().count() == demo.CLICKS
+    assert await Referral.all().count() == len(referrals)
     assert not await demo.is_empty(runtime)
