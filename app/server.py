@@ -12,6 +12,7 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from app import __version__
+from app.bots import wiring
 from app.runtime import Runtime, open_runtime
 from app.settings import Settings
 from app.web import (
@@ -77,4 +78,5 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Applic
     miniapp.add_routes(app)
     dashboard.add_routes(app)
     ui.add_static(app)
+    wiring.install(app)  # after the runtime: the bots need it when they start
     return app

@@ -5,12 +5,15 @@ Nothing but joining works before the current social media policy is accepted.
 
 from __future__ import annotations
 
+import re
+
 from app.bots.replies import Button, Intent, Reply
 from app.bots.turn import Form, Turn
 from app.errors import DomainError
 from app.people.models import Platform, ReportKind, Role
 
 LANGUAGES = {"en": "English", "fr": "Français"}
+INVITE_CODE = re.compile(r"^[A-Za-z0-9_-]{12,40}$")
 
 
 def menu(turn: Turn) -> list[list[Button]]:
@@ -83,8 +86,9 @@ def help_text(turn: Turn) -> list[Reply]:
 async def unknown_user(turn: Turn, intent: Intent) -> list[Reply]:
     """Someone the bot does not know: an invite code joins them; else explain."""
     _ = turn._
+    form = await turn.forms.get()
     code = intent.args.strip() if intent.kind == "command" and intent.name == "start" else ""
-    if intent.kind == "text" and len(intent.args.strip()) in range(12, 40):
+    if intent.kind == "text" and form is None and INVITE_CODE.match(intent.args.strip()):
         code = intent.args.strip()  # Teams users paste the code they were given
     if code:
         try:
@@ -100,7 +104,6 @@ async def unknown_user(turn: Turn, intent: Intent) -> list[Reply]:
         turn.employee = employee
         turn.language = employee.language
         return await policy_gate(turn)
-    form = await turn.forms.get()
     if intent.kind == "action" and intent.name == "access:request":
         await turn.forms.put(Form("access", "text"))
         return [

@@ -1,0 +1,66 @@
+"""Starting the chat channels with the web app: the conversation core, the notifier, and
+Telegram when its token is set. (Teams plugs in here too.)"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from app.bots.conversation import Conversation
+from app.bots.notify import Notifier
+from app.bots.telegram import TelegramChannel
+from app.people.models import ChatIdentity
+from app.web.errors import error_response
+from app.web.keys import RUNTIME
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Bots:
+    conversation: Conversation
+    notifier: Notifier
+    telegram: TelegramChannel | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+BOTS = web.AppKey("bots", Bots)
+
+
+async def bots_ctx(app: web.Application) -> AsyncIterator[None]:
+    runtime = app[RUNTIME]
+    conversation = Conversation(runtime)
+    notifier = Notifier(runtime)
+    notifier.subscribe()
+    bots = Bots(conversation, notifier)
+    if runtime.settings.telegram_bot_token:
+        bots.telegram = TelegramChannel(runtime, conversation)
+        await bots.telegram.start()
+        telegram = bots.telegram
+
+        async def send(identity: ChatIdentity, text: str) -> bool:
+            return await telegram.send_text(identity.chat_id or identity.platform_user_id, text)
+
+        notifier.register("telegram", send)
+        log.info("telegram bot started (%s)", "webhook" if telegram.webhook else "polling")
+    app[BOTS] = bots
+    try:
+        yield
+    finally:
+        if bots.telegram is not None:
+            await bots.telegram.stop()
+
+
+async def telegram_webhook(request: web.Request) -> web.StreamResponse:
+    bots = request.app.get(BOTS)
+    if bots is None or bots.telegram is None or not bots.telegram.webhook:
+        return error_response(404, "not_configured", "Telegram webhook mode is not configured.")
+    return await bots.telegram.webhook_view(request)
+
+
+def install(app: web.Application) -> None:
+    app.cleanup_ctx.append(bots_ctx)
+    app.router.add_post("/telegram/webhook", telegram_webhook)

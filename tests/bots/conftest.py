@@ -1,0 +1,44 @@
+"""A running app with the Telegram bot in webhook mode, talking to the fake Bot API."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from app.runtime import Runtime
+from app.server import create_app
+from app.settings import Settings
+from tests.fakes.telegram_api import FakeTelegram
+
+SECRET = "webhook-secret-for-tests"
+
+
+@dataclass
+class TelegramWorld:
+    fake: FakeTelegram
+    client: TestClient
+    runtime: Runtime
+
+    async def send(self, update: dict, secret: str = SECRET) -> int:
+        response = await self.client.post(
+            "/telegram/webhook",
+            json=update,
+            headers={"X-Telegram-Bot-Api-Secret-Token": secret},
+        )
+        return response.status
+
+
+@pytest.fixture
+async def telegram(settings: Settings, runtime: Runtime) -> AsyncIterator[TelegramWorld]:
+    fake = FakeTelegram()
+    await fake.start()
+    settings.telegram_bot_token = fake.token
+    settings.telegram_api_base_url = fake.base_url
+    settings.telegram_webhook_secret = SECRET
+    app = create_app(settings, runtime)
+    async with TestClient(TestServer(app)) as client:
+        yield TelegramWorld(fake, client, runtime)
+    await fake.stop()
