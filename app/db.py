@@ -27,6 +27,7 @@ MODEL_MODULES = [
     "app.jobs.models",
     "app.referrals.models",
     "app.gamification.models",
+    "app.bots.models",
 ]
 MIGRATIONS_MODULE = "app.migrations"
 

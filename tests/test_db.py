@@ -18,6 +18,7 @@ async def test_migrations_are_applied_once(runtime: Runtime) -> None:
         "0002_gamification",
         "0003_referrals",
         "0004_bots",
+        "0005_broadcasts",
     ]
 
 

@@ -42,6 +42,13 @@ class Employee(Model):
     # Derived from the points ledger (gamification), cached here and updated in the same
     # transaction as each ledger entry.
     notifications_enabled = fields.BooleanField(default=True)
+    # Pushes (broadcasts): categories the employee wants, and quiet hours in their time
+    # zone (start hour inclusive, end hour exclusive; None = no quiet hours).
+    push_jobs = fields.BooleanField(default=True)
+    push_news = fields.BooleanField(default=True)
+    push_digests = fields.BooleanField(default=True)
+    quiet_start = fields.SmallIntField(null=True)
+    quiet_end = fields.SmallIntField(null=True)
     points_balance = fields.IntField(default=0)
     lifetime_points = fields.IntField(default=0)
     created_at = fields.DatetimeField()
