@@ -1,0 +1,464 @@
+"""Redirect benchmark: what `GET /r/{code}` costs, and whether every click it serves lands.
+
+    .venv/bin/python bench/redirect.py                  # embedded: SQLite + in-process Redis
+    TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test \\
+    TEST_REDIS_URL=redis://127.0.0.1:6379/15 .venv/bin/python bench/redirect.py
+
+Three servers, each in its own process, loaded by the same clients:
+
+- **app**: the real `portevoix run` on a freshly seeded database (one employee who
+  accepted the policy, one open job, its eight tracked links). On PostgreSQL + Redis a
+  `portevoix worker` process drains the click stream meanwhile, as in production; in
+  embedded mode `run` drains it in-process, as it does for a newcomer.
+- **baseline**: a bare aiohttp app whose handler only answers 302 (`harness/servers.py`).
+  `ratio` = app rps / baseline rps: what Porte-voix adds on top of aiohttp itself.
+- **sync_insert**: the usual link-shortener design, one INSERT per click before the 302
+  (PostgreSQL through asyncpg when TEST_DATABASE_URL is set, else SQLite: see `backend`).
+
+Phases, each run on every server in turn: a 2 s warm-up; 1,000 req/s for 10 s (open
+loop: `p50_ms`/`p99_ms` are timed from each request's planned send time, so a stall is
+charged to every request queued behind it; `harness/loadgen.py`); then two 5 s rounds at
+full speed with 64 connections, interleaved so that a noisy neighbour hurts all servers
+alike, the best kept as `rps` (wrk when installed, else the aiohttp client, which on two
+cores measures itself more than the server: see `client`). After each phase on the app,
+the benchmark waits for the worker to catch up (`worker_catch_up_*_s`), so no backlog
+spills into the next one. Requests cycle through the eight links, six browser user
+agents and 256 visitor addresses sent as X-Forwarded-For (the app runs with
+PROXY_COUNT=1), so clicks are classified as real visits; one visitor clicking this fast
+is mostly `rate_limited`, as it should be (`click_classes`).
+
+At the end the 302s the app says it served (its own /metrics) are compared with the
+`click` rows: `clicks_lost` must be 0. `clicks_stored_directly` counts the redirects that
+fell back to classifying and storing the click on the request path because the XADD
+failed (the app logs each one). Two JSON lines go to stdout, progress to stderr:
+`{"bench": "redirect", ...}` and `{"bench": "redirect_sync_insert", ...}` in the same
+shape. Targets: `ratio` >= 0.8, `p99_ms` <= 10, `clicks_lost` == 0 (`targets_met`); only a
+lost click makes the exit code non-zero. About 2 to 3 minutes.
+
+Options: `--set NAME=VALUE` passes a setting to the app (e.g. REDIS_MAX_CONNECTIONS=1000),
+`--keep` keeps the servers' logs, `--client aiohttp` forces the Python client; see
+`--help`. Storage: `harness/backends.py` (a new PostgreSQL database and a Redis database
+of the run's own, or temporary SQLite files; all removed at the end).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import re
+import shutil
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from harness import loadgen  # noqa: E402
+from harness.backends import (  # noqa: E402
+    SECRET_KEY,
+    Backend,
+    close_backend,
+    open_backend,
+    redis_flushed_error,
+    redis_is_ours,
+    seed,
+    stored_clicks,
+    stored_sync_inserts,
+    stream_backlog,
+)
+from harness.processes import ServerProcess, child_env, free_port, progress  # noqa: E402
+
+from app.settings import Settings  # noqa: E402
+
+BROWSERS = [
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Safari/537.36",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/18.1 Safari/605.1.15",
+    "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Mobile Safari/537.36",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
+]
+SERVED_302 = re.compile(
+    r'^portevoix_http_requests_total\{method="GET",route="/r/\{code\}",status="302"\} (\S+)$',
+    re.MULTILINE,
+)
+# The redirect's fallback when XADD fails: the click is classified and stored on the
+# request path (app/referrals/redirects.py, ClickRecorder.record).
+DIRECT_STORE = re.compile(r"^.*storing click \w+ directly$", re.MULTILINE)
+PROBLEM = re.compile(r"^.*(?:ERROR|CRITICAL|Traceback|batch failed).*$", re.MULTILINE)
+TARGETS = {"ratio": 0.8, "p99_ms": 10.0, "clicks_lost": 0}
+
+
+def visits(codes: list[str]) -> list[list[str]]:
+    """(path, user agent, client address) for each link and each of 256 visitors."""
+    addresses = [f"198.51.100.{n}" for n in range(128)] + [f"203.0.113.{n}" for n in range(128)]
+    rows = [
+        [f"/r/{code}", BROWSERS[n % len(BROWSERS)], address]
+        for code in codes
+        for n, address in enumerate(addresses)
+    ]
+    random.Random(7).shuffle(rows)
+    return rows
+
+
+# -- what the app recorded ----------------------------------------------------------------
+
+
+def served_302(base_url: str) -> int:
+    with urllib.request.urlopen(f"{base_url}/metrics", timeout=5) as response:
+        text = response.read().decode()
+    match = SERVED_302.search(text)
+    return int(float(match.group(1))) if match else 0
+
+
+async def wait_drained(backend: Backend, base_url: str, stall_s: float = 20.0) -> float:
+    """Wait until every 302 served has its click row; give up after `stall_s` without
+    progress. Returns the seconds waited."""
+    started = last_progress = time.monotonic()
+    last = -1
+    while True:
+        served = served_302(base_url)
+        stored = sum((await stored_clicks(backend)).values())
+        if stored >= served and await stream_backlog(backend) == 0:
+            return time.monotonic() - started
+        if stored != last:
+            last, last_progress = stored, time.monotonic()
+        elif time.monotonic() - last_progress > stall_s:
+            if not await redis_is_ours(backend):
+                raise redis_flushed_error(backend)
+            progress(f"worker stalled: {stored} clicks stored for {served} redirects served")
+            return time.monotonic() - started
+        await asyncio.sleep(0.25)
+
+
+# -- load -----------------------------------------------------------------------------------
+
+
+def closed_loop(
+    base_url: str, rows: list[list[str]], args: argparse.Namespace, seconds: float
+) -> dict[str, Any]:
+    if args.client == "wrk":
+        return loadgen.run_wrk(base_url, rows, args.connections, seconds)
+    job = {"mode": "closed", "base_url": base_url, "requests": rows}
+    return loadgen.run_job(job | {"connections": args.connections, "duration": seconds})
+
+
+def fixed_rate(base_url: str, rows: list[list[str]], args: argparse.Namespace) -> dict[str, Any]:
+    job = {"mode": "fixed", "base_url": base_url, "requests": rows, "rate": args.rate}
+    return loadgen.run_job(job | {"duration": args.rate_seconds})
+
+
+def measure(
+    targets: dict[str, str],
+    rows: list[list[str]],
+    args: argparse.Namespace,
+    settle: dict[str, Callable[[], float]],
+) -> dict[str, dict[str, Any]]:
+    """Each phase for every server in turn: warm-up, fixed rate, then the full-speed rounds
+    interleaved, so that a noisy neighbour hurts all of them alike; `settle` (the app's
+    worker catching up) runs after each phase, so no backlog spills into the next one.
+    Blocking: it waits on the load generator processes."""
+    results: dict[str, dict[str, Any]] = {name: {"rounds": []} for name in targets}
+    for name, url in targets.items():
+        progress(f"{name}: warm-up")
+        results[name]["warm_up"] = closed_loop(url, rows, args, 2)
+        settle[name]()
+    for name, url in targets.items():
+        progress(f"{name}: {args.rate:g} req/s for {args.rate_seconds:g}s")
+        results[name]["fixed"] = fixed = fixed_rate(url, rows, args)
+        results[name]["fixed_drain_s"] = round(settle[name](), 2)
+        progress(f"{name}: p50 {fixed['p50_ms']} ms, p99 {fixed['p99_ms']} ms")
+    for n in range(1, args.rounds + 1):
+        for name, url in targets.items():
+            progress(f"{name}: full speed {n}/{args.rounds}, {args.seconds:g}s ({args.client})")
+            result = closed_loop(url, rows, args, args.seconds)
+            results[name]["rounds"].append(result)
+            results[name]["drain_s"] = round(settle[name](), 2)
+            progress(f"{name}: {result['rps']:.0f} req/s")
+    for result in results.values():
+        result["closed"] = max(result["rounds"], key=lambda r: float(r["rps"]))
+    return results
+
+
+def answered_302(result: dict[str, Any]) -> int:
+    """302s the client saw (wrk cannot tell 302 from other 3xx: none here)."""
+    if result["client"] == "wrk":
+        return int(result["requests"]) - int(result["non_3xx"])
+    return int(result["statuses"].get("302", 0))
+
+
+# -- the run ----------------------------------------------------------------------------------
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=5.0, help="each full-speed round")
+    parser.add_argument("--rounds", type=int, default=2, help="full-speed rounds (best kept)")
+    parser.add_argument("--rate", type=float, default=1000.0, help="fixed-rate phase, req/s")
+    parser.add_argument("--rate-seconds", type=float, default=10.0, help="fixed-rate length")
+    parser.add_argument("--connections", type=int, default=64, help="full-speed connections")
+    parser.add_argument("--client", choices=["auto", "wrk", "aiohttp"], default="auto")
+    parser.add_argument("--keep", action="store_true", help="keep the servers' logs and files")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="an app setting for this run, e.g. --set REDIS_MAX_CONNECTIONS=200",
+    )
+    args = parser.parse_args()
+    if args.client == "auto":
+        args.client = "wrk" if loadgen.wrk_available() else "aiohttp"
+    if args.client == "aiohttp":
+        progress("wrk not found (apt-get install wrk): full speed uses the aiohttp client")
+    if any("=" not in item for item in args.set):
+        parser.error("--set takes NAME=VALUE")
+    args.app_settings = dict(item.split("=", 1) for item in args.set)
+    return args
+
+
+def app_env(
+    backend: Backend, port: int, workdir: Path, overrides: dict[str, str]
+) -> dict[str, str]:
+    values = {
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "DATABASE_URL": backend.database_url,
+        "REDIS_URL": backend.redis_url,
+        "SECRET_KEY": SECRET_KEY,
+        "DATA_DIR": str(workdir / "data"),
+        "LOG_LEVEL": "WARNING",
+        "DEMO_ON_EMPTY": "false",
+        "PROXY_COUNT": "1",
+        **{name.upper(): value for name, value in overrides.items()},
+    }
+    return child_env({name.upper() for name in Settings.model_fields}, values)
+
+
+def start_servers(
+    args: argparse.Namespace, backend: Backend, workdir: Path, app_port: int
+) -> dict[str, ServerProcess]:
+    """app (+ worker on servers), baseline and sync_insert, each healthy or an error."""
+    logs = workdir / "logs"
+    logs.mkdir()
+    env = app_env(backend, app_port, workdir, args.app_settings)
+    python = sys.executable
+    harness = str(ROOT / "bench" / "harness" / "servers.py")
+    base_port, sync_port = free_port(), free_port()
+    sync_db = backend.sync_insert_url
+    commands = {
+        "app": ([python, "-m", "app", "run"], f"http://127.0.0.1:{app_port}/readyz"),
+        "worker": ([python, "-m", "app", "worker"], None),
+        "baseline": (
+            [python, harness, "baseline", "--port", str(base_port)],
+            f"http://127.0.0.1:{base_port}/healthz",
+        ),
+        "sync_insert": (
+            [python, harness, "sync-insert", "--port", str(sync_port), "--db", sync_db],
+            f"http://127.0.0.1:{sync_port}/healthz",
+        ),
+    }
+    if backend.embedded:
+        del commands["worker"]  # `portevoix run` drains the in-process stream itself
+    servers: dict[str, ServerProcess] = {}
+    try:
+        for name, (argv, health) in commands.items():
+            servers[name] = ServerProcess(name, argv, env, ROOT, logs)
+            if health:
+                servers[name].wait_healthy(health)
+                servers[name].url = health.rsplit("/", 1)[0]
+    except BaseException:
+        stop_servers(servers)
+        raise
+    return servers
+
+
+def stop_servers(servers: dict[str, ServerProcess]) -> None:
+    for server in reversed(servers.values()):
+        code = server.stop()
+        if code not in (0, None, -15):
+            progress(f"{server.name} exited with {code}:\n{server.log_tail()}")
+
+
+def still_running(servers: dict[str, ServerProcess]) -> None:
+    for server in servers.values():
+        if server.proc.poll() is not None:
+            raise RuntimeError(f"{server.name} died during the run:\n{server.log_tail()}")
+
+
+def log_lines(server: ServerProcess | None, pattern: re.Pattern[str]) -> list[str]:
+    if server is None:
+        return []
+    return pattern.findall(server.log_path.read_text(errors="replace"))
+
+
+async def run(args: argparse.Namespace, workdir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    backend = await open_backend(workdir)
+    try:
+        progress(f"backend: {backend.label}; seeding")
+        app_port = free_port()
+        app_url = f"http://127.0.0.1:{app_port}"
+        rows = visits(await seed(backend, workdir, app_url))
+        servers = start_servers(args, backend, workdir, app_port)
+        try:
+
+            def drained() -> float:
+                still_running(servers)
+                return asyncio.run(wait_drained(backend, app_url))
+
+            def nothing() -> float:
+                still_running(servers)
+                return 0.0
+
+            names = ("baseline", "app", "sync_insert")
+            targets = {name: servers[name].url for name in names}
+            settle = {name: drained if name == "app" else nothing for name in names}
+            # In a thread: it blocks, and drained() runs an event loop of its own.
+            results = await asyncio.to_thread(measure, targets, rows, args, settle)
+            if not await redis_is_ours(backend):
+                raise redis_flushed_error(backend)
+            served = served_302(app_url)
+            classes = await stored_clicks(backend)
+            sync_rows = await stored_sync_inserts(backend)
+        finally:
+            stop_servers(servers)
+        direct = len(log_lines(servers["app"], DIRECT_STORE))
+        if served != sum(classes.values()):
+            for name in ("app", "worker"):
+                for line in log_lines(servers.get(name), PROBLEM)[-20:]:
+                    progress(f"{name}: {line}")
+        if served < seen_302(results["app"]):
+            raise RuntimeError(f"{app_url}/metrics no longer counts the 302s of /r/{{code}}")
+        main, sync = report(args, backend, results, served, classes, sync_rows)
+        main["clicks_stored_directly"] = direct
+        return main, sync
+    finally:
+        await close_backend(backend)
+
+
+def seen_302(result: dict[str, Any]) -> int:
+    return sum(answered_302(r) for r in [result["warm_up"], result["fixed"], *result["rounds"]])
+
+
+def failed(result: dict[str, Any]) -> dict[str, int]:
+    """Client-side errors (timeouts, resets...) over all the phases of one server."""
+    counts: dict[str, int] = {}
+    for phase in [result["warm_up"], result["fixed"], *result["rounds"]]:
+        for kind, n in phase["errors"].items():
+            counts[kind] = counts.get(kind, 0) + n
+        if phase.get("non_3xx"):
+            counts["non_3xx"] = counts.get("non_3xx", 0) + phase["non_3xx"]
+        for status, n in phase.get("statuses", {}).items():
+            if status != "302":
+                counts[f"status_{status}"] = counts.get(f"status_{status}", 0) + n
+    return counts
+
+
+def report(
+    args: argparse.Namespace,
+    backend: Backend,
+    results: dict[str, dict[str, Any]],
+    served: int,
+    classes: dict[str, int],
+    sync_rows: int,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    baseline, app, sync = results["baseline"], results["app"], results["sync_insert"]
+    base_rps = baseline["closed"]["rps"]
+    recorded = sum(classes.values())
+    main = {
+        "bench": "redirect",
+        "backend": backend.label,
+        "rps": app["closed"]["rps"],
+        "baseline_rps": base_rps,
+        "ratio": round(app["closed"]["rps"] / base_rps, 3),
+        "p50_ms": app["fixed"]["p50_ms"],
+        "p99_ms": app["fixed"]["p99_ms"],
+        "requests": served,
+        "requests_seen_by_clients": seen_302(app),
+        "clicks_recorded": recorded,
+        "clicks_lost": served - recorded,
+        "click_classes": classes,
+        "fixed_rate_rps": args.rate,
+        "fixed_rate_answered_rps": app["fixed"]["rps"],
+        "fixed_rate_s": args.rate_seconds,
+        "fixed_rate_max_ms": app["fixed"]["max_ms"],
+        "baseline_p50_ms": baseline["fixed"]["p50_ms"],
+        "baseline_p99_ms": baseline["fixed"]["p99_ms"],
+        "duration_s": args.seconds,
+        "rounds": args.rounds,
+        "rps_rounds": [r["rps"] for r in app["rounds"]],
+        "baseline_rps_rounds": [r["rps"] for r in baseline["rounds"]],
+        "connections": args.connections,
+        "client": args.client,
+        "app_settings": args.app_settings,
+        "full_speed_p99_ms": app["closed"]["p99_ms"],
+        "worker_catch_up_after_fixed_rate_s": app["fixed_drain_s"],
+        "worker_catch_up_s": app["drain_s"],
+        "errors": {name: errors for name, result in results.items() if (errors := failed(result))},
+        "sync_insert_backend": "postgresql" if not backend.embedded else "sqlite",
+        "sync_insert_rps": sync["closed"]["rps"],
+        "sync_insert_ratio": round(sync["closed"]["rps"] / base_rps, 3),
+        "sync_insert_p50_ms": sync["fixed"]["p50_ms"],
+        "sync_insert_p99_ms": sync["fixed"]["p99_ms"],
+    }
+    main["targets_met"] = {
+        "ratio": main["ratio"] >= TARGETS["ratio"],
+        "p99_ms": main["p99_ms"] is not None and main["p99_ms"] <= TARGETS["p99_ms"],
+        "clicks_lost": main["clicks_lost"] == TARGETS["clicks_lost"],
+    }
+    # The INSERT comes before the 302, so rows >= 302s seen: a missing row is a lost click.
+    sync_seen = seen_302(sync)
+    sync_line = {
+        "bench": "redirect_sync_insert",
+        "backend": main["sync_insert_backend"],
+        "rps": sync["closed"]["rps"],
+        "baseline_rps": base_rps,
+        "ratio": main["sync_insert_ratio"],
+        "p50_ms": sync["fixed"]["p50_ms"],
+        "p99_ms": sync["fixed"]["p99_ms"],
+        "requests": sync_seen,
+        "clicks_recorded": sync_rows,
+        "clicks_lost": max(0, sync_seen - sync_rows),
+        "fixed_rate_rps": args.rate,
+        "fixed_rate_answered_rps": sync["fixed"]["rps"],
+        "fixed_rate_max_ms": sync["fixed"]["max_ms"],
+        "duration_s": args.seconds,
+        "rounds": args.rounds,
+        "rps_rounds": [r["rps"] for r in sync["rounds"]],
+        "client": args.client,
+    }
+    return main, sync_line
+
+
+def main() -> int:
+    args = parse_args()
+    started = time.monotonic()
+    workdir = Path(tempfile.mkdtemp(prefix="portevoix-bench-"))
+    try:
+        main_line, sync_line = asyncio.run(run(args, workdir))
+    finally:
+        if args.keep:
+            progress(f"logs and files kept in {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    progress(f"done in {time.monotonic() - started:.0f}s")
+    print(json.dumps(main_line), flush=True)
+    print(json.dumps(sync_line), flush=True)
+    return 0 if main_line["clicks_lost"] == 0 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
