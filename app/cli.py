@@ -75,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
         return sub
 
     command("run", "Serve the web app, API and bots (embedded: also migrate, seed, work)", run)
-    command("worker", "Consume the click stream into the database (more jobs to come)", worker)
+    command("worker", "Drain clicks, send pushes and run the scheduled jobs", worker)
     command("migrate", "Apply pending database migrations", migrate)
     demo = command("demo", "Seed the demo company (safe to run twice)", demo_cmd)
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -125,6 +125,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rebuild.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    broadcast = command("broadcast", "Follow, cancel or retry a broadcast", broadcast_cmd)
+    broadcast.add_argument("action", choices=["status", "cancel", "retry-failed"])
+    broadcast.add_argument("broadcast_id", type=int, metavar="ID")
+    broadcast.add_argument("--watch", action="store_true", help="status: follow until done")
+
     export = command("export", "Export data (GDPR export of an employee as JSON)", export_cmd)
     export.add_argument("what", choices=["employee"])
     export.add_argument("who", metavar="EMAIL_OR_ID")
@@ -165,7 +170,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         stop = _stop_on_signals()
         background = []
         if settings.embedded:  # one process does everything
-            background.append(asyncio.create_task(runtime.click_worker().run_forever(stop)))
+            background.append(asyncio.create_task(_background(runtime, stop)))
         await stop.wait()
         await runner.cleanup()
         await asyncio.gather(*background)
@@ -185,11 +190,23 @@ def _stop_on_signals() -> asyncio.Event:
 def worker(settings: Settings, args: argparse.Namespace) -> int:
     async def go(runtime: Runtime) -> int:
         stop = _stop_on_signals()
-        print("Click worker running; Ctrl+C to stop.", flush=True)
-        await runtime.click_worker().run_forever(stop)
+        print("Worker running (clicks, pushes, scheduled jobs); Ctrl+C to stop.", flush=True)
+        await _background(runtime, stop)
         return 0
 
     return with_runtime(settings, go)
+
+
+async def _background(runtime: Runtime, stop: asyncio.Event) -> None:
+    """What a worker does: drain clicks, send pushes, run the scheduled jobs."""
+    from app.bots.engine import PushEngine
+
+    engine = PushEngine(runtime)
+    await engine.start()
+    try:
+        await asyncio.gather(runtime.click_worker().run_forever(stop), engine.run_forever(stop))
+    finally:
+        await engine.stop()
 
 
 def _welcome(settings: Settings) -> str:
@@ -359,6 +376,40 @@ def rebuild_leaderboards_cmd(settings: Settings, args: argparse.Namespace) -> in
             progress=lambda done, total: progress("boards", done, total)
         )
         print(f"Leaderboards rebuilt from {groups} ledger groups.")
+        return 0
+
+    return with_runtime(settings, go)
+
+
+def broadcast_cmd(settings: Settings, args: argparse.Namespace) -> int:
+    from app.bots.broadcast import Broadcasts
+    from app.bots.engine import limits_from
+
+    async def go(runtime: Runtime) -> int:
+        service = Broadcasts(runtime, limits_from(settings))
+        if args.action == "cancel":
+            print(f"{await service.cancel(args.broadcast_id)} pending delivery(ies) cancelled.")
+            return 0
+        if args.action == "retry-failed":
+            print(f"{await service.retry_failed(args.broadcast_id)} delivery(ies) will be retried.")
+            return 0
+        bar = None
+        while True:
+            broadcast = await service.get(args.broadcast_id)
+            counts = await service.counts(broadcast.id)
+            total = sum(counts.values())
+            finished = total - counts["pending"] - counts["sending"]
+            if bar is None:
+                bar = tqdm(total=total, desc=f"broadcast {broadcast.id}", file=sys.stderr)
+            bar.total = total
+            bar.update(finished - bar.n)
+            if not args.watch or broadcast.status.value in ("done", "cancelled"):
+                break
+            await asyncio.sleep(1)
+        bar.close()
+        print(f"{broadcast.status.value}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        for reason, count in (await service.skipped_reasons(broadcast.id)).items():
+            print(f"  skipped ({reason}): {count}")
         return 0
 
     return with_runtime(settings, go)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sqlite3
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -58,11 +60,21 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
 MIGRATIONS_CONFIG = tortoise_config("sqlite://data/makemigrations.sqlite3")
 
 
+def _utc_text(value: datetime) -> str:
+    return (value.astimezone(UTC) if value.tzinfo else value).isoformat(" ")
+
+
 async def open_db(database_url: str) -> TortoiseContext:
     """Connect; the context is also the global fallback so aiohttp handler tasks see it."""
     # Tortoise caches each model's INSERT statement by connection name, not by dialect:
     # a process that opens SQLite then PostgreSQL (the test suite) must start afresh.
     EXECUTOR_CACHE.clear()
+    # SQLite compares datetimes as text: Tortoise writes each with its own offset, so a
+    # bound like "00:00+01:00" (a local day start) would compare wrongly with stored UTC
+    # times. Every datetime goes to SQLite in UTC instead (PostgreSQL needs nothing).
+    import tortoise.backends.sqlite.executor  # noqa: F401  (registers its adapter first)
+
+    sqlite3.register_adapter(datetime, _utc_text)
     ctx = TortoiseContext()
     ctx.__enter__()
     await ctx.init(config=tortoise_config(database_url), _enable_global_fallback=True)

@@ -22,9 +22,17 @@ Handler = Callable[[Any], Awaitable[object]]
 class EventBus:
     def __init__(self) -> None:
         self._handlers: dict[type, list[Handler]] = defaultdict(list)
+        self._named: set[str] = set()
 
     def subscribe(self, event_type: type, handler: Handler) -> None:
         self._handlers[event_type].append(handler)
+
+    def subscribe_once(self, event_type: type, name: str, handler: Handler) -> None:
+        """Subscribe unless a handler of that name is already there (two parts of one
+        process, e.g. the web app and the embedded worker, wiring the same reaction)."""
+        if name not in self._named:
+            self._named.add(name)
+            self.subscribe(event_type, handler)
 
     async def publish(self, event: object) -> None:
         """Run every handler; one failing handler is logged and does not stop the others."""
@@ -136,3 +144,12 @@ class RedemptionDecided:
     employee_id: int
     status: str
     note: str
+
+
+@dataclass(frozen=True)
+class ContentPublished:
+    """A job offer was opened or a news post published (visible from `visible_at`)."""
+
+    content_type: str  # "job" | "news"
+    content_id: int
+    visible_at: datetime

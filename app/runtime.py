@@ -89,7 +89,7 @@ def build_runtime(
     )
     policy = PolicyService(clock, events, config_dir())
     sessions = SessionStore(redis, settings.session_ttl_hours * 3600)
-    content = ContentService(clock)
+    content = ContentService(clock, events)
     privacy = PrivacyService(clock, events, people)
     referrals = ReferralService(settings, clock, events, content, privacy, config_dir())
     links = LinkService(clock, events, content, policy, settings.public_base_url)

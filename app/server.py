@@ -18,6 +18,7 @@ from app.settings import Settings
 from app.web import (
     apply,
     auth_pages,
+    broadcasts,
     content,
     dashboard,
     employees,
@@ -42,6 +43,7 @@ def build_api() -> Api:
     links.register(api)
     referrals_api.register(api)
     gamification.register(api)
+    broadcasts.register(api)
     return api
 
 

@@ -67,6 +67,16 @@ class Settings(BaseSettings):
     login_link_minutes: int = 15
     click_worker_batch: int = 500
 
+    broadcast_on_publish: bool = True
+    push_daily_cap: int = 3
+    broadcast_lease_seconds: int = 60
+    broadcast_max_attempts: int = 5
+    telegram_messages_per_second: float = 30
+    telegram_chat_messages_per_second: float = 1
+    telegram_group_messages_per_minute: float = 20
+    digest_weekday: int = 0
+    digest_hour: int = 9
+
     telegram_bot_token: str = ""
     telegram_bot_username: str = "PorteVoixBot"
     telegram_api_base_url: str = "https://api.telegram.org/bot"
@@ -75,6 +85,12 @@ class Settings(BaseSettings):
     teams_app_id: str = ""
     teams_app_password: str = ""
     teams_tenant_id: str = ""
+    teams_emulator: bool = False
+    teams_openid_metadata_url: str = (
+        "https://login.botframework.com/v1/.well-known/openidconfiguration"
+    )
+    teams_token_url: str = ""
+    teams_sso_jwks_url: str = "https://login.microsoftonline.com/common/discovery/v2.0/keys"
 
     ats_webhook_secret: str = ""
 

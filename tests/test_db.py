@@ -36,3 +36,18 @@ async def test_readiness_ping_answers(runtime: Runtime) -> None:
 
 def test_database_urls_are_described_without_password() -> None:
     assert db.describe("postgres://app:s3cret@db:5432/pv") == "postgres://app:***@db:5432/pv"
+
+
+async def test_local_time_bounds_compare_correctly_on_every_backend(runtime: Runtime) -> None:
+    """A day that starts at midnight in Paris is 23:00 UTC the day before; a record at
+    23:30 UTC belongs to it, one at 22:30 UTC does not."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    ada = await make_employee(runtime)
+    paris_midnight = datetime(2026, 11, 27, tzinfo=ZoneInfo("Europe/Paris"))
+    for hour, minute in ((22, 30), (23, 30)):
+        stamp = datetime(2026, 11, 26, hour, minute, tzinfo=UTC)
+        await Employee.filter(id=ada.id).update(left_at=stamp)
+        inside = await Employee.filter(id=ada.id, left_at__gte=paris_midnight).exists()
+        assert inside == (hour == 23)

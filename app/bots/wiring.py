@@ -9,8 +9,11 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from app.bots.broadcast import Broadcasts
 from app.bots.conversation import Conversation
+from app.bots.engine import limits_from, push_on_publish
 from app.bots.notify import Notifier
+from app.bots.teams import TeamsChannel
 from app.bots.telegram import TelegramChannel
 from app.people.models import ChatIdentity
 from app.web.errors import error_response
@@ -24,6 +27,7 @@ class Bots:
     conversation: Conversation
     notifier: Notifier
     telegram: TelegramChannel | None = None
+    teams: TeamsChannel | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -46,12 +50,20 @@ async def bots_ctx(app: web.Application) -> AsyncIterator[None]:
 
         notifier.register("telegram", send)
         log.info("telegram bot started (%s)", "webhook" if telegram.webhook else "polling")
+    if runtime.settings.teams_app_id or runtime.settings.teams_emulator:
+        bots.teams = TeamsChannel(runtime, conversation)
+        await bots.teams.start()
+        notifier.register("teams", bots.teams.send_text)
+        log.info("teams bot ready on /api/messages (%s)", bots.teams.mode)
+    push_on_publish(runtime, Broadcasts(runtime, limits_from(runtime.settings)))
     app[BOTS] = bots
     try:
         yield
     finally:
         if bots.telegram is not None:
             await bots.telegram.stop()
+        if bots.teams is not None:
+            await bots.teams.stop()
 
 
 async def telegram_webhook(request: web.Request) -> web.StreamResponse:
@@ -61,6 +73,14 @@ async def telegram_webhook(request: web.Request) -> web.StreamResponse:
     return await bots.telegram.webhook_view(request)
 
 
+async def teams_messages(request: web.Request) -> web.StreamResponse:
+    bots = request.app.get(BOTS)
+    if bots is None or bots.teams is None:
+        return error_response(404, "not_configured", "The Teams bot is not configured.")
+    return await bots.teams.messages_view(request)
+
+
 def install(app: web.Application) -> None:
     app.cleanup_ctx.append(bots_ctx)
     app.router.add_post("/telegram/webhook", telegram_webhook)
+    app.router.add_post("/api/messages", teams_messages)

@@ -11,6 +11,7 @@ from tortoise.expressions import Q
 
 from app.clock import Clock
 from app.errors import Conflict, NotFound
+from app.events import ContentPublished, EventBus
 from app.jobs.models import JobOffer, JobStatus, NewsPost, NewsStatus, Targeted
 from app.jobs.schemas import ContentFilter, JobCreate, JobUpdate, NewsCreate, NewsUpdate
 
@@ -60,8 +61,9 @@ def _plain(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 class ContentService:
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, events: EventBus | None = None) -> None:
         self.clock = clock
+        self.events = events or EventBus()
 
     # -- jobs ----------------------------------------------------------------------------
 
@@ -95,9 +97,12 @@ class ContentService:
         if job.closes_at is not None and job.closes_at <= now:
             raise InvalidTransition("This job's closing date has passed; change it first.")
         job.status = JobStatus.OPEN
+        first_time = job.published_at is None
         job.published_at = job.published_at or now
         job.updated_at = now
         await job.save()
+        if first_time:
+            await self.events.publish(ContentPublished("job", job.id, job.published_at))
         return job
 
     async def close_job(self, job_id: int) -> JobOffer:
@@ -159,10 +164,13 @@ class ContentService:
         """Published now, or at `publish_at` if that is later: it shows from then on."""
         post = await self.news(news_id)
         now = self.clock.now()
+        first_time = post.published_at is None
         post.status = NewsStatus.PUBLISHED
         post.published_at = max(post.publish_at or now, now)
         post.updated_at = now
         await post.save()
+        if first_time:
+            await self.events.publish(ContentPublished("news", post.id, post.published_at))
         return post
 
     async def archive_news(self, news_id: int) -> NewsPost:

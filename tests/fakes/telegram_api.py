@@ -35,6 +35,9 @@ class FakeTelegram:
     files: dict[str, bytes] = field(default_factory=dict)
     updates: list[dict[str, Any]] = field(default_factory=list)
     throttle: list[int] = field(default_factory=list)  # retry_after of the next answers
+    blocked: set[int] = field(default_factory=set)  # chats whose user blocked the bot
+    per_second_limit: int | None = None  # answer 429 above this many sends in a second
+    _window: list[float] = field(default_factory=list)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1000))
     _update_ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _server: TestServer | None = None
@@ -77,10 +80,42 @@ class FakeTelegram:
                 },
                 status=429,
             )
+        if method.startswith("send") and int(params.get("chat_id", 0)) in self.blocked:
+            self.calls.append(Call(f"{method}#403", params))
+            return web.json_response(
+                {
+                    "ok": False,
+                    "error_code": 403,
+                    "description": "Forbidden: bot was blocked by the user",
+                },
+                status=403,
+            )
+        if method.startswith("send") and self._over_limit():
+            self.calls.append(Call(f"{method}#429", params))
+            return web.json_response(
+                {
+                    "ok": False,
+                    "error_code": 429,
+                    "description": "Too Many Requests: retry after 1",
+                    "parameters": {"retry_after": 1},
+                },
+                status=429,
+            )
         self.calls.append(Call(method, params))
         if method == "getUpdates":
             return await self._get_updates(params)
         return web.json_response({"ok": True, "result": self._result(method, params)})
+
+    def _over_limit(self) -> bool:
+        """Telegram's flood control: more than `per_second_limit` sends in one second."""
+        if self.per_second_limit is None:
+            return False
+        now = time.monotonic()
+        self._window = [t for t in self._window if now - t < 1.0]
+        if len(self._window) >= self.per_second_limit:
+            return True
+        self._window.append(now)
+        return False
 
     def _result(self, method: str, params: dict[str, Any]) -> Any:
         if method == "getMe":

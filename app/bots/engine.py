@@ -1,0 +1,73 @@
+"""The push engine of a worker process: broadcasts, their sender loop and the scheduler,
+with a sender per configured platform."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from app.bots.broadcast import Broadcasts, BroadcastSender, Limits
+from app.bots.models import BroadcastKind
+from app.bots.scheduler import Scheduler
+from app.bots.senders import Sender, TelegramSender
+from app.events import ContentPublished
+from app.runtime import Runtime
+from app.settings import Settings
+
+
+def limits_from(settings: Settings) -> Limits:
+    return Limits(
+        lease=timedelta(seconds=settings.broadcast_lease_seconds),
+        max_attempts=settings.broadcast_max_attempts,
+        daily_cap=settings.push_daily_cap,
+        telegram_per_second=settings.telegram_messages_per_second,
+        telegram_chat_per_second=settings.telegram_chat_messages_per_second,
+        telegram_group_per_minute=settings.telegram_group_messages_per_minute,
+    )
+
+
+def push_on_publish(runtime: Runtime, broadcasts: Broadcasts) -> None:
+    """Publishing a job or news creates its broadcast (in whichever process publishes)."""
+    if not runtime.settings.broadcast_on_publish:
+        return
+
+    async def on_published(event: ContentPublished) -> None:
+        kind = BroadcastKind.JOB if event.content_type == "job" else BroadcastKind.NEWS
+        await broadcasts.create(
+            kind,
+            content_id=event.content_id,
+            send_at=event.visible_at,
+            key=f"{event.content_type}:{event.content_id}",
+            created_by="publish",
+        )
+
+    runtime.events.subscribe_once(ContentPublished, "broadcast-on-publish", on_published)
+
+
+class PushEngine:
+    def __init__(self, runtime: Runtime, senders: dict[str, Sender] | None = None) -> None:
+        settings = runtime.settings
+        self.runtime = runtime
+        self.limits = limits_from(settings)
+        self.senders: dict[str, Sender] = dict(senders or {})
+        self._telegram: TelegramSender | None = None
+        if "telegram" not in self.senders and settings.telegram_bot_token:
+            self._telegram = TelegramSender(
+                settings.telegram_bot_token, settings.telegram_api_base_url
+            )
+            self.senders["telegram"] = self._telegram
+        self.broadcasts = Broadcasts(runtime, self.limits)
+        self.sender = BroadcastSender(runtime, self.limits, self.senders)
+        self.scheduler = Scheduler(runtime, self.broadcasts)
+        push_on_publish(runtime, self.broadcasts)
+
+    async def start(self) -> None:
+        if self._telegram is not None:
+            await self._telegram.start()
+
+    async def stop(self) -> None:
+        if self._telegram is not None:
+            await self._telegram.stop()
+
+    async def run_forever(self, stop: asyncio.Event) -> None:
+        await asyncio.gather(self.sender.run_forever(stop), self.scheduler.run_forever(stop))

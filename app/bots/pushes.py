@@ -1,0 +1,83 @@
+"""What a push says to one employee: a job, a news post, the weekly digest, an
+announcement — in their language, with the buttons to act on it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from app.bots.models import Broadcast, BroadcastKind
+from app.bots.replies import Button, Reply
+from app.i18n import translator
+from app.jobs.service import Audience
+from app.people.models import Employee
+from app.referrals.analytics import ClickQuery
+from app.runtime import Runtime
+
+
+async def render(runtime: Runtime, broadcast: Broadcast, employee: Employee) -> Reply | None:
+    """The message, or None when there is nothing to say (content closed meanwhile)."""
+    _ = translator(employee.language)
+    if broadcast.kind == BroadcastKind.JOB and broadcast.content_id is not None:
+        job = await runtime.content.job(broadcast.content_id)
+        if not runtime.content.job_is_open(job):
+            return None
+        where = f" · {job.location}" if job.location else ""
+        return Reply(
+            _("New job: {title}{where}").format(title=job.title, where=where),
+            buttons=[
+                [
+                    Button(_("Share"), action=f"share:job:{job.id}"),
+                    Button(_("Refer a friend"), action=f"refer:job:{job.id}"),
+                ],
+                [Button(_("Details"), action=f"job:{job.id}")],
+            ],
+        )
+    if broadcast.kind == BroadcastKind.NEWS and broadcast.content_id is not None:
+        post = await runtime.content.news(broadcast.content_id)
+        if not runtime.content.news_is_live(post):
+            return None
+        return Reply(
+            f"{post.title}\n\n{post.body[:600]}",
+            buttons=[[Button(_("Share"), action=f"share:news:{post.id}")]],
+        )
+    if broadcast.kind == BroadcastKind.DIGEST:
+        return Reply(
+            await digest(runtime, employee),
+            buttons=[[Button(_("Jobs"), action="jobs:0"), Button(_("My points"), action="me")]],
+        )
+    return Reply(broadcast.text) if broadcast.text else None
+
+
+async def digest(runtime: Runtime, employee: Employee) -> str:
+    """The weekly personal summary: my clicks, points and rank, and new jobs for me."""
+    _ = translator(employee.language)
+    game = runtime.gamification
+    now = runtime.clock.now()
+    week_start = (now - timedelta(days=7)).date()
+    clicks = await runtime.analytics.clicks(
+        ClickQuery(by="employee", employee_id=employee.id, start=week_start)
+    )
+    unique = sum(row["unique"] for row in clicks)
+    entries = await game.ledger_of(employee.id, 500, 0)
+    earned = sum(
+        e.points for e in entries if e.occurred_at >= now - timedelta(days=7) and e.points > 0
+    )
+    standing = await game.my_standing(employee.id, "month", "company", "all")
+    rank = (
+        _("#{rank} this month").format(rank=standing.me.rank)
+        if standing.me
+        else _("not ranked yet")
+    )
+    jobs, _news = await runtime.content.feed(
+        Audience(employee.department, employee.location, employee.language)
+    )
+    fresh = [j.title for j in jobs if j.published_at and j.published_at >= now - timedelta(days=7)]
+    lines = [
+        _("Your week on Porte-voix:"),
+        _("· {clicks} unique clicks on your links").format(clicks=unique),
+        _("· {points} points earned").format(points=earned),
+        _("· rank: {rank}").format(rank=rank),
+    ]
+    if fresh:
+        lines.append(_("New jobs for you: {titles}").format(titles=", ".join(fresh[:5])))
+    return "\n".join(lines)
