@@ -152,7 +152,7 @@ async def share_on(turn: Turn, content_type: str, content_id: int, channel: str)
 
 
 async def inline_results(turn: Turn, query: str) -> list[InlineResult]:
-    """Open jobs and news matching the words typed after @bot, each with my Telegram link."""
+    """Open jobs and news matching the words typed after @bot, each with my chat's link."""
     jobs, posts = await _feed(turn)
     words = query.lower().split()
     wanted: tuple[str, int] | None = None
@@ -169,9 +169,9 @@ async def inline_results(turn: Turn, query: str) -> list[InlineResult]:
         if words and not all(word in haystack for word in words):
             continue
         [share] = await turn.runtime.links.shares(
-            turn.me(), ContentType(kind), item.id, [Channel.TELEGRAM]
+            turn.me(), ContentType(kind), item.id, [_inline_channel(turn)]
         )
-        caption = caption_for(item, Channel.TELEGRAM, turn.language)
+        caption = caption_for(item, _inline_channel(turn), turn.language)
         results.append(
             InlineResult(
                 id=f"{kind}:{item.id}",
@@ -192,8 +192,13 @@ async def inline_chosen(turn: Turn, result_id: str) -> None:
     kind, _sep, raw_id = result_id.partition(":")
     if kind in ("job", "news") and raw_id.isdigit():
         await turn.runtime.links.record_share(
-            turn.me(), ContentType(kind), int(raw_id), Channel.TELEGRAM
+            turn.me(), ContentType(kind), int(raw_id), _inline_channel(turn)
         )
+
+
+def _inline_channel(turn: Turn) -> Channel:
+    """Cards inserted from Teams' compose box carry a Teams link; from Telegram, a Telegram one."""
+    return Channel.TEAMS if turn.user.platform == "teams" else Channel.TELEGRAM
 
 
 def _short(text: str, limit: int) -> str:

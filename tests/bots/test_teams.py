@@ -1,0 +1,500 @@
+"""The Teams bot end to end: Bot Framework activities posted to /api/messages, signed with a
+local key checked against the fake connector's OpenID metadata, through botbuilder's real
+CloudAdapter; replies and proactive messages land on the fake connector (`serviceUrl`)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from app.bots.teams import TeamsChannel
+from app.people.models import ChatIdentity, Employee, EmployeeStatus, Platform, Role
+from app.referrals.models import Referral, ReferralStatus, TrackedLink
+from app.runtime import Runtime
+from app.server import create_app
+from app.settings import Settings
+from tests.fakes.jwt_keys import SigningKey
+from tests.fakes.teams_connector import APP_ID, APP_PASSWORD, TENANT, FakeConnector, TeamsUser
+from tests.helpers import make_employee, make_open_job
+
+ADA = TeamsUser()
+RITA = TeamsUser(
+    id="29:rita-user",
+    aad_object_id="00000000-0000-0000-0000-0000000000b2",
+    name="Rita Recruiter",
+    email="rita@example.com",
+)
+STRANGER = TeamsUser(
+    id="29:stranger", aad_object_id="00000000-0000-0000-0000-0000000000c3", tenant="other-tenant"
+)
+SIGNED = "signed"
+
+
+@dataclass
+class TeamsWorld:
+    fake: FakeConnector
+    client: TestClient
+    runtime: Runtime
+
+    async def post(self, activity: dict[str, Any], token: str | None = SIGNED) -> int:
+        headers = {}
+        if token == SIGNED:
+            token = self.fake.key.token(APP_ID, activity["serviceUrl"])
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        response = await self.client.post("/api/messages", json=activity, headers=headers)
+        self.last_body = await response.text()
+        return response.status
+
+    async def invoke(self, activity: dict[str, Any]) -> dict[str, Any]:
+        assert await self.post(activity) == 200, self.last_body
+        body: dict[str, Any] = json.loads(self.last_body)
+        return body
+
+    def message(self, user: TeamsUser, text: str = "", value: Any = None) -> dict[str, Any]:
+        fields: dict[str, Any] = {"text": text} if text else {"text": None}
+        if value is not None:
+            fields["value"] = value
+        return self.fake.activity(
+            "message",
+            **{"from": user.account()},
+            conversation=user.conversation(),
+            channelData=user.channel_data(),
+            **fields,
+        )
+
+    def click(self, user: TeamsUser, action: str, **inputs: Any) -> dict[str, Any]:
+        """An Action.Submit pressed on one of our cards."""
+        return self.message(user, value={"action": action, **inputs})
+
+    def install(self, user: TeamsUser) -> dict[str, Any]:
+        return self.fake.activity(
+            "conversation_update",
+            **{"from": {"id": user.id, "aadObjectId": user.aad_object_id}},
+            conversation=user.conversation(),
+            channelData=user.channel_data(),
+        )
+
+    def sent_to(self, user: TeamsUser) -> list[str]:
+        return self.fake.texts(user.conversation_id)
+
+
+@pytest.fixture
+async def teams(
+    settings: Settings, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[TeamsWorld]:
+    fake = FakeConnector()
+    await fake.start()
+    settings.teams_app_id = APP_ID
+    settings.teams_app_password = APP_PASSWORD
+    settings.teams_tenant_id = TENANT
+    settings.teams_openid_metadata_url = fake.openid_url
+    settings.teams_token_url = fake.token_url
+    monkeypatch.setattr(TeamsChannel, "backoff_seconds", 0.01)
+    app = create_app(settings, runtime)
+    async with TestClient(TestServer(app)) as client:
+        yield TeamsWorld(fake, client, runtime)
+    await fake.stop()
+
+
+async def joined(world: TeamsWorld, user: TeamsUser = ADA, **kwargs: Any) -> Employee:
+    """An employee whose Teams account is linked and who accepted the policy."""
+    employee = await make_employee(world.runtime, user.email, user.name, **kwargs)
+    world.fake.members[user.id] = world.fake.member(user)
+    assert await world.post(world.install(user)) == 200
+    await world.runtime.policy.accept(employee, "teams")
+    world.fake.sent.clear()
+    return employee
+
+
+def submits(world: TeamsWorld, user: TeamsUser) -> list[str]:
+    return [
+        a["data"]["action"]
+        for sent in world.fake.to(user.conversation_id)
+        for a in sent.actions()
+        if a["type"] == "Action.Submit"
+    ]
+
+
+# -- joining ---------------------------------------------------------------------------
+
+
+async def test_install_links_by_roster_email_and_the_policy_comes_first(
+    teams: TeamsWorld,
+) -> None:
+    runtime, fake = teams.runtime, teams.fake
+    ada = await make_employee(runtime)
+    fake.members[ADA.id] = fake.member(ADA)
+
+    assert await teams.post(teams.install(ADA)) == 200
+
+    policy, prompt = fake.to(ADA.conversation_id)
+    assert "Social media policy" in policy.text
+    assert {"type": "Action.Submit", "title": "I accept", "data": {"action": "policy:accept"}} in (
+        policy.actions()
+    )
+    assert "accept the social media policy" in prompt.text
+    identity = await ChatIdentity.get(platform=Platform.TEAMS)
+    assert identity.employee_id == ada.id  # type: ignore[attr-defined]
+    assert identity.platform_user_id == f"{TENANT}:{ADA.aad_object_id}"
+    assert identity.conversation_reference is not None
+    assert identity.conversation_reference["serviceUrl"] == fake.url
+    assert identity.conversation_reference["conversation"]["id"] == ADA.conversation_id
+    assert (await Employee.get(id=ada.id)).status == EmployeeStatus.ACTIVE
+    assert fake.token_requests[0]["scope"] == "https://api.botframework.com/.default"
+    assert not fake.rejected  # every call carried the bot's token
+
+    await teams.post(teams.message(ADA, "jobs"))  # nothing works before accepting
+    assert "Social media policy" in teams.sent_to(ADA)[2]
+
+    await teams.post(teams.click(ADA, "policy:accept"))
+    assert "Thank you! You can share now." in teams.sent_to(ADA)[-2]
+    assert "Welcome, Ada!" in teams.sent_to(ADA)[-1]
+    assert await runtime.policy.has_accepted_current(ada)
+
+
+async def test_someone_outside_the_roster_joins_with_an_invite_code(teams: TeamsWorld) -> None:
+    runtime, fake = teams.runtime, teams.fake
+    ada = await make_employee(runtime, "ada.private@example.org")
+    await teams.post(teams.message(ADA, "hello"))  # the roster says ada@example.com: no match
+    [hello] = teams.sent_to(ADA)
+    assert "invitation" in hello
+    assert await ChatIdentity.all().count() == 0
+
+    link = await runtime.people.invite(ada.id)
+    await teams.post(teams.message(ADA, link.invite.code))
+    assert "Social media policy" in teams.sent_to(ADA)[1]
+    identity = await ChatIdentity.get(platform=Platform.TEAMS)
+    assert identity.employee_id == ada.id  # type: ignore[attr-defined]
+    assert identity.conversation_reference is not None
+    assert not fake.rejected
+
+
+async def test_another_tenant_gets_one_refusal_and_nothing_else(teams: TeamsWorld) -> None:
+    runtime, fake = teams.runtime, teams.fake
+    await make_employee(runtime, STRANGER.email)
+    fake.members[STRANGER.id] = fake.member(STRANGER)
+    assert await teams.post(teams.install(STRANGER)) == 200
+    assert await teams.post(teams.message(STRANGER, "jobs")) == 200
+    texts = teams.sent_to(STRANGER)
+    assert len(texts) == 2
+    assert all("only for the employees of" in text for text in texts)
+    assert await ChatIdentity.all().count() == 0
+    query = fake.activity(
+        "compose_extension_query",
+        **{"from": STRANGER.account()},
+        conversation=STRANGER.conversation("groupChat"),
+        channelData=STRANGER.channel_data(),
+    )
+    assert await teams.post(query) == 403
+    assert len(fake.sent) == 2
+
+
+# -- sharing ---------------------------------------------------------------------------
+
+
+async def test_sharing_a_job_gives_my_link_for_the_network(teams: TeamsWorld) -> None:
+    runtime = teams.runtime
+    ada = await joined(teams)
+    job = await make_open_job(runtime, location="Paris")
+    await teams.post(teams.message(ADA, "jobs"))
+    assert f"job:{job.id}" in submits(teams, ADA)
+
+    await teams.post(teams.click(ADA, f"job:{job.id}"))
+    assert f"share:job:{job.id}" in submits(teams, ADA)
+    assert f"refer:job:{job.id}" in submits(teams, ADA)
+    await teams.post(teams.click(ADA, f"share:job:{job.id}"))
+    assert f"net:job:{job.id}:linkedin" in submits(teams, ADA)
+    await teams.post(teams.click(ADA, f"net:job:{job.id}:linkedin"))
+
+    shared = teams.fake.to(ADA.conversation_id)[-1]
+    link = await TrackedLink.get(employee_id=ada.id, channel="linkedin")
+    assert f"https://advocacy.test/r/{link.code}" in shared.text
+    [open_linkedin] = shared.actions()
+    assert open_linkedin["type"] == "Action.OpenUrl"
+    assert open_linkedin["url"].startswith("https://www.linkedin.com/sharing/share-offsite/")
+    await ada.refresh_from_db()
+    assert ada.points_balance == 10 + 5 + 10  # policy, first share, weekly streak
+
+
+async def test_the_messaging_extension_inserts_my_teams_link_and_counts_a_share(
+    teams: TeamsWorld,
+) -> None:
+    runtime, fake = teams.runtime, teams.fake
+    ada = await joined(teams)
+    job = await make_open_job(runtime, "Data Engineer", location="Paris")
+    await make_open_job(runtime, "Sales Manager")
+    group = {"conversation": ADA.conversation("groupChat") | {"id": "19:friends@thread.v2"}}
+
+    answer = await teams.invoke(
+        fake.activity("compose_extension_query", **{"from": ADA.account()}, **group)
+    )
+    result = answer["composeExtension"]
+    assert result["type"] == "result" and result["attachmentLayout"] == "list"
+    [item] = result["attachments"]
+    link = await TrackedLink.get(employee_id=ada.id, channel="teams", content_id=job.id)
+    assert f"/r/{link.code}" in json.dumps(item["content"])
+    assert item["preview"]["content"]["tap"]["value"] == {"id": f"job:{job.id}"}
+    await ada.refresh_from_db()
+    assert ada.points_balance == 10  # listing cards is not sharing
+
+    chosen = await teams.invoke(
+        fake.activity(
+            "compose_extension_select_item",
+            **{"from": ADA.account()},
+            value={"id": f"job:{job.id}"},
+            **group,
+        )
+    )
+    [card] = chosen["composeExtension"]["attachments"]
+    assert f"/r/{link.code}" in json.dumps(card["content"])
+    await ada.refresh_from_db()
+    assert ada.points_balance == 10 + 5 + 10
+    # the group chat is not Ada's conversation with the bot: her reference is untouched
+    identity = await ChatIdentity.get(platform=Platform.TEAMS)
+    assert identity.conversation_reference["conversation"]["id"] == ADA.conversation_id  # type: ignore[index]
+
+
+# -- referring -------------------------------------------------------------------------
+
+
+async def test_the_refer_card_is_checked_like_the_chat_form(teams: TeamsWorld) -> None:
+    runtime = teams.runtime
+    await joined(teams)
+    job = await make_open_job(runtime)
+    await teams.post(teams.click(ADA, f"refer:job:{job.id}"))
+    form = teams.fake.to(ADA.conversation_id)[-1].card()
+    inputs = {e["id"]: e for e in form["body"] if e["type"].startswith("Input.")}
+    assert set(inputs) == {"job", "name", "email", "phone", "linkedin", "note"}
+    assert inputs["job"]["value"] == str(job.id)
+
+    answers = {"job": str(job.id), "name": "Grace Hopper", "email": "not an email"}
+    await teams.post(teams.click(ADA, "refer:form", **answers))
+    again = teams.fake.to(ADA.conversation_id)[-1]
+    assert "does not look like an e-mail" in again.text
+    refilled = {e["id"]: e.get("value") for e in again.card()["body"] if "id" in e}
+    assert refilled["name"] == "Grace Hopper"
+    assert await Referral.all().count() == 0
+
+    answers |= {"email": "grace@navy.example", "note": "We worked together", "phone": ""}
+    await teams.post(teams.click(ADA, "refer:form", **answers))
+    [referral] = await Referral.all()
+    assert referral.status == ReferralStatus.PENDING_CONSENT
+    assert referral.note == "We worked together"
+    done = teams.fake.to(ADA.conversation_id)[-1]
+    assert "/consent/" in done.actions()[0]["url"]
+
+
+async def test_the_step_by_step_form_works_in_teams_too(teams: TeamsWorld) -> None:
+    runtime = teams.runtime
+    await joined(teams)
+    job = await make_open_job(runtime)
+    await teams.post(teams.click(ADA, "refer:steps"))
+    assert f"refer:job:{job.id}" in submits(teams, ADA)
+    steps = [
+        teams.click(ADA, f"refer:job:{job.id}"),  # in the chat form: no card this time
+        teams.message(ADA, "Grace Hopper"),
+        teams.message(ADA, "grace@navy.example"),
+        teams.click(ADA, "refer:skip"),
+        teams.click(ADA, "refer:skip"),
+        teams.click(ADA, "refer:skip"),
+        teams.message(ADA, "Navy"),
+        teams.click(ADA, "refer:confirm"),
+    ]
+    for step in steps:
+        assert await teams.post(step) == 200
+    assert "full name" in teams.sent_to(ADA)[1]
+    [referral] = await Referral.all()
+    assert referral.status == ReferralStatus.PENDING_CONSENT
+    assert referral.note == "Navy"
+
+
+# -- the shop --------------------------------------------------------------------------
+
+
+async def test_redeeming_a_reward_from_a_card(teams: TeamsWorld) -> None:
+    from app.gamification.ledger import Award
+    from app.gamification.shop import RewardDraft
+
+    runtime = teams.runtime
+    ada = await joined(teams)
+    await runtime.gamification.ledger.award(
+        Award(ada.id, 200, "adjustment", "test", "seed:ada", runtime.clock.now(), note="test")
+    )
+    mug = await runtime.shop.create_reward(RewardDraft(name_en="Mug", name_fr="Tasse", cost=50))
+    await teams.post(teams.message(ADA, "rewards"))
+    assert f"buy:{mug.id}" in submits(teams, ADA)
+    await teams.post(teams.click(ADA, f"buy:{mug.id}"))
+    assert f"buy!:{mug.id}" in submits(teams, ADA)
+    await teams.post(teams.click(ADA, f"buy!:{mug.id}"))
+    assert "Done!" in teams.sent_to(ADA)[-1]
+    await ada.refresh_from_db()
+    assert ada.points_balance == 10 + 200 - 50
+
+
+# -- speaking first --------------------------------------------------------------------
+
+
+async def test_the_referrer_hears_in_teams_when_a_recruiter_moves_the_referral(
+    teams: TeamsWorld,
+) -> None:
+    from app.referrals.intake import CandidateDetails
+    from app.referrals.models import ReferralSource
+    from app.referrals.pipeline import Actor
+
+    runtime, fake = teams.runtime, teams.fake
+    ada = await joined(teams)
+    rita = await joined(teams, RITA, role=Role.RECRUITER)
+    job = await make_open_job(runtime)
+    outcome = await runtime.referrals.intake.refer(
+        ada, job.id, CandidateDetails("Grace Hopper", "grace@navy.example")
+    )
+    assert outcome.referral.consent_token
+    await runtime.referrals.intake.give_consent(outcome.referral.consent_token)
+    assert any("agreed to be referred" in t for t in teams.sent_to(ADA))
+
+    await runtime.referrals.pipeline.move(
+        outcome.referral.id,
+        ReferralStatus.SCREENING,
+        Actor.employee(rita.id, ReferralSource.API),
+    )
+    told = teams.sent_to(ADA)[-1]
+    assert told == "Recruiters are reviewing Grace Hopper's application for Data Engineer."
+    assert not fake.rejected
+    assert teams.sent_to(RITA) == []
+
+
+async def test_a_conversation_gone_marks_the_account_inactive(teams: TeamsWorld) -> None:
+    runtime, fake = teams.runtime, teams.fake
+    ada = await joined(teams)
+    fake.gone.add(ADA.conversation_id)
+    bots = teams.client.app[_bots_key()]
+    sent = await bots.notifier.tell(ada.id, lambda _language: "Hello")
+    assert sent == 0
+    identity = await ChatIdentity.get(platform=Platform.TEAMS)
+    assert identity.active is False
+    assert fake.sent == []
+    del runtime
+
+
+async def test_a_throttled_connector_is_retried(teams: TeamsWorld) -> None:
+    fake = teams.fake
+    await joined(teams)
+    fake.throttle += [429, 502]
+    assert await teams.post(teams.message(ADA, "help")) == 200
+    assert "/jobs" in teams.sent_to(ADA)[0]
+    assert [r.split()[0] for r in fake.rejected] == ["429", "502"]
+
+    fake.throttle += [429] * 10  # it gives up after a few tries, and says nothing twice
+    assert await teams.post(teams.message(ADA, "help")) == 200
+    assert len(teams.sent_to(ADA)) == 1
+
+
+def _bots_key() -> Any:
+    from app.bots.wiring import BOTS
+
+    return BOTS
+
+
+# -- refusals --------------------------------------------------------------------------
+
+
+async def test_missing_forged_or_expired_tokens_are_refused_and_nothing_is_sent(
+    teams: TeamsWorld,
+) -> None:
+    runtime, fake = teams.runtime, teams.fake
+    await make_employee(runtime)
+    fake.members[ADA.id] = fake.member(ADA)
+    activity = teams.message(ADA, "help")
+    forger = SigningKey(key_id=fake.key.key_id)  # same key id, another key
+    refused = [
+        None,
+        "not-a-jwt",
+        forger.token(APP_ID, fake.url),
+        SigningKey().token(APP_ID, fake.url),  # a key the metadata does not publish
+        fake.key.token(APP_ID, fake.url, lifetime=60, issued_ago=3600),  # expired
+        fake.key.token("another-bot", fake.url),  # not for us
+        fake.key.token(APP_ID, "https://evil.example/"),  # for another service URL
+        fake.key.token(APP_ID, fake.url, issuer="https://evil.example"),
+    ]
+    for token in refused:
+        assert await teams.post(activity, token=token) == 401, token
+        assert json.loads(teams.last_body)["error"]["code"] == "unauthorized"
+    assert fake.sent == [] and fake.token_requests == []
+    assert await ChatIdentity.all().count() == 0
+
+
+async def test_malformed_activities_get_a_4xx_never_a_5xx(teams: TeamsWorld) -> None:
+    await joined(teams)
+    client = teams.client
+    token = teams.fake.key.token(APP_ID, teams.fake.url)
+    headers = {"Authorization": f"Bearer {token}"}
+    bodies: list[tuple[str, str]] = [
+        ("not json", "application/json"),
+        ("[1, 2]", "application/json"),
+        ("{}", "application/json"),
+        ('{"type": "message"}', "application/json"),
+        ("hello", "text/plain"),
+    ]
+    for body, content_type in bodies:
+        response = await client.post(
+            "/api/messages", data=body, headers=headers | {"Content-Type": content_type}
+        )
+        assert 400 <= response.status < 500, body
+        assert "error" in await response.json()
+    odd = [
+        teams.message(ADA, value="just a string"),
+        teams.message(ADA, value={"action": 42}),
+        teams.click(ADA, "refer:form", name=["x"], email={"a": 1}),
+        teams.click(ADA, "no-such-button"),
+        teams.fake.activity("message", **{"from": ADA.account()}, conversation=ADA.conversation())
+        | {"attachments": [{"contentType": "image/png", "content": 12}]},
+        teams.fake.activity("compose_extension_query", **{"from": ADA.account()}) | {"value": 3},
+        teams.fake.activity("compose_extension_query", **{"from": ADA.account()})
+        | {"name": "composeExtension/unknown"},
+        teams.fake.activity("compose_extension_select_item", **{"from": ADA.account()})
+        | {"value": "x"},
+        teams.install(ADA) | {"membersAdded": "nope"},
+    ]
+    for activity in odd:
+        status = await teams.post(activity)
+        assert status < 500, (activity, teams.last_body)
+
+
+# -- modes -----------------------------------------------------------------------------
+
+
+async def test_without_an_app_id_the_endpoint_exists_only_in_emulator_mode(
+    settings: Settings, runtime: Runtime
+) -> None:
+    fake = FakeConnector(require_token=False)
+    await fake.start()
+    try:
+        app = create_app(settings, runtime)
+        async with TestClient(TestServer(app)) as client:
+            response = await client.post("/api/messages", json={"type": "message"})
+            assert response.status == 404
+        settings.teams_emulator = True
+        app = create_app(settings, runtime)
+        async with TestClient(TestServer(app)) as client:
+            world = TeamsWorld(fake, client, runtime)
+            assert await world.post(world.message(ADA, "help"), token=None) == 200
+            [hello] = world.sent_to(ADA)
+            assert "invitation" in hello
+    finally:
+        await fake.stop()
+
+
+async def test_a_replayed_activity_gets_one_reply(teams: TeamsWorld) -> None:
+    await joined(teams)
+    activity = teams.message(ADA, "help")
+    for _ in range(3):
+        assert await teams.post(activity) == 200
+    await asyncio.sleep(0)
+    assert len(teams.sent_to(ADA)) == 1
