@@ -130,6 +130,15 @@ def build_parser() -> argparse.ArgumentParser:
     broadcast.add_argument("broadcast_id", type=int, metavar="ID")
     broadcast.add_argument("--watch", action="store_true", help="status: follow until done")
 
+    teams = command(
+        "teams-manifest",
+        "Write the Teams app package (manifest.json and icons) as a zip to upload",
+        teams_manifest_cmd,
+    )
+    teams.add_argument(
+        "--output", type=Path, default=Path("portevoix-teams.zip"), metavar="FILE.zip"
+    )
+
     export = command("export", "Export data (GDPR export of an employee as JSON)", export_cmd)
     export.add_argument("what", choices=["employee"])
     export.add_argument("who", metavar="EMAIL_OR_ID")
@@ -413,6 +422,23 @@ def broadcast_cmd(settings: Settings, args: argparse.Namespace) -> int:
         return 0
 
     return with_runtime(settings, go)
+
+
+def teams_manifest_cmd(settings: Settings, args: argparse.Namespace) -> int:
+    from app.bots.teams_manifest import ManifestError, package
+
+    try:
+        data = package(settings)
+    except ManifestError as exc:
+        raise CommandError(str(exc)) from None
+    args.output.write_bytes(data)
+    print(f"wrote {args.output}: upload it in Teams (Apps > Manage your apps > Upload an app)")
+    if not settings.public_base_url.startswith("https://"):
+        print(
+            "portevoix: warning: PUBLIC_BASE_URL is not https; Teams will refuse the tab",
+            file=sys.stderr,
+        )
+    return 0
 
 
 def export_cmd(settings: Settings, args: argparse.Namespace) -> int:
