@@ -23,7 +23,7 @@
     }
     return el;
   }
-  function show(...nodes) { content.replaceChildren(...nodes); }
+  function show(...nodes) { content.replaceChildren(...nodes.flat(Infinity).filter((n) => n !== null && n !== undefined && n !== false)); }
   function say(text, kind) { return h("p", { class: "card notice " + (kind || ""), role: kind === "error" ? "alert" : "status" }, text); }
   function launchParams() { return new URLSearchParams(location.hash.slice(1)); }
   function local(obj) { return obj[C.lang] || obj.en || ""; }
