@@ -10,6 +10,7 @@ from app.bots.broadcast import Broadcasts, BroadcastSender, Limits
 from app.bots.models import BroadcastKind
 from app.bots.scheduler import Scheduler
 from app.bots.senders import Sender, TelegramSender
+from app.bots.teams_sender import TeamsSender
 from app.events import ContentPublished
 from app.runtime import Runtime
 from app.settings import Settings
@@ -56,6 +57,10 @@ class PushEngine:
                 settings.telegram_bot_token, settings.telegram_api_base_url
             )
             self.senders["telegram"] = self._telegram
+        self._teams: TeamsSender | None = None
+        if "teams" not in self.senders and (settings.teams_app_id or settings.teams_emulator):
+            self._teams = TeamsSender(runtime)
+            self.senders["teams"] = self._teams
         self.broadcasts = Broadcasts(runtime, self.limits)
         self.sender = BroadcastSender(runtime, self.limits, self.senders)
         self.scheduler = Scheduler(runtime, self.broadcasts)
@@ -64,10 +69,14 @@ class PushEngine:
     async def start(self) -> None:
         if self._telegram is not None:
             await self._telegram.start()
+        if self._teams is not None:
+            await self._teams.start()
 
     async def stop(self) -> None:
         if self._telegram is not None:
             await self._telegram.stop()
+        if self._teams is not None:
+            await self._teams.stop()
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         await asyncio.gather(self.sender.run_forever(stop), self.scheduler.run_forever(stop))

@@ -396,6 +396,35 @@ async def test_a_throttled_connector_is_retried(teams: TeamsWorld) -> None:
     assert len(teams.sent_to(ADA)) == 1
 
 
+async def test_a_published_job_reaches_teams_through_the_push_engine(teams: TeamsWorld) -> None:
+    from app.bots.engine import PushEngine
+    from app.bots.models import Broadcast, Delivery
+
+    runtime, fake = teams.runtime, teams.fake
+    await joined(teams)
+    bob = await joined(teams, RITA)
+    fake.gone.add(RITA.conversation_id)  # Rita removed the app
+    engine = PushEngine(runtime)
+    await engine.start()
+    try:
+        job = await make_open_job(runtime)
+        [broadcast] = await Broadcast.all()
+        await engine.broadcasts.expand_due()
+        assert await engine.sender.drain() == 2
+    finally:
+        await engine.stop()
+    [push] = fake.to(ADA.conversation_id)
+    assert "New job: Data Engineer" in push.text
+    assert f"share:job:{job.id}" in [
+        a["data"]["action"] for a in push.actions() if a["type"] == "Action.Submit"
+    ]
+    statuses = {d.employee_id: (d.status.value, d.reason) for d in await Delivery.all()}
+    assert statuses[bob.id] == ("failed", "unreachable")
+    identity = await ChatIdentity.get(employee_id=bob.id)
+    assert identity.active is False
+    assert broadcast.id
+
+
 def _bots_key() -> Any:
     from app.bots.wiring import BOTS
 
