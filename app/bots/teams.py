@@ -250,9 +250,35 @@ class TeamsChannel:
             return form
         return await self.conversation.handle(user, intent)
 
-    async def send(self, context: TurnContext, replies: list[Reply] | list[Activity]) -> None:
-        for activity in _activities(replies):
-            await self.call(lambda a=activity: context.send_activity(a))  # type: ignore[misc]
+    async def send(
+        self,
+        context: TurnContext,
+        replies: list[Reply] | list[Activity],
+        edit_id: str | None = None,
+    ) -> None:
+        """Send the replies; the first, if it says so, replaces the card pressed (edit_id)."""
+        for index, reply in enumerate(replies):
+            activities = _activities([reply])
+            editable = isinstance(reply, Reply) and reply.edit and len(activities) == 1
+            if (
+                edit_id
+                and index == 0
+                and editable
+                and await self._edit(context, activities[0], edit_id)
+            ):
+                continue
+            for activity in activities:
+                await self.call(lambda a=activity: context.send_activity(a))  # type: ignore[misc]
+
+    async def _edit(self, context: TurnContext, activity: Activity, activity_id: str) -> bool:
+        activity.id = activity_id
+        try:
+            await self.call(lambda: context.update_activity(activity))
+        except HttpOperationError as exc:  # too old, or not ours: send it anew
+            log.info("teams: edit of %s refused (%s); sending anew", activity_id, _status(exc))
+            activity.id = None
+            return False
+        return True
 
     async def call(self, make: Callable[[], Awaitable[T]]) -> T:
         """A connector call, retried on 429/412/502/504 (Retry-After, or backoff + jitter)."""
@@ -349,10 +375,12 @@ class TeamsBot(TeamsActivityHandler):
             return
         user = channel.chat_user(turn_context.activity)
         await channel.link_from_roster(turn_context, user)
-        intent = await channel.intent_of(turn_context.activity, user)
+        activity = turn_context.activity
+        intent = await channel.intent_of(activity, user)
         if intent is None:
             return
-        await channel.send(turn_context, await channel.respond(user, intent))
+        pressed = activity.reply_to_id if activity.value is not None else None
+        await channel.send(turn_context, await channel.respond(user, intent), pressed)
 
     async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
         """Installed in a personal scope: link, store the reference, say hello."""

@@ -69,9 +69,14 @@ class TeamsWorld:
             **fields,
         )
 
-    def click(self, user: TeamsUser, action: str, **inputs: Any) -> dict[str, Any]:
-        """An Action.Submit pressed on one of our cards."""
-        return self.message(user, value={"action": action, **inputs})
+    def click(
+        self, user: TeamsUser, action: str, on: str | None = None, **inputs: Any
+    ) -> dict[str, Any]:
+        """An Action.Submit pressed on one of our cards (the message `on`, if known)."""
+        activity = self.message(user, value={"action": action, **inputs})
+        if on is not None:
+            activity["replyToId"] = on
+        return activity
 
     def install(self, user: TeamsUser) -> dict[str, Any]:
         return self.fake.activity(
@@ -153,9 +158,11 @@ async def test_install_links_by_roster_email_and_the_policy_comes_first(
     await teams.post(teams.message(ADA, "jobs"))  # nothing works before accepting
     assert "Social media policy" in teams.sent_to(ADA)[2]
 
-    await teams.post(teams.click(ADA, "policy:accept"))
-    assert "Thank you! You can share now." in teams.sent_to(ADA)[-2]
-    assert "Welcome, Ada!" in teams.sent_to(ADA)[-1]
+    await teams.post(teams.click(ADA, "policy:accept", on=policy.id))
+    thanks, welcome = fake.to(ADA.conversation_id)[-2:]
+    assert (thanks.method, thanks.reply_to) == ("PUT", policy.id)  # the card is replaced
+    assert thanks.text == "Thank you! You can share now."
+    assert "Welcome, Ada!" in welcome.text and welcome.method == "POST"
     assert await runtime.policy.has_accepted_current(ada)
 
 
@@ -313,6 +320,67 @@ async def test_the_step_by_step_form_works_in_teams_too(teams: TeamsWorld) -> No
     [referral] = await Referral.all()
     assert referral.status == ReferralStatus.PENDING_CONSENT
     assert referral.note == "Navy"
+
+
+async def test_a_cv_sent_as_a_teams_file_joins_the_chat_form(teams: TeamsWorld) -> None:
+    runtime, fake = teams.runtime, teams.fake
+    await joined(teams)
+    job = await make_open_job(runtime)
+    fake.files["cv.pdf"] = b"%PDF-1.4 a real enough pdf"
+    cv = teams.message(ADA) | {
+        "attachments": [
+            {
+                "contentType": "application/vnd.microsoft.teams.file.download.info",
+                "name": "cv.pdf",
+                "content": {"downloadUrl": f"{fake.url}files/cv.pdf", "fileType": "pdf"},
+            }
+        ]
+    }
+    steps = [
+        teams.click(ADA, "refer:steps"),
+        teams.click(ADA, f"refer:job:{job.id}"),
+        teams.message(ADA, "Grace Hopper"),
+        teams.message(ADA, "grace@navy.example"),
+        teams.click(ADA, "refer:skip"),
+        teams.click(ADA, "refer:skip"),
+        cv,
+        teams.click(ADA, "refer:skip"),
+    ]
+    for step in steps:
+        assert await teams.post(step) == 200
+    assert "CV attached" in teams.sent_to(ADA)[-1]
+    await teams.post(teams.click(ADA, "refer:confirm"))
+    [referral] = await Referral.all()
+    assert referral.cv_file and referral.cv_file.endswith(".pdf")
+
+
+async def test_a_recruiter_moves_a_referral_from_the_cards(teams: TeamsWorld) -> None:
+    from app.referrals.intake import CandidateDetails
+
+    runtime = teams.runtime
+    ada = await joined(teams)
+    await joined(teams, RITA, role=Role.RECRUITER)
+    job = await make_open_job(runtime)
+    outcome = await runtime.referrals.intake.refer(
+        ada, job.id, CandidateDetails("Grace Hopper", "grace@navy.example")
+    )
+    assert outcome.referral.consent_token
+    await runtime.referrals.intake.give_consent(outcome.referral.consent_token)
+    await teams.post(teams.message(RITA, "/referrals"))
+    move = f"mv:{outcome.referral.id}:screening"
+    assert move in submits(teams, RITA)
+    await teams.post(teams.click(RITA, move))
+    assert "Recruiters are reviewing Grace Hopper" in teams.sent_to(ADA)[-1]
+    referral = await Referral.get(id=outcome.referral.id)
+    assert referral.status == ReferralStatus.SCREENING
+
+
+async def test_the_app_command_gives_a_one_time_sign_in_link(teams: TeamsWorld) -> None:
+    await joined(teams)
+    await teams.post(teams.message(ADA, "app"))
+    [sign_in] = teams.fake.to(ADA.conversation_id)[-1].actions()
+    assert sign_in["type"] == "Action.OpenUrl"
+    assert sign_in["url"].startswith("https://advocacy.test/app/login/")
 
 
 # -- the shop --------------------------------------------------------------------------

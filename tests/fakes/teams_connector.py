@@ -42,6 +42,7 @@ class Sent:
     activity: dict[str, Any]
     reply_to: str | None = None
     method: str = "POST"
+    id: str = ""  # what the connector answered: the message's id, for edits and replies
 
     @property
     def text(self) -> str:
@@ -155,8 +156,10 @@ class FakeConnector:
     async def _send(self, request: web.Request) -> web.Response:
         activity = await request.json()
         reply_to = request.match_info.get("aid")
-        self.sent.append(Sent(request.match_info["cid"], activity, reply_to, request.method))
-        return web.json_response({"id": reply_to if request.method == "PUT" else self._next()})
+        message_id = reply_to if request.method == "PUT" and reply_to else self._next()
+        cid = request.match_info["cid"]
+        self.sent.append(Sent(cid, activity, reply_to, request.method, message_id))
+        return web.json_response({"id": message_id})
 
     async def _create_conversation(self, request: web.Request) -> web.Response:
         params = await request.json()
