@@ -12,6 +12,8 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from tortoise.exceptions import IntegrityError
+
 from app.clock import Clock
 from app.db import transaction
 from app.referrals.cv import CvStore
@@ -42,13 +44,19 @@ class Candidates:
         email = normalise_email(email)
         candidate = await Candidate.select_for_update().get_or_none(email=email)
         if candidate is None:
-            return await Candidate.create(
-                email=email,
-                name=name,
-                phone=phone,
-                linkedin_url=linkedin_url,
-                created_at=self.clock.now(),
-            )
+            try:
+                async with transaction():  # a savepoint: the caller's transaction survives
+                    return await Candidate.create(
+                        email=email,
+                        name=name,
+                        phone=phone,
+                        linkedin_url=linkedin_url,
+                        created_at=self.clock.now(),
+                    )
+            except IntegrityError:
+                # Referred twice at the same moment: the other intake created them and
+                # committed; lock their row, so its referral is seen (ownership holds).
+                candidate = await Candidate.select_for_update().get(email=email)
         candidate.name = name or candidate.name
         candidate.phone = phone or candidate.phone
         candidate.linkedin_url = linkedin_url or candidate.linkedin_url

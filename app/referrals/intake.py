@@ -199,23 +199,38 @@ class Intake:
             )
             if owner is not None and same_referrer:
                 if owner.status != S.PENDING_CONSENT:
-                    raise AlreadyApplied("We already have your application for this job.")
+                    # The ATS reporting an application we know: link it, so its stage
+                    # changes find the referral.
+                    if not await _link_ats(owner, ats_application_id):
+                        raise AlreadyApplied("We already have your application for this job.")
+                    return Outcome(owner, owner=owner)
                 await self._complete(owner, message, cv_file, ats_application_id)
                 await self.pipeline.submit(owner, actor)
                 submitted = [owner]
                 referral = owner
             else:
-                if (
-                    attribution is None
-                    and await _for_job(candidate, job_id)
-                    .filter(referrer_id__isnull=True, status__in=list(OPEN))
-                    .exists()
-                ):
-                    raise AlreadyApplied("We already have your application for this job.")
+                if attribution is None:
+                    existing = (
+                        await _for_job(candidate, job_id)
+                        .filter(referrer_id__isnull=True, status__in=list(OPEN))
+                        .first()
+                    )
+                    if existing is not None:
+                        if not await _link_ats(existing, ats_application_id):
+                            raise AlreadyApplied("We already have your application for this job.")
+                        return Outcome(existing)
                 status = S.DUPLICATE if owner is not None else S.SUBMITTED
                 referral = await self._create(
                     candidate, job_id, attribution, source, message, cv_file, owner, status=status
                 )
+                if status == S.DUPLICATE and owner is not None:
+                    # The owner's referral is the one in the pipeline: the ATS's stage
+                    # changes for this application move it.
+                    if owner.status == S.PENDING_CONSENT and not owner.ats_application_id:
+                        owner.ats_application_id = ats_application_id
+                        ats_application_id = None
+                    elif await _link_ats(owner, ats_application_id):
+                        ats_application_id = None
                 referral.ats_application_id = ats_application_id
                 if status == S.SUBMITTED:
                     referral.consented_at = referral.submitted_at = referral.created_at
@@ -409,6 +424,15 @@ def _for_job(candidate: Candidate, job_id: int | None, any_job: bool = False):  
     if job_id is None:
         return query.filter(job_id__isnull=True)
     return query.filter(job_id=job_id)
+
+
+async def _link_ats(referral: Referral, ats_application_id: str | None) -> bool:
+    """Give a referral the ATS's application id if it has none; False if nothing to do."""
+    if not ats_application_id or referral.ats_application_id:
+        return False
+    referral.ats_application_id = ats_application_id
+    await referral.save(update_fields=["ats_application_id"])
+    return True
 
 
 def _title(job: JobOffer | None) -> str | None:

@@ -282,3 +282,15 @@ async def test_a_mail_server_that_is_down_does_not_lose_the_referral(runtime: Ru
     outcome = await refer(runtime, ada, job)
     assert not outcome.consent_emailed
     assert outcome.status == S.PENDING_CONSENT and outcome.consent_url
+
+
+async def test_two_colleagues_referring_the_same_person_at_once_make_one_owner(
+    runtime: Runtime,
+) -> None:
+    ada, bob, job = await team(runtime)
+    outcomes = await asyncio.gather(refer(runtime, ada, job), refer(runtime, bob, job))
+    assert sorted(o.status for o in outcomes) == [S.DUPLICATE, S.PENDING_CONSENT]
+    assert await Candidate.all().count() == 1
+    owner = next(o for o in outcomes if o.status == S.PENDING_CONSENT)
+    duplicate = next(o for o in outcomes if o.status == S.DUPLICATE)
+    assert duplicate.referral.duplicate_of_id == owner.referral.id

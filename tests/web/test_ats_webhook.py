@@ -20,7 +20,8 @@ from app.referrals.models import (
     ReferralStatus,
 )
 from app.runtime import Runtime
-from tests.helpers import make_open_job, make_sharer
+from tests.helpers import make_employee, make_open_job, make_sharer
+from tests.referrals.factories import MARIE, refer
 
 SECRET = "ats-webhook-secret-for-tests"
 URL = "/api/v1/webhooks/ats"
@@ -199,3 +200,37 @@ async def test_the_webhook_payload_is_in_the_openapi_document(client: TestClient
     assert names == {"ApplicationCreated", "StageChanged"}
     created_schema = document["components"]["schemas"]["ApplicationCreatedData"]
     assert {"application_id", "candidate"} <= set(created_schema["required"])
+
+
+async def test_the_ats_application_of_an_owned_candidate_moves_the_first_referral(
+    client: TestClient, runtime: Runtime
+) -> None:
+    runtime.settings.ats_webhook_secret = SECRET
+
+    _, job_id, code = await sharer_code(runtime)  # Ada shares the job on LinkedIn
+    bob = await make_employee(runtime, "bob@example.com", "Bob")
+    job = await runtime.content.job(job_id)
+    first = await refer(runtime, bob, job, MARIE)  # Bob referred Marie from chat first
+    status, answer = await deliver(client, created("evt-1", job_id, code))
+    assert status == 200
+    duplicate = await Referral.get(id=answer["referral_id"])
+    assert duplicate.status == ReferralStatus.DUPLICATE  # Ada's link came second
+    owner = await Referral.get(id=first.referral.id)
+    assert owner.status == ReferralStatus.SUBMITTED  # applying was Marie's consent
+    assert owner.ats_application_id == "app-1"
+    status, answer = await deliver(client, stage("evt-2", "Interview"))
+    assert (status, answer["referral_id"], answer["status"]) == (200, owner.id, "interview")
+
+
+async def test_the_ats_reporting_a_direct_application_links_it(
+    client: TestClient, runtime: Runtime
+) -> None:
+    runtime.settings.ats_webhook_secret = SECRET
+
+    job = await make_open_job(runtime)
+    direct = await runtime.referrals.intake.apply(job.id, MARIE, None)
+    status, answer = await deliver(client, created("evt-1", job.id))
+    assert (status, answer["referral_id"]) == (200, direct.referral.id)
+    status, answer = await deliver(client, stage("evt-2", "Screening"))
+    assert (status, answer["status"]) == (200, "screening")
+    assert await Referral.all().count() == 1
