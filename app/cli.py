@@ -213,7 +213,11 @@ async def _background(runtime: Runtime, stop: asyncio.Event) -> None:
     engine = PushEngine(runtime)
     await engine.start()
     try:
-        await asyncio.gather(runtime.click_worker().run_forever(stop), engine.run_forever(stop))
+        await asyncio.gather(
+            runtime.click_worker().run_forever(stop),
+            engine.run_forever(stop),
+            runtime.referrals.run_forever(stop),
+        )
     finally:
         await engine.stop()
 

@@ -7,8 +7,11 @@ may see, what to tell a referrer about an event, what an employee's GDPR export 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import csv
 import io
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +34,8 @@ from app.referrals.mail import Mailer
 from app.referrals.models import Candidate, Referral, ReferralStatus
 from app.referrals.pipeline import VISIBLE, Pipeline
 from app.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,22 @@ class ReferralService:
         )
         self.bonuses = Bonuses(clock)
         privacy.register_exporter("referrals", self.export_for_employee)
+
+    # -- housekeeping (the worker) -------------------------------------------------------
+
+    async def housekeeping(self) -> tuple[int, int]:
+        """Delete referrals whose consent period is over and settle the bonuses whose
+        waiting period is; returns (deleted, settled). Safe on several workers at once."""
+        return await self.candidates.purge_unconsented(), await self.bonuses.settle()
+
+    async def run_forever(self, stop: asyncio.Event, every_seconds: float = 3600.0) -> None:
+        while not stop.is_set():
+            try:
+                await self.housekeeping()
+            except Exception:
+                log.exception("referral housekeeping failed; trying again in %ss", every_seconds)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), every_seconds)
 
     # -- reading -------------------------------------------------------------------------
 

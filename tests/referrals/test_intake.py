@@ -294,3 +294,21 @@ async def test_two_colleagues_referring_the_same_person_at_once_make_one_owner(
     owner = next(o for o in outcomes if o.status == S.PENDING_CONSENT)
     duplicate = next(o for o in outcomes if o.status == S.DUPLICATE)
     assert duplicate.referral.duplicate_of_id == owner.referral.id
+
+
+async def test_the_worker_housekeeping_purges_and_settles_until_stopped(
+    runtime: Runtime, clock: FrozenClock
+) -> None:
+    ada, _, job = await team(runtime)
+    await refer(runtime, ada, job)
+    later(clock, runtime.settings.referral_consent_days + 1)
+    stop = asyncio.Event()
+    task = asyncio.create_task(runtime.referrals.run_forever(stop, every_seconds=0.01))
+    for _ in range(200):
+        if not await Referral.exists():
+            break
+        await asyncio.sleep(0.01)
+    stop.set()
+    await asyncio.wait_for(task, 5)
+    assert await Referral.all().count() == 0
+    assert await runtime.referrals.housekeeping() == (0, 0)
