@@ -22,10 +22,13 @@ def _frame(width: int, height: int, label: str, body: str) -> str:
 
 
 def _nice_max(value: int) -> int:
-    if value <= 5:
-        return 5
-    step = 10 ** (len(str(value)) - 1)
-    return ((value + step - 1) // step) * step
+    """The top of the axis: four round steps (1, 2 or 5 times a power of ten) above value."""
+    power = 1
+    while True:
+        for factor in (1, 2, 5):
+            if factor * power * 4 >= value:
+                return factor * power * 4
+        power *= 10
 
 
 def bar_chart(
@@ -37,7 +40,7 @@ def bar_chart(
     inner_w, inner_h = width - left - 8, height - bottom - top
     slot = inner_w / max(len(values), 1)
     parts = [_y_axis(left, top, inner_w, inner_h, top_value)]
-    every = max(1, len(labels) // 6)
+    every = max(1, len(labels) * 60 // width)  # a date label every ~60 units
     for i, (name, value) in enumerate(zip(labels, values, strict=True)):
         h = inner_h * value / top_value
         x = left + i * slot + slot * 0.15
@@ -62,7 +65,7 @@ def line_chart(
     height: int = 260,
 ) -> str:
     """One line per series (e.g. clicks per day for each channel), with a legend."""
-    left, bottom, top = 34, 44, 10
+    left, bottom, top = 34, 60, 10
     top_value = _nice_max(max((max(v, default=0) for v in series.values()), default=0))
     inner_w, inner_h = width - left - 8, height - bottom - top
     step = inner_w / max(len(labels) - 1, 1)
@@ -71,7 +74,7 @@ def line_chart(
     for i, name in enumerate(labels):
         if i % every == 0:
             parts.append(
-                f'<text x="{left + i * step:.1f}" y="{height - 28}" '
+                f'<text x="{left + i * step:.1f}" y="{height - 42}" '
                 f'text-anchor="middle">{escape(name)}</text>'
             )
     for n, (name, values) in enumerate(series.items()):
@@ -84,8 +87,8 @@ def line_chart(
             f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{points}">'
             f"<title>{escape(name)}: {sum(values)}</title></polyline>"
         )
-        x = left + (n % 6) * 110
-        y = height - 12 + (n // 6) * 0
+        x = left + (n % 4) * 170  # four legend entries a line, two lines at most
+        y = height - 22 + (n // 4) * 16
         parts.append(
             f'<rect x="{x}" y="{y - 8}" width="10" height="10" fill="{colour}"/>'
             f'<text x="{x + 14}" y="{y + 1}">{escape(name)} ({sum(values)})</text>'
@@ -93,9 +96,9 @@ def line_chart(
     return _frame(width, height, label, "".join(parts))
 
 
-def funnel_chart(stages: Sequence[tuple[str, int]], label: str, width: int = 640) -> str:
+def funnel_chart(stages: Sequence[tuple[str, int]], label: str, width: int = 440) -> str:
     """Horizontal bars narrowing stage by stage, with each stage's share of the first."""
-    row, left = 34, 120
+    row, left = 34, 110
     height = row * len(stages) + 8
     first = max(stages[0][1] if stages else 0, 1)
     widest = max((v for _, v in stages), default=0) or 1
@@ -103,12 +106,12 @@ def funnel_chart(stages: Sequence[tuple[str, int]], label: str, width: int = 640
     for i, (name, value) in enumerate(stages):
         w = (width - left - 90) * value / widest
         y = 4 + i * row
-        share = f"{100 * value / first:.0f}%" if i else ""
+        share = f" ({100 * value / first:.0f}%)" if i else ""
         parts.append(
             f'<text x="{left - 8}" y="{y + 19}" text-anchor="end">{escape(name)}</text>'
             f'<rect x="{left}" y="{y}" width="{max(w, 2):.1f}" height="{row - 8}" rx="4" '
             f'fill="{PALETTE[i % len(PALETTE)]}"/>'
-            f'<text x="{left + max(w, 2) + 6:.1f}" y="{y + 19}">{value} {share}</text>'
+            f'<text x="{left + max(w, 2) + 6:.1f}" y="{y + 19}">{value}{share}</text>'
         )
     return _frame(width, height, label, "".join(parts))
 

@@ -156,7 +156,7 @@ async def overview(request: web.Request) -> web.Response:
             ("reach", _("Reach (all clicks)"), sum(r["raw"] for r in by_channel)),
             ("unique", _("Unique clicks"), unique),
             ("applications", _("Applications"), totals.applications),
-            ("hires", _("Hires"), totals.hires),
+            ("hires", _("Hires"), roi.hires),  # hired in the period (the funnel: cohorts)
             ("savings", _("Savings"), f"{roi.savings:,.0f} {roi.currency}"),
         ],
         roi=roi,
@@ -173,7 +173,12 @@ async def overview(request: web.Request) -> web.Response:
 
 
 def _channel_name(channel: str) -> str:
-    names = {Channel.X.value: "X", Channel.EMAIL.value: "E-mail"}
+    names = {
+        Channel.LINKEDIN.value: "LinkedIn",
+        Channel.X.value: "X",
+        Channel.WHATSAPP.value: "WhatsApp",
+        Channel.EMAIL.value: "E-mail",
+    }
     return names.get(channel, channel.capitalize())
 
 

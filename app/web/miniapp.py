@@ -19,15 +19,16 @@ from app.web.keys import RUNTIME
 from app.web.session_auth import current_viewer
 from app.web.ui import language_of, render_page
 
-# (path under /app, icon, English label): the sections, in the bottom bar's order.
+# (path under /app, icon, English label); the icons are plain Unicode symbols that
+# every system font has, rather than emoji: the sections, in the bottom bar's order.
 SECTIONS = (
-    ("", "🏠", "Home"),
-    ("/jobs", "📣", "Share"),
-    ("/links", "📈", "My links"),
-    ("/referrals", "🤝", "Referrals"),
-    ("/leaderboard", "🏆", "Ranking"),
-    ("/shop", "🎁", "Rewards"),
-    ("/settings", "⚙️", "Settings"),
+    ("", "⌂", "Home"),
+    ("/jobs", "↗", "Share"),
+    ("/links", "∿", "My links"),
+    ("/referrals", "♥", "Referrals"),
+    ("/leaderboard", "★", "Ranking"),
+    ("/shop", "◆", "Rewards"),
+    ("/settings", "⚙", "Settings"),
 )
 TITLES = {
     "": "My points",

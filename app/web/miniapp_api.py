@@ -227,7 +227,9 @@ async def my_links(request: web.Request) -> web.Response:
     return answer(
         {
             "total_unique": sum(values),
-            "chart": bar_chart([d[5:] for d in days], values, f"{days[0]} – {days[-1]}"),
+            "chart": bar_chart(
+                [d[5:] for d in days], values, f"{days[0]} – {days[-1]}", width=360, height=170
+            ),
             "days": dict(zip(days, values, strict=True)),
             "links": rows,
         }

@@ -101,7 +101,7 @@
           : (d.next_level_points - d.lifetime) + " " + t("points to the next level"))),
       h("h2", {}, t("Badges")),
       h("ul", { class: "badges" }, d.badges.map((b) =>
-        h("li", { class: b.earned ? "earned" : "locked" }, (b.earned ? "🏅 " : "🔒 ") + local(b)))),
+        h("li", { class: b.earned ? "earned" : "locked" }, (b.earned ? "★ " : "☆ ") + local(b)))),
       h("h2", {}, t("Team challenges")),
       d.challenges.length ? d.challenges.map((c) => h("div", { class: "card" },
         h("div", { class: "row spread" }, h("strong", {}, c.name), h("span", {}, c.progress + " / " + c.target)),
@@ -150,9 +150,9 @@
     const slot = h("div");
     const actions = h("div", { class: "row" },
       h("button", { type: "button", disabled: !canShare, "data-share": type + ":" + item.id,
-        onclick: () => slot.replaceChildren(sharePanel(type, item.id)) }, "📣 " + t("Share")),
+        onclick: () => slot.replaceChildren(sharePanel(type, item.id)) }, "↗ " + t("Share")),
       type === "job" ? h("button", { class: "secondary", type: "button", "data-refer": item.id,
-        onclick: () => slot.replaceChildren(referForm(item)) }, "🤝 " + t("Refer someone")) : null);
+        onclick: () => slot.replaceChildren(referForm(item)) }, "♥ " + t("Refer someone")) : null);
     const meta = type === "job" ? [item.department, item.location].filter(Boolean).join(" · ") : "";
     return h("article", { class: "card", id: type + "-" + item.id },
       h("strong", {}, item.title), meta ? h("div", { class: "meta" }, meta) : null, actions, slot);
