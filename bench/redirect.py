@@ -25,7 +25,11 @@ the benchmark waits for the worker to catch up (`worker_catch_up_*_s`), so no ba
 spills into the next one. Requests cycle through the eight links, six browser user
 agents and 256 visitor addresses sent as X-Forwarded-For (the app runs with
 PROXY_COUNT=1), so clicks are classified as real visits; one visitor clicking this fast
-is mostly `rate_limited`, as it should be (`click_classes`).
+is mostly `rate_limited`, as it should be (`click_classes`). `cpu_us_per_request` is the
+server process's CPU time over the full-speed rounds divided by the requests answered:
+on a shared machine it moves much less than `rps` (embedded, it includes the in-process
+worker; on servers the worker's own cost is `worker_cpu_us_per_click`). `machine` gives
+the load average before and after: above the core count, trust no latency.
 
 At the end the 302s the app says it served (its own /metrics) are compared with the
 `click` rows: `clicks_lost` must be 0. `clicks_stored_directly` counts the redirects that
@@ -46,6 +50,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import re
 import shutil
@@ -54,6 +59,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -160,35 +166,55 @@ def fixed_rate(base_url: str, rows: list[list[str]], args: argparse.Namespace) -
     return loadgen.run_job(job | {"duration": args.rate_seconds})
 
 
+@dataclass
+class Target:
+    """A server under load: where it answers, what to wait for after each phase (the app's
+    worker catching up), and its CPU time so far."""
+
+    url: str
+    settle: Callable[[], float]
+    cpu: Callable[[], float | None]
+
+
+def full_speed(target: Target, rows: list[list[str]], args: argparse.Namespace) -> dict[str, Any]:
+    before = target.cpu()
+    result = closed_loop(target.url, rows, args, args.seconds)
+    after = target.cpu()
+    if before is not None and after is not None:
+        result["cpu_s"] = after - before
+    return result
+
+
 def measure(
-    targets: dict[str, str],
-    rows: list[list[str]],
-    args: argparse.Namespace,
-    settle: dict[str, Callable[[], float]],
+    targets: dict[str, Target], rows: list[list[str]], args: argparse.Namespace
 ) -> dict[str, dict[str, Any]]:
     """Each phase for every server in turn: warm-up, fixed rate, then the full-speed rounds
-    interleaved, so that a noisy neighbour hurts all of them alike; `settle` (the app's
-    worker catching up) runs after each phase, so no backlog spills into the next one.
-    Blocking: it waits on the load generator processes."""
+    interleaved, so that a noisy neighbour hurts all of them alike; `settle` runs after
+    each phase, so no backlog spills into the next one. Blocking: it waits on the load
+    generator processes."""
     results: dict[str, dict[str, Any]] = {name: {"rounds": []} for name in targets}
-    for name, url in targets.items():
+    for name, target in targets.items():
         progress(f"{name}: warm-up")
-        results[name]["warm_up"] = closed_loop(url, rows, args, 2)
-        settle[name]()
-    for name, url in targets.items():
+        results[name]["warm_up"] = closed_loop(target.url, rows, args, 2)
+        target.settle()
+    for name, target in targets.items():
         progress(f"{name}: {args.rate:g} req/s for {args.rate_seconds:g}s")
-        results[name]["fixed"] = fixed = fixed_rate(url, rows, args)
-        results[name]["fixed_drain_s"] = round(settle[name](), 2)
+        results[name]["fixed"] = fixed = fixed_rate(target.url, rows, args)
+        results[name]["fixed_drain_s"] = round(target.settle(), 2)
         progress(f"{name}: p50 {fixed['p50_ms']} ms, p99 {fixed['p99_ms']} ms")
     for n in range(1, args.rounds + 1):
-        for name, url in targets.items():
+        for name, target in targets.items():
             progress(f"{name}: full speed {n}/{args.rounds}, {args.seconds:g}s ({args.client})")
-            result = closed_loop(url, rows, args, args.seconds)
+            result = full_speed(target, rows, args)
             results[name]["rounds"].append(result)
-            results[name]["drain_s"] = round(settle[name](), 2)
+            results[name]["drain_s"] = round(target.settle(), 2)
             progress(f"{name}: {result['rps']:.0f} req/s")
     for result in results.values():
         result["closed"] = max(result["rounds"], key=lambda r: float(r["rps"]))
+        rounds = result["rounds"]
+        if all("cpu_s" in r for r in rounds):
+            cpu = sum(r["cpu_s"] for r in rounds) / sum(r["requests"] for r in rounds)
+            result["cpu_us_per_request"] = round(cpu * 1e6, 1)
     return results
 
 
@@ -323,11 +349,17 @@ async def run(args: argparse.Namespace, workdir: Path) -> tuple[dict[str, Any], 
                 still_running(servers)
                 return 0.0
 
-            names = ("baseline", "app", "sync_insert")
-            targets = {name: servers[name].url for name in names}
-            settle = {name: drained if name == "app" else nothing for name in names}
+            targets = {
+                name: Target(
+                    servers[name].url,
+                    drained if name == "app" else nothing,
+                    servers[name].cpu_seconds,
+                )
+                for name in ("baseline", "app", "sync_insert")
+            }
             # In a thread: it blocks, and drained() runs an event loop of its own.
-            results = await asyncio.to_thread(measure, targets, rows, args, settle)
+            results = await asyncio.to_thread(measure, targets, rows, args)
+            worker_cpu = servers["worker"].cpu_seconds() if "worker" in servers else None
             if not await redis_is_ours(backend):
                 raise redis_flushed_error(backend)
             served = served_302(app_url)
@@ -344,6 +376,8 @@ async def run(args: argparse.Namespace, workdir: Path) -> tuple[dict[str, Any], 
             raise RuntimeError(f"{app_url}/metrics no longer counts the 302s of /r/{{code}}")
         main, sync = report(args, backend, results, served, classes, sync_rows)
         main["clicks_stored_directly"] = direct
+        if worker_cpu is not None and main["clicks_recorded"]:
+            main["worker_cpu_us_per_click"] = round(worker_cpu / main["clicks_recorded"] * 1e6, 1)
         return main, sync
     finally:
         await close_backend(backend)
@@ -408,11 +442,14 @@ def report(
         "worker_catch_up_after_fixed_rate_s": app["fixed_drain_s"],
         "worker_catch_up_s": app["drain_s"],
         "errors": {name: errors for name, result in results.items() if (errors := failed(result))},
+        "cpu_us_per_request": app.get("cpu_us_per_request"),
+        "baseline_cpu_us_per_request": baseline.get("cpu_us_per_request"),
         "sync_insert_backend": "postgresql" if not backend.embedded else "sqlite",
         "sync_insert_rps": sync["closed"]["rps"],
         "sync_insert_ratio": round(sync["closed"]["rps"] / base_rps, 3),
         "sync_insert_p50_ms": sync["fixed"]["p50_ms"],
         "sync_insert_p99_ms": sync["fixed"]["p99_ms"],
+        "sync_insert_cpu_us_per_request": sync.get("cpu_us_per_request"),
     }
     main["targets_met"] = {
         "ratio": main["ratio"] >= TARGETS["ratio"],
@@ -438,6 +475,8 @@ def report(
         "duration_s": args.seconds,
         "rounds": args.rounds,
         "rps_rounds": [r["rps"] for r in sync["rounds"]],
+        "cpu_us_per_request": sync.get("cpu_us_per_request"),
+        "baseline_cpu_us_per_request": baseline.get("cpu_us_per_request"),
         "client": args.client,
     }
     return main, sync_line
@@ -446,6 +485,7 @@ def report(
 def main() -> int:
     args = parse_args()
     started = time.monotonic()
+    load_before = os.getloadavg()[0]
     workdir = Path(tempfile.mkdtemp(prefix="portevoix-bench-"))
     try:
         main_line, sync_line = asyncio.run(run(args, workdir))
@@ -455,6 +495,10 @@ def main() -> int:
         else:
             shutil.rmtree(workdir, ignore_errors=True)
     progress(f"done in {time.monotonic() - started:.0f}s")
+    # A shared machine: how busy it was says how far to trust the numbers.
+    load_after = os.getloadavg()[0]
+    machine = {"cpus": os.cpu_count(), "load_1m": [round(load_before, 2), round(load_after, 2)]}
+    main_line["machine"] = sync_line["machine"] = machine
     print(json.dumps(main_line), flush=True)
     print(json.dumps(sync_line), flush=True)
     return 0 if main_line["clicks_lost"] == 0 else 1

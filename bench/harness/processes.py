@@ -42,6 +42,17 @@ class ServerProcess:
     def pid(self) -> int:
         return self.proc.pid
 
+    def cpu_seconds(self) -> float | None:
+        """User + system CPU time the process has used so far (Linux; None elsewhere).
+        On a shared machine this is a steadier cost than throughput: a busy neighbour
+        slows a server down far more than it makes each request cost more CPU."""
+        try:
+            stat = Path(f"/proc/{self.proc.pid}/stat").read_text()
+        except OSError:
+            return None
+        fields = stat.rsplit(")", 1)[1].split()  # fields from the 3rd (state) on
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def log_tail(self, chars: int = 3000) -> str:
         return self.log_path.read_text(errors="replace")[-chars:]
 
