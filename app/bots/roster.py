@@ -54,11 +54,11 @@ async def link_by_email(
                 platform_user_id,
                 employee.id,
             )
+        changes: dict[str, Any] = {"employee_id": employee.id, "active": True, "last_seen_at": now}
+        if conversation_reference:  # a search from a group chat has none: keep the old one
+            changes["conversation_reference"] = conversation_reference
         await ChatIdentity.filter(platform=platform, platform_user_id=platform_user_id).update(
-            employee_id=employee.id,
-            active=True,
-            last_seen_at=now,
-            conversation_reference=conversation_reference,
+            **changes
         )
         joined = employee.status == EmployeeStatus.INVITED
         if joined:

@@ -406,6 +406,8 @@ class TeamsBot(TeamsActivityHandler):
             if parameter.name != "initialRun" and isinstance(parameter.value, str):
                 words = parameter.value
         results = await self.channel.conversation.inline(user, words)
+        if not results:
+            return await self._nothing_to_insert(user)
         attachments = []
         for result in results:
             preview = ThumbnailCard(
@@ -423,6 +425,22 @@ class TeamsBot(TeamsActivityHandler):
                 )
             )
         return _extension_result(attachments)
+
+    async def _nothing_to_insert(self, user: ChatUser) -> MessagingExtensionResponse:
+        """No cards: say whether the search found nothing or the person must join first."""
+        channel = self.channel
+        turn = await channel.conversation.turn(user)
+        joined = turn.employee is not None and await channel.runtime.policy.has_accepted_current(
+            turn.employee
+        )
+        text = (
+            turn._("Nothing matches; try other words.")
+            if joined
+            else turn._("Open the Porte-voix chat first: join and accept the policy there.")
+        )
+        return MessagingExtensionResponse(
+            compose_extension=MessagingExtensionResult(type="message", text=text)
+        )
 
     async def on_teams_messaging_extension_select_item(
         self, turn_context: TurnContext, query: Any

@@ -251,6 +251,19 @@ async def test_the_messaging_extension_inserts_my_teams_link_and_counts_a_share(
     await ada.refresh_from_db()
     assert ada.points_balance == 10  # listing cards is not sharing
 
+    nothing = await teams.invoke(
+        fake.activity(
+            "compose_extension_query",
+            **{"from": ADA.account()},
+            value={"commandId": "searchContent", "parameters": [{"name": "q", "value": "zzz"}]},
+            **group,
+        )
+    )
+    assert nothing["composeExtension"] == {
+        "type": "message",
+        "text": "Nothing matches; try other words.",
+    }
+
     chosen = await teams.invoke(
         fake.activity(
             "compose_extension_select_item",
@@ -266,6 +279,18 @@ async def test_the_messaging_extension_inserts_my_teams_link_and_counts_a_share(
     # the group chat is not Ada's conversation with the bot: her reference is untouched
     identity = await ChatIdentity.get(platform=Platform.TEAMS)
     assert identity.conversation_reference["conversation"]["id"] == ADA.conversation_id  # type: ignore[index]
+
+
+async def test_the_messaging_extension_asks_newcomers_to_join_in_the_chat_first(
+    teams: TeamsWorld,
+) -> None:
+    await make_open_job(teams.runtime)
+    answer = await teams.invoke(
+        teams.fake.activity("compose_extension_query", **{"from": ADA.account()})
+    )
+    assert answer["composeExtension"]["type"] == "message"
+    assert "join and accept the policy" in answer["composeExtension"]["text"]
+    assert await TrackedLink.all().count() == 0
 
 
 # -- referring -------------------------------------------------------------------------
