@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     miniapp_auth_max_age_seconds: int = 86400
     login_link_minutes: int = 15
     click_worker_batch: int = 500
+    redirect_limit_per_minute: int = 120
+    sign_in_limit_per_minute: int = 20
 
     broadcast_on_publish: bool = True
     push_daily_cap: int = 3
@@ -105,6 +107,8 @@ class Settings(BaseSettings):
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_from: str = ""
+    self_service_domains: str = ""
+    self_service_create: bool = False
 
     @classmethod
     def settings_customise_sources(

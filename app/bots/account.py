@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from app.bots import self_service
 from app.bots.replies import Button, Intent, Reply
 from app.bots.turn import Form, Turn
 from app.errors import DomainError
@@ -114,6 +115,12 @@ async def unknown_user(turn: Turn, intent: Intent) -> list[Reply]:
                 )
             )
         ]
+    if intent.kind == "text" and self_service.enabled(turn) and form is None:
+        answered = await self_service.check(turn, intent.args) or await self_service.start(
+            turn, intent.args
+        )
+        if answered is not None:
+            return answered
     if form is not None and form.name == "access" and intent.kind == "text":
         await turn.runtime.people.report(
             ReportKind.ACCESS_REQUEST,
@@ -124,15 +131,13 @@ async def unknown_user(turn: Turn, intent: Intent) -> list[Reply]:
         )
         await turn.forms.clear()
         return [Reply(_("Thank you, the admins have your request."))]
-    return [
-        Reply(
-            _(
-                "Hello! This bot is for employees of {company}. Open the invitation link you "
-                "received by e-mail (or send me its code). No invitation? Ask for access."
-            ).format(company=turn.runtime.settings.company_name),
-            buttons=[[Button(_("Ask for access"), action="access:request")]],
-        )
-    ]
+    hello = _(
+        "Hello! This bot is for employees of {company}. Open the invitation link you "
+        "received by e-mail (or send me its code). No invitation? Ask for access."
+    ).format(company=turn.runtime.settings.company_name)
+    if self_service.enabled(turn):
+        hello += " " + _("Or send me your work e-mail address to get a code.")
+    return [Reply(hello, buttons=[[Button(_("Ask for access"), action="access:request")]])]
 
 
 async def policy_gate(turn: Turn) -> list[Reply]:

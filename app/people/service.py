@@ -15,7 +15,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
 from app.clock import Clock
-from app.db import transaction
+from app.db import given_changes, transaction
 from app.events import EmployeeJoined, EmployeeLeft, EventBus
 from app.i18n import translator
 from app.people.errors import (
@@ -114,7 +114,7 @@ class PeopleService:
         employee = await self.get(employee_id)
         if employee.status == EmployeeStatus.LEFT:
             raise EmployeeHasLeft(f"{employee.name} has left the company and cannot be changed.")
-        fields = changes.model_dump(exclude_unset=True)
+        fields = given_changes(Employee, changes.model_dump(exclude_unset=True))
         if "email" in fields:
             fields["email"] = normalise_email(fields["email"])
         if not fields:
@@ -198,6 +198,46 @@ class PeopleService:
             await self._link_identity(
                 employee, platform, platform_user_id, chat_id, conversation_reference
             )
+            joined = employee.status == EmployeeStatus.INVITED
+            employee.status = EmployeeStatus.ACTIVE
+            employee.updated_at = now
+            await employee.save(update_fields=["status", "updated_at"])
+        if joined:
+            await self.events.publish(EmployeeJoined(employee.id))
+        return employee
+
+    async def link_verified_email(
+        self,
+        email: str,
+        platform: Platform,
+        platform_user_id: str,
+        chat_id: str | None,
+        *,
+        name: str,
+        create: bool,
+        language: str,
+    ) -> Employee:
+        """Link a chat account to the employee whose work e-mail the user proved they
+        own (a code sent there); with `create`, an unknown address becomes an employee."""
+        now = self.clock.now()
+        async with transaction():
+            employee = await Employee.get_or_none(email=normalise_email(email))
+            if employee is None:
+                if not create:
+                    raise EmployeeNotFound(
+                        "This address is not on the employee list; ask an admin to invite you."
+                    )
+                employee = await Employee.create(
+                    email=normalise_email(email),
+                    name=name or email.split("@")[0],
+                    language=language,
+                    status=EmployeeStatus.INVITED,
+                    created_at=now,
+                    updated_at=now,
+                )
+            if employee.status == EmployeeStatus.LEFT:
+                raise EmployeeHasLeft("This account is closed.")
+            await self._link_identity(employee, platform, platform_user_id, chat_id, None)
             joined = employee.status == EmployeeStatus.INVITED
             employee.status = EmployeeStatus.ACTIVE
             employee.updated_at = now
