@@ -203,6 +203,11 @@ async def test_another_tenant_gets_one_refusal_and_nothing_else(teams: TeamsWorl
     assert len(fake.sent) == 2
 
 
+async def test_the_refusal_speaks_the_client_language(teams: TeamsWorld) -> None:
+    await teams.post(teams.message(STRANGER, "bonjour") | {"locale": "fr-FR"})
+    assert teams.sent_to(STRANGER) == ["Ce bot est réservé au personnel de Porte-voix Demo."]
+
+
 # -- sharing ---------------------------------------------------------------------------
 
 
