@@ -396,6 +396,17 @@ class TeamsBot(TeamsActivityHandler):
         replies = await channel.conversation.handle(user, Intent("command", "start"))
         await channel.send(turn_context, replies)
 
+    async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
+        """Uninstalled from the personal scope: stop writing there (a reinstall relinks)."""
+        activity = turn_context.activity
+        if getattr(activity.conversation, "conversation_type", None) not in (None, "personal"):
+            return
+        user = self.channel.chat_user(activity)
+        await ChatIdentity.filter(platform=Platform.TEAMS, platform_user_id=user.user_id).update(
+            active=False
+        )
+        log.info("teams: %s removed the app; account inactive", user.user_id)
+
     async def on_teams_messaging_extension_query(
         self, turn_context: TurnContext, query: MessagingExtensionQuery
     ) -> MessagingExtensionResponse:

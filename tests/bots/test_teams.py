@@ -481,6 +481,25 @@ async def test_a_conversation_gone_marks_the_account_inactive(teams: TeamsWorld)
     del runtime
 
 
+async def test_uninstalling_stops_notifications_and_reinstalling_links_again(
+    teams: TeamsWorld,
+) -> None:
+    ada = await joined(teams)
+    removal = teams.install(ADA) | {"type": "installationUpdate", "action": "remove"}
+    del removal["membersAdded"]
+    assert await teams.post(removal) == 200
+    identity = await ChatIdentity.get(platform=Platform.TEAMS)
+    assert identity.active is False
+    bots = teams.client.app[_bots_key()]
+    assert await bots.notifier.tell(ada.id, lambda _language: "Hello") == 0
+    assert teams.fake.sent == []
+
+    assert await teams.post(teams.install(ADA)) == 200
+    await identity.refresh_from_db()
+    assert identity.active is True
+    assert "Welcome, Ada!" in teams.sent_to(ADA)[-1]
+
+
 async def test_a_throttled_connector_is_retried(teams: TeamsWorld) -> None:
     fake = teams.fake
     await joined(teams)
