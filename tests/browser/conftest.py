@@ -44,7 +44,7 @@ def chromium_or_skip() -> str:
 
 
 @pytest.fixture
-async def live_url(settings: Settings, runtime: Runtime) -> AsyncIterator[str]:
+async def live_server(settings: Settings, runtime: Runtime) -> AsyncIterator[TestServer]:
     """The app served on 127.0.0.1 (a random port), checking initData with BOT_TOKEN.
 
     The token is set after start-up so that the Telegram bot itself stays off: it would
@@ -53,9 +53,14 @@ async def live_url(settings: Settings, runtime: Runtime) -> AsyncIterator[str]:
     await server.start_server()
     settings.telegram_bot_token = BOT_TOKEN
     try:
-        yield str(server.make_url("")).rstrip("/")
+        yield server
     finally:
         await server.close()
+
+
+@pytest.fixture
+def live_url(live_server: TestServer) -> str:
+    return str(live_server.make_url("")).rstrip("/")
 
 
 @pytest.fixture

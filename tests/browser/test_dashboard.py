@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from aiohttp.test_utils import TestServer
+
+from app.bots.wiring import BOTS
 from app.events import ReferralStatusChanged
 from app.gamification.ledger import Award
 from app.gamification.models import Redemption, RedemptionStatus
 from app.gamification.shop import RewardDraft
 from app.i18n import translator
-from app.people.models import Employee, Role
+from app.people.models import ChatIdentity, Employee, Role
 from app.referrals.intake import CandidateDetails
 from app.referrals.models import Referral, ReferralChange, ReferralSource, ReferralStatus
 from app.referrals.pipeline import SYSTEM
@@ -40,17 +43,23 @@ async def submitted_referral(runtime: Runtime, referrer: Employee) -> Referral:
 
 
 async def test_a_recruiter_moves_a_referral_on_the_board_and_the_referrer_is_told(
-    runtime: Runtime, live_url: str, desktop: Page, phone: Page
+    runtime: Runtime, live_server: TestServer, live_url: str, desktop: Page, phone: Page
 ) -> None:
-    ada = await make_sharer(runtime, language="fr")
+    ada = await make_sharer(runtime, language="fr", telegram_id="4242")
     rita = await make_employee(runtime, "rita@example.com", "Rita", role=Role.RECRUITER)
     referral = await submitted_referral(runtime, ada)
     moves: list[ReferralStatusChanged] = []
+    chat: list[tuple[str, str]] = []
 
     async def seen(event: ReferralStatusChanged) -> None:
         moves.append(event)
 
+    async def telegram(identity: ChatIdentity, text: str) -> bool:
+        chat.append((identity.platform_user_id, text))
+        return True
+
     runtime.events.subscribe(ReferralStatusChanged, seen)
+    live_server.app[BOTS].notifier.register("telegram", telegram)  # the bot's sender, faked
     await open_dashboard(desktop, runtime, live_url, rita)
     await desktop.goto(f"{live_url}/dashboard/pipeline")
     card = f"#referral-{referral.id}"
@@ -65,8 +74,6 @@ async def test_a_recruiter_moves_a_referral_on_the_board_and_the_referrer_is_tol
     assert referral.status == ReferralStatus.SCREENING
     [change] = await ReferralChange.filter(referral_id=referral.id, to_status="screening")
     assert (change.actor, change.source) == (f"employee:{rita.id}", ReferralSource.WEB)
-    # No chat notifier is wired to the dashboard yet: the referrer is told through the
-    # ReferralStatusChanged event, whose message we check here, and in the mini app.
     [event] = moves
     assert (event.employee_id, event.old_status, event.new_status) == (
         ada.id,
@@ -76,6 +83,7 @@ async def test_a_recruiter_moves_a_referral_on_the_board_and_the_referrer_is_tol
     notice = await runtime.referrals.notice_for(event)
     assert notice is not None and notice.employee_id == ada.id
     assert "Grace Hopper" in notice.text and notice.language == "fr"
+    assert chat == [("4242", notice.text)]  # Ada's chat got it, once, in French
     link = await runtime.logins.create(ada.id)
     await phone.goto(live_url + link.removeprefix(runtime.settings.public_base_url))
     await phone.goto(f"{live_url}/app/referrals")
@@ -106,9 +114,16 @@ async def test_a_move_the_pipeline_forbids_is_explained(
 
 
 async def test_an_admin_approves_a_redemption(
-    runtime: Runtime, live_url: str, desktop: Page
+    runtime: Runtime, live_server: TestServer, live_url: str, desktop: Page
 ) -> None:
-    ada = await make_sharer(runtime)
+    ada = await make_sharer(runtime, telegram_id="4242")
+    chat: list[str] = []
+
+    async def telegram(identity: ChatIdentity, text: str) -> bool:
+        chat.append(text)
+        return True
+
+    live_server.app[BOTS].notifier.register("telegram", telegram)
     alan = await make_employee(runtime, "alan@example.com", "Alan", role=Role.ADMIN)
     rita = await make_employee(runtime, "rita@example.com", "Rita", role=Role.RECRUITER)
     await runtime.gamification.ledger.award(
@@ -133,6 +148,8 @@ async def test_an_admin_approves_a_redemption(
     assert redemption.decided_by == alan.id
     assert await desktop.locator(f"#approved #redemption-{redemption.id}").count() == 1
     assert await Redemption.filter(status=RedemptionStatus.REQUESTED).count() == 0
+    assert chat[-1] == "Your reward request was approved."  # after "new level" for the seed
+    assert chat.count(chat[-1]) == 1
 
 
 async def test_the_overview_shows_kpis_and_charts(
