@@ -233,6 +233,7 @@ async def test_sharing_a_job_gives_my_link_for_the_network(teams: TeamsWorld) ->
     assert open_linkedin["url"].startswith("https://www.linkedin.com/sharing/share-offsite/")
     await ada.refresh_from_db()
     assert ada.points_balance == 10 + 5 + 10  # policy, first share, weekly streak
+    assert len(teams.fake.token_requests) == 1  # the bot's token is reused until it expires
 
 
 async def test_the_messaging_extension_inserts_my_teams_link_and_counts_a_share(
