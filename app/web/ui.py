@@ -37,6 +37,12 @@ def render_page(template: str, language: str, status: int = 200, **context: Any)
     if template.startswith("dashboard/"):  # the mini app must stay frameable by Telegram
         response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "same-origin"
+    # Our own scripts only (the config travels as inert JSON); inline style attributes
+    # are the progress bars' widths.
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data: https:; connect-src 'self'; base-uri 'none'; form-action 'self'"
+    )
     return response
 
 
