@@ -41,6 +41,9 @@ class ChallengeDraft(BaseModel):
     def _ordered(self) -> ChallengeDraft:
         if self.ends_on < self.starts_on:
             raise ValueError("ends_on is before starts_on")
+        # Measured in the company's time zone and stored as UTC: year 1 or 9999 overflow.
+        if self.starts_on.year < 2000 or self.ends_on.year > 2999:
+            raise ValueError("the dates must be between the years 2000 and 2999")
         return self
 
 

@@ -93,8 +93,7 @@ class Leaderboards:
         self.redis = redis
         self.script = redis.register_script(ADD_SCRIPT)
 
-    async def add(self, entry: PointsEntry) -> None:
-        hidden = await Profile.exists(employee_id=entry.employee_id, leaderboard_opt_out=True)
+    async def add(self, entry: PointsEntry, hidden: bool) -> None:
         await self.script(
             keys=boards_for(entry, hidden),
             args=[entry.employee_id, entry.points, stamp(entry.occurred_at)],
@@ -174,10 +173,13 @@ class Leaderboards:
         """Recompute every board from the ledger; returns the ledger groups read.
 
         Gives exactly what the incremental path gives: the same sums, and as tie-break
-        the time of each member's latest entry in that board.
+        the time of each member's latest entry in that board. Entries written while it
+        runs are replayed onto the new boards before they replace the live ones.
         """
+        newest = await PointsEntry.all().order_by("-id").first()
+        up_to = newest.id if newest is not None else 0
         groups = await (
-            PointsEntry.filter(counts_for_boards=True)
+            PointsEntry.filter(counts_for_boards=True, id__lte=up_to)
             .exclude(points=0)
             .annotate(total=Sum("points"), last=Max("occurred_at"))
             .group_by("employee_id", "week", "month", "quarter", "department", "location")
@@ -202,11 +204,14 @@ class Leaderboards:
                 else:
                     current[0] += int(group["total"])
                     current[1] = min(current[1], stamp(last))
-        await self._replace_all(boards, progress)
+        await self._replace_all(boards, up_to, progress)
         return len(groups)
 
     async def _replace_all(
-        self, boards: dict[str, dict[int, list[int]]], progress: Callable[[int, int], None] | None
+        self,
+        boards: dict[str, dict[int, list[int]]],
+        up_to: int,
+        progress: Callable[[int, int], None] | None,
     ) -> None:
         old = [key async for key in self.redis.scan_iter(match="lb*:*", count=1000)]
         staged = {key: f"rebuild:{key}" for key in boards}
@@ -219,6 +224,7 @@ class Leaderboards:
                 await pipe.execute()
             if progress is not None:
                 progress(done, len(boards))
+        await self._catch_up(staged, up_to)
         async with self.redis.pipeline(transaction=True) as pipe:
             for key in old:
                 if key.decode() not in staged:
@@ -226,6 +232,25 @@ class Leaderboards:
             for key, temporary in staged.items():
                 pipe.rename(temporary, key)
             await pipe.execute()
+
+    async def _catch_up(self, staged: dict[str, str], up_to: int) -> None:
+        """Apply to the staged boards the entries that arrived after `up_to`."""
+        hidden_ids = set(
+            await Profile.filter(leaderboard_opt_out=True).values_list("employee_id", flat=True)
+        )
+        late = (
+            await PointsEntry.filter(id__gt=up_to, counts_for_boards=True)
+            .exclude(points=0)
+            .order_by("id")
+        )
+        for entry in late:
+            keys = boards_for(entry, entry.employee_id in hidden_ids)
+            for key in keys:
+                staged.setdefault(key, f"rebuild:{key}")
+            await self.script(
+                keys=[staged[key] for key in keys],
+                args=[entry.employee_id, entry.points, stamp(entry.occurred_at)],
+            )
 
 
 def _aware(value: datetime) -> datetime:

@@ -55,6 +55,7 @@ class AwardResult:
     entry: PointsEntry
     badges: list[str]
     level: int | None  # the new level, if one was reached
+    hidden: bool = False  # the employee opted out of public leaderboards
 
 
 class Ledger:
@@ -69,8 +70,6 @@ class Ledger:
 
     async def award(self, award: Award) -> AwardResult | None:
         """Apply an award once. None if its key was applied before, or the employee left."""
-        if await PointsEntry.exists(idempotency_key=award.key):
-            return None
         try:
             async with transaction():
                 result = await self._apply(award)
@@ -117,17 +116,19 @@ class Ledger:
                 raise InsufficientPoints(
                     f"The balance is {employee.points_balance} points; it cannot go below zero."
                 )
-        await self._count(profile, award, periods)
-        badges = await self._new_badges(profile)
+        crossed = await self._count(profile, award, periods)
+        badges = await self._new_badges(profile, crossed)
         level = await self._new_level(profile, employee.lifetime_points + award.points)
-        return AwardResult(entry, badges, level)
+        return AwardResult(entry, badges, level, profile.leaderboard_opt_out)
 
     async def _profile(self, employee_id: int) -> Profile:
         # INSERT ... ON CONFLICT DO NOTHING: a concurrent first award cannot fail on it.
         await Profile.bulk_create([Profile(employee_id=employee_id)], ignore_conflicts=True)
         return await Profile.filter(employee_id=employee_id).select_for_update().get()
 
-    async def _count(self, profile: Profile, award: Award, periods: Periods) -> None:
+    async def _count(self, profile: Profile, award: Award, periods: Periods) -> set[str]:
+        """Move the counters; returns the badges whose threshold was just crossed."""
+        before = {name: getattr(profile, name) for name in (*award.counters, "streak_weeks")}
         changed = []
         for name, delta in award.counters.items():
             setattr(profile, name, getattr(profile, name) + delta)
@@ -139,22 +140,25 @@ class Ledger:
             changed += ["streak_weeks", "last_share_week"]
         if changed:
             await profile.save(update_fields=changed)
-
-    async def _new_badges(self, profile: Profile) -> list[str]:
-        earned = set(
-            await BadgeAward.filter(employee_id=profile.employee_id).values_list("badge", flat=True)
-        )
-        new = [
+        return {
             badge.code
             for badge in self.rules.badges
-            if badge.code not in earned
-            and badge.counter != "monthly_podium"
-            and getattr(profile, badge.counter) >= badge.at_least
-        ]
-        for code in new:
-            await BadgeAward.create(
-                employee_id=profile.employee_id, badge=code, awarded_at=self.clock.now()
+            if badge.counter in before
+            and before[badge.counter] < badge.at_least <= getattr(profile, badge.counter)
+        }
+
+    async def _new_badges(self, profile: Profile, crossed: set[str]) -> list[str]:
+        """Record the badges just earned (a threshold crossed is earned once: the unique
+        key (employee, badge) keeps a replay or a streak restarting from giving it twice)."""
+        new = []
+        for code in sorted(crossed):
+            _, created = await BadgeAward.get_or_create(
+                employee_id=profile.employee_id,
+                badge=code,
+                defaults={"awarded_at": self.clock.now()},
             )
+            if created:
+                new.append(code)
         return new
 
     async def _new_level(self, profile: Profile, lifetime_points: int) -> int | None:
@@ -169,7 +173,7 @@ class Ledger:
         entry = result.entry
         if entry.points and entry.counts_for_boards:
             try:
-                await self.boards.add(entry)
+                await self.boards.add(entry, result.hidden)
             except OSError as exc:  # Redis down: the ledger is right, a rebuild fixes boards
                 log.warning("leaderboards not updated for entry %s: %s", entry.id, exc)
         await self.events.publish(

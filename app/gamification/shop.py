@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from tortoise.expressions import F
 
 from app.clock import Clock
-from app.db import transaction
+from app.db import given_changes, transaction
 from app.errors import Conflict, DomainError, NotFound
 from app.events import EventBus, RedemptionDecided
 from app.gamification.ledger import Ledger
@@ -89,7 +89,10 @@ class Shop:
     async def update_reward(self, reward_id: int, changes: dict[str, object]) -> Reward:
         reward = await self.reward(reward_id)
         merged = RewardDraft.model_validate(
-            {**RewardDraft.model_validate(reward, from_attributes=True).model_dump(), **changes}
+            {
+                **RewardDraft.model_validate(reward, from_attributes=True).model_dump(),
+                **given_changes(Reward, changes),
+            }
         )
         reward.update_from_dict(merged.model_dump())
         await reward.save()

@@ -138,3 +138,22 @@ async def test_a_rebuild_gives_the_same_boards_as_the_incremental_path(
 async def snapshot(runtime: Runtime) -> dict[str, list[tuple[bytes, float]]]:
     keys = sorted([k.decode() async for k in runtime.redis.scan_iter(match="lb*:*")])
     return {key: await runtime.redis.zrange(key, 0, -1, withscores=True) for key in keys}
+
+
+async def test_points_earned_during_a_rebuild_are_not_lost(
+    runtime: Runtime, clock: FrozenClock
+) -> None:
+    ada = await make_employee(runtime)
+    bob = await make_employee(runtime, "bob@example.com", "Bob")
+    await give(runtime, ada, 10, clock.now(), "a1")
+    boards = runtime.gamification.boards
+    write_staged = boards._replace_all
+
+    async def award_meanwhile(*args: object) -> None:
+        # Bob earns points after the ledger was read, before the boards are swapped.
+        await give(runtime, bob, 7, clock.now(), "b1")
+        await write_staged(*args)  # type: ignore[arg-type]
+
+    boards._replace_all = award_meanwhile  # type: ignore[method-assign]
+    await boards.rebuild()
+    assert await board(runtime, "all") == [(1, ada.id, 10), (2, bob.id, 7)]
