@@ -65,6 +65,12 @@ class SettingsAsk(BaseModel):
     leaderboard_opt_out: bool | None = None
 
 
+class NoFields(BaseModel):
+    """The body of a write that needs nothing but the CSRF check (`{}`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
 class BoardAsk(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -155,7 +161,7 @@ async def feed(request: web.Request) -> web.Response:
 
 
 async def accept_policy(request: web.Request) -> web.Response:
-    _, employee, _body = await read_body(request, BaseModel)
+    _, employee, _body = await read_body(request, NoFields)
     await request.app[RUNTIME].policy.accept(employee, "miniapp")
     return answer({"policy_accepted": True})
 
@@ -180,7 +186,7 @@ async def refer(request: web.Request) -> web.Response:
         ask.job_id,
         CandidateDetails(ask.name, str(ask.email), "", ""),
         ask.note,
-        source=ReferralSource.WEB,
+        source=ReferralSource.BOT,  # the mini app is the bot's own screen: channel "chat"
     )
     return answer(
         {
@@ -348,7 +354,7 @@ async def redeem(request: web.Request) -> web.Response:
 
 
 async def cancel_redemption(request: web.Request) -> web.Response:
-    _, employee, _body = await read_body(request, BaseModel)
+    _, employee, _body = await read_body(request, NoFields)
     redemption = await request.app[RUNTIME].shop.move(
         int(request.match_info["redemption_id"]),
         "cancel",

@@ -1,0 +1,130 @@
+"""The mini app's JSON endpoints: each answers for the signed-in employee only."""
+
+from __future__ import annotations
+
+from aiohttp.test_utils import TestClient
+
+from app.gamification.ledger import Award
+from app.gamification.models import Redemption, RedemptionStatus
+from app.gamification.shop import RewardDraft
+from app.people.models import Employee
+from app.people.sessions import COOKIE
+from app.referrals.models import Referral, TrackedLink
+from app.runtime import Runtime
+from tests.helpers import make_employee, make_open_job, make_sharer
+
+
+async def signed_in(client: TestClient, runtime: Runtime, who: Employee) -> dict[str, str]:
+    """Headers of a signed-in mini app page: the session cookie and its CSRF token."""
+    url = await runtime.logins.create(who.id)
+    first = await client.get(url.removeprefix("https://advocacy.test"), allow_redirects=False)
+    cookie = {"Cookie": f"{COOKIE}={first.cookies[COOKIE].value}"}
+    client.session.cookie_jar.clear()
+    html = await (await client.get("/app", headers=cookie)).text()
+    return {**cookie, "X-CSRF-Token": html.split('"csrf": "')[1].split('"')[0]}
+
+
+async def test_sharing_needs_the_policy_and_gives_my_links(
+    client: TestClient, runtime: Runtime
+) -> None:
+    bob = await make_employee(runtime, "bob@example.com", "Bob")
+    job = await make_open_job(runtime)
+    headers = await signed_in(client, runtime, bob)
+    feed = await (await client.get("/app/api/feed", headers=headers)).json()
+    assert feed["policy_accepted"] is False and [j["id"] for j in feed["jobs"]] == [job.id]
+    ask = {"content_type": "job", "content_id": job.id}
+    refused = await client.post("/app/api/shares", json=ask, headers=headers)
+    assert refused.status == 403
+    assert (await refused.json())["error"]["code"] == "policy_not_accepted"
+    assert await TrackedLink.all().count() == 0
+    assert (await client.post("/app/api/policy/accept", json={}, headers=headers)).status == 200
+    shares = await (await client.post("/app/api/shares", json=ask, headers=headers)).json()
+    codes = {s["code"] for s in shares}
+    assert codes == set(await TrackedLink.filter(employee_id=bob.id).values_list("code", flat=True))
+    bad = await client.post(
+        "/app/api/shares", json={"content_type": "job", "content_id": 0}, headers=headers
+    )
+    assert bad.status == 422
+
+
+async def test_my_referrals_and_links_are_mine_only(client: TestClient, runtime: Runtime) -> None:
+    ada = await make_sharer(runtime)
+    bob = await make_sharer(runtime, "bob@example.com", name="Bob")
+    job = await make_open_job(runtime)
+    ada_headers = await signed_in(client, runtime, ada)
+    made = await client.post(
+        "/app/api/referrals",
+        json={"job_id": job.id, "name": "Grace", "email": "grace@example.org"},
+        headers=ada_headers,
+    )
+    assert made.status == 200 and (await made.json())["status"] == "pending_consent"
+    [referral] = await Referral.all()
+    assert (referral.referrer_id, referral.channel) == (ada.id, "chat")
+    selfish = await client.post(
+        "/app/api/referrals",
+        json={"job_id": job.id, "name": "Me", "email": ada.email},
+        headers=ada_headers,
+    )
+    assert selfish.status == 403
+    bob_headers = await signed_in(client, runtime, bob)
+    assert await (await client.get("/app/api/referrals", headers=bob_headers)).json() == []
+    mine = await (await client.get("/app/api/referrals", headers=ada_headers)).json()
+    assert [(r["candidate"], [h["status"] for h in r["history"]]) for r in mine] == [
+        ("Grace", ["pending_consent"])
+    ]
+    links = await (await client.get("/app/api/links", headers=bob_headers)).json()
+    assert links["links"] == [] and links["total_unique"] == 0
+    assert '<svg class="chart"' in links["chart"]
+
+
+async def test_redemptions_are_mine_to_make_and_cancel(
+    client: TestClient, runtime: Runtime
+) -> None:
+    ada = await make_employee(runtime)
+    bob = await make_employee(runtime, "bob@example.com", "Bob")
+    for who in (ada, bob):
+        await runtime.gamification.ledger.award(
+            Award(who.id, 100, "adjustment", "t", f"seed{who.id}", runtime.clock.now(), note="t")
+        )
+    mug = await runtime.shop.create_reward(RewardDraft(name_en="Mug", name_fr="Tasse", cost=60))
+    ada_headers = await signed_in(client, runtime, ada)
+    made = await client.post(
+        "/app/api/redemptions", json={"reward_id": mug.id}, headers=ada_headers
+    )
+    redemption = await made.json()
+    assert made.status == 200 and redemption["status"] == "requested"
+    broke = await client.post(
+        "/app/api/redemptions", json={"reward_id": mug.id}, headers=ada_headers
+    )
+    assert broke.status == 409  # 40 points left
+    bob_headers = await signed_in(client, runtime, bob)
+    theirs = await client.post(
+        f"/app/api/redemptions/{redemption['id']}/cancel", json={}, headers=bob_headers
+    )
+    assert theirs.status == 404
+    cancelled = await client.post(
+        f"/app/api/redemptions/{redemption['id']}/cancel", json={}, headers=ada_headers
+    )
+    assert (await cancelled.json())["status"] == "cancelled"
+    assert (await Redemption.get(id=redemption["id"])).status == RedemptionStatus.CANCELLED
+    shop = await (await client.get("/app/api/shop", headers=ada_headers)).json()
+    assert shop["balance"] == 100  # the points came back
+
+
+async def test_leaderboard_scopes_and_opt_out(client: TestClient, runtime: Runtime) -> None:
+    ada = await make_employee(runtime, department="Engineering")
+    headers = await signed_in(client, runtime, ada)
+    await runtime.gamification.ledger.award(
+        Award(ada.id, 10, "adjustment", "t", "seed", runtime.clock.now(), note="t")
+    )
+    board = await (await client.get("/app/api/leaderboard?period=week", headers=headers)).json()
+    assert [r["name"] for r in board["rows"]] == ["Ada Lovelace"] and board["rows"][0]["me"]
+    site = await client.get("/app/api/leaderboard?scope=location", headers=headers)
+    assert site.status == 422  # Ada has no site
+    assert (await client.get("/app/api/leaderboard?period=year", headers=headers)).status == 422
+    saved = await client.post(
+        "/app/api/settings", json={"leaderboard_opt_out": True}, headers=headers
+    )
+    assert (await saved.json())["leaderboard_opt_out"] is True
+    hidden = await (await client.get("/app/api/leaderboard?period=week", headers=headers)).json()
+    assert hidden["rows"] == [] and hidden["me"]["rank"] == 1
