@@ -122,6 +122,18 @@ def transaction() -> Any:
     return in_transaction("default")
 
 
+def given_changes(model: Any, changes: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a partial update to write: an explicit null on a column that cannot
+    be empty means "leave it as it is" (a PATCH sends only what changes), never a NULL
+    the database would refuse."""
+    columns = model._meta.fields_map
+    return {
+        name: value
+        for name, value in changes.items()
+        if value is not None or (name in columns and columns[name].null)
+    }
+
+
 def describe(database_url: str) -> str:
     """The URL without its password, for logs and the CLI."""
     parts = urlsplit(database_url)

@@ -1,17 +1,32 @@
 """Logging: plain text for people, one JSON object per line (LOG_FORMAT=json) for machines.
 
-Every line written while a request is handled carries its request id.
+Every line written while a request is handled carries its request id. Credentials that
+libraries put in what they log (the Telegram bot token is part of every Bot API URL,
+which httpx logs) are masked on the way out, tracebacks included.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
 request_id: ContextVar[str] = ContextVar("request_id", default="-")
+BOT_TOKEN_IN_URL = re.compile(r"(/bot|/file/bot)\d+:[A-Za-z0-9_-]+")
+
+
+def redact(text: str) -> str:
+    return BOT_TOKEN_IN_URL.sub(r"\1<redacted>", text)
+
+
+class RedactingHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Masks credentials in each formatted line, whatever the formatter."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
 
 
 class RequestIdFilter(logging.Filter):
@@ -38,7 +53,7 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure_logging(log_format: str, level: str) -> None:
-    handler = logging.StreamHandler(sys.stderr)
+    handler = RedactingHandler(sys.stderr)
     handler.addFilter(RequestIdFilter())
     if log_format == "json":
         handler.setFormatter(JsonFormatter())
@@ -51,3 +66,7 @@ def configure_logging(log_format: str, level: str) -> None:
     root.setLevel(level)
     # aiohttp's own access log would repeat ours without the request id.
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    # At DEBUG these write SQL with its parameters and whole chat updates (invite codes,
+    # consent tokens, candidates' e-mails, what people type): never, even at DEBUG.
+    for name in ("tortoise.db_client", "aiosqlite", "asyncpg", "telegram", "msrest"):
+        logging.getLogger(name).setLevel(logging.INFO)

@@ -26,6 +26,7 @@ from app.web import (
     links,
     miniapp,
     public,
+    ratelimits,
     referrals_api,
     ui,
 )
@@ -80,5 +81,6 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Applic
     miniapp.add_routes(app)
     dashboard.add_routes(app)
     ui.add_static(app)
+    ratelimits.install(app)  # after the runtime: the limiter counts in its Redis
     wiring.install(app)  # after the runtime: the bots need it when they start
     return app

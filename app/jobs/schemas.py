@@ -146,7 +146,9 @@ class NewsOut(BaseModel):
 class ContentFilter(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    status: str | None = Field(default=None, description="draft, open/published, closed/archived")
+    status: Literal["draft", "open", "published", "closed", "archived"] | None = Field(
+        default=None, description="draft, open/published, closed/archived"
+    )
     department: Label | None = None
     location: Label | None = None
     q: Annotated[str, StringConstraints(max_length=100)] | None = None

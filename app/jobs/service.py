@@ -10,6 +10,7 @@ from typing import Any
 from tortoise.expressions import Q
 
 from app.clock import Clock
+from app.db import given_changes
 from app.errors import Conflict, NotFound
 from app.events import ContentPublished, EventBus
 from app.jobs.models import JobOffer, JobStatus, NewsPost, NewsStatus, Targeted
@@ -82,7 +83,7 @@ class ContentService:
 
     async def update_job(self, job_id: int, changes: JobUpdate) -> JobOffer:
         job = await self.job(job_id)
-        fields = _plain(changes.model_dump(exclude_unset=True))
+        fields = _plain(given_changes(JobOffer, changes.model_dump(exclude_unset=True)))
         if "title" in fields:
             fields["slug"] = slugify(fields["title"])
         job.update_from_dict({**fields, "updated_at": self.clock.now()})
@@ -114,8 +115,9 @@ class ContentService:
 
     async def search_jobs(self, where: ContentFilter) -> tuple[list[JobOffer], int]:
         query = JobOffer.all()
-        if where.status:
-            query = query.filter(status=where.status)
+        if where.status:  # news words mean the same for jobs
+            status = {"published": "open", "archived": "closed"}.get(where.status, where.status)
+            query = query.filter(status=JobStatus(status))
         if where.department:
             query = query.filter(department=where.department)
         if where.location:
@@ -153,7 +155,7 @@ class ContentService:
 
     async def update_news(self, news_id: int, changes: NewsUpdate) -> NewsPost:
         post = await self.news(news_id)
-        fields = _plain(changes.model_dump(exclude_unset=True))
+        fields = _plain(given_changes(NewsPost, changes.model_dump(exclude_unset=True)))
         if "title" in fields:
             fields["slug"] = slugify(fields["title"])
         post.update_from_dict({**fields, "updated_at": self.clock.now()})
@@ -182,8 +184,9 @@ class ContentService:
 
     async def search_news(self, where: ContentFilter) -> tuple[list[NewsPost], int]:
         query = NewsPost.all()
-        if where.status:
-            query = query.filter(status=where.status)
+        if where.status:  # job words mean the same for news
+            status = {"open": "published", "closed": "archived"}.get(where.status, where.status)
+            query = query.filter(status=NewsStatus(status))
         if where.q:
             query = query.filter(Q(title__icontains=where.q) | Q(body__icontains=where.q))
         total = await query.count()

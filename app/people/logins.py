@@ -93,13 +93,13 @@ def verify_init_data(
     if len(fields) != len(pairs):
         raise InvalidInitData("initData repeats a field.")
     received = fields.get("hash", "")
-    if not hmac.compare_digest(init_data_hash(fields, bot_token), received):
+    if not hmac.compare_digest(init_data_hash(fields, bot_token).encode(), received.encode()):
         raise InvalidInitData("initData is not signed by this bot.")
     try:
         auth_date = datetime.fromtimestamp(int(fields["auth_date"]), tz=now.tzinfo)
         user = json.loads(fields["user"])
         user_id = int(user["id"])
-    except (KeyError, ValueError, TypeError):
+    except (KeyError, ValueError, TypeError, OverflowError, OSError):  # a date out of range too
         raise InvalidInitData("initData lacks auth_date or user.") from None
     age = (now - auth_date).total_seconds()
     if age > max_age_seconds:

@@ -61,7 +61,7 @@ class TokenService:
         Raises EmployeeHasLeft for a token of an employee who left: a left employee can
         do nothing, and is told so.
         """
-        if self.admin_token and hmac.compare_digest(token, self.admin_token):
+        if self.admin_token and hmac.compare_digest(token.encode(), self.admin_token.encode()):
             return Principal(Role.ADMIN, None, "ADMIN_TOKEN")
         row = await ApiToken.get_or_none(token_hash=hash_token(token)).prefetch_related("employee")
         if row is None or row.revoked_at is not None:

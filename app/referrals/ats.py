@@ -105,7 +105,7 @@ def signature_ok(secret: str, body: bytes, header: str) -> bool:
     if scheme != "sha256" or not given:
         return False
     expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, given.strip().lower())
+    return hmac.compare_digest(expected.encode(), given.strip().lower().encode())
 
 
 def sign(secret: str, body: bytes) -> str:

@@ -27,6 +27,9 @@ from app.web.keys import RUNTIME
 
 Handler = Callable[["Call"], Awaitable[Any]]
 PATH_PARAM = re.compile(r"\{(\w+)(?::[^}]+)?\}")
+# Ids and numbers are INTEGER columns: a value outside 32 bits names no row (404 in a
+# path) and fits no column (422 in a query or body), rather than a database error.
+MAX_INT = 2**31 - 1
 
 
 @dataclass
@@ -123,8 +126,10 @@ def _make_view(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamRes
         runtime = request.app[RUNTIME]
         principal = await _authorise(request, runtime, op.role)
         path = {name: _path_value(request.match_info[name]) for name in op.path_params}
-        query = _parse_query(op, request)
-        body = await _parse_body(op, request)
+        if any(isinstance(value, int) and value > MAX_INT for value in path.values()):
+            raise ApiError(404, "not_found", "There is nothing at this address.")
+        query = _within_range(_parse_query(op, request), "query")
+        body = _within_range(await _parse_body(op, request), "body")
         result = await op.handler(Call(request, runtime, principal, path, query, body))
         return _respond(op, result)
 
@@ -179,6 +184,42 @@ async def _parse_body(op: Operation, request: web.Request) -> Any:
         return op.body.model_validate(data)
     except ValidationError as exc:
         raise validation_error(exc, "body") from None
+
+
+def _within_range(value: Any, where: str) -> Any:
+    found = _out_of_range(value, ())
+    if found is not None:
+        field_name = ".".join(str(part) for part in found)
+        message = f"must be between {-MAX_INT - 1} and {MAX_INT}"
+        raise ApiError(
+            422,
+            "invalid",
+            f"Invalid {where}: {field_name}: {message}",
+            [{"field": field_name, "message": message}],
+        )
+    return value
+
+
+def _out_of_range(value: Any, at: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """Where the first integer outside 32 bits is in a validated query or body."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return at if not -MAX_INT - 1 <= value <= MAX_INT else None
+    items: Any
+    if isinstance(value, BaseModel):
+        items = ((name, getattr(value, name)) for name in type(value).model_fields)
+    elif isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list | tuple | set | frozenset):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        found = _out_of_range(item, (*at, key))
+        if found is not None:
+            return found
+    return None
 
 
 def _respond(op: Operation, result: Any) -> web.StreamResponse:

@@ -84,7 +84,9 @@ def csrf_nonce(request: web.Request) -> tuple[str, bool]:
 
 def csrf_ok(request: web.Request, secret_key: str, token: str) -> bool:
     nonce = request.cookies.get(CSRF_COOKIE, "")
-    return bool(nonce and token) and hmac.compare_digest(csrf_token(secret_key, nonce), token)
+    return bool(nonce and token) and hmac.compare_digest(
+        csrf_token(secret_key, nonce).encode(), token.encode()
+    )
 
 
 def with_csrf_cookie(response: web.Response, nonce: str, new: bool, secure: bool) -> web.Response:

@@ -40,6 +40,13 @@ class HttpMetrics:
         )
 
 
+def logged_path(request: web.Request) -> str:
+    """The path for the access log, without the secret a route carries (one-time sign-in
+    links, consent links): whoever reads the logs must not be able to use them."""
+    secret = request.match_info.get("token")
+    return request.path.replace(secret, "<token>") if secret else request.path
+
+
 def route_label(request: web.Request) -> str:
     """The route's template (`/api/v1/employees/{employee_id}`), never the raw path, so
     that unknown URLs cannot blow up the number of series."""
@@ -74,15 +81,16 @@ async def observe_middleware(request: web.Request, handler: Handler) -> web.Stre
         route = route_label(request)
         metrics.requests.labels(request.method, route, str(status)).inc()
         metrics.latency.labels(request.method, route).observe(elapsed)
+        path = logged_path(request)
         access_log.info(
             "%s %s %s %.1fms",
             request.method,
-            request.path,
+            path,
             status,
             elapsed * 1000,
             extra={
                 "method": request.method,
-                "path": request.path,
+                "path": path,
                 "status": status,
                 "duration_ms": round(elapsed * 1000, 2),
             },

@@ -100,8 +100,9 @@ def _response_schema(op: Operation, schemas: _Schemas) -> dict[str, Any]:
 
 
 def _parameters(op: Operation, schemas: _Schemas) -> list[dict[str, Any]]:
+    path_schema = {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}
     params: list[dict[str, Any]] = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+        {"name": name, "in": "path", "required": True, "schema": dict(path_schema)}
         for name in op.path_params
     ]
     if op.query is not None:
@@ -123,6 +124,13 @@ def _error_statuses(op: Operation) -> list[int]:
         statuses |= {400, 413, 422}
     if op.query is not None:
         statuses.add(422)
-    if op.path_params:
+    if op.path_params or _names_a_row(op.query) or _names_a_row(op.body):
         statuses.add(404)
     return sorted(statuses)
+
+
+def _names_a_row(model: Any) -> bool:
+    """A query or body that names a row by id (`employee_id`, `job_id`...) may name one
+    that does not exist."""
+    fields = getattr(model, "model_fields", {}) if isinstance(model, type) else {}
+    return any(name.endswith("_id") for name in fields)

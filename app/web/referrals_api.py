@@ -14,7 +14,14 @@ from app.people.models import Role
 from app.referrals.ats import AtsEvent, AtsResult, signature_ok
 from app.referrals.funnel import FunnelQuery
 from app.referrals.intake import CandidateDetails
-from app.referrals.models import BonusStatus, Candidate, Referral, ReferralSource, ReferralStatus
+from app.referrals.models import (
+    BonusStatus,
+    Candidate,
+    Channel,
+    Referral,
+    ReferralSource,
+    ReferralStatus,
+)
 from app.referrals.pipeline import Actor
 from app.referrals.service import ReferralFilter
 from app.web.api import Api, ApiError, Call
@@ -140,7 +147,7 @@ class FunnelParams(BaseModel):
     job_id: int | None = None
     employee_id: int | None = None
     department: str | None = Field(default=None, max_length=100)
-    channel: str | None = Field(default=None, max_length=16)
+    channel: Channel | None = None
 
     def query(self) -> FunnelQuery:
         return FunnelQuery(
@@ -478,6 +485,7 @@ def register_candidates(api: Api) -> None:
         role=Role.ADMIN,
         body=CandidateRequest,
         response=Erased,
+        errors=(404,),
         description="Name, e-mail, phone, LinkedIn, messages and CV files are deleted; the "
         "anonymised referrals stay, so the funnel stays true.",
     )
@@ -493,6 +501,7 @@ def register_candidates(api: Api) -> None:
         role=Role.ADMIN,
         body=CandidateRequest,
         response=dict[str, Any],
+        errors=(404,),
     )
     async def export_candidate(call: Call) -> dict[str, Any]:
         return await call.runtime.referrals.candidates.export(str(call.body.email))

@@ -126,7 +126,7 @@ async def require_employee(request: web.Request) -> tuple[Viewer, Employee]:
 
 
 def check_csrf(viewer: Viewer, token: str) -> None:
-    if not token or not hmac.compare_digest(viewer.csrf, token):
+    if not token or not hmac.compare_digest(viewer.csrf.encode(), token.encode()):
         raise ApiError(403, "csrf", "This request did not come from our page; reload it.")
 
 
