@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -252,7 +253,7 @@ class BroadcastSender:
         self.batch = batch
         self.concurrency = concurrency
         self.telegram = RateLimiter(runtime.redis, "rl:telegram")
-        self._cache: dict[tuple[int, int], object] = {}
+        self._pacing = asyncio.Lock()
 
     async def run_once(self) -> int:
         """Claim and send one batch; returns the deliveries handled."""
@@ -260,6 +261,7 @@ class BroadcastSender:
         if not claimed:
             await self._finish_done()
             return 0
+        batch = await self._load(claimed)
         gate = asyncio.Semaphore(self.concurrency)
         by_person: dict[int, list[Delivery]] = {}
         for delivery in claimed:
@@ -267,9 +269,11 @@ class BroadcastSender:
 
         async def person(deliveries: list[Delivery]) -> None:
             # One person's pushes in order, one at a time: the daily cap counts right.
+            # The slot is held until each send is recorded, so at most `concurrency`
+            # messages are ever sent and not yet recorded (what a crash can repeat).
             async with gate:
                 for delivery in deliveries:
-                    await self._deliver(delivery)
+                    await self._deliver(delivery, batch)
 
         await asyncio.gather(*(person(group) for group in by_person.values()))
         await self._finish_done()
@@ -316,14 +320,36 @@ class BroadcastSender:
             row.attempts += 1
         return list(rows)
 
-    async def _deliver(self, delivery: Delivery) -> None:
+    async def _load(self, claimed: list[Delivery]) -> _Batch:
+        """Who, where, what and how many sent today, for the whole batch in four queries
+        (not four per delivery)."""
         now = self.runtime.clock.now()
-        person = await Employee.get_or_none(id=delivery.employee_id)
-        identity = (
-            await ChatIdentity.get_or_none(id=delivery.identity_id)
-            if delivery.identity_id
-            else None
+        people = {p.id: p for p in await Employee.filter(id__in={d.employee_id for d in claimed})}
+        identity_ids = {d.identity_id for d in claimed if d.identity_id}
+        identities = (
+            {i.id: i for i in await ChatIdentity.filter(id__in=identity_ids)}
+            if identity_ids
+            else {}
         )
+        broadcasts = {
+            b.id: b
+            for b in await Broadcast.filter(
+                id__in={d.broadcast_id for d in claimed}  # type: ignore[attr-defined]
+            )
+        }
+        return _Batch(
+            people,
+            identities,
+            broadcasts,
+            await self._sent_today(list(people.values()), now),
+            pushes.Renderings(self.runtime),
+            SentLog(self.runtime),
+        )
+
+    async def _deliver(self, delivery: Delivery, batch: _Batch) -> None:
+        now = self.runtime.clock.now()
+        person = batch.people.get(delivery.employee_id)
+        identity = batch.identities.get(delivery.identity_id) if delivery.identity_id else None
         if person is None or person.status == EmployeeStatus.LEFT:
             return await self._settle(delivery, DeliveryStatus.SKIPPED, "left company")
         if identity is None or not identity.active:
@@ -331,20 +357,18 @@ class BroadcastSender:
         later = _quiet_until(person, now)
         if later is not None:
             return await self._defer(delivery, later, "quiet hours deferred")
-        if await self._sent_today(person, now) >= self.limits.daily_cap:
+        if batch.sent_today.get(person.id, 0) >= self.limits.daily_cap:
             return await self._defer(
                 delivery, _next_local_morning(person, now), "frequency cap deferred"
             )
         sender = self.senders.get(delivery.platform)
         if sender is None:
             return await self._settle(delivery, DeliveryStatus.SKIPPED, "channel not configured")
-        broadcast = await Broadcast.get(id=delivery.broadcast_id)  # type: ignore[attr-defined]
-        reply = await pushes.render(self.runtime, broadcast, person)
+        broadcast = batch.broadcasts[delivery.broadcast_id]  # type: ignore[attr-defined]
+        reply = await batch.renderings.reply(broadcast, person)
         if reply is None:
             return await self._settle(delivery, DeliveryStatus.SKIPPED, "content closed")
-        if delivery.platform == "telegram" and not await self.telegram.acquire(
-            self._buckets(sender, identity), max_wait=self.limits.lease.total_seconds() / 2
-        ):
+        if delivery.platform == "telegram" and not await self._pace(sender, identity):
             return await self._defer(delivery, now, "rate limited")
         try:
             await sender.send(identity, reply)
@@ -355,11 +379,31 @@ class BroadcastSender:
             )
         except Unreachable:
             await ChatIdentity.filter(id=identity.id).update(active=False)
+            identity.active = False  # its other deliveries in this batch are skipped
             return await self._settle(delivery, DeliveryStatus.FAILED, "unreachable")
         except Transient as exc:
             log.warning("delivery %s: transient failure: %s", delivery.id, exc)
             return await self._retry(delivery, now)
-        await self._settle(delivery, DeliveryStatus.SENT, "", sent=True)
+        batch.sent_today[person.id] = batch.sent_today.get(person.id, 0) + 1
+        await batch.sent.record(delivery)
+
+    async def _pace(self, sender: Sender, identity: ChatIdentity) -> bool:
+        """A token from the bot's bucket and the chat's, or False after half a lease.
+
+        Most sends get both at the first try. The others take the chat's first, then
+        queue for the bot's one at a time: 32 senders each polling Redis whenever a
+        token might be free would spend more on polling than on sending, and one waiting
+        for a busy chat must not hold the queue for everyone else."""
+        everyone, chat = self._buckets(sender, identity)
+        if await self.telegram.try_acquire([everyone, chat]) <= 0:
+            return True
+        budget = self.limits.lease.total_seconds() / 2
+        started = time.monotonic()
+        if not await self.telegram.acquire([chat], max_wait=budget):
+            return False
+        async with self._pacing:
+            left = budget - (time.monotonic() - started)
+            return left > 0 and await self.telegram.acquire([everyone], max_wait=left)
 
     def _buckets(self, sender: Sender, identity: ChatIdentity) -> list[Bucket]:
         limits = self.limits
@@ -370,26 +414,34 @@ class BroadcastSender:
             if group
             else Bucket(chat, limits.telegram_chat_per_second, 1)
         )
-        return [Bucket("global", limits.telegram_per_second, limits.telegram_per_second), per_chat]
+        # Hardly any burst: Telegram counts messages per second, so a full second's worth
+        # spent at once plus that second's refill is a 429 (and after the pause, the same
+        # again). A hundredth of a second's worth keeps very high rates off the script's
+        # millisecond clock.
+        rate = limits.telegram_per_second
+        return [Bucket("global", rate, max(1.0, rate / 100)), per_chat]
 
-    async def _sent_today(self, person: Employee, now: datetime) -> int:
-        start = _local_midnight(person, now)
-        return await Delivery.filter(
-            employee_id=person.id, status=DeliveryStatus.SENT, sent_at__gte=start
-        ).count()
+    async def _sent_today(self, people: list[Employee], now: datetime) -> dict[int, int]:
+        """Pushes each person got since their local midnight, in one query."""
+        if not people:
+            return {}
+        starts = {p.id: _local_midnight(p, now) for p in people}
+        rows = await Delivery.filter(
+            employee_id__in=list(starts),
+            status=DeliveryStatus.SENT,
+            sent_at__gte=min(starts.values()),
+        ).values_list("employee_id", "sent_at")
+        counts: dict[int, int] = {}
+        for employee_id, sent_at in rows:
+            if sent_at >= starts[employee_id]:
+                counts[employee_id] = counts.get(employee_id, 0) + 1
+        return counts
 
-    async def _settle(
-        self, delivery: Delivery, status: DeliveryStatus, reason: str, sent: bool = False
-    ) -> None:
-        fields: dict[str, object] = {
-            "status": status,
-            "reason": reason,
-            "lease_until": None,
-            "attempts": delivery.attempts,
-        }
-        if sent:
-            fields["sent_at"] = self.runtime.clock.now()
-        await Delivery.filter(id=delivery.id, status=DeliveryStatus.SENDING).update(**fields)
+    async def _settle(self, delivery: Delivery, status: DeliveryStatus, reason: str) -> None:
+        """Done without sending (skipped, failed); a sent delivery goes through SentLog."""
+        await Delivery.filter(id=delivery.id, status=DeliveryStatus.SENDING).update(
+            status=status, reason=reason, lease_until=None, attempts=delivery.attempts
+        )
 
     async def _defer(self, delivery: Delivery, until: datetime, reason: str) -> None:
         """Not now (quiet hours, cap, throttling): back to pending; not an attempt."""
@@ -420,6 +472,65 @@ class BroadcastSender:
                 await Broadcast.filter(id=broadcast.id, status=BroadcastStatus.SENDING).update(
                     status=BroadcastStatus.DONE, finished_at=self.runtime.clock.now()
                 )
+
+
+@dataclass
+class _Batch:
+    """What one claimed batch needs, loaded once for all its deliveries."""
+
+    people: dict[int, Employee]
+    identities: dict[int, ChatIdentity]
+    broadcasts: dict[int, Broadcast]
+    sent_today: dict[int, int]  # counted at load, then as this batch sends
+    renderings: pushes.Renderings
+    sent: SentLog
+
+
+class SentLog:
+    """Records sent deliveries with group commit: whoever sent while a write was under
+    way is written by the next one, in one UPDATE (one per attempt count). `record`
+    returns once the delivery's row says sent, so a sender that waits for it never has
+    more unrecorded sends than it has in flight."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self._waiting: list[tuple[Delivery, asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def record(self, delivery: Delivery) -> None:
+        done = asyncio.get_running_loop().create_future()
+        self._waiting.append((delivery, done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_all())
+        await done
+
+    async def _write_all(self) -> None:
+        while self._waiting:
+            group, self._waiting = self._waiting, []
+            try:
+                await self._write([delivery for delivery, _ in group])
+            except Exception as exc:  # each waiting sender sees it, as if it had written
+                for _, done in group:
+                    if not done.done():
+                        done.set_exception(exc)
+            else:
+                for _, done in group:
+                    if not done.done():
+                        done.set_result(None)
+
+    async def _write(self, deliveries: list[Delivery]) -> None:
+        by_attempts: dict[int, list[int]] = {}
+        for delivery in deliveries:
+            by_attempts.setdefault(delivery.attempts, []).append(delivery.id)
+        now = self.runtime.clock.now()
+        for attempts, ids in by_attempts.items():
+            await Delivery.filter(id__in=ids, status=DeliveryStatus.SENDING).update(
+                status=DeliveryStatus.SENT,
+                reason="",
+                lease_until=None,
+                attempts=attempts,
+                sent_at=now,
+            )
 
 
 def _zone(person: Employee) -> ZoneInfo:

@@ -3,6 +3,7 @@ announcement — in their language, with the buttons to act on it."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from app.bots.models import Broadcast, BroadcastKind
@@ -46,6 +47,28 @@ async def render(runtime: Runtime, broadcast: Broadcast, employee: Employee) -> 
             buttons=[[Button(_("Jobs"), action="jobs:0"), Button(_("My points"), action="me")]],
         )
     return Reply(broadcast.text) if broadcast.text else None
+
+
+class Renderings:
+    """The messages of one sending batch. A campaign says the same to everyone who reads
+    its language, so it is rendered once per (broadcast, language) instead of once per
+    recipient (a job's lookup and translation each time); the digest is personal and is
+    rendered for each. Short-lived on purpose: a job closed meanwhile is noticed by the
+    next batch."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self._made: dict[tuple[int, str], asyncio.Future[Reply | None]] = {}
+
+    async def reply(self, broadcast: Broadcast, employee: Employee) -> Reply | None:
+        if broadcast.kind == BroadcastKind.DIGEST:
+            return await render(self.runtime, broadcast, employee)
+        key = (broadcast.id, employee.language)
+        made = self._made.get(key)
+        if made is None:  # the first asker renders; the others wait for the same result
+            made = asyncio.ensure_future(render(self.runtime, broadcast, employee))
+            self._made[key] = made
+        return await asyncio.shield(made)
 
 
 async def digest(runtime: Runtime, employee: Employee) -> str:
