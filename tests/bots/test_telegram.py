@@ -5,9 +5,15 @@ from __future__ import annotations
 
 import asyncio
 
+from aiohttp.test_utils import TestClient, TestServer
+
 from app.people.models import ChatIdentity, Employee, EmployeeStatus
 from app.referrals.models import Referral, ReferralStatus, TrackedLink
+from app.runtime import Runtime
+from app.server import create_app
+from app.settings import Settings
 from tests.bots.conftest import TelegramWorld
+from tests.fakes.telegram_api import FakeTelegram
 from tests.helpers import make_employee, make_open_job
 
 ADA = 1001
@@ -230,3 +236,48 @@ async def test_a_429_is_waited_out(telegram: TelegramWorld) -> None:
     await telegram.send(fake.message(ADA, "/help"))
     await fake.wait_for(1, within=8)
     assert [c.method for c in fake.calls][-2:] == ["sendMessage#429", "sendMessage"]
+
+
+async def test_redeeming_a_reward_from_the_chat(telegram: TelegramWorld) -> None:
+    from app.gamification.models import Redemption
+    from app.gamification.shop import RewardDraft
+
+    runtime, fake = telegram.runtime, telegram.fake
+    ada = await joined(telegram)  # 10 points for the policy
+    await runtime.gamification.adjust(ada.id, 50, "Welcome", by="test")
+    mug = await runtime.shop.create_reward(RewardDraft(name_en="Mug", name_fr="Tasse", cost=40))
+    await telegram.send(fake.message(ADA, "/rewards"))
+    shop = await fake.wait_text("You have 60 points")
+    assert buttons(shop)[0]["callback_data"] == f"buy:{mug.id}"
+    await telegram.send(fake.callback(ADA, f"buy:{mug.id}"))
+    confirm = await fake.wait_text("Spend 40 points on Mug?")
+    assert buttons(confirm)[0]["callback_data"] == f"buy!:{mug.id}"
+    await telegram.send(fake.callback(ADA, f"buy!:{mug.id}"))
+    await fake.wait_text("An admin will approve it soon")
+    [redemption] = await Redemption.all()
+    assert redemption.employee_id == ada.id
+    await ada.refresh_from_db()
+    assert ada.points_balance == 20
+    await telegram.send(fake.callback(ADA, f"buy!:{mug.id}"))  # not enough left
+    await fake.wait_text("You do not have enough points for this.")
+    assert await Redemption.all().count() == 1
+
+
+async def test_polling_mode_reads_updates_from_get_updates(
+    settings: Settings, runtime: Runtime
+) -> None:
+    fake = FakeTelegram()
+    await fake.start()
+    settings.telegram_bot_token = fake.token
+    settings.telegram_api_base_url = fake.base_url
+    settings.telegram_webhook_secret = ""  # no secret: long polling
+    try:
+        ada = await make_employee(runtime, telegram_id=str(ADA))
+        await runtime.policy.accept(ada, "telegram")
+        fake.updates.append(fake.message(ADA, "/help"))
+        async with TestClient(TestServer(create_app(settings, runtime))):
+            await fake.wait_text("/jobs", within=10)
+            assert fake.sent("setWebhook") == []
+            assert fake.sent("getUpdates")
+    finally:
+        await fake.stop()
