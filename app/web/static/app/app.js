@@ -224,7 +224,7 @@
         const poor = d.balance < r.cost;
         return h("article", { class: "card", id: "reward-" + r.id },
           h("div", { class: "row spread" }, h("strong", {}, C.lang === "fr" ? r.name_fr : r.name_en), h("span", {}, r.cost + " " + t("Points"))),
-          h("p", { class: "meta" }, C.lang === "fr" ? r.description_fr : r.description_en),
+          (C.lang === "fr" ? r.description_fr : r.description_en) ? h("p", { class: "meta" }, C.lang === "fr" ? r.description_fr : r.description_en) : null,
           r.stock !== null ? h("p", { class: "meta" }, r.stock + " " + t("in stock")) : null,
           h("button", { type: "button", disabled: soldOut || poor, "data-redeem": r.id, onclick: async (e) => {
             e.currentTarget.disabled = true;
