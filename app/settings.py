@@ -67,7 +67,7 @@ class Settings(BaseSettings):
     login_link_minutes: int = 15
     click_worker_batch: int = 500
     redirect_limit_per_minute: int = 120
-    sign_in_limit_per_minute: int = 20
+    sign_in_limit_per_minute: int = 60
 
     broadcast_on_publish: bool = True
     push_daily_cap: int = 3

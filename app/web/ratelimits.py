@@ -13,6 +13,8 @@ a few seconds.
 - sign-in (`POST /app/auth/telegram`, `GET /app/login/{token}`, `POST /dashboard/login`,
   `/consent/{token}`): SIGN_IN_LIMIT_PER_MINUTE per client address (hashed), all together,
   so guessing tokens or links from one machine is slow whatever the user agent says.
+  (Every credential is long and random, so this is a brake, not the defence; it is
+  generous because an office behind one NAT address shares it.)
 """
 
 from __future__ import annotations
