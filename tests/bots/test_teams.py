@@ -470,7 +470,7 @@ async def test_the_referrer_hears_in_teams_when_a_recruiter_moves_the_referral(
 
 
 async def test_a_conversation_gone_marks_the_account_inactive(teams: TeamsWorld) -> None:
-    runtime, fake = teams.runtime, teams.fake
+    fake = teams.fake
     ada = await joined(teams)
     fake.gone.add(ADA.conversation_id)
     bots = teams.client.app[_bots_key()]
@@ -479,7 +479,6 @@ async def test_a_conversation_gone_marks_the_account_inactive(teams: TeamsWorld)
     identity = await ChatIdentity.get(platform=Platform.TEAMS)
     assert identity.active is False
     assert fake.sent == []
-    del runtime
 
 
 async def test_uninstalling_stops_notifications_and_reinstalling_links_again(
@@ -520,13 +519,14 @@ async def test_a_published_job_reaches_teams_through_the_push_engine(teams: Team
 
     runtime, fake = teams.runtime, teams.fake
     await joined(teams)
-    bob = await joined(teams, RITA)
-    fake.gone.add(RITA.conversation_id)  # Rita removed the app
+    rita = await joined(teams, RITA)
+    fake.gone.add(RITA.conversation_id)  # Rita left the conversation with the bot
     engine = PushEngine(runtime)
     await engine.start()
     try:
         job = await make_open_job(runtime)
         [broadcast] = await Broadcast.all()
+        assert broadcast.content_id == job.id
         await engine.broadcasts.expand_due()
         assert await engine.sender.drain() == 2
     finally:
@@ -537,10 +537,9 @@ async def test_a_published_job_reaches_teams_through_the_push_engine(teams: Team
         a["data"]["action"] for a in push.actions() if a["type"] == "Action.Submit"
     ]
     statuses = {d.employee_id: (d.status.value, d.reason) for d in await Delivery.all()}
-    assert statuses[bob.id] == ("failed", "unreachable")
-    identity = await ChatIdentity.get(employee_id=bob.id)
+    assert statuses[rita.id] == ("failed", "unreachable")
+    identity = await ChatIdentity.get(employee_id=rita.id)
     assert identity.active is False
-    assert broadcast.id
 
 
 def _bots_key() -> Any:
