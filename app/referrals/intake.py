@@ -157,7 +157,7 @@ class Intake:
             await self.pipeline.record_creation(referral, actor)
         outcome = Outcome(referral, owner=owner)
         if owner is not None:
-            outcome.message = self._duplicate_message(language, details.name, job, owner)
+            outcome.message = self.duplicate_message(language, details.name, job, owner)
             return outcome
         assert referral.consent_token is not None
         outcome.consent_url = self.consent_url(referral.consent_token)
@@ -246,7 +246,7 @@ class Intake:
         outcome = Outcome(referral, owner=owner)
         if referral.status == S.DUPLICATE and owner is not None and attribution is not None:
             await self._announce_duplicate(referral)
-            outcome.message = self._duplicate_message(
+            outcome.message = self.duplicate_message(
                 attribution.employee.language, details.name, job, owner
             )
         return outcome
@@ -294,7 +294,7 @@ class Intake:
             referral.closed_at = referral.updated_at = now
             referral.consent_token = None
             await referral.save()
-            await self.pipeline.record_creation(referral, CANDIDATE, "consent refused")
+            await self.pipeline.record(referral, old, CANDIDATE, "consent refused", now)
             candidate = await Candidate.get(id=referral.candidate_id)  # type: ignore[attr-defined]
         others = await Referral.filter(candidate_id=candidate.id).exclude(id=referral.id).count()
         if not others and candidate.email:
@@ -372,7 +372,7 @@ class Intake:
             raise JobNotOpen("This job offer is not open.")
         return job
 
-    def _duplicate_message(
+    def duplicate_message(
         self, language: str, candidate: str, job: JobOffer | None, owner: Referral
     ) -> str:
         return notices.duplicate_text(

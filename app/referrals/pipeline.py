@@ -120,14 +120,25 @@ class Pipeline:
 
     async def record_creation(self, referral: Referral, actor: Actor, note: str = "") -> None:
         """The first line of a referral's history (inside the creating transaction)."""
+        await self.record(referral, None, actor, note, referral.created_at)
+
+    async def record(
+        self,
+        referral: Referral,
+        old: ReferralStatus | None,
+        actor: Actor,
+        note: str,
+        at: datetime,
+    ) -> None:
+        """A line of history for a change made outside `move` (creation, refused consent)."""
         await ReferralChange.create(
             referral=referral,
-            from_status="",
+            from_status=old.value if old else "",
             to_status=referral.status.value,
             actor=actor.name,
             source=actor.source,
             note=note[:500],
-            occurred_at=referral.created_at,
+            occurred_at=at,
         )
 
     async def submit(self, referral: Referral, actor: Actor) -> None:

@@ -168,7 +168,7 @@ class ReferralService:
             text = notices.status_text(language, ReferralStatus.SUBMITTED.value, name, title)
         elif event.new_status == ReferralStatus.DUPLICATE.value and referral.duplicate_of_id:
             owner = await Referral.get(id=referral.duplicate_of_id)
-            text = self.intake._duplicate_message(language, name, job, owner)
+            text = self.intake.duplicate_message(language, name, job, owner)
         else:
             text = notices.status_text(language, event.new_status, name, title)
         return Notice(referrer.id, language, text) if text else None

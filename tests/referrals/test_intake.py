@@ -192,6 +192,12 @@ async def test_declining_consent_withdraws_and_erases_the_candidate(runtime: Run
     candidate = await Candidate.get()
     assert (candidate.email, candidate.name, candidate.phone) == (None, "", "")
     assert [(e.old_status, e.new_status) for e in changed] == [("pending_consent", "withdrawn")]
+    history = await runtime.referrals.pipeline.history(referral.id)
+    assert [(h.from_status, h.to_status, h.actor) for h in history][-1] == (
+        "pending_consent",
+        "withdrawn",
+        "candidate",
+    )
     assert not await runtime.referrals.intake.refuse_consent(outcome.referral.consent_token or "")
 
 
