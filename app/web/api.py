@@ -28,7 +28,8 @@ from app.web.keys import RUNTIME
 Handler = Callable[["Call"], Awaitable[Any]]
 PATH_PARAM = re.compile(r"\{(\w+)(?::[^}]+)?\}")
 # Ids and numbers are INTEGER columns: a value outside 32 bits names no row (404 in a
-# path) and fits no column (422 in a query or body), rather than a database error.
+# path) and fits no column (422 in a query or body), rather than a database error. Nor
+# can PostgreSQL store a NUL character in text or JSON.
 MAX_INT = 2**31 - 1
 
 
@@ -128,8 +129,8 @@ def _make_view(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamRes
         path = {name: _path_value(request.match_info[name]) for name in op.path_params}
         if any(isinstance(value, int) and value > MAX_INT for value in path.values()):
             raise ApiError(404, "not_found", "There is nothing at this address.")
-        query = _within_range(_parse_query(op, request), "query")
-        body = _within_range(await _parse_body(op, request), "body")
+        query = within_range(_parse_query(op, request), "query")
+        body = within_range(await _parse_body(op, request), "body")
         result = await op.handler(Call(request, runtime, principal, path, query, body))
         return _respond(op, result)
 
@@ -186,11 +187,13 @@ async def _parse_body(op: Operation, request: web.Request) -> Any:
         raise validation_error(exc, "body") from None
 
 
-def _within_range(value: Any, where: str) -> Any:
+def within_range(value: Any, where: str) -> Any:
+    """`value` (a validated query or body), or a 422 naming its first integer beyond
+    32 bits or its first text with a NUL character."""
     found = _out_of_range(value, ())
     if found is not None:
-        field_name = ".".join(str(part) for part in found)
-        message = f"must be between {-MAX_INT - 1} and {MAX_INT}"
+        field_name = ".".join(str(part) for part in found[0])
+        message = found[1]
         raise ApiError(
             422,
             "invalid",
@@ -200,16 +203,21 @@ def _within_range(value: Any, where: str) -> Any:
     return value
 
 
-def _out_of_range(value: Any, at: tuple[Any, ...]) -> tuple[Any, ...] | None:
-    """Where the first integer outside 32 bits is in a validated query or body."""
+def _out_of_range(value: Any, at: tuple[Any, ...]) -> tuple[tuple[Any, ...], str] | None:
+    """Where the first value no column can store is in a validated query or body."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return at if not -MAX_INT - 1 <= value <= MAX_INT else None
+    if isinstance(value, int) and not -MAX_INT - 1 <= value <= MAX_INT:
+        return at, f"must be between {-MAX_INT - 1} and {MAX_INT}"
+    if isinstance(value, str) and "\x00" in value:
+        return at, "must not contain a NUL character"
     items: Any
     if isinstance(value, BaseModel):
         items = ((name, getattr(value, name)) for name in type(value).model_fields)
     elif isinstance(value, dict):
+        for key in value:
+            if isinstance(key, str) and "\x00" in key:
+                return (*at, key.replace("\x00", "\\0")), "must not contain a NUL character"
         items = value.items()
     elif isinstance(value, list | tuple | set | frozenset):
         items = enumerate(value)

@@ -273,9 +273,12 @@ async def _text(part: BodyPartReader) -> str:
         if len(data) > TEXT_LIMIT:
             raise ValueError("field too long")
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise ValueError("not UTF-8") from None
+    if "\x00" in text:  # PostgreSQL cannot store it
+        raise ValueError("a NUL character")
+    return text
 
 
 # -- consent -------------------------------------------------------------------------------

@@ -338,9 +338,9 @@ def add_routes(app: web.Application) -> None:
                    export_funnel)  # fmt: skip
     router.add_get("/dashboard/exports/referrals.csv", export_referrals)
     router.add_get("/dashboard/pipeline", pipeline)
-    router.add_post(r"/dashboard/referrals/{referral_id:\d+}/move", move_referral)
+    router.add_post(r"/dashboard/referrals/{referral_id:\d{1,9}}/move", move_referral)
     router.add_get("/dashboard/redemptions", redemptions)
     router.add_post(
-        r"/dashboard/redemptions/{redemption_id:\d+}/{action:approve|reject|fulfil}",
+        r"/dashboard/redemptions/{redemption_id:\d{1,9}}/{action:approve|reject|fulfil}",
         decide_redemption,
     )

@@ -25,6 +25,7 @@ from app.referrals.intake import CandidateDetails
 from app.referrals.models import ContentType, ReferralSource, TrackedLink
 from app.referrals.service import ReferralFilter
 from app.runtime import Runtime
+from app.web.api import within_range
 from app.web.charts import bar_chart
 from app.web.errors import ApiError, validation_error
 from app.web.gamification import ChallengeOut, Leaderboard, RewardOut, Row, redemption_out
@@ -87,9 +88,10 @@ async def read_body(request: web.Request, model: type[M]) -> tuple[Viewer, Emplo
     except ValueError:
         raise ApiError(400, "bad_json", "The body is not valid JSON.") from None
     try:
-        return viewer, employee, model.model_validate(data)
+        body = model.model_validate(data)
     except ValidationError as exc:
         raise validation_error(exc, "body") from None
+    return viewer, employee, within_range(body, "body")
 
 
 def answer(data: Any) -> web.Response:
@@ -406,6 +408,6 @@ def add_routes(app: web.Application) -> None:
     router.add_get("/app/api/leaderboard", leaderboard)
     router.add_get("/app/api/shop", shop)
     router.add_post("/app/api/redemptions", redeem)
-    router.add_post(r"/app/api/redemptions/{redemption_id:\d+}/cancel", cancel_redemption)
+    router.add_post(r"/app/api/redemptions/{redemption_id:\d{1,9}}/cancel", cancel_redemption)
     router.add_get("/app/api/settings", get_settings)
     router.add_post("/app/api/settings", save_settings)

@@ -175,5 +175,6 @@ async def news_page(request: web.Request) -> web.Response:
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/r/{code}", redirect)
     app.router.add_get("/jobs", open_jobs)
-    app.router.add_get(r"/jobs/{job_id:\d+}", job_page)
-    app.router.add_get(r"/news/{news_id:\d+}", news_page)
+    # At most 9 digits: every id fits an INTEGER column, a longer one is a plain 404.
+    app.router.add_get(r"/jobs/{job_id:\d{1,9}}", job_page)
+    app.router.add_get(r"/news/{news_id:\d{1,9}}", news_page)

@@ -24,7 +24,7 @@ from app.referrals.models import (
 )
 from app.referrals.pipeline import Actor
 from app.referrals.service import ReferralFilter
-from app.web.api import Api, ApiError, Call
+from app.web.api import Api, ApiError, Call, within_range
 from app.web.errors import validation_error
 
 TAG = "Referrals"
@@ -412,6 +412,7 @@ def register_webhook(api: Api) -> None:
             event = ATS_EVENT.validate_python(data)
         except ValidationError as exc:
             raise validation_error(exc, "body") from None
+        within_range(event, "body")
         return await call.runtime.referrals.ats.handle(event)
 
 

@@ -138,3 +138,60 @@ async def test_the_mini_app_accepts_the_policy_and_cancels_with_an_empty_body(
         assert (await response.json())["policy_accepted"] is True
     async with client.post("/app/api/redemptions/1/cancel", json={}, headers=headers) as r:
         assert r.status == 404
+
+
+async def test_page_ids_beyond_32_bits_are_not_found_and_mini_app_numbers_invalid(
+    client: TestClient, runtime: Runtime
+) -> None:
+    admin = await make_employee(runtime, role=Role.ADMIN)
+    session_id = await open_session(runtime, admin.id, Role.ADMIN)
+    csrf = csrf_for(runtime.settings.secret_key, session_id)
+    headers = {"Cookie": f"pv_session={session_id}", "X-CSRF-Token": csrf}
+    for method, path in [
+        ("GET", f"/jobs/{HUGE}"),
+        ("GET", f"/news/{HUGE}"),
+        ("POST", f"/dashboard/referrals/{HUGE}/move"),
+        ("POST", f"/dashboard/redemptions/{HUGE}/approve"),
+        ("POST", f"/app/api/redemptions/{HUGE}/cancel"),
+    ]:
+        async with client.request(method, path, headers=headers, data={"csrf": csrf}) as r:
+            assert r.status == 404, path
+    for path, body in [
+        ("/app/api/redemptions", {"reward_id": HUGE}),
+        ("/app/api/referrals", {"job_id": HUGE, "name": "Marie", "email": "marie@example.org"}),
+    ]:
+        async with client.post(path, json=body, headers=headers) as response:
+            assert response.status == 422, path
+
+
+async def test_a_nul_character_is_refused_before_postgresql_sees_it(
+    client: TestClient, runtime: Runtime, admin_headers: dict
+) -> None:
+    for body in (
+        {"title": "Data\x00Engineer"},
+        {"title": "Data Engineer", "target_locations": ["Pa\x00ris"]},
+    ):
+        async with client.post("/api/v1/jobs", json=body, headers=admin_headers) as response:
+            assert response.status == 422
+            assert "NUL" in (await response.json())["error"]["message"]
+    async with client.get("/api/v1/jobs?q=a%00b", headers=admin_headers) as response:
+        assert response.status == 422
+
+
+async def test_a_nul_character_in_the_apply_form_is_refused(
+    client: TestClient, runtime: Runtime
+) -> None:
+    from aiohttp import FormData
+
+    job = await make_open_job(runtime)
+    async with client.get(f"/apply/{job.id}") as page:
+        csrf = (await page.text()).split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    form = FormData()
+    for name, value in {"csrf": csrf, "name": "Ma\x00rie", "email": "marie@example.org",
+                        "consent": "on"}.items():  # fmt: skip
+        form.add_field(name, value)
+    async with client.post(f"/apply/{job.id}", data=form) as response:
+        assert 400 <= response.status < 500
+    from app.referrals.models import Referral
+
+    assert await Referral.all().count() == 0
