@@ -151,6 +151,10 @@ def with_runtime(
 ) -> int:
     async def go() -> int:
         async with open_runtime(settings, migrate=migrate or settings.embedded) as runtime:
+            if settings.embedded:
+                # The in-process Redis starts empty in every process: leaderboards are
+                # rebuilt from the ledger (small, in embedded mode) before anything reads them.
+                await runtime.gamification.boards.rebuild()
             return await work(runtime)
 
     return asyncio.run(go())
@@ -216,10 +220,12 @@ async def _background(runtime: Runtime, stop: asyncio.Event) -> None:
         await asyncio.gather(
             runtime.click_worker().run_forever(stop),
             engine.run_forever(stop),
-            runtime.referrals.run_forever(stop),
         )
     finally:
         await engine.stop()
+        if runtime.settings.embedded:
+            # The in-process Redis dies with the process: store what it still holds.
+            await runtime.click_worker().drain()
 
 
 def _welcome(settings: Settings) -> str:

@@ -56,13 +56,7 @@ class Scheduler:
         expanded = await self.broadcasts.expand_due()
         if expanded:
             done.append(f"expanded {expanded} broadcast(s)")
-        for job in (
-            self._digest,
-            self._month_close,
-            self._bonuses,
-            self._retention,
-            self._reminders,
-        ):
+        for job in (self._digest, self._month_close, self._referrals, self._reminders):
             try:
                 result = await job()
             except Exception:
@@ -121,13 +115,12 @@ class Scheduler:
         )
         return f"month {last_month} closed: {len(winners)} winner(s)"
 
-    async def _bonuses(self) -> str:
-        due = await self.runtime.referrals.bonuses.settle()
-        return f"{due} referral bonus(es) became due" if due else ""
-
-    async def _retention(self) -> str:
-        purged = await self.runtime.referrals.candidates.purge_unconsented()
-        return f"{purged} unconsented referral(s) deleted" if purged else ""
+    async def _referrals(self) -> str:
+        """Unconsented referrals past retention deleted, waiting bonuses settled."""
+        deleted, settled = await self.runtime.referrals.housekeeping()
+        if not deleted and not settled:
+            return ""
+        return f"referrals: {deleted} unconsented deleted, {settled} bonus(es) due"
 
     async def _reminders(self) -> str:
         day = self.runtime.clock.now().date().isoformat()

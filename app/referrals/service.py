@@ -7,8 +7,6 @@ may see, what to tell a referrer about an event, what an employee's GDPR export 
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import csv
 import io
 import logging
@@ -101,15 +99,6 @@ class ReferralService:
         """Delete referrals whose consent period is over and settle the bonuses whose
         waiting period is; returns (deleted, settled). Safe on several workers at once."""
         return await self.candidates.purge_unconsented(), await self.bonuses.settle()
-
-    async def run_forever(self, stop: asyncio.Event, every_seconds: float = 3600.0) -> None:
-        while not stop.is_set():
-            try:
-                await self.housekeeping()
-            except Exception:
-                log.exception("referral housekeeping failed; trying again in %ss", every_seconds)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), every_seconds)
 
     # -- reading -------------------------------------------------------------------------
 

@@ -302,19 +302,17 @@ async def test_two_colleagues_referring_the_same_person_at_once_make_one_owner(
     assert duplicate.referral.duplicate_of_id == owner.referral.id
 
 
-async def test_the_worker_housekeeping_purges_and_settles_until_stopped(
+async def test_the_scheduler_purges_unconsented_referrals_past_retention(
     runtime: Runtime, clock: FrozenClock
 ) -> None:
+    from app.bots.broadcast import Broadcasts
+    from app.bots.engine import limits_from
+    from app.bots.scheduler import Scheduler
+
     ada, _, job = await team(runtime)
     await refer(runtime, ada, job)
     later(clock, runtime.settings.referral_consent_days + 1)
-    stop = asyncio.Event()
-    task = asyncio.create_task(runtime.referrals.run_forever(stop, every_seconds=0.01))
-    for _ in range(200):
-        if not await Referral.exists():
-            break
-        await asyncio.sleep(0.01)
-    stop.set()
-    await asyncio.wait_for(task, 5)
+    scheduler = Scheduler(runtime, Broadcasts(runtime, limits_from(runtime.settings)))
+    assert "referrals: 1 unconsented deleted, 0 bonus(es) due" in await scheduler.tick()
     assert await Referral.all().count() == 0
     assert await runtime.referrals.housekeeping() == (0, 0)
