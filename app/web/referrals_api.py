@@ -29,6 +29,11 @@ from app.web.errors import validation_error
 
 TAG = "Referrals"
 ATS_EVENT: TypeAdapter[Any] = TypeAdapter(AtsEvent)
+CV_TYPES = {
+    "pdf": "application/pdf",
+    "doc": "application/msword",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
 MOVABLE = Literal["screening", "interview", "offer", "hired", "rejected", "withdrawn"]
 
 
@@ -355,6 +360,31 @@ def register_referrals(api: Api) -> None:
         )
         [out] = await referral_outs(call, [moved])
         return out
+
+    @api.operation(
+        "GET",
+        r"/referrals/{referral_id:\d+}/cv",
+        summary="Download the candidate's CV",
+        tag=TAG,
+        role=Role.RECRUITER,
+        response=str,
+        response_media="application/octet-stream",
+        description="PDF, DOC or DOCX as uploaded; 404 when there is none (or it was erased).",
+    )
+    async def referral_cv(call: Call) -> web.StreamResponse:
+        referral = await visible_referral(call)
+        path = call.runtime.referrals.cv_store.path(referral.cv_file)
+        if path is None or not path.exists():
+            raise ApiError(404, "no_cv", "This referral has no CV.")
+        kind = path.suffix.removeprefix(".")
+        return web.FileResponse(
+            path,
+            headers={
+                "Content-Type": CV_TYPES[kind],
+                "Content-Disposition": f'attachment; filename="referral-{referral.id}.{kind}"',
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
 
     @api.operation(
         "POST",

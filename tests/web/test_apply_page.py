@@ -11,9 +11,10 @@ from pathlib import Path
 from aiohttp import FormData
 from aiohttp.test_utils import TestClient
 
+from app.people.models import Role
 from app.referrals.models import Candidate, Channel, ContentType, Referral, ReferralStatus
 from app.runtime import Runtime
-from tests.helpers import make_open_job, make_sharer
+from tests.helpers import bearer, make_open_job, make_sharer
 
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
 DOC = bytes.fromhex("D0CF11E0A1B11AE1") + b"\x00" * 504
@@ -143,6 +144,14 @@ async def test_a_direct_application_is_stored_with_its_cv(
     [cv] = stored_cvs(runtime)
     assert cv.name == referral.cv_file and cv.suffix == ".pdf"
     assert cv.read_bytes() == PDF
+    recruiter = await bearer(runtime, Role.RECRUITER)
+    download = await client.get(f"/api/v1/referrals/{referral.id}/cv", headers=recruiter)
+    assert download.status == 200
+    assert download.content_type == "application/pdf"
+    assert await download.read() == PDF
+    employee = await bearer(runtime, Role.EMPLOYEE)
+    forbidden = await client.get(f"/api/v1/referrals/{referral.id}/cv", headers=employee)
+    assert forbidden.status == 403
     again = await browser.get(f"/apply/{job.id}")
     status, page = await browser.post(f"/apply/{job.id}", application(again[1]))
     assert status == 409 and "already" in page

@@ -235,6 +235,8 @@ async def test_erasing_a_candidate_removes_their_data_and_keeps_the_funnel(
     assert data["candidate"]["name"] == "Marie Curie"
     assert [a["status"] for a in data["applications"]] == ["submitted"]
     funnel_before = await runtime.referrals.funnel.rows(FunnelQuery("job"))
+    before = await client.get(f"/api/v1/referrals/{referral.id}/cv", headers=admin)
+    assert (before.status, await before.read()) == (200, b"%PDF-1.4")
     erased = await client.post(
         "/api/v1/candidates/erase", json={"email": "marie.curie@example.org"}, headers=admin
     )
@@ -245,6 +247,8 @@ async def test_erasing_a_candidate_removes_their_data_and_keeps_the_funnel(
     stored = await Referral.get(id=referral.id)
     assert (stored.note, stored.cv_file, stored.status) == ("", "", S.SUBMITTED)
     assert not any(cv_dir.iterdir())
+    cv = await client.get(f"/api/v1/referrals/{referral.id}/cv", headers=admin)
+    assert cv.status == 404
     assert all(c.note == "" for c in await ReferralChange.filter(referral_id=referral.id))
     assert await runtime.referrals.funnel.rows(FunnelQuery("job")) == funnel_before
     again = await client.post(
