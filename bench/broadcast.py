@@ -90,7 +90,7 @@ from app.bots.senders import TelegramSender  # noqa: E402
 from app.people.models import ChatIdentity, Employee, EmployeeStatus, Platform  # noqa: E402
 from app.runtime import Runtime, build_runtime  # noqa: E402
 from app.settings import Settings, load_settings  # noqa: E402
-from app.store import close_redis, embedded_redis  # noqa: E402
+from app.store import close_redis, open_redis  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
 
 TARGETS = {"msgs_per_s": 1000.0, "limited_msgs_per_s": 28.5, "http_429": 0, "lost": 0}
@@ -179,7 +179,7 @@ def bench_settings(backend: Backend, workdir: Path, base_url: str) -> Settings:
 @asynccontextmanager
 async def opened_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     db_ctx = await db.open_db(settings.effective_database_url())
-    redis = open_redis_for(settings)
+    redis = open_redis(settings)  # the app's own client (pool size, timeouts)
     try:
         await redis.flushdb()
         await db.migrate(db_ctx)
@@ -190,12 +190,6 @@ async def opened_runtime(settings: Settings) -> AsyncIterator[Runtime]:
         finally:
             await close_redis(redis)
             await db.close_db(db_ctx)
-
-
-def open_redis_for(settings: Settings) -> Any:
-    from redis.asyncio import Redis
-
-    return Redis.from_url(settings.redis_url) if settings.redis_url else embedded_redis()
 
 
 # -- the fake Bot API, in its own process ---------------------------------------------------
@@ -574,7 +568,8 @@ async def phase_killed(
     async with push_engine(runtime) as engine:  # only to create and expand the campaign
         broadcast_id, _ = await announce(engine, "Open day on Saturday", ids)
         concurrency = engine.sender.concurrency
-        half = len(ids) // 2 + engine.sender.batch // 2  # a worker's batch: the same default
+        batch = engine.sender.batch  # a worker's: the same default
+        half = len(ids) // 2 // batch * batch + batch // 2  # mid-batch, about halfway
     progress(f"phase 3: worker 1 sends {len(ids):,}; SIGKILL at {half:,} accepted")
     first = start_worker(env, logs, "worker1")
     started = time.perf_counter()
