@@ -8,21 +8,25 @@ or what is on its way to the database (see DESIGN.md).
 
 from __future__ import annotations
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 
 from app.settings import Settings
 
 
 def open_redis(settings: Settings) -> Redis:
     if settings.redis_url:
-        return Redis.from_url(
+        # A busy pool makes a caller wait for a free connection (up to the timeout)
+        # instead of failing: "too many connections" is load, not Redis being down.
+        pool = BlockingConnectionPool.from_url(
             settings.redis_url,
             socket_timeout=settings.redis_timeout_seconds,
             socket_connect_timeout=settings.redis_timeout_seconds,
             health_check_interval=30,
             max_connections=settings.redis_max_connections,
+            timeout=settings.redis_timeout_seconds,
             retry_on_timeout=True,
         )
+        return Redis(connection_pool=pool)
     return embedded_redis()
 
 

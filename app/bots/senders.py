@@ -11,8 +11,8 @@ from typing import Protocol
 
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
-from telegram.request import HTTPXRequest
 
+from app.bots.aiohttp_request import AiohttpRequest
 from app.bots.replies import Reply
 from app.bots.telegram import keyboard, split_text
 from app.people.models import ChatIdentity
@@ -51,7 +51,7 @@ class TelegramSender:
 
     def __init__(self, token: str, base_url: str, pool_size: int = 64) -> None:
         base_file = base_url.replace("/bot", "/file/bot", 1)
-        request = HTTPXRequest(connection_pool_size=pool_size)
+        request = AiohttpRequest(pool_size=pool_size)
         self.bot = Bot(token, base_url=base_url, base_file_url=base_file, request=request)
 
     async def start(self) -> None:

@@ -6,6 +6,7 @@ its 410 page at most that long after closing, and a hot link costs no database q
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass
@@ -39,17 +40,28 @@ class LinkResolver:
         self.cache_seconds = cache_seconds
         self.max_entries = max_entries
         self._cache: dict[str, tuple[float, ResolvedLink | None]] = {}
+        self._loading: dict[str, asyncio.Future[ResolvedLink | None]] = {}
 
     async def resolve(self, code: str) -> ResolvedLink | None:
-        now = time.monotonic()
         hit = self._cache.get(code)
-        if hit is not None and hit[0] > now:
+        if hit is not None and hit[0] > time.monotonic():
             return hit[1]
-        resolved = await self._load(code)
-        if len(self._cache) >= self.max_entries:
-            self._cache.clear()  # crude but bounded; a miss costs one query
-        self._cache[code] = (now + self.cache_seconds, resolved)
-        return resolved
+        # Many visitors of a link that just went viral miss the cache together: one
+        # lookup serves them all.
+        loading = self._loading.get(code)
+        if loading is None:
+            loading = asyncio.ensure_future(self._load(code))
+            self._loading[code] = loading
+            try:
+                resolved = await loading
+            finally:
+                del self._loading[code]
+            if len(self._cache) >= self.max_entries:
+                self._cache.clear()  # crude but bounded; a miss costs one query
+            # The entry lives from when the answer arrived, however long it took.
+            self._cache[code] = (time.monotonic() + self.cache_seconds, resolved)
+            return resolved
+        return await asyncio.shield(loading)
 
     async def _load(self, code: str) -> ResolvedLink | None:
         link = await TrackedLink.get_or_none(code=code)

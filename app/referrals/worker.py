@@ -84,6 +84,12 @@ class ClickWorker:
                 log.warning("click worker: redis unavailable (%s); retrying in 1s", exc)
                 self._group_ready = False
                 await asyncio.sleep(1)
+            except ResponseError as exc:
+                # NOGROUP: the stream or its group vanished (a flushed or replaced
+                # Redis): create them again rather than failing every second forever.
+                log.warning("click worker: %s; recreating the consumer group", exc)
+                self._group_ready = False
+                await asyncio.sleep(1)
             except Exception:
                 log.exception("click worker: batch failed; it stays pending and is retried")
                 await asyncio.sleep(1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from aiohttp.test_utils import TestClient
 from redis.asyncio import Redis
 
@@ -10,6 +11,7 @@ from app.referrals.clicks import GROUP, STREAM
 from app.referrals.models import Channel, Click, ClickClass, ContentType, TrackedLink
 from app.referrals.redirects import ClickRecorder
 from app.runtime import Runtime
+from app.settings import Settings
 from tests.helpers import make_open_job, make_sharer
 from tests.referrals.test_clicks import CHROME, IPHONE
 
@@ -140,3 +142,65 @@ async def test_the_sharers_own_click_is_flagged_self(client: TestClient, runtime
     await runtime.click_worker().drain()
     [click] = await Click.all()
     assert click.classification == ClickClass.SELF
+
+
+async def test_a_link_that_goes_viral_is_looked_up_once(runtime: Runtime) -> None:
+    import asyncio
+
+    link = await stored_link(runtime)
+    resolver = runtime.link_resolver
+    loads = 0
+    real_load = resolver._load
+
+    async def counted(code: str) -> object:
+        nonlocal loads
+        loads += 1
+        await asyncio.sleep(0.05)  # a slow database
+        return await real_load(code)
+
+    resolver._load = counted  # type: ignore[method-assign,assignment]
+    answers = await asyncio.gather(*(resolver.resolve(link.code) for _ in range(50)))
+    assert loads == 1
+    assert {a.link_id for a in answers if a} == {link.id}
+
+
+async def test_the_worker_recovers_when_its_stream_and_group_vanish(
+    client: TestClient, runtime: Runtime
+) -> None:
+    import asyncio
+
+    link = await stored_link(runtime)
+    worker = runtime.click_worker()
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.run_forever(stop, block_ms=50))
+    await visit(client, link.code)
+    for _ in range(100):
+        if await Click.all().count() == 1:
+            break
+        await asyncio.sleep(0.05)
+    await runtime.redis.flushdb()  # Redis replaced: no stream, no group
+    await visit(client, link.code, IPHONE)
+    for _ in range(100):
+        if await Click.all().count() == 2:
+            break
+        await asyncio.sleep(0.05)
+    stop.set()
+    await asyncio.wait_for(task, 5)
+    assert await Click.all().count() == 2
+
+
+async def test_a_busy_connection_pool_waits_instead_of_failing(
+    runtime: Runtime, settings: Settings
+) -> None:
+    import asyncio
+
+    from app.store import close_redis, open_redis
+
+    if not settings.redis_url:
+        pytest.skip("the embedded Redis has no connection pool to exhaust")
+    small = open_redis(settings.model_copy(update={"redis_max_connections": 2}))
+    try:
+        ids = await asyncio.gather(*(small.xadd("busy", {"n": n}) for n in range(40)))
+    finally:
+        await close_redis(small)
+    assert len(ids) == 40
