@@ -21,6 +21,7 @@ from app.web import (
     broadcasts,
     content,
     dashboard,
+    dashboard_admin,
     employees,
     gamification,
     links,
@@ -80,6 +81,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Applic
     auth_pages.add_routes(app)
     miniapp.add_routes(app)
     dashboard.add_routes(app)
+    dashboard_admin.add_routes(app)
     ui.add_static(app)
     ratelimits.install(app)  # after the runtime: the limiter counts in its Redis
     wiring.install(app)  # after the runtime: the bots need it when they start

@@ -86,9 +86,12 @@ def page(
         ("/dashboard", _("Overview")),
         ("/dashboard/tables", _("Tables")),
         ("/dashboard/pipeline", _("Pipeline")),
+        ("/dashboard/content", _("Content")),
+        ("/dashboard/broadcasts", _("Broadcasts")),
     ]
     if viewer.has_role(Role.ADMIN):
         nav.append(("/dashboard/redemptions", _("Redemptions")))
+        nav.append(("/dashboard/reports", _("Reports")))
     return render_page(
         template,
         viewer.language,
