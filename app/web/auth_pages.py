@@ -93,7 +93,10 @@ async def link_sign_in(request: web.Request) -> web.Response:
         )
     session_id = await open_session(runtime, employee.id, employee.role)
     response = web.HTTPFound(grant.destination)
-    set_session_cookie(response, session_id, runtime.settings)
+    # The mini app may be opened inside the Teams personal tab, a cross-site iframe: its
+    # cookie must be SameSite=None there (state-changing calls carry the CSRF token).
+    in_frame = grant.destination.startswith("/app")
+    set_session_cookie(response, session_id, runtime.settings, embedded=in_frame)
     response.headers["Cache-Control"] = "no-store"
     raise response
 

@@ -92,7 +92,8 @@ async def test_a_one_time_link_signs_in_once(client: TestClient, runtime: Runtim
     first = await client.get(path, allow_redirects=False)
     assert first.status == 302 and first.headers["Location"] == "/app"
     cookie = first.cookies[COOKIE]
-    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+    # Sent inside the Teams personal tab (a cross-site iframe) too.
+    assert cookie["httponly"] and cookie["secure"] and cookie["samesite"] == "None"
     assert await runtime.sessions.employee_ids([cookie.value]) == {cookie.value: ada.id}
     client.session.cookie_jar.clear()
     again = await client.get(path, allow_redirects=False)
