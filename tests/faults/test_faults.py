@@ -35,10 +35,17 @@ async def shared_link(runtime: Runtime) -> TrackedLink:
 
 
 async def hammer(
-    base: str, code: str, count: int, offset: int = 0, concurrency: int = 16
+    base: str,
+    code: str,
+    count: int,
+    offset: int = 0,
+    concurrency: int = 16,
+    results: Counter[object] | None = None,
+    under_way: asyncio.Event | None = None,
 ) -> Counter[object]:
-    """`count` visits from as many visitors; counts the answers (or the errors)."""
-    results: Counter[object] = Counter()
+    """`count` visits from as many visitors; counts the answers (or the errors).
+    `under_way` is set once 200 visitors were redirected."""
+    results = Counter() if results is None else results
     gate = asyncio.Semaphore(concurrency)
     timeout = aiohttp.ClientTimeout(total=10)
     async with aiohttp.ClientSession(timeout=timeout) as session:
@@ -54,6 +61,8 @@ async def hammer(
                         f"{base}/r/{code}", headers=headers, allow_redirects=False
                     ) as response:
                         results[response.status] += 1
+                        if under_way is not None and results[302] >= 200:
+                            under_way.set()
                 except (aiohttp.ClientError, TimeoutError):
                     results["error"] += 1
 
@@ -70,8 +79,9 @@ async def test_a_web_process_killed_under_load_loses_no_click_it_answered(
 ) -> None:
     link = await shared_link(runtime)
     web, base = await processes.web(PROXY_COUNT="1")
-    load = asyncio.create_task(hammer(base, link.code, 600))
-    await asyncio.sleep(0.6)
+    under_way = asyncio.Event()
+    load = asyncio.create_task(hammer(base, link.code, 5000, under_way=under_way))
+    await asyncio.wait_for(under_way.wait(), 60)  # whatever the machine's speed
     web.send_signal(signal.SIGKILL)
     results = await load
     assert results["error"] > 0, "the kill should have cut some requests"

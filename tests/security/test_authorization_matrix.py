@@ -99,6 +99,23 @@ ROUTES: dict[tuple[str, str], tuple[str, str]] = {
         "/dashboard/redemptions/1/approve",
         ADMIN_PAGE,
     ),
+    ("GET", "/dashboard/content"): ("/dashboard/content", RECRUITER_PAGE),
+    ("POST", "/dashboard/content/{what}"): ("/dashboard/content/job", RECRUITER_PAGE),
+    ("POST", "/dashboard/content/{what}/{content_id}/{action}"): (
+        "/dashboard/content/job/1/close",
+        RECRUITER_PAGE,
+    ),
+    ("GET", "/dashboard/broadcasts"): ("/dashboard/broadcasts", RECRUITER_PAGE),
+    ("POST", "/dashboard/broadcasts"): ("/dashboard/broadcasts", RECRUITER_PAGE),
+    ("POST", "/dashboard/broadcasts/{broadcast_id}/{action}"): (
+        "/dashboard/broadcasts/1/cancel",
+        ADMIN_PAGE,
+    ),
+    ("GET", "/dashboard/reports"): ("/dashboard/reports", ADMIN_PAGE),
+    ("POST", "/dashboard/reports/{report_id}/handled"): (
+        "/dashboard/reports/1/handled",
+        ADMIN_PAGE,
+    ),
     ("POST", "/telegram/webhook"): ("/telegram/webhook", PUBLIC),
     ("POST", "/api/messages"): ("/api/messages", PUBLIC),
 }
