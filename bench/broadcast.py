@@ -67,20 +67,19 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import aiohttp  # noqa: E402
 from harness.processes import child_env, progress  # noqa: E402
+from harness.scratch import Backend, close_backend, open_backend  # noqa: E402
 
 from app import db  # noqa: E402
 from app.bots.broadcast import Broadcasts  # noqa: E402
@@ -104,64 +103,6 @@ OPEN = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
 
 
 # -- storage -----------------------------------------------------------------------------
-
-
-@dataclass
-class Backend:
-    label: str
-    database_url: str
-    redis_url: str  # "" = embedded (in-process fakeredis)
-    admin_dsn: str = ""
-    database_name: str = ""
-
-    @property
-    def postgres(self) -> bool:
-        return bool(self.database_name)
-
-
-def bench_redis_url(test_redis_url: str) -> str:
-    explicit = os.environ.get("BENCH_REDIS_URL")
-    if explicit:
-        return explicit
-    return urlunsplit(urlsplit(test_redis_url)._replace(path=f"/{BENCH_REDIS_DB}"))
-
-
-async def open_backend(workdir: Path) -> Backend:
-    database_url = os.environ.get("TEST_DATABASE_URL", "")
-    redis_url = os.environ.get("TEST_REDIS_URL", "")
-    if not (database_url and redis_url):
-        path = workdir / "portevoix.sqlite3"
-        return Backend("embedded (SQLite + in-process Redis)", f"sqlite://{path}", "")
-    import asyncpg
-
-    name = f"portevoix_bench_{uuid.uuid4().hex[:8]}"
-    parts = urlsplit(database_url)
-    backend = Backend(
-        label="PostgreSQL + Redis",
-        database_url=urlunsplit(parts._replace(path=f"/{name}")),
-        redis_url=bench_redis_url(redis_url),
-        admin_dsn=urlunsplit(parts._replace(scheme="postgresql", query="")),
-        database_name=name,
-    )
-    conn = await asyncpg.connect(backend.admin_dsn, timeout=5)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return backend
-
-
-async def close_backend(backend: Backend) -> None:
-    if not backend.postgres:
-        return
-    import asyncpg
-
-    conn = await asyncpg.connect(backend.admin_dsn, timeout=5)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{backend.database_name}" WITH (FORCE)')
-    finally:
-        await conn.close()
-    progress(f"dropped database {backend.database_name}")
 
 
 def bench_settings(backend: Backend, workdir: Path, base_url: str) -> Settings:
@@ -644,7 +585,7 @@ def log_tail(path: Path, chars: int = 3000) -> str:
 
 
 async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
-    backend = await open_backend(workdir)
+    backend = await open_backend(workdir, BENCH_REDIS_DB)
     logs = workdir / "logs"
     logs.mkdir()
     fake = FakeProcess(logs)

@@ -56,7 +56,6 @@ import cProfile
 import io
 import itertools
 import json
-import os
 import pstats
 import random
 import resource
@@ -73,12 +72,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from harness.processes import progress  # noqa: E402
+from harness.scratch import Backend, close_backend, open_backend  # noqa: E402
 from redis.asyncio import Redis  # noqa: E402
 from tortoise.functions import Sum  # noqa: E402
 
@@ -119,10 +119,6 @@ LEDGER_COLUMNS = [
 T = TypeVar("T")
 
 
-def progress(message: str) -> None:
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
-
-
 def ms(seconds: float) -> float:
     return round(seconds * 1000, 3)
 
@@ -138,72 +134,6 @@ def percentile(values: list[float], share: float) -> float:
 
 
 # -- backends ----------------------------------------------------------------------------
-
-
-@dataclass
-class Backend:
-    label: str
-    database_url: str
-    redis_url: str  # "" = embedded (in-process fakeredis)
-    admin_dsn: str = ""
-    database_name: str = ""
-
-    @property
-    def postgres(self) -> bool:
-        return bool(self.database_name)
-
-
-def bench_redis_url(test_redis_url: str) -> str:
-    explicit = os.environ.get("BENCH_REDIS_URL")
-    if explicit:
-        return explicit
-    return urlunsplit(urlsplit(test_redis_url)._replace(path=f"/{BENCH_REDIS_DB}"))
-
-
-def with_pool_size(url: str, size: int | None) -> str:
-    if not size:
-        return url
-    parts = urlsplit(url)
-    query = dict(parse_qsl(parts.query)) | {"maxsize": str(size)}
-    return urlunsplit(parts._replace(query=urlencode(query)))
-
-
-async def open_backend(workdir: Path, pool_size: int | None) -> Backend:
-    database_url = os.environ.get("TEST_DATABASE_URL", "")
-    redis_url = os.environ.get("TEST_REDIS_URL", "")
-    if not (database_url and redis_url):
-        path = workdir / "portevoix.sqlite3"
-        return Backend("embedded (SQLite + in-process Redis)", f"sqlite://{path}", "")
-    import asyncpg
-
-    name = f"portevoix_bench_{uuid.uuid4().hex[:8]}"
-    parts = urlsplit(database_url)
-    backend = Backend(
-        label="PostgreSQL + Redis",
-        database_url=with_pool_size(urlunsplit(parts._replace(path=f"/{name}")), pool_size),
-        redis_url=bench_redis_url(redis_url),
-        admin_dsn=urlunsplit(parts._replace(scheme="postgresql", query="")),
-        database_name=name,
-    )
-    conn = await asyncpg.connect(backend.admin_dsn, timeout=5)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return backend
-
-
-async def close_backend(backend: Backend) -> None:
-    if not backend.postgres:
-        return
-    import asyncpg
-
-    conn = await asyncpg.connect(backend.admin_dsn, timeout=5)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{backend.database_name}" WITH (FORCE)')
-    finally:
-        await conn.close()
-    progress(f"dropped database {backend.database_name}")
 
 
 @asynccontextmanager
@@ -572,7 +502,7 @@ async def profiled(enabled: bool, label: str):  # type: ignore[no-untyped-def]
 
 async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     rng = random.Random(args.seed)
-    backend = await open_backend(workdir, args.pool_size)
+    backend = await open_backend(workdir, BENCH_REDIS_DB, args.pool_size)
     concurrency = args.concurrency or (32 if backend.postgres else 1)
     clock = FrozenClock(datetime.now(UTC))
     now = clock.now()

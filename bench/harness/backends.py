@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from harness.scratch import admin_dsn, create_database, drop_database
 from harness.servers import CLICK_TABLE
 
 SECRET_KEY = "bench-secret-key-0123456789abcdef"
@@ -104,39 +105,26 @@ async def open_backend(workdir: Path) -> Backend:
             sync_insert_url=f"sqlite://{workdir / 'sync_insert.sqlite3'}",
             sqlite_path=path,
         )
-    import asyncpg
-
     run_id = uuid.uuid4().hex[:8]
-    name = f"portevoix_bench_{run_id}"
-    url = urlunsplit(urlsplit(database_url)._replace(path=f"/{name}"))
+    url, name = await create_database(database_url)
     backend = Backend(
         label="PostgreSQL + Redis",
         database_url=url,
         redis_url=await claim_redis_database(redis_url, run_id),
         sync_insert_url=url,
-        admin_dsn=_asyncpg_dsn(database_url),
+        admin_dsn=admin_dsn(database_url),
         database_name=name,
         run_id=run_id,
     )
-    conn = await asyncpg.connect(backend.admin_dsn, timeout=5)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
     return backend
 
 
 async def close_backend(backend: Backend) -> None:
     if backend.embedded:
         return
-    import asyncpg
     from redis.asyncio import Redis
 
-    conn = await asyncpg.connect(backend.admin_dsn, timeout=5)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{backend.database_name}" WITH (FORCE)')
-    finally:
-        await conn.close()
+    await drop_database(backend.admin_dsn, backend.database_name)
     if not await redis_is_ours(backend):
         return  # someone else's now: leave it alone
     redis = Redis.from_url(backend.redis_url)
