@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from tortoise.expressions import Q
 
@@ -32,6 +32,9 @@ class Audience:
     department: str
     location: str
     language: str
+
+
+Content = TypeVar("Content", JobOffer, NewsPost)
 
 
 def targets(content: Targeted, audience: Audience) -> bool:
@@ -82,13 +85,7 @@ class ContentService:
         )
 
     async def update_job(self, job_id: int, changes: JobUpdate) -> JobOffer:
-        job = await self.job(job_id)
-        fields = _plain(given_changes(JobOffer, changes.model_dump(exclude_unset=True)))
-        if "title" in fields:
-            fields["slug"] = slugify(fields["title"])
-        job.update_from_dict({**fields, "updated_at": self.clock.now()})
-        await job.save()
-        return job
+        return await self._change(await self.job(job_id), changes)
 
     async def publish_job(self, job_id: int) -> JobOffer:
         job = await self.job(job_id)
@@ -154,13 +151,16 @@ class ContentService:
         )
 
     async def update_news(self, news_id: int, changes: NewsUpdate) -> NewsPost:
-        post = await self.news(news_id)
-        fields = _plain(given_changes(NewsPost, changes.model_dump(exclude_unset=True)))
+        return await self._change(await self.news(news_id), changes)
+
+    async def _change(self, item: Content, changes: JobUpdate | NewsUpdate) -> Content:
+        """Apply the fields given (a new title makes a new slug)."""
+        fields = _plain(given_changes(type(item), changes.model_dump(exclude_unset=True)))
         if "title" in fields:
             fields["slug"] = slugify(fields["title"])
-        post.update_from_dict({**fields, "updated_at": self.clock.now()})
-        await post.save()
-        return post
+        item.update_from_dict({**fields, "updated_at": self.clock.now()})
+        await item.save()
+        return item
 
     async def publish_news(self, news_id: int) -> NewsPost:
         """Published now, or at `publish_at` if that is later: it shows from then on."""
