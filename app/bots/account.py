@@ -168,7 +168,7 @@ async def show_policy(turn: Turn) -> list[Reply]:
 async def settings(turn: Turn) -> list[Reply]:
     _ = turn._
     me = turn.me()
-    summary = await turn.runtime.gamification.summary(me.id, 0, 0)
+    summary = await turn.runtime.gamification.summary(me)
     notifications = _("on") if me.notifications_enabled else _("off")
     visible = _("hidden") if summary.leaderboard_opt_out else _("visible")
     other = "en" if turn.language == "fr" else "fr"
@@ -228,7 +228,7 @@ async def toggle_notifications(turn: Turn) -> list[Reply]:
 
 async def toggle_opt_out(turn: Turn) -> list[Reply]:
     me = turn.me()
-    summary = await turn.runtime.gamification.summary(me.id, 0, 0)
+    summary = await turn.runtime.gamification.summary(me)
     await turn.runtime.gamification.set_opt_out(me.id, not summary.leaderboard_opt_out)
     return await settings(turn)
 

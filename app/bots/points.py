@@ -12,9 +12,8 @@ PERIODS = ("week", "month", "all")
 async def me(turn: Turn) -> list[Reply]:
     _ = turn._
     employee = turn.me()
-    await employee.refresh_from_db()
     game = turn.runtime.gamification
-    summary = await game.summary(employee.id, employee.points_balance, employee.lifetime_points)
+    summary = await game.summary(employee)  # reads the current balance
     level = summary.level_name.get(turn.language, summary.level_name["en"])
     progress = ""
     if summary.next_level_points is not None:
@@ -64,7 +63,7 @@ async def me(turn: Turn) -> list[Reply]:
 async def badges(turn: Turn) -> list[Reply]:
     _ = turn._
     game = turn.runtime.gamification
-    mine = set((await game.summary(turn.me().id, 0, 0)).badges)
+    mine = set((await game.summary(turn.me())).badges)
     lines = [
         ("✅ " if b.code in mine else "▫️ ") + getattr(b, turn.language) for b in game.rules.badges
     ]

@@ -32,6 +32,7 @@ from app.gamification.ledger import Award, AwardResult, Ledger
 from app.gamification.models import BadgeAward, PointsEntry, Profile
 from app.gamification.periods import Periods
 from app.gamification.rules import Rules
+from app.people.models import Employee
 
 # Referral statuses (issue #4) that earn points, and the counters they move.
 REFERRAL_STAGES = {
@@ -243,7 +244,11 @@ class GamificationService:
 
     # -- reading -------------------------------------------------------------------------
 
-    async def summary(self, employee_id: int, balance: int, lifetime: int) -> Summary:
+    async def summary(self, employee: Employee) -> Summary:
+        """Points, level, badges, streak, counters and settings, as they are now."""
+        employee_id = employee.id
+        await employee.refresh_from_db(fields=["points_balance", "lifetime_points"])
+        balance, lifetime = employee.points_balance, employee.lifetime_points
         profile = await Profile.get_or_none(employee_id=employee_id) or Profile(
             employee_id=employee_id
         )

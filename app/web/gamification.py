@@ -265,7 +265,7 @@ def register(api: Api) -> None:
         call.require_self_or(Role.RECRUITER, employee_id)
         employee = await call.runtime.people.get(employee_id)
         game = call.runtime.gamification
-        summary = await game.summary(employee.id, employee.points_balance, employee.lifetime_points)
+        summary = await game.summary(employee)
         entries = await game.ledger_of(employee.id, call.query.limit, call.query.offset)
         return PointsOut(**summary.__dict__, entries=[EntryOut.model_validate(e) for e in entries])
 
@@ -325,7 +325,8 @@ def register(api: Api) -> None:
         game = call.runtime.gamification
         mine: set[str] = set()
         if call.principal and call.principal.employee_id:
-            summary = await game.summary(call.principal.employee_id, 0, 0)
+            me = await call.runtime.people.get(call.principal.employee_id)
+            summary = await game.summary(me)
             mine = set(summary.badges)
         return [
             BadgeOut(

@@ -118,7 +118,7 @@ async def home(request: web.Request) -> web.Response:
     runtime = request.app[RUNTIME]
     game = runtime.gamification
     await employee.refresh_from_db()
-    summary = await game.summary(employee.id, employee.points_balance, employee.lifetime_points)
+    summary = await game.summary(employee)
     floor = game.rules.levels[summary.level].points
     mine = await game.my_standing(employee.id, "month", "company", "all")
     challenges = await runtime.challenges.for_department(employee.department)
@@ -372,7 +372,7 @@ async def cancel_redemption(request: web.Request) -> web.Response:
 
 async def get_settings(request: web.Request) -> web.Response:
     _, employee = await require_employee(request)
-    summary = await request.app[RUNTIME].gamification.summary(employee.id, 0, 0)
+    summary = await request.app[RUNTIME].gamification.summary(employee)
     return answer(
         {
             "language": employee.language,

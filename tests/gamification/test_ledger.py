@@ -160,7 +160,7 @@ async def test_levels_rise_with_lifetime_points(runtime: Runtime, clock: FrozenC
             Award(ada.id, points, "adjustment", "test", f"k{n}", clock.now(), note="test")
         )
     assert [event.level for event in reached] == [1, 2]  # 120 -> Messenger, 620 -> Ambassador
-    summary = await runtime.gamification.summary(ada.id, *await balance(ada.id))
+    summary = await runtime.gamification.summary(ada)
     assert summary.level_name == {"en": "Ambassador", "fr": "Ambassadeur"}
     assert summary.next_level_points == 2000
 
