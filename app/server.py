@@ -33,7 +33,7 @@ from app.web import (
 )
 from app.web.api import Api
 from app.web.errors import errors_middleware
-from app.web.keys import METRICS_REGISTRY, RUNTIME, SETTINGS
+from app.web.keys import METRICS_REGISTRY, RUNTIME
 from app.web.metrics import HTTP_METRICS, HttpMetrics, observe_middleware
 from app.web.pages import add_routes
 
@@ -56,7 +56,6 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Applic
         middlewares=[observe_middleware, errors_middleware],
         client_max_size=settings.max_body_bytes,
     )
-    app[SETTINGS] = settings
     registry = CollectorRegistry()
     app[METRICS_REGISTRY] = registry
     app[HTTP_METRICS] = HttpMetrics(registry)

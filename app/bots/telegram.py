@@ -13,6 +13,7 @@ import asyncio
 import hmac
 import json
 import logging
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -43,6 +44,14 @@ MAX_CV_BYTES = 5 * 1024 * 1024
 UPDATE_TYPES = ["message", "callback_query", "inline_query", "chosen_inline_result"]
 COMMANDS = ["jobs", "news", "refer", "me", "leaderboard", "rewards", "settings", "app", "help"]
 FLOOD_PER_MINUTE = 30
+
+
+@dataclass
+class _UserTurns:
+    """One user's updates, handled one at a time in arrival order."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    queued: int = 0
 
 
 def keyboard(buttons: list[list[Button]]) -> InlineKeyboardMarkup | None:
@@ -95,7 +104,7 @@ class TelegramChannel:
             builder = builder.updater(None)
         self.application = builder.build()
         self.application.add_handler(TypeHandler(Update, self._on_update))
-        self._locks: dict[int, asyncio.Lock] = {}
+        self._turns: dict[int, _UserTurns] = {}
         self.application.add_error_handler(self._on_error)
 
     # -- life cycle ----------------------------------------------------------------------
@@ -180,11 +189,15 @@ class TelegramChannel:
         # Updates are handled concurrently, but one user's in the order they came (the
         # lock is taken before any await): a form answer must not overtake the button
         # press that opened the form.
-        lock = self._locks.setdefault(sender.id, asyncio.Lock())
-        async with lock:
-            await self._handle(update, sender)
-        if not lock.locked() and not getattr(lock, "_waiters", None):
-            self._locks.pop(sender.id, None)
+        turns = self._turns.setdefault(sender.id, _UserTurns())
+        turns.queued += 1
+        try:
+            async with turns.lock:
+                await self._handle(update, sender)
+        finally:
+            turns.queued -= 1
+            if not turns.queued:  # nobody of this user waits: forget the lock
+                del self._turns[sender.id]
 
     async def _handle(self, update: Update, sender: TelegramUser) -> None:
         if not await self._first_time(update):

@@ -6,8 +6,6 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from app.runtime import Runtime
-from app.settings import Settings
 
-SETTINGS = web.AppKey("settings", Settings)
 RUNTIME = web.AppKey("runtime", Runtime)
 METRICS_REGISTRY = web.AppKey("metrics_registry", CollectorRegistry)
