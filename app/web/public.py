@@ -45,6 +45,22 @@ def client_ip(request: web.Request, proxy_count: int) -> str:
     return request.remote or ""
 
 
+def visitor_of(request: web.Request) -> str:
+    """The visitor hash of this request (address and browser), computed once: the rate
+    limit and the click both need it."""
+    cached = request.get("visitor")
+    if cached is None:
+        runtime = request.app[RUNTIME]
+        settings = runtime.settings
+        cached = request["visitor"] = visitor_hash(
+            settings.secret_key,
+            client_ip(request, settings.proxy_count),
+            request.headers.get("User-Agent", "")[:512],
+            runtime.clock.now(),
+        )
+    return str(cached)
+
+
 async def redirect(request: web.Request) -> web.Response:
     runtime = request.app[RUNTIME]
     settings = runtime.settings
@@ -76,16 +92,13 @@ async def redirect(request: web.Request) -> web.Response:
             action="See our open jobs · Voir nos offres",
         )
     now = runtime.clock.now()
-    user_agent = request.headers.get("User-Agent", "")[:512]
     await runtime.click_recorder.record(
         ClickFacts(
             click_id=new_click_id(),
             link_id=resolved.link_id,
             at=now,
-            visitor_hash=visitor_hash(
-                settings.secret_key, client_ip(request, settings.proxy_count), user_agent, now
-            ),
-            user_agent=user_agent,
+            visitor_hash=visitor_of(request),
+            user_agent=request.headers.get("User-Agent", "")[:512],
             referrer_host=urlsplit(request.headers.get("Referer", "")).hostname or "",
             head=request.method == "HEAD",
             session_id=request.cookies.get(SESSION_COOKIE, "")[:64],

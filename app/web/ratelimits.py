@@ -31,7 +31,7 @@ from redis.exceptions import RedisError
 from app.referrals.clicks import visitor_hash
 from app.web.errors import error_response
 from app.web.keys import RUNTIME
-from app.web.public import client_ip, render
+from app.web.public import client_ip, render, visitor_of
 
 log = logging.getLogger(__name__)
 
@@ -81,16 +81,14 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 def ceiling_for(request: web.Request) -> tuple[Ceiling, str] | None:
     """Which ceiling a request counts against, and the visitor it counts for."""
-    settings = request.app[RUNTIME].settings
+    runtime = request.app[RUNTIME]
+    settings = runtime.settings
     path = request.path
-    now = request.app[RUNTIME].clock.now()
-    ip = client_ip(request, settings.proxy_count)
-    if path.startswith("/r/"):
-        agent = request.headers.get("User-Agent", "")[:512]  # as the redirect hashes it
-        visitor = visitor_hash(settings.secret_key, ip, agent, now)
-        return Ceiling("redirect", settings.redirect_limit_per_minute), visitor
+    if path.startswith("/r/"):  # the same visitor the click will be counted for
+        return Ceiling("redirect", settings.redirect_limit_per_minute), visitor_of(request)
     if path.startswith(SIGN_IN_PATHS) and request.method in ("GET", "POST"):
-        visitor = visitor_hash(settings.secret_key, ip, "sign-in", now)
+        ip = client_ip(request, settings.proxy_count)
+        visitor = visitor_hash(settings.secret_key, ip, "sign-in", runtime.clock.now())
         return Ceiling("sign-in", settings.sign_in_limit_per_minute), visitor
     return None
 
