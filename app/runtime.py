@@ -41,7 +41,7 @@ from app.referrals.service import ReferralService
 from app.referrals.worker import ClickWorker
 from app.referrals.writer import ClickWriter
 from app.settings import Settings, config_dir
-from app.store import close_redis, open_redis
+from app.store import PipelinedCalls, close_redis, open_redis
 
 
 @dataclass
@@ -51,6 +51,7 @@ class Runtime:
     events: EventBus
     db: TortoiseContext
     redis: Redis
+    pipelined: PipelinedCalls  # Redis commands of concurrent requests, one round trip
     people: PeopleService
     policy: PolicyService
     tokens: TokenService
@@ -111,12 +112,14 @@ def build_runtime(
     click_writer = ClickWriter(
         events, sessions, RedisRecentClicks(redis), limits, settings.company_timezone
     )
+    pipelined = PipelinedCalls(redis)
     return Runtime(
         settings=settings,
         clock=clock,
         events=events,
         db=db_ctx,
         redis=redis,
+        pipelined=pipelined,
         people=people,
         policy=policy,
         tokens=TokenService(clock, settings.admin_token),
@@ -129,7 +132,7 @@ def build_runtime(
         links=links,
         link_resolver=LinkResolver(links, settings.link_cache_seconds),
         click_writer=click_writer,
-        click_recorder=ClickRecorder(redis, click_writer),
+        click_recorder=ClickRecorder(pipelined, click_writer),
         analytics=analytics,
         shop=Shop(clock, events, ledger, settings.company_timezone),
         challenges=challenges,

@@ -12,7 +12,6 @@ import time
 from dataclasses import dataclass
 from typing import Literal
 
-from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -20,6 +19,7 @@ from app.referrals.clicks import STREAM, ClickFacts
 from app.referrals.links import LinkService, tracked_destination
 from app.referrals.models import TrackedLink
 from app.referrals.writer import ClickWriter
+from app.store import PipelinedCalls
 
 log = logging.getLogger(__name__)
 
@@ -74,15 +74,22 @@ class LinkResolver:
 
 
 class ClickRecorder:
-    """Appends each click to the stream; if Redis is unreachable, stores it directly."""
+    """Appends each click to the stream; if Redis is unreachable, stores it directly.
 
-    def __init__(self, redis: Redis, writer: ClickWriter) -> None:
-        self.redis = redis
+    The clicks of concurrent redirects share one pipeline (`PipelinedCalls`), and each
+    redirect answers only once Redis has acknowledged its own XADD: a 302 served is a
+    click stored somewhere, even if the process dies the next instant."""
+
+    def __init__(self, pipelined: PipelinedCalls, writer: ClickWriter) -> None:
+        self.pipelined = pipelined
         self.writer = writer
 
     async def record(self, facts: ClickFacts) -> None:
+        fields = facts.to_stream()
         try:
-            await self.redis.xadd(STREAM, facts.to_stream())  # type: ignore[arg-type]
+            [reply] = await self.pipelined.call(lambda pipe: pipe.xadd(STREAM, fields))  # type: ignore[arg-type]
+            if isinstance(reply, Exception):
+                raise reply
         except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
             log.warning("redis unreachable (%s): storing click %s directly", exc, facts.click_id)
             await self.writer.store_direct(facts)

@@ -3,7 +3,8 @@
 These are not the click classification (a visitor's 11th click in a minute is still
 served and recorded, as `rate_limited`): they are a much higher ceiling that only a
 script reaches, answered with 429 and `Retry-After` before any work is done. Counters are
-fixed one-minute windows in Redis (INCR + EXPIRE in one round trip), so every replica
+fixed one-minute windows in Redis (INCR + EXPIRE, sent with the other requests' Redis
+commands in one pipeline: `PipelinedCalls`), so every replica
 shares them; the key holds the visitor hash, never an address. If Redis does not answer,
 requests are let through (a tracked link must keep working) and Redis is left alone for
 a few seconds.
@@ -25,10 +26,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 from aiohttp import web
-from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 from redis.exceptions import RedisError
 
 from app.referrals.clicks import visitor_hash
+from app.store import PipelinedCalls
 from app.web.errors import error_response
 from app.web.keys import RUNTIME
 from app.web.public import client_ip, render, visitor_of
@@ -49,8 +51,8 @@ class Ceiling:
 class HttpLimiter:
     """Counts hits per (ceiling, visitor) in the current minute, in Redis."""
 
-    def __init__(self, redis: Redis) -> None:
-        self.redis = redis
+    def __init__(self, pipelined: PipelinedCalls) -> None:
+        self.pipelined = pipelined
         self._quiet_until = 0.0
 
     async def retry_after(self, ceiling: Ceiling, visitor: str, now: float) -> int:
@@ -59,11 +61,15 @@ class HttpLimiter:
             return 0
         window = int(now // WINDOW_SECONDS)
         key = f"http-limit:{ceiling.name}:{visitor}:{window}"
+
+        def count_hit(pipe: Pipeline) -> None:
+            pipe.incr(key)
+            pipe.expire(key, WINDOW_SECONDS * 2)
+
         try:
-            async with self.redis.pipeline(transaction=False) as pipe:
-                pipe.incr(key)
-                pipe.expire(key, WINDOW_SECONDS * 2)
-                count, _ = await pipe.execute()
+            count, _ = await self.pipelined.call(count_hit)
+            if isinstance(count, Exception):
+                raise count
         except (RedisError, OSError) as exc:
             self._quiet_until = time.monotonic() + PAUSE_AFTER_REDIS_ERROR
             log.warning(
@@ -110,7 +116,7 @@ def install(app: web.Application) -> None:
     """The middleware, and its limiter once the runtime (and its Redis) is open."""
 
     async def limiter_ctx(app: web.Application) -> AsyncIterator[None]:
-        app[LIMITER] = HttpLimiter(app[RUNTIME].redis)
+        app[LIMITER] = HttpLimiter(app[RUNTIME].pipelined)
         yield
 
     app.cleanup_ctx.append(limiter_ctx)

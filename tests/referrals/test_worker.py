@@ -12,6 +12,7 @@ from app.referrals.models import Channel, Click, ClickClass, ContentType, Tracke
 from app.referrals.redirects import ClickRecorder
 from app.runtime import Runtime
 from app.settings import Settings
+from app.store import PipelinedCalls
 from tests.helpers import make_open_job, make_sharer
 from tests.referrals.test_clicks import CHROME, IPHONE
 
@@ -120,7 +121,7 @@ async def test_redis_down_the_click_is_written_directly(
     unreachable = Redis.from_url(
         "redis://127.0.0.1:1/0", socket_connect_timeout=0.2, socket_timeout=0.2
     )
-    runtime.click_recorder = ClickRecorder(unreachable, runtime.click_writer)
+    runtime.click_recorder = ClickRecorder(PipelinedCalls(unreachable), runtime.click_writer)
     try:
         assert await visit(client, link.code) == 302
         assert await visit(client, link.code) == 302
