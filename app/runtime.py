@@ -132,7 +132,7 @@ def build_runtime(
         links=links,
         link_resolver=LinkResolver(links, settings.link_cache_seconds),
         click_writer=click_writer,
-        click_recorder=ClickRecorder(pipelined, click_writer),
+        click_recorder=ClickRecorder(redis, click_writer),
         analytics=analytics,
         shop=Shop(clock, events, ledger, settings.company_timezone),
         challenges=challenges,

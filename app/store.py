@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, Generic, TypeVar
 
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.client import Pipeline
@@ -48,34 +48,27 @@ async def close_redis(redis: Redis) -> None:
 
 
 log = logging.getLogger(__name__)
-Commands = Callable[[Pipeline], object]
+T = TypeVar("T")
+R = TypeVar("R")
 
 
-class PipelinedCalls:
-    """Sends the Redis commands of concurrent callers together: one pipeline, one round
-    trip. A caller's commands leave with whatever else arrived while the previous
-    pipeline was in flight, and the caller waits for its own replies, so a reply still
-    means "done in Redis". Under load, N redirects cost one round trip and one socket
-    write instead of N (the client's CPU per command is what limits a busy replica);
-    alone, a caller's pipeline leaves at once, as a single command would.
+class GroupCommit(Generic[T, R]):
+    """Hands the items of concurrent callers to `flush` together: the items that arrive
+    while one flush is in flight go in the next, and each caller waits for its own
+    result. Under load, N callers cost one round trip; alone, a caller's flush starts at
+    once. `flush(items)` returns one result per item; if it raises, every caller of that
+    flush gets the error, and the next flush is tried afresh."""
 
-    A connection or timeout error fails every caller of that pipeline with the error;
-    an error of one command (WRONGTYPE...) is that caller's reply, as with
-    `execute(raise_on_error=False)`.
-    """
-
-    def __init__(self, redis: Redis, max_batch: int = 512) -> None:
-        self.redis = redis
+    def __init__(self, flush: Callable[[list[T]], Awaitable[list[R]]], max_batch: int = 512):
+        self.flush = flush
         self.max_batch = max_batch
-        self._waiting: list[tuple[Commands, asyncio.Future[list[Any]]]] = []
+        self.flushes = 0
+        self._waiting: list[tuple[T, asyncio.Future[R]]] = []
         self._sender: asyncio.Task[None] | None = None
-        self.pipelines_sent = 0
 
-    async def call(self, commands: Commands) -> list[Any]:
-        """Queue `commands(pipe)` (it adds one or more commands to `pipe`) and return
-        their replies, in order."""
-        future: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
-        self._waiting.append((commands, future))
+    async def submit(self, item: T) -> R:
+        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        self._waiting.append((item, future))
         if self._sender is None:
             self._sender = asyncio.create_task(self._send_all())
         return await future
@@ -89,17 +82,11 @@ class PipelinedCalls:
         finally:
             self._sender = None
 
-    async def _send(self, batch: list[tuple[Commands, asyncio.Future[list[Any]]]]) -> None:
-        self.pipelines_sent += 1
-        pipe = self.redis.pipeline(transaction=False)
-        sizes = []
+    async def _send(self, batch: list[tuple[T, asyncio.Future[R]]]) -> None:
+        self.flushes += 1
         try:
-            for commands, _ in batch:
-                before = len(pipe.command_stack)
-                commands(pipe)
-                sizes.append(len(pipe.command_stack) - before)
-            replies = await pipe.execute(raise_on_error=False)
-        except Exception as exc:  # every caller of this pipeline hears of it
+            results = await self.flush([item for item, _ in batch])
+        except Exception as exc:  # every caller of this flush hears of it
             for _, future in batch:
                 if not future.done():
                     future.set_exception(exc)
@@ -108,10 +95,40 @@ class PipelinedCalls:
             for _, future in batch:
                 future.cancel()
             raise
-        finally:
-            await pipe.reset()
-        start = 0
-        for (_, future), size in zip(batch, sizes, strict=True):
+        for (_, future), result in zip(batch, results, strict=True):
             if not future.done():
-                future.set_result(replies[start : start + size])
+                future.set_result(result)
+
+
+Commands = Callable[[Pipeline], object]
+
+
+class PipelinedCalls:
+    """Sends the Redis commands of concurrent callers in one pipeline (`GroupCommit`),
+    so that a busy replica pays redis-py's per-round-trip work (pool checkout, timeout,
+    socket write) once for many requests. A connection or timeout error fails every
+    caller of that pipeline; an error of one command (WRONGTYPE...) is only that
+    caller's reply, as with `execute(raise_on_error=False)`."""
+
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+        self.batches = GroupCommit(self._execute)
+
+    async def call(self, commands: Commands) -> list[Any]:
+        """Queue `commands(pipe)` (it adds one or more commands to `pipe`) and return
+        their replies, in order."""
+        return await self.batches.submit(commands)
+
+    async def _execute(self, batch: list[Commands]) -> list[list[Any]]:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            sizes = []
+            for commands in batch:
+                before = len(pipe.command_stack)
+                commands(pipe)
+                sizes.append(len(pipe.command_stack) - before)
+            replies = await pipe.execute(raise_on_error=False)
+        results, start = [], 0
+        for size in sizes:
+            results.append(replies[start : start + size])
             start += size
+        return results

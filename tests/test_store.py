@@ -55,7 +55,7 @@ async def test_concurrent_callers_share_pipelines_and_each_gets_its_own_replies(
 
     assert [own for _, own in replies] == list(range(1, 101))
     assert sorted(total for total, _ in replies)[-1] == sum(range(1, 101))
-    assert calls.pipelines_sent <= 2  # not one per caller
+    assert calls.batches.flushes <= 2  # not one per caller
     assert int(await runtime.redis.get("hits")) == sum(range(1, 101))
 
 
@@ -83,6 +83,6 @@ async def test_an_unreachable_redis_fails_every_caller_and_the_next_call_tries_a
         assert all(isinstance(r, RedisConnectionError) for r in results)
         with pytest.raises(RedisConnectionError):
             await calls.call(lambda pipe: pipe.ping())
-        assert calls.pipelines_sent == 2  # the five together, then the retry
+        assert calls.batches.flushes == 2  # the five together, then the retry
     finally:
         await nowhere.aclose()

@@ -16,12 +16,13 @@ answer, because the Redis windows remember click ids, not counts.
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import hmac
+import json
+import os
 import re
-import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
 from crawlerdetect import CrawlerDetect
@@ -56,21 +57,51 @@ class ClickFacts:
     country: str = ""
 
     def to_stream(self) -> dict[str, str]:
-        return {
-            "id": self.click_id,
-            "link": str(self.link_id),
-            "at": str(int(self.at.timestamp() * 1000)),
-            "v": self.visitor_hash,
-            "ua": self.user_agent,
-            "ref": self.referrer_host,
-            "head": "1" if self.head else "0",
-            "sid": self.session_id,
-            "cc": self.country,
-        }
+        """One stream field holding a JSON array: one argument for Redis to take
+        instead of eighteen, which is most of the client's CPU per click."""
+        return {"c": self.to_json()}
+
+    def to_json(self) -> str:
+        return json.dumps(
+            [
+                self.click_id,
+                self.link_id,
+                int(self.at.timestamp() * 1000),
+                self.visitor_hash,
+                self.user_agent,
+                self.referrer_host,
+                self.head,
+                self.session_id,
+                self.country,
+            ],
+            separators=(",", ":"),
+        )
 
     @classmethod
     def from_stream(cls, fields: dict[bytes, bytes]) -> ClickFacts:
-        """Raises KeyError/ValueError on an entry that is not a click."""
+        """Raises KeyError/ValueError/TypeError on an entry that is not a click."""
+        packed = fields.get(b"c")
+        if packed is None:
+            return cls._from_fields(fields)
+        click_id, link_id, at_ms, visitor, agent, referrer, head, session, country = json.loads(
+            packed
+        )
+        return cls(
+            click_id=str(click_id),
+            link_id=int(link_id),
+            at=datetime.fromtimestamp(int(at_ms) / 1000, UTC),
+            visitor_hash=str(visitor),
+            user_agent=str(agent),
+            referrer_host=str(referrer),
+            head=head is True,
+            session_id=str(session),
+            country=str(country),
+        )
+
+    @classmethod
+    def _from_fields(cls, fields: dict[bytes, bytes]) -> ClickFacts:
+        # One field per value: how version 0.1 wrote clicks. An upgrade may find some
+        # still in the stream.
         f = {k.decode(): v.decode() for k, v in fields.items()}
         return cls(
             click_id=f["id"],
@@ -86,16 +117,21 @@ class ClickFacts:
 
 
 def new_click_id() -> str:
-    return uuid.uuid4().hex
+    """128 random bits as 32 hex digits (the shape of a UUID4's hex, cheaper to make)."""
+    return os.urandom(16).hex()
 
 
 def visitor_hash(secret_key: str, ip: str, user_agent: str, at: datetime) -> str:
     """HMAC of IP + user agent with a key that changes every day: the raw IP is never
     stored, and the same visitor cannot be followed from one day to the next."""
-    day_key = hmac.new(secret_key.encode(), f"visitor:{at:%Y-%m-%d}".encode(), hashlib.sha256)
-    return hmac.new(day_key.digest(), f"{ip}\n{user_agent}".encode(), hashlib.sha256).hexdigest()[
-        :32
-    ]
+    key = _day_key(secret_key, at.date())
+    return hmac.digest(key, f"{ip}\n{user_agent}".encode(), "sha256").hex()[:32]
+
+
+@functools.lru_cache(maxsize=8)
+def _day_key(secret_key: str, day: date) -> bytes:
+    # Derived once a day, not on every redirect.
+    return hmac.digest(secret_key.encode(), f"visitor:{day:%Y-%m-%d}".encode(), "sha256")
 
 
 def is_bot(user_agent: str, head: bool) -> bool:

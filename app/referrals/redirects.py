@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import Literal
 
+from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -19,7 +20,7 @@ from app.referrals.clicks import STREAM, ClickFacts
 from app.referrals.links import LinkService, tracked_destination
 from app.referrals.models import TrackedLink
 from app.referrals.writer import ClickWriter
-from app.store import PipelinedCalls
+from app.store import GroupCommit
 
 log = logging.getLogger(__name__)
 
@@ -73,23 +74,35 @@ class LinkResolver:
         return ResolvedLink(link.id, state, destination, link.content_type.value)
 
 
+# Appends a batch of clicks, one entry each, in one command: the client packs one
+# argument per click, and Redis runs one call for the lot.
+APPEND_CLICKS = """
+for i = 1, #ARGV do
+  redis.call('XADD', KEYS[1], '*', 'c', ARGV[i])
+end
+return #ARGV
+"""
+
+
 class ClickRecorder:
     """Appends each click to the stream; if Redis is unreachable, stores it directly.
 
-    The clicks of concurrent redirects share one pipeline (`PipelinedCalls`), and each
-    redirect answers only once Redis has acknowledged its own XADD: a 302 served is a
-    click stored somewhere, even if the process dies the next instant."""
+    The clicks of concurrent redirects go to Redis together (`GroupCommit`), and each
+    redirect answers only once Redis has acknowledged the batch holding its own click: a
+    302 served is a click stored somewhere, even if the process dies the next instant."""
 
-    def __init__(self, pipelined: PipelinedCalls, writer: ClickWriter) -> None:
-        self.pipelined = pipelined
+    def __init__(self, redis: Redis, writer: ClickWriter) -> None:
         self.writer = writer
+        self.appends = GroupCommit(self._append_all)
+        self._script = redis.register_script(APPEND_CLICKS)
 
     async def record(self, facts: ClickFacts) -> None:
-        fields = facts.to_stream()
         try:
-            [reply] = await self.pipelined.call(lambda pipe: pipe.xadd(STREAM, fields))  # type: ignore[arg-type]
-            if isinstance(reply, Exception):
-                raise reply
+            await self.appends.submit(facts.to_json())
         except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
             log.warning("redis unreachable (%s): storing click %s directly", exc, facts.click_id)
             await self.writer.store_direct(facts)
+
+    async def _append_all(self, clicks: list[str]) -> list[None]:
+        await self._script(keys=[STREAM], args=clicks)
+        return [None] * len(clicks)

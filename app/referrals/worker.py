@@ -111,7 +111,7 @@ class ClickWorker:
         for entry_id, fields in entries:
             try:
                 batch.append(ClickFacts.from_stream(fields))
-            except (KeyError, ValueError, UnicodeDecodeError):
+            except (KeyError, ValueError, TypeError, UnicodeDecodeError):
                 log.error("stream entry %s is not a click: dropped %r", entry_id, fields)
         if batch:
             await self.writer.store(batch)

@@ -7,10 +7,11 @@ apps in one process (tests, replicas) never mix their numbers.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
-import uuid
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
@@ -38,6 +39,20 @@ class HttpMetrics:
             registry=registry,
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
         )
+        # prometheus-client's labels() takes a lock and builds a tuple on every call:
+        # the children of each (method, route, status) are looked up once.
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        key = (method, route, status)
+        children = self._children.get(key)
+        if children is None:
+            children = self._children[key] = (
+                self.requests.labels(method, route, str(status)),
+                self.latency.labels(method, route),
+            )
+        children[0].inc()
+        children[1].observe(seconds)
 
 
 def logged_path(request: web.Request) -> str:
@@ -62,7 +77,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 async def observe_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Request id, access log line and metrics for every request."""
     incoming = request.headers.get("X-Request-Id", "")
-    rid = incoming if SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex[:16]
+    rid = incoming if incoming and SAFE_REQUEST_ID.match(incoming) else os.urandom(8).hex()
     token = request_id.set(rid)
     started = time.perf_counter()
     status = 500
@@ -77,25 +92,27 @@ async def observe_middleware(request: web.Request, handler: Handler) -> web.Stre
         raise
     finally:
         elapsed = time.perf_counter() - started
-        metrics = request.app[HTTP_METRICS]
-        route = route_label(request)
-        metrics.requests.labels(request.method, route, str(status)).inc()
-        metrics.latency.labels(request.method, route).observe(elapsed)
-        path = logged_path(request)
-        access_log.info(
-            "%s %s %s %.1fms",
-            request.method,
-            path,
-            status,
-            elapsed * 1000,
-            extra={
-                "method": request.method,
-                "path": path,
-                "status": status,
-                "duration_ms": round(elapsed * 1000, 2),
-            },
-        )
+        request.app[HTTP_METRICS].observe(request.method, route_label(request), status, elapsed)
+        if access_log.isEnabledFor(logging.INFO):
+            log_access(request, status, elapsed)
         request_id.reset(token)
+
+
+def log_access(request: web.Request, status: int, elapsed: float) -> None:
+    path = logged_path(request)
+    access_log.info(
+        "%s %s %s %.1fms",
+        request.method,
+        path,
+        status,
+        elapsed * 1000,
+        extra={
+            "method": request.method,
+            "path": path,
+            "status": status,
+            "duration_ms": round(elapsed * 1000, 2),
+        },
+    )
 
 
 async def metrics_view(request: web.Request) -> web.Response:

@@ -7,6 +7,7 @@ points to the open jobs.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -61,12 +62,16 @@ def visitor_of(request: web.Request) -> str:
     return str(cached)
 
 
+def _is_code(text: str) -> bool:
+    return text.isascii() and text.isalnum()
+
+
 async def redirect(request: web.Request) -> web.Response:
     runtime = request.app[RUNTIME]
     settings = runtime.settings
     company = settings.company_name
     code = request.match_info["code"]
-    resolved = await runtime.link_resolver.resolve(code) if code.isalnum() else None
+    resolved = await runtime.link_resolver.resolve(code) if _is_code(code) else None
     if resolved is None:
         return render(
             "message.html.j2",
@@ -104,23 +109,29 @@ async def redirect(request: web.Request) -> web.Response:
             session_id=request.cookies.get(SESSION_COOKIE, "")[:64],
         )
     )
-    response = web.Response(
+    return web.Response(
         status=302,
         headers={
             "Location": resolved.destination,
             "Cache-Control": "no-store",
             "Referrer-Policy": "no-referrer-when-downgrade",
+            # Written out rather than through set_cookie's Morsel, which costs more than
+            # the rest of the answer; the code is plain ASCII letters and digits.
+            "Set-Cookie": f"{ATTRIBUTION_COOKIE}={code}; "
+            + cookie_attributes(
+                settings.attribution_cookie_days, settings.public_base_url.startswith("https://")
+            ),
         },
     )
-    response.set_cookie(
-        ATTRIBUTION_COOKIE,
-        code,
-        max_age=settings.attribution_cookie_days * 86400,
-        httponly=True,
-        samesite="Lax",
-        secure=settings.public_base_url.startswith("https://"),
+
+
+@functools.lru_cache(maxsize=4)
+def cookie_attributes(days: int, secure: bool) -> str:
+    """The attribution cookie's attributes: ATTRIBUTION_COOKIE_DAYS, readable by the
+    apply page only (HttpOnly), sent when a visitor follows a link to us (Lax)."""
+    return f"HttpOnly; Max-Age={days * 86400}; Path=/; SameSite=Lax" + (
+        "; Secure" if secure else ""
     )
-    return response
 
 
 async def open_jobs(request: web.Request) -> web.Response:

@@ -12,7 +12,6 @@ from app.referrals.models import Channel, Click, ClickClass, ContentType, Tracke
 from app.referrals.redirects import ClickRecorder
 from app.runtime import Runtime
 from app.settings import Settings
-from app.store import PipelinedCalls
 from tests.helpers import make_open_job, make_sharer
 from tests.referrals.test_clicks import CHROME, IPHONE
 
@@ -109,9 +108,27 @@ async def test_an_entry_that_is_not_a_click_is_dropped_not_retried_forever(
 ) -> None:
     await runtime.click_worker().ensure_group()
     await runtime.redis.xadd(STREAM, {"garbage": "1"})
-    assert await runtime.click_worker().drain() == 1
+    await runtime.redis.xadd(STREAM, {"c": "not json"})
+    await runtime.redis.xadd(STREAM, {"c": "[1, 2]"})
+    await runtime.redis.xadd(STREAM, {"c": '["id", null, null, "", "", "", false, "", ""]'})
+    assert await runtime.click_worker().drain() == 4
     assert await runtime.redis.xlen(STREAM) == 0
     assert await Click.all().count() == 0
+
+
+async def test_a_click_in_the_previous_versions_layout_is_still_stored(
+    runtime: Runtime,
+) -> None:
+    link = await stored_link(runtime)
+    await runtime.click_worker().ensure_group()
+    at_ms = int(runtime.clock.now().timestamp() * 1000)
+    await runtime.redis.xadd(
+        STREAM,
+        {"id": "a" * 32, "link": str(link.id), "at": str(at_ms), "v": "visitor", "ua": CHROME},
+    )
+    assert await runtime.click_worker().drain() == 1
+    [click] = await Click.all()
+    assert (click.link_id, click.classification) == (link.id, ClickClass.UNIQUE)
 
 
 async def test_redis_down_the_click_is_written_directly(
@@ -121,7 +138,7 @@ async def test_redis_down_the_click_is_written_directly(
     unreachable = Redis.from_url(
         "redis://127.0.0.1:1/0", socket_connect_timeout=0.2, socket_timeout=0.2
     )
-    runtime.click_recorder = ClickRecorder(PipelinedCalls(unreachable), runtime.click_writer)
+    runtime.click_recorder = ClickRecorder(unreachable, runtime.click_writer)
     try:
         assert await visit(client, link.code) == 302
         assert await visit(client, link.code) == 302

@@ -46,6 +46,7 @@ async def test_a_link_redirects_with_utm_parameters_and_attribution_cookie(
     assert cookie.value == link.code
     assert cookie["max-age"] == str(30 * 86400)
     assert cookie["httponly"] and cookie["secure"]  # PUBLIC_BASE_URL is https
+    assert cookie["samesite"] == "Lax" and cookie["path"] == "/"
 
 
 async def test_a_job_without_external_page_goes_to_our_job_page(
