@@ -103,6 +103,44 @@ async def test_a_worker_killed_mid_batch_loses_nothing(
     assert pending["pending"] == 0
 
 
+async def test_a_batch_is_classified_in_order_as_if_one_click_at_a_time(
+    runtime: Runtime,
+) -> None:
+    from datetime import timedelta
+
+    from app.referrals.clicks import ClickFacts, new_click_id
+
+    link = await stored_link(runtime)
+    start = runtime.clock.now()
+
+    def click(n: int, visitor: str, agent: str = CHROME) -> ClickFacts:
+        at = start + timedelta(milliseconds=n)
+        return ClickFacts(new_click_id(), link.id, at, visitor, agent, "", False, "")
+
+    visitor_limit = runtime.settings.click_visitor_limit_per_minute
+    batch = [
+        click(0, "ann"),
+        click(1, "bob"),
+        click(2, "ann"),
+        click(3, "bot", "Twitterbot/1.0"),
+        *(click(10 + n, "eve") for n in range(visitor_limit + 1)),
+    ]
+    # The worker gets its batch in stream order, not necessarily in time order.
+    rows = await runtime.click_writer.store(list(reversed(batch)))
+
+    by_id = {row.click_id: row.classification for row in rows}
+    assert [by_id[c.click_id] for c in batch[:4]] == [
+        ClickClass.UNIQUE,
+        ClickClass.UNIQUE,
+        ClickClass.REPEAT,
+        ClickClass.BOT,
+    ]
+    eve = [by_id[c.click_id] for c in batch[4:]]
+    assert eve == [ClickClass.UNIQUE] + [ClickClass.REPEAT] * (visitor_limit - 1) + [
+        ClickClass.RATE_LIMITED
+    ]
+
+
 async def test_an_entry_that_is_not_a_click_is_dropped_not_retried_forever(
     runtime: Runtime,
 ) -> None:
