@@ -109,7 +109,9 @@ class Leaderboards:
             move = moves.setdefault(target, [0, SHIFT])
             move[0] += entry.points
             move[1] = min(move[1], stamp(entry.occurred_at))
-        if not moves:
+        if len(moves) == 1:  # one call: a pipeline would add a SCRIPT EXISTS round trip
+            [((member, keys), (points, time_part))] = moves.items()
+            await self.script(keys=list(keys), args=[member, points, time_part])
             return
         async with self.redis.pipeline(transaction=False) as pipe:
             for (member, keys), (points, time_part) in moves.items():
