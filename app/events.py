@@ -3,13 +3,18 @@
 A domain publishes a plain dataclass (`EmployeeLeft`, later `ClickRecorded`,
 `ReferralHired`...); other domains subscribe by event type. This keeps referrals from
 importing gamification internals and lets each domain react in its own package.
+
+Work that arrives in batches (the click worker stores hundreds of clicks at once, the
+ledger applies hundreds of awards in one transaction) publishes them with
+`publish_many`; a handler subscribed with `subscribe_batch` then gets them in one call,
+so it can do its own work once per batch instead of once per event.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,15 +22,22 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Any], Awaitable[object]]
+BatchHandler = Callable[[list[Any]], Awaitable[object]]
 
 
 class EventBus:
     def __init__(self) -> None:
-        self._handlers: dict[type, list[Handler]] = defaultdict(list)
+        # Each handler with whether it takes a list of events (a batch handler).
+        self._handlers: dict[type, list[tuple[Handler, bool]]] = defaultdict(list)
         self._named: set[str] = set()
 
     def subscribe(self, event_type: type, handler: Handler) -> None:
-        self._handlers[event_type].append(handler)
+        self._handlers[event_type].append((handler, False))
+
+    def subscribe_batch(self, event_type: type, handler: BatchHandler) -> None:
+        """`handler` gets a list of events of that type: all those of a `publish_many`,
+        or the single event of a `publish`."""
+        self._handlers[event_type].append((handler, True))
 
     def subscribe_once(self, event_type: type, name: str, handler: Handler) -> None:
         """Subscribe unless a handler of that name is already there (two parts of one
@@ -36,11 +48,28 @@ class EventBus:
 
     async def publish(self, event: object) -> None:
         """Run every handler; one failing handler is logged and does not stop the others."""
-        for handler in self._handlers.get(type(event), []):
-            try:
-                await handler(event)
-            except Exception:
-                log.exception("handler %s failed on %s", handler.__qualname__, event)
+        await self.publish_many([event])
+
+    async def publish_many(self, events: Sequence[object]) -> None:
+        """Publish events in order, one type at a time (in the order each type first
+        appears): every handler of a type runs on all of that type's events, a plain
+        handler once per event, a batch handler once with the list."""
+        by_type: dict[type, list[object]] = {}
+        for event in events:
+            by_type.setdefault(type(event), []).append(event)
+        for event_type, batch in by_type.items():
+            for handler, takes_batch in self._handlers.get(event_type, []):
+                if takes_batch:
+                    await self._run(handler, batch, f"{len(batch)} {event_type.__name__}")
+                else:
+                    for event in batch:
+                        await self._run(handler, event, event)
+
+    async def _run(self, handler: Handler, argument: object, described: object) -> None:
+        try:
+            await handler(argument)
+        except Exception:
+            log.exception("handler %s failed on %s", handler.__qualname__, described)
 
 
 @dataclass(frozen=True)

@@ -8,20 +8,29 @@
 What a company of 100,000 employees asks of the points economy, on the real `Runtime`
 (`app.runtime.build_runtime`, config/gamification.toml):
 
-1. **awards**: `--awards` ledger awards through `runtime.gamification.ledger.award`, the
-   path every click, share and referral stage takes (one transaction each: profile lock,
-   entry, balance, counters, badges, level; then the Redis boards). The mix follows the
-   product: mostly unique clicks, then shares, weekly streaks and referral stages; who
-   earns is log-normal (the busiest person gets a couple of hundred awards), so awards to
-   one person do meet on their profile lock under concurrency, as they do in production.
-   They run `--concurrency` at a time (default 32 on PostgreSQL, 1 on SQLite, whose one
-   connection serialises everything anyway). `awards_per_s` counts the awards that ran:
-   no new one starts after `--award-budget-s` (150 s, so that a slow ledger cannot hold
-   the run for many minutes: see `awards`, `awards_stopped_early`; 0 awards them all).
+1. **awards**: `--awards` ledger awards through the gamification service in batches of
+   `--batch-size` (default: the click worker's batch, `click_worker_batch`, 500), as the
+   click worker hands them over: each batch's unique clicks go through
+   `gamification.on_clicks` (the daily caps, then one `ledger.award_many`), its other
+   awards through one `ledger.award_many` (one transaction per call: profile locks,
+   entries, balances, counters, badges, levels; then one Redis pipeline for the boards,
+   then the events). The mix follows the product: mostly unique clicks, then shares,
+   weekly streaks and referral stages; who earns is log-normal (the busiest person gets
+   a couple of hundred awards), so batches do meet on the same people's profile locks.
+   Honest caveat: in production only clicks arrive in batches (the worker's stream
+   reads); a share or a referral stage comes alone, through `ledger.award` (a batch of
+   one). So `awards_per_s` is the batched throughput, and `single_awards_per_s` measures
+   `--single-awards` one-at-a-time awards (same mix, `--concurrency` at a time) beside it.
+   Batches run `--batch-concurrency` at a time (default 4 on PostgreSQL, like four click
+   workers; 1 on SQLite, whose one connection serialises everything anyway).
+   `awards_per_s` counts the awards that ran: no new batch starts after
+   `--award-budget-s` (150 s, so that a slow ledger cannot hold the run for many minutes:
+   see `awards`, `awards_stopped_early`; 0 awards them all).
    `award_client_cpu_ms`: this process's CPU time per award (ORM, drivers, event loop),
    the ceiling of one app process whatever the database does.
    Baseline: raw single-row INSERTs (autocommit, no ORM model) through the same
-   connection pool at the same concurrency: `baseline_inserts_per_s`.
+   connection pool at `--concurrency` (default 32 on PostgreSQL, 1 on SQLite):
+   `baseline_inserts_per_s`.
 2. **leaderboard**: 1,000 times, for a random employee, the company's weekly top 10 plus
    "my rank" (`gamification.leaderboard` + `gamification.my_standing`), timed together:
    `leaderboard_p50_ms` / `leaderboard_p99_ms`. Baseline, interleaved call by call on the
@@ -41,8 +50,9 @@ Targets: `awards_per_s` >= 3,000, `leaderboard_p99_ms` <= 5, `rebuild_s` <= 60.
 
 On PostgreSQL it works in a new database `portevoix_bench_<random>`, dropped at the end
 (also on failure), and in Redis database 12 of TEST_REDIS_URL's server (BENCH_REDIS_URL
-overrides), flushed before and after: the test suite flushes its own databases (13-15),
-so sharing one would wipe the boards under the benchmark, or the benchmark a test's data.
+overrides: set it when database 12 is someone else's), flushed before and after: sharing
+a database with the test suite would wipe the boards under the benchmark, or the
+benchmark a test's data.
 `--pool-size N` runs the app with `?maxsize=N` on DATABASE_URL (Tortoise's default is 5).
 `--profile` prints the top functions (cProfile, cumulative) of the awards and the rebuild.
 """
@@ -84,8 +94,9 @@ from tortoise.functions import Sum  # noqa: E402
 
 from app import db  # noqa: E402
 from app.clock import FrozenClock  # noqa: E402
+from app.events import ClickRecorded  # noqa: E402
 from app.gamification.leaderboards import SHIFT, board_key  # noqa: E402
-from app.gamification.ledger import Award  # noqa: E402
+from app.gamification.ledger import Award, AwardResult  # noqa: E402
 from app.gamification.models import PointsEntry, Profile  # noqa: E402
 from app.gamification.periods import Periods  # noqa: E402
 from app.people.models import Employee, EmployeeStatus  # noqa: E402
@@ -225,18 +236,25 @@ def pick_reason(rng: random.Random) -> tuple[str, int, str | None]:
 
 
 def plan_awards(
-    population: Population, count: int, now: datetime, zone: ZoneInfo, rng: random.Random
+    population: Population,
+    count: int,
+    now: datetime,
+    zone: ZoneInfo,
+    rng: random.Random,
+    streaks: set[int],
+    first: int = 0,
 ) -> list[Award]:
-    """`count` distinct awards this week, built as the service builds them."""
+    """`count` distinct awards this week, built as the service builds them. `streaks`:
+    who already has this week's streak award (updated); `first`: where the numbering of
+    keys starts, so that two plans never share a key."""
     local = now.astimezone(zone)
     week_start = (local - timedelta(days=local.weekday())).replace(
         hour=0, minute=0, second=0, microsecond=0
     )
     span = (local - week_start).total_seconds()
     week = Periods.of(now, zone).week
-    streaks: set[int] = set()
     awards = []
-    for n in range(count):
+    for n in range(first, first + count):
         person = population.pick(rng)
         reason, points, counter = pick_reason(rng)
         if reason == "weekly_streak" and person.id in streaks:
@@ -262,6 +280,30 @@ def plan_awards(
             )
         )
     return awards
+
+
+def as_click(award: Award) -> ClickRecorded:
+    """The stored click a planned click award comes from, as the click writer announces it."""
+    return ClickRecorded(
+        click_id=award.key.removeprefix("click:"),
+        link_id=int(award.source.removeprefix("link:")),
+        employee_id=award.employee_id,
+        content_type="job",
+        content_id=1,
+        channel="linkedin",
+        classification="unique",
+        occurred_at=award.occurred_at,
+    )
+
+
+async def award_batch(runtime: Runtime, batch: list[Award]) -> list[AwardResult | None]:
+    """One batch through the service: its clicks as the click worker's batch, the rest
+    as one ledger batch."""
+    game = runtime.gamification
+    clicks = [award for award in batch if award.reason == "unique_click"]
+    others = [award for award in batch if award.reason != "unique_click"]
+    results = await game.on_clicks([as_click(award) for award in clicks])
+    return results + await game.ledger.award_many(others)
 
 
 def plan_ledger_rows(
@@ -512,24 +554,41 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             pool = getattr(db.connection(runtime.db), "pool_maxsize", None)
             progress(f"backend: {backend.label}; concurrency {concurrency}, db pool {pool}")
             population = await seed_employees(args.employees, now, rng)
-            awards = plan_awards(population, args.awards, now, zone, rng)
+            streaks: set[int] = set()
+            awards = plan_awards(population, args.awards, now, zone, rng, streaks)
 
             progress(f"baseline: {args.baseline_inserts:,} raw INSERTs")
             inserts_per_s = await baseline_inserts(runtime, args.baseline_inserts, concurrency)
             progress(f"baseline: {inserts_per_s:,.0f} INSERTs/s; now {len(awards):,} awards")
+            size = args.batch_size or runtime.settings.click_worker_batch
+            batches = [awards[start : start + size] for start in range(0, len(awards), size)]
+            batch_concurrency = args.batch_concurrency or (4 if backend.postgres else 1)
+
+            async def work(planned: list[Award]) -> object:
+                return await award_batch(runtime, planned)
+
             async with profiled(args.profile, "awards"):
                 batch = await run_concurrently(
-                    awards, concurrency, runtime.gamification.ledger.award, "awards",
-                    args.award_budget_s,
-                )  # fmt: skip
-            done = len(batch.results)
-            applied = sum(result is not None for result in batch.results)
+                    batches, batch_concurrency, work, "award batches", args.award_budget_s
+                )
+            outcomes = [result for results in batch.results for result in results]  # type: ignore[attr-defined]
+            done = len(outcomes)
+            applied = sum(result is not None for result in outcomes)
             awards_per_s = done / batch.seconds
             progress(f"awards: {awards_per_s:,.0f}/s ({applied:,} applied in {batch.seconds:.1f}s)")
             if batch.stopped_early:
                 progress(
                     f"awards: stopped after {args.award_budget_s:g}s, {done:,} of {len(awards):,}"
                 )
+            singles = plan_awards(
+                population, args.single_awards, now, zone, rng, streaks, len(awards)
+            )
+            progress(f"single awards: {len(singles):,}, {concurrency} at a time")
+            single = await run_concurrently(
+                singles, concurrency, runtime.gamification.ledger.award, "single awards"
+            )
+            single_per_s = len(singles) / single.seconds if singles else 0.0
+            progress(f"single awards: {single_per_s:,.0f}/s")
             consistent_after_awards = await boards_match_ledger(runtime)
 
             progress(f"leaderboard: {args.calls:,} reads")
@@ -569,6 +628,11 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         "awards_s": round(batch.seconds, 2),
         "awards_per_s": round(awards_per_s, 1),
         "award_client_cpu_ms": round(batch.cpu_seconds / max(done, 1) * 1000, 3),
+        "award_batch_size": size,
+        "award_batches": len(batch.results),
+        "award_batch_concurrency": batch_concurrency,
+        "single_awards": len(singles),
+        "single_awards_per_s": round(single_per_s, 1),
         "concurrency": concurrency,
         "db_pool_max": pool,
         "baseline_inserts": args.baseline_inserts,
@@ -619,7 +683,18 @@ def parse_args() -> argparse.Namespace:
         default=150.0,
         help="stop awarding after this many seconds (0: never); awards_per_s stays exact",
     )
-    parser.add_argument("--concurrency", type=int, default=0, help="default 32 PG, 1 SQLite")
+    parser.add_argument(
+        "--concurrency", type=int, default=0, help="single awards, baseline: 32 PG, 1 SQLite"
+    )
+    parser.add_argument(
+        "--batch-size", type=int, default=0, help="awards per batch (default click_worker_batch)"
+    )
+    parser.add_argument(
+        "--batch-concurrency", type=int, default=0, help="batches at a time: 4 PG, 1 SQLite"
+    )
+    parser.add_argument(
+        "--single-awards", type=int, default=2000, help="one-at-a-time awards, for comparison"
+    )
     parser.add_argument("--pool-size", type=int, default=0, help="DATABASE_URL ?maxsize=")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--profile", action="store_true", help="cProfile awards and rebuild")

@@ -63,8 +63,10 @@ class Challenges:
         self.zone = ZoneInfo(timezone)
 
     def subscribe(self) -> None:
-        self.events.subscribe(ClickRecorded, self._on_click)
-        self.events.subscribe(PointsAwarded, self._on_points)
+        # Clicks and points arrive in batches (the click worker, the ledger): a batch
+        # refreshes each challenge once, not once per event.
+        self.events.subscribe_batch(ClickRecorded, self._on_clicks)
+        self.events.subscribe_batch(PointsAwarded, self._on_points)
         self.events.subscribe(ShareRecorded, self._on_share)
 
     async def create(self, draft: ChallengeDraft) -> Challenge:
@@ -79,27 +81,33 @@ class Challenges:
     async def all(self) -> list[Challenge]:
         return list(await Challenge.all().order_by("-starts_on", "id"))
 
-    async def _on_click(self, event: ClickRecorded) -> None:
-        if event.classification == "unique":
-            await self.refresh_for(event.employee_id, "unique_clicks")
+    async def _on_clicks(self, events: list[ClickRecorded]) -> None:
+        unique = {event.employee_id for event in events if event.classification == "unique"}
+        await self.refresh_for(unique, "unique_clicks")
 
-    async def _on_points(self, event: PointsAwarded) -> None:
-        if not event.key.startswith("challenge:"):  # a bonus must not feed its own target
-            await self.refresh_for(event.employee_id, "points")
+    async def _on_points(self, events: list[PointsAwarded]) -> None:
+        # A bonus must not feed its own target.
+        earners = {e.employee_id for e in events if not e.key.startswith("challenge:")}
+        await self.refresh_for(earners, "points")
 
     async def _on_share(self, event: ShareRecorded) -> None:
-        await self.refresh_for(event.employee_id, "shares")
+        await self.refresh_for({event.employee_id}, "shares")
 
-    async def refresh_for(self, employee_id: int, metric: Metric) -> None:
+    async def refresh_for(self, employee_ids: set[int], metric: Metric) -> None:
+        """Refresh the live challenges on `metric` of these employees' departments."""
+        if not employee_ids:
+            return
         today = self.clock.now().astimezone(self.zone).date()
         live = await Challenge.filter(
             metric=metric, reached_at=None, starts_on__lte=today, ends_on__gte=today
         )
-        if not live:  # the usual case: one cheap query per event
+        if not live:  # the usual case: one cheap query per batch of events
             return
-        department = await Employee.filter(id=employee_id).values_list("department", flat=True)
+        departments = set(
+            await Employee.filter(id__in=employee_ids).values_list("department", flat=True)
+        )
         for challenge in live:
-            if department and challenge.department == department[0]:
+            if challenge.department in departments:
                 await self.refresh(challenge)
 
     async def refresh(self, challenge: Challenge) -> Challenge:
@@ -149,8 +157,8 @@ class Challenges:
             .exclude(status=EmployeeStatus.LEFT)
             .values("id")
         ]
-        for employee_id in members:
-            await self.ledger.award(
+        await self.ledger.award_many(
+            [
                 Award(
                     employee_id=int(employee_id),
                     points=challenge.bonus_points,
@@ -160,5 +168,7 @@ class Challenges:
                     occurred_at=self.clock.now(),
                     note=challenge.name,
                 )
-            )
+                for employee_id in members
+            ]
+        )
         log.info("challenge %s reached: %s members rewarded", challenge.id, len(members))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
@@ -94,10 +94,29 @@ class Leaderboards:
         self.script = redis.register_script(ADD_SCRIPT)
 
     async def add(self, entry: PointsEntry, hidden: bool) -> None:
-        await self.script(
-            keys=boards_for(entry, hidden),
-            args=[entry.employee_id, entry.points, stamp(entry.occurred_at)],
-        )
+        await self.add_many([(entry, hidden)])
+
+    async def add_many(self, entries: Iterable[tuple[PointsEntry, bool]]) -> None:
+        """Add entries (each with whether its employee is hidden) in one round trip.
+
+        One person's entries for the same boards are summed first and sent with the
+        latest time among them: the script keeps the latest time anyway, so the boards
+        end exactly as if each entry had been added alone.
+        """
+        moves: dict[tuple[int, tuple[str, ...]], list[int]] = {}
+        for entry, hidden in entries:
+            target = (entry.employee_id, tuple(boards_for(entry, hidden)))
+            move = moves.setdefault(target, [0, SHIFT])
+            move[0] += entry.points
+            move[1] = min(move[1], stamp(entry.occurred_at))
+        if len(moves) == 1:  # one call: a pipeline would add a SCRIPT EXISTS round trip
+            [((member, keys), (points, time_part))] = moves.items()
+            await self.script(keys=list(keys), args=[member, points, time_part])
+            return
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for (member, keys), (points, time_part) in moves.items():
+                await self.script(keys=list(keys), args=[member, points, time_part], client=pipe)
+            await pipe.execute()
 
     async def top(
         self, period: Period, period_id: str, scope: Scope, scope_id: str, count: int = 10

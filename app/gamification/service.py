@@ -8,10 +8,10 @@ idempotency key derived from the event, so a replayed event awards nothing.
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from tortoise.functions import Sum
@@ -41,6 +41,7 @@ REFERRAL_STAGES = {
     "offer": ("offer", None),
     "hired": ("hire", "hires"),
 }
+CAPPED = "daily click points cap reached"
 
 
 class InvalidAdjustment(DomainError):
@@ -80,7 +81,7 @@ class GamificationService:
         self.zone = ZoneInfo(timezone)
 
     def subscribe(self) -> None:
-        self.events.subscribe(ClickRecorded, self.on_click)
+        self.events.subscribe_batch(ClickRecorded, self.on_clicks)
         self.events.subscribe(ShareRecorded, self.on_share)
         self.events.subscribe(PolicyAccepted, self.on_policy_accepted)
         self.events.subscribe(ApplicationSubmitted, self.on_application)
@@ -89,43 +90,88 @@ class GamificationService:
     # -- reactions -----------------------------------------------------------------------
 
     async def on_click(self, event: ClickRecorded) -> AwardResult | None:
-        if event.classification != "unique":
-            return None
-        points, note = await self._click_points(event)
-        return await self.ledger.award(
-            Award(
-                employee_id=event.employee_id,
-                points=points,
-                reason="unique_click",
-                source=f"link:{event.link_id}",
-                key=f"click:{event.click_id}",
-                occurred_at=event.occurred_at,
-                note=note,
-                counters={"unique_clicks": 1},
-            )
-        )
+        return (await self.on_clicks([event]))[0]
 
-    async def _click_points(self, event: ClickRecorded) -> tuple[int, str]:
-        """Points for this click within the daily caps (a capped click still counts for
-        badges, and says why it earned nothing, so credit is never blocked silently)."""
-        wanted = self.rules.points.unique_click
-        start, end = self._local_day(event.occurred_at)
-        today = PointsEntry.filter(
-            employee_id=event.employee_id,
-            reason="unique_click",
-            occurred_at__gte=start,
-            occurred_at__lt=end,
-        )
-        per_employee = await _sum(today)
-        per_link = await _sum(today.filter(source=f"link:{event.link_id}"))
-        caps = self.rules.caps
-        room = min(
-            caps.click_points_per_link_per_day - per_link,
-            caps.click_points_per_employee_per_day - per_employee,
-        )
-        if room >= wanted:
-            return wanted, ""
-        return max(room, 0), "daily click points cap reached"
+    async def on_clicks(self, events: list[ClickRecorded]) -> list[AwardResult | None]:
+        """Award a batch of clicks (the click worker stores them by the hundred) in one
+        ledger batch; result i is for events[i]: None if it earned nothing new."""
+        unique = [event for event in events if event.classification == "unique"]
+        if not unique:
+            return [None] * len(events)
+        results = iter(await self.ledger.award_many(await self._click_awards(unique)))
+        return [next(results) if e.classification == "unique" else None for e in events]
+
+    async def _click_awards(self, events: list[ClickRecorded]) -> list[Award]:
+        """The clicks' awards within the daily caps (a capped click still counts for
+        badges, and says why it earned nothing, so credit is never blocked silently).
+
+        Each click sees what the ledger holds for its day plus the clicks before it in
+        the batch, as if they had come one at a time; a click already in the ledger (a
+        replay) or twice in the batch is not counted again.
+        """
+        keys = [f"click:{event.click_id}" for event in events]
+        counted: set[str] = {
+            str(key)
+            for key in await PointsEntry.filter(idempotency_key__in=keys).values_list(
+                "idempotency_key", flat=True
+            )
+        }
+        earned = await self._click_points_earned(events)
+        wanted, caps = self.rules.points.unique_click, self.rules.caps
+        awards = []
+        for event, key in zip(events, keys, strict=True):
+            day = self._local_day(event.occurred_at)[0]
+            per_link = (day, event.employee_id, f"link:{event.link_id}")
+            per_employee = (day, event.employee_id, "")
+            room = min(
+                caps.click_points_per_link_per_day - earned[per_link],
+                caps.click_points_per_employee_per_day - earned[per_employee],
+            )
+            points, note = (wanted, "") if room >= wanted else (max(room, 0), CAPPED)
+            if key not in counted:
+                counted.add(key)
+                earned[per_link] += points
+                earned[per_employee] += points
+            awards.append(
+                Award(
+                    employee_id=event.employee_id,
+                    points=points,
+                    reason="unique_click",
+                    source=f"link:{event.link_id}",
+                    key=key,
+                    occurred_at=event.occurred_at,
+                    note=note,
+                    counters={"unique_clicks": 1},
+                )
+            )
+        return awards
+
+    async def _click_points_earned(
+        self, events: list[ClickRecorded]
+    ) -> defaultdict[tuple[datetime, int, str], int]:
+        """Click points already in the ledger on the clicks' local days: by (day,
+        employee, source), and by (day, employee, "") for the employee's total."""
+        days: dict[datetime, set[int]] = defaultdict(set)
+        for event in events:
+            days[self._local_day(event.occurred_at)[0]].add(event.employee_id)
+        earned: defaultdict[tuple[datetime, int, str], int] = defaultdict(int)
+        for start, employee_ids in days.items():
+            rows = (
+                await PointsEntry.filter(
+                    employee_id__in=employee_ids,
+                    reason="unique_click",
+                    occurred_at__gte=start,
+                    occurred_at__lt=start + timedelta(days=1),
+                )
+                .annotate(total=Sum("points"))
+                .group_by("employee_id", "source")
+                .values("employee_id", "source", "total")
+            )
+            for row in rows:
+                total = int(row["total"] or 0)
+                earned[(start, int(row["employee_id"]), str(row["source"]))] += total
+                earned[(start, int(row["employee_id"]), "")] += total
+        return earned
 
     def _local_day(self, at: datetime) -> tuple[datetime, datetime]:
         local = at.astimezone(self.zone)
@@ -318,8 +364,3 @@ class GamificationService:
                 winners.append(standing.employee_id)
                 await self.events.publish(BadgeEarned(standing.employee_id, "top3_month"))
         return winners
-
-
-async def _sum(query: Any) -> int:
-    rows = await query.annotate(total=Sum("points")).values("total")
-    return int(rows[0]["total"] or 0) if rows else 0

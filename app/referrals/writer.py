@@ -127,8 +127,10 @@ class ClickWriter:
         return rows
 
     async def _announce(self, rows: list[Click]) -> None:
-        for row in rows:
-            await self.events.publish(
+        # One publish for the whole batch, so that a subscriber can handle it in one go
+        # (gamification awards a batch of clicks in one ledger transaction).
+        await self.events.publish_many(
+            [
                 ClickRecorded(
                     click_id=row.click_id,
                     link_id=row.link_id,  # type: ignore[attr-defined]
@@ -139,4 +141,6 @@ class ClickWriter:
                     classification=row.classification.value,
                     occurred_at=row.occurred_at,
                 )
-            )
+                for row in rows
+            ]
+        )
