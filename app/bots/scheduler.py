@@ -2,8 +2,9 @@
 
 Every tick the leader: expands broadcasts whose time has come, sends the weekly digest
 (once per week, by key), closes the month (podium badges and an announcement), marks
-referral bonuses that became due, deletes unconsented referrals past retention, and
-reminds admins of pending approvals and reports once a day. Each job is idempotent, so
+referral bonuses that became due, deletes unconsented referrals past retention,
+reminds admins of pending approvals and reports once a day, and awards the points of
+clicks whose award was lost (`gamification/catch_up.py`). Each job is idempotent, so
 a leader that dies mid-tick and its successor never do anything twice.
 """
 
@@ -18,6 +19,7 @@ from datetime import timedelta
 
 from app.bots.broadcast import Broadcasts
 from app.bots.models import Broadcast, BroadcastKind
+from app.gamification.catch_up import MissedClickPoints
 from app.gamification.models import Redemption, RedemptionStatus
 from app.i18n import translator
 from app.people.models import Employee, EmployeeStatus, Role
@@ -40,6 +42,7 @@ class Scheduler:
         self.lease_ms = lease_seconds * 1000
         self.me = f"{socket.gethostname()}-{os.getpid()}-{id(self)}"
         self.renew = runtime.redis.register_script(RENEW)
+        self.missed_click_points = MissedClickPoints(runtime.redis, runtime.click_writer)
 
     async def lead(self) -> bool:
         """Become or stay the leader; False if another process leads."""
@@ -56,7 +59,8 @@ class Scheduler:
         expanded = await self.broadcasts.expand_due()
         if expanded:
             done.append(f"expanded {expanded} broadcast(s)")
-        for job in (self._digest, self._month_close, self._referrals, self._reminders):
+        jobs = (self._digest, self._month_close, self._referrals, self._reminders, self._clicks)
+        for job in jobs:
             try:
                 result = await job()
             except Exception:
@@ -121,6 +125,10 @@ class Scheduler:
         if not deleted and not settled:
             return ""
         return f"referrals: {deleted} unconsented deleted, {settled} bonus(es) due"
+
+    async def _clicks(self) -> str:
+        announced = await self.missed_click_points.check()
+        return f"{announced} click(s) announced again for their points" if announced else ""
 
     async def _reminders(self) -> str:
         day = self.runtime.clock.now().date().isoformat()

@@ -56,14 +56,14 @@ class ClickWriter:
         owners = await self._session_owners(fresh)
         rows = await self._rows(fresh, owners, self.recent)
         await Click.bulk_create(rows, ignore_conflicts=True)
-        await self._announce(rows)
+        await self.announce(rows)
         return rows
 
     async def store_direct(self, facts: ClickFacts) -> None:
         """Redis is unreachable: classify from the database and store at once."""
         rows = await self._rows([facts], {}, DatabaseRecentClicks())
         await Click.bulk_create(rows, ignore_conflicts=True)
-        await self._announce(rows)
+        await self.announce(rows)
 
     async def _session_owners(self, batch: list[ClickFacts]) -> dict[str, int]:
         return await self.sessions.employee_ids([f.session_id for f in batch if f.session_id])
@@ -126,7 +126,7 @@ class ClickWriter:
             )
         return rows
 
-    async def _announce(self, rows: list[Click]) -> None:
+    async def announce(self, rows: list[Click]) -> None:
         # One publish for the whole batch, so that a subscriber can handle it in one go
         # (gamification awards a batch of clicks in one ledger transaction).
         await self.events.publish_many(

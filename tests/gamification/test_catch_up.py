@@ -1,0 +1,71 @@
+"""Points for clicks whose award was lost: found and awarded once, by the scheduler."""
+
+from __future__ import annotations
+
+from app.gamification.catch_up import MissedClickPoints
+from app.gamification.models import PointsEntry
+from app.people.models import Employee
+from app.referrals.clicks import ClickFacts, new_click_id
+from app.referrals.models import Click, ClickClass, TrackedLink
+from app.runtime import Runtime
+from tests.referrals.test_clicks import CHROME
+from tests.referrals.test_worker import stored_link
+
+
+async def stored_without_points(runtime: Runtime, link: TrackedLink, visitor: str) -> Click:
+    """A click the worker stored before dying: its announcement never happened."""
+    now = runtime.clock.now()
+    return await Click.create(
+        click_id=new_click_id(),
+        link_id=link.id,
+        occurred_at=now,
+        day=now.date(),
+        classification=ClickClass.UNIQUE,
+        visitor_hash=visitor,
+        employee_id=link.employee_id,
+        content_type=link.content_type,
+        content_id=link.content_id,
+        channel=link.channel,
+    )
+
+
+async def stored_by_the_worker(runtime: Runtime, link: TrackedLink, visitor: str) -> None:
+    facts = ClickFacts(new_click_id(), link.id, runtime.clock.now(), visitor, CHROME, "", False, "")
+    assert len(await runtime.click_writer.store([facts])) == 1
+
+
+async def balance(employee_id: int) -> int:
+    return (await Employee.get(id=employee_id)).points_balance
+
+
+async def test_a_click_stored_without_its_points_gets_them_once_a_tick_later(
+    runtime: Runtime,
+) -> None:
+    link = await stored_link(runtime)
+    check = MissedClickPoints(runtime.redis, runtime.click_writer)
+    assert await check.check() == 0  # the first check starts from here
+    await stored_by_the_worker(runtime, link, "ann")
+    lost = await stored_without_points(runtime, link, "bob")
+    paid = await balance(link.employee_id)
+
+    assert await check.check() == 0  # stored since the last check: the worker may be on it
+    assert await balance(link.employee_id) == paid
+    assert await check.check() == 1  # only the click without points
+    assert await PointsEntry.filter(idempotency_key=f"click:{lost.click_id}").count() == 1
+    assert await balance(link.employee_id) == paid + runtime.gamification.rules.points.unique_click
+
+    assert await check.check() == 0
+    assert await check.check() == 0
+    assert await PointsEntry.filter(reason="unique_click").count() == 2
+
+
+async def test_the_scheduler_runs_the_check_and_says_so(runtime: Runtime) -> None:
+    from app.bots.engine import PushEngine
+
+    link = await stored_link(runtime)
+    engine = PushEngine(runtime)
+    scheduler = engine.scheduler
+    await scheduler.tick()
+    await stored_without_points(runtime, link, "bob")
+    await scheduler.tick()
+    assert "1 click(s) announced again for their points" in await scheduler.tick()
