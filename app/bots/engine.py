@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from app.bots.broadcast import Broadcasts, BroadcastSender, Limits
+from app.bots.broadcast import Broadcasts, Limits
+from app.bots.deliveries import BroadcastSender
 from app.bots.models import BroadcastKind
 from app.bots.scheduler import Scheduler
 from app.bots.senders import Sender, TelegramSender

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from aiohttp.test_utils import TestClient
 
-from app.bots.broadcast import BroadcastSender
+from app.bots.deliveries import BroadcastSender
 from app.bots.engine import PushEngine
 from app.bots.models import Broadcast, BroadcastKind, BroadcastStatus, Delivery, DeliveryStatus
 from app.clock import FrozenClock
