@@ -40,6 +40,7 @@ class Limits:
     telegram_per_second: float
     telegram_chat_per_second: float
     telegram_group_per_minute: float
+    telegram_jitter: float  # seconds a message may reach Telegram later than planned
 
 
 class Broadcasts:

@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import logging
 import random
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -23,7 +22,7 @@ from app.bots.broadcast import Limits
 from app.bots.delivery_log import SentLog
 from app.bots.models import Broadcast, BroadcastStatus, Delivery, DeliveryStatus
 from app.bots.push_hours import local_midnight, next_local_morning, quiet_until
-from app.bots.ratelimit import Bucket, RateLimiter
+from app.bots.ratelimit import Limit, Pacer
 from app.bots.senders import Sender, Throttled, Transient, Unreachable
 from app.db import transaction
 from app.people.models import ChatIdentity, Employee, EmployeeStatus
@@ -50,8 +49,12 @@ class BroadcastSender:
         self.senders = senders
         self.batch = batch
         self.concurrency = concurrency
-        self.telegram = RateLimiter(runtime.redis, "rl:telegram")
-        self._pacing = asyncio.Lock()
+        self.telegram = Pacer(
+            runtime.redis,
+            "rl:telegram",
+            Limit(limits.telegram_per_second, 1.0),
+            jitter=limits.telegram_jitter,
+        )
 
     async def run_once(self) -> int:
         """Claim and send one batch; returns the deliveries handled."""
@@ -186,38 +189,15 @@ class BroadcastSender:
         await batch.sent.record(delivery)
 
     async def _pace(self, sender: Sender, identity: ChatIdentity) -> bool:
-        """A token from the bot's bucket and the chat's, or False after half a lease.
-
-        Most sends get both at the first try. The others take the chat's first, then
-        queue for the bot's one at a time: 32 senders each polling Redis whenever a
-        token might be free would spend more on polling than on sending, and one waiting
-        for a busy chat must not hold the queue for everyone else."""
-        everyone, chat = self._buckets(sender, identity)
-        if await self.telegram.try_acquire([everyone, chat]) <= 0:
-            return True
-        budget = self.limits.lease.total_seconds() / 2
-        started = time.monotonic()
-        if not await self.telegram.acquire([chat], max_wait=budget):
-            return False
-        async with self._pacing:
-            left = budget - (time.monotonic() - started)
-            return left > 0 and await self.telegram.acquire([everyone], max_wait=left)
-
-    def _buckets(self, sender: Sender, identity: ChatIdentity) -> list[Bucket]:
+        """This message's turn within the bot's and the chat's limits, or False after
+        half a lease (so that its lease cannot run out while it waits)."""
         limits = self.limits
-        chat = sender.chat_key(identity)
-        group = (identity.chat_id or "").startswith("-")
-        per_chat = (
-            Bucket(chat, limits.telegram_group_per_minute / 60, 1)
-            if group
-            else Bucket(chat, limits.telegram_chat_per_second, 1)
-        )
-        # Hardly any burst: Telegram counts messages per second, so a full second's worth
-        # spent at once plus that second's refill is a 429 (and after the pause, the same
-        # again). A hundredth of a second's worth keeps very high rates off the script's
-        # millisecond clock.
-        rate = limits.telegram_per_second
-        return [Bucket("global", rate, max(1.0, rate / 100)), per_chat]
+        if (identity.chat_id or "").startswith("-"):  # a group
+            chat = Limit(limits.telegram_group_per_minute, 60.0)
+        else:
+            chat = Limit(limits.telegram_chat_per_second, 1.0)
+        budget = limits.lease.total_seconds() / 2
+        return await self.telegram.wait_turn(sender.chat_key(identity), chat, max_wait=budget)
 
     async def _sent_today(self, people: list[Employee], now: datetime) -> dict[int, int]:
         """Pushes each person got since their local midnight, in one query."""

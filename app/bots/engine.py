@@ -25,6 +25,7 @@ def limits_from(settings: Settings) -> Limits:
         telegram_per_second=settings.telegram_messages_per_second,
         telegram_chat_per_second=settings.telegram_chat_messages_per_second,
         telegram_group_per_minute=settings.telegram_group_messages_per_minute,
+        telegram_jitter=settings.telegram_jitter_ms / 1000,
     )
 
 
