@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -157,6 +159,29 @@ async def test_a_crashed_workers_deliveries_are_taken_over_after_the_lease(
     clock.advance(engine.limits.lease + timedelta(seconds=1))
     assert await engine.sender.drain() == 3
     assert sorted(m["chat_id"] for m in fake.sent("sendMessage")) == [5000 + n for n in range(5)]
+
+
+async def test_a_worker_that_dies_mid_batch_repeats_at_most_its_sends_in_flight(
+    runtime: Runtime, engine: PushEngine, fake: FakeTelegram, clock: FrozenClock
+) -> None:
+    people = [await person(runtime, n) for n in range(60)]
+    await engine.broadcasts.create(
+        BroadcastKind.ANNOUNCEMENT, text="Hi", employee_ids=[p.id for p in people]
+    )
+    await engine.broadcasts.expand_due()
+    dying = BroadcastSender(runtime, engine.limits, engine.senders, batch=60, concurrency=8)
+    sending = asyncio.create_task(dying.run_once())
+    while len(fake.sent("sendMessage")) < 20:
+        await asyncio.sleep(0)
+    sending.cancel()  # the worker dies between sends and their recording: nothing more
+    with contextlib.suppress(asyncio.CancelledError):
+        await sending
+    clock.advance(engine.limits.lease + timedelta(seconds=1))
+    await engine.sender.drain()
+    received = Counter(m["chat_id"] for m in fake.sent("sendMessage"))
+    assert set(received) == {5000 + n for n in range(60)}  # nobody lost
+    assert sum(n - 1 for n in received.values()) <= 8  # repeated: at most those in flight
+    assert await Delivery.filter(status=DeliveryStatus.SENT).count() == 60
 
 
 async def test_a_429_pauses_the_bot_for_retry_after(
