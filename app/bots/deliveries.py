@@ -125,6 +125,7 @@ class BroadcastSender:
         """Who, where, what and how many sent today, for the whole batch in four queries
         (not four per delivery)."""
         now = self.runtime.clock.now()
+        send_by = self.telegram.timer.time() + self.limits.lease.total_seconds() / 2
         people = {p.id: p for p in await Employee.filter(id__in={d.employee_id for d in claimed})}
         identity_ids = {d.identity_id for d in claimed if d.identity_id}
         identities = (
@@ -145,6 +146,7 @@ class BroadcastSender:
             await self._sent_today(list(people.values()), now),
             pushes.Renderings(self.runtime),
             SentLog(self.runtime),
+            send_by,
         )
 
     async def _deliver(self, delivery: Delivery, batch: _Batch) -> None:
@@ -169,7 +171,7 @@ class BroadcastSender:
         reply = await batch.renderings.reply(broadcast, person)
         if reply is None:
             return await self._settle(delivery, DeliveryStatus.SKIPPED, "content closed")
-        if delivery.platform == "telegram" and not await self._pace(sender, identity):
+        if delivery.platform == "telegram" and not await self._pace(sender, identity, batch):
             return await self._defer(delivery, now, "rate limited")
         try:
             await sender.send(identity, reply)
@@ -188,15 +190,16 @@ class BroadcastSender:
         batch.sent_today[person.id] = batch.sent_today.get(person.id, 0) + 1
         await batch.sent.record(delivery)
 
-    async def _pace(self, sender: Sender, identity: ChatIdentity) -> bool:
-        """This message's turn within the bot's and the chat's limits, or False after
-        half a lease (so that its lease cannot run out while it waits)."""
+    async def _pace(self, sender: Sender, identity: ChatIdentity, batch: _Batch) -> bool:
+        """This message's turn within the bot's and the chat's limits, or False if it
+        would come after half of the batch's lease: a batch that many workers share a
+        slow rate with must not outlive its lease (another worker would send it too)."""
         limits = self.limits
         if (identity.chat_id or "").startswith("-"):  # a group
             chat = Limit(limits.telegram_group_per_minute, 60.0)
         else:
             chat = Limit(limits.telegram_chat_per_second, 1.0)
-        budget = limits.lease.total_seconds() / 2
+        budget = batch.send_by - self.telegram.timer.time()
         return await self.telegram.wait_turn(sender.chat_key(identity), chat, max_wait=budget)
 
     async def _sent_today(self, people: list[Employee], now: datetime) -> dict[int, int]:
@@ -262,3 +265,4 @@ class _Batch:
     sent_today: dict[int, int]  # counted at load, then as this batch sends
     renderings: pushes.Renderings
     sent: SentLog
+    send_by: float  # on the pacer's timer: half a lease after loading; later ones wait
