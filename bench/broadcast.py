@@ -9,7 +9,7 @@ own (`harness/telegram_fake.py`) so that it never shares an event loop with the 
 `--recipients` employees (10,000) are seeded in bulk, each with a Telegram chat
 (chat_id 100000 + n); each phase is an ANNOUNCEMENT broadcast to them, expanded by
 `Broadcasts.expand`, then sent by the real `BroadcastSender` (`PushEngine`, batch 200,
-32 sends at a time) through `TelegramSender` (python-telegram-bot's HTTP stack).
+32 sends at a time) through `TelegramSender` (sendMessage as JSON over aiohttp).
 
 1. **limits lifted** (Telegram rates and the daily cap set very high): from the first
    claim to the last delivery settled, `msgs_per_s` (after `--budget` seconds the rest
