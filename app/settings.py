@@ -76,6 +76,7 @@ class Settings(BaseSettings):
     telegram_messages_per_second: float = 30
     telegram_chat_messages_per_second: float = 1
     telegram_group_messages_per_minute: float = 20
+    telegram_jitter_ms: float = 25
     digest_weekday: int = 0
     digest_hour: int = 9
 

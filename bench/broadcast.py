@@ -9,7 +9,7 @@ own (`harness/telegram_fake.py`) so that it never shares an event loop with the 
 `--recipients` employees (10,000) are seeded in bulk, each with a Telegram chat
 (chat_id 100000 + n); each phase is an ANNOUNCEMENT broadcast to them, expanded by
 `Broadcasts.expand`, then sent by the real `BroadcastSender` (`PushEngine`, batch 200,
-32 sends at a time) through `TelegramSender` (python-telegram-bot's HTTP stack).
+32 sends at a time) through `TelegramSender` (sendMessage as JSON over aiohttp).
 
 1. **limits lifted** (Telegram rates and the daily cap set very high): from the first
    claim to the last delivery settled, `msgs_per_s` (after `--budget` seconds the rest
@@ -25,9 +25,9 @@ own (`harness/telegram_fake.py`) so that it never shares an event loop with the 
    sustained rate over the steady state (the first `STEADY_AFTER_S` seconds left out),
    `limited_msgs_per_s_overall` the rate over the whole campaign, `limited_max_in_1s` the
    busiest second the fake saw; `http_429` the sends it refused. Baseline: the tokens
-   per second one loop gets from the same Redis bucket with nothing else to do
-   (`pacing_only_per_s`): where wake-ups are late (a loaded machine), part of each
-   token is lost, and no sender can beat that.
+   per second one loop gets from the same pacing (the bot's schedule in Redis) with
+   nothing else to do (`pacing_only_per_s`): 30/s spaced to leave `telegram_jitter_ms`
+   of room is 29.3/s, less the slots given up by wake-ups later than half of it.
 3. **SIGKILL halfway**: `portevoix worker` (`python -m app worker`) sends a campaign to
    every recipient with the limits lifted and a lease of `--lease` seconds; when the fake
    has accepted half of the messages and half a batch more (5,100 of 10,000: in the
@@ -82,7 +82,7 @@ from harness.processes import child_env, progress  # noqa: E402
 from harness.scratch import Backend, close_backend, open_backend  # noqa: E402
 
 from app import db  # noqa: E402
-from app.bots.broadcast import Broadcasts  # noqa: E402
+from app.bots.broadcast import Broadcasts, Limits  # noqa: E402
 from app.bots.engine import PushEngine, limits_from  # noqa: E402
 from app.bots.models import BroadcastKind, Delivery, DeliveryStatus  # noqa: E402
 from app.bots.senders import TelegramSender  # noqa: E402
@@ -300,18 +300,19 @@ async def baseline_fake(base_url: str, count: int, concurrency: int) -> float:
         return await run_concurrently(count, concurrency, send)
 
 
-async def baseline_pacing(runtime: Runtime, rate: float, seconds: float) -> float:
-    """Tokens per second one loop gets from the engine's bucket at `rate` (no burst), with
-    nothing else to do: the ceiling of the limited phase on this machine, where every
-    late wake-up loses part of a token."""
-    from app.bots.ratelimit import Bucket, RateLimiter
+async def baseline_pacing(runtime: Runtime, limits: Limits, seconds: float) -> float:
+    """Turns per second one loop gets from the engine's pacing (the bot's schedule in
+    Redis, at the engine's rate and jitter) with nothing else to do: the ceiling of the
+    limited phase on this machine."""
+    from app.bots.ratelimit import Limit, Pacer
 
-    limiter = RateLimiter(runtime.redis, "bench:pacing")
-    bucket = Bucket("global", rate, 1)
+    bot = Limit(limits.telegram_per_second, 1.0)
+    pacer = Pacer(runtime.redis, "bench:pacing", bot, jitter=limits.telegram_jitter)
+    any_chat = Limit(LIFTED, 1.0)
     taken = 0
     started = time.perf_counter()
     while time.perf_counter() - started < seconds:
-        taken += await limiter.acquire([bucket])
+        taken += await pacer.wait_turn(f"chat:{taken}", any_chat, max_wait=seconds)
     return taken / (time.perf_counter() - started)
 
 
@@ -426,7 +427,7 @@ async def phase_limited(
     async with push_engine(runtime) as engine:
         engine.sender.concurrency = args.concurrency
         limits = engine.limits
-        pacing = await baseline_pacing(runtime, limits.telegram_per_second, 10)
+        pacing = await baseline_pacing(runtime, limits, 10)
         progress(f"phase 2: the bucket alone gives {pacing:.2f} tokens/s")
         broadcast_id, _ = await announce(engine, "Monthly winners", ids)
         progress(

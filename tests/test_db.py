@@ -19,6 +19,7 @@ async def test_migrations_are_applied_once(runtime: Runtime) -> None:
         "0003_referrals",
         "0004_bots",
         "0005_broadcasts",
+        "0006_delivery_sent_today_index",
     ]
 
 

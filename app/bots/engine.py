@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from app.bots.broadcast import Broadcasts, BroadcastSender, Limits
+from app.bots.broadcast import Broadcasts, Limits
+from app.bots.deliveries import BroadcastSender
 from app.bots.models import BroadcastKind
 from app.bots.scheduler import Scheduler
 from app.bots.senders import Sender, TelegramSender
@@ -24,6 +25,7 @@ def limits_from(settings: Settings) -> Limits:
         telegram_per_second=settings.telegram_messages_per_second,
         telegram_chat_per_second=settings.telegram_chat_messages_per_second,
         telegram_group_per_minute=settings.telegram_group_messages_per_minute,
+        telegram_jitter=settings.telegram_jitter_ms / 1000,
     )
 
 

@@ -71,4 +71,5 @@ class Delivery(Model):
     class Meta:
         table = "delivery"
         unique_together = (("broadcast", "employee_id", "platform"),)
-        indexes = (("status", "not_before"),)
+        # ("employee_id", "sent_at"): what each person got today, for the daily cap.
+        indexes = (("status", "not_before"), ("employee_id", "sent_at"))

@@ -1,81 +1,210 @@
-"""Token buckets in Redis, shared by every worker: Telegram's limits hold for the bot as a
-whole, not per process.
+"""Pacing sends within Telegram's limits, shared by every worker through Redis.
 
-`acquire` takes one token from each bucket named, all or none, atomically (one Lua
-script), or says how long to wait. A bot-wide pause (after a 429 `retry_after`) stops
-every worker at once.
+Each limit is a schedule (GCRA): Redis keeps the time at which its next message may go;
+a reservation takes that slot and moves it on by one interval. Slots are exact intervals
+apart whatever the senders' overheads, so a late wake-up costs no rate (a token bucket
+polled by sleepers loses what each wake-up is late, about 6 % at 30/s on a busy
+machine), and nothing accumulates: a sender that wakes too late gives its slot up rather
+than go out right before the next one.
+
+`count` messages per `period` are spaced `(period + jitter) / count` apart, so that
+`count + 1` of them never reach Telegram within one `period` even when each arrives up
+to `jitter` later than planned (30/s with 25 ms: a message every 34.2 ms, 29.3/s).
+
+A worker's concurrent reservations go to Redis together (`GroupCall`): one script call
+for everyone who asked while the previous one was under way, so pacing costs a round
+trip per group of messages, not per message. Slots are handed out at most `lookahead`
+ahead, so that a bot-wide pause (a 429's `retry_after`, which stops every worker) finds
+few of them already promised.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from redis.asyncio import Redis
 
-# KEYS: pause key, then one hash per bucket. ARGV: rate (tokens/s) and burst per bucket.
-# Returns 0 when every bucket gave a token, else the milliseconds to wait.
-ACQUIRE = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local paused = redis.call('PTTL', KEYS[1])
-if paused > 0 then return paused end
-local wait, tokens = 0, {}
-for i = 2, #KEYS do
-  local rate, burst = tonumber(ARGV[2 * i - 3]), tonumber(ARGV[2 * i - 2])
-  local state = redis.call('HMGET', KEYS[i], 'tokens', 'ts')
-  local have = tonumber(state[1]) or burst
-  local since = tonumber(state[2]) or now
-  have = math.min(burst, have + (now - since) * rate / 1000)
-  tokens[i] = have
-  if have < 1 then wait = math.max(wait, math.ceil((1 - have) * 1000 / rate)) end
+from app.bots.group_call import GroupCall
+
+# The time in µs: ARGV[1], or Redis's clock when it is '' (the one all workers share).
+NOW = """
+local now
+if ARGV[1] ~= '' then
+  now = tonumber(ARGV[1])
+else
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 end
-if wait > 0 then return wait end
-for i = 2, #KEYS do
-  local rate, burst = tonumber(ARGV[2 * i - 3]), tonumber(ARGV[2 * i - 2])
-  redis.call('HSET', KEYS[i], 'tokens', tokens[i] - 1, 'ts', now)
-  redis.call('PEXPIRE', KEYS[i], math.ceil(burst * 1000 / rate) + 1000)
+"""
+
+# KEYS: the pause, the bot's schedule, then one chat schedule per request.
+# ARGV: now, the bot's interval (µs), the lookahead (µs), then each request's chat
+# interval (µs). Returns one number per request: >= 0, the µs from now to its slot;
+# < 0, ask again in that many µs (paused, the bot's schedule is taken beyond the
+# lookahead, or the chat's next slot is later than the bot's).
+RESERVE = (
+    NOW
+    + """
+local out = {}
+local paused = tonumber(redis.call('GET', KEYS[1]) or 0) - now
+if paused > 0 then
+  for i = 3, #KEYS do out[i - 2] = -paused end
+  return out
+end
+local every, ahead = tonumber(ARGV[2]), tonumber(ARGV[3])
+local slot = math.max(tonumber(redis.call('GET', KEYS[2]) or 0), now)
+for i = 3, #KEYS do
+  local chat_slot = tonumber(redis.call('GET', KEYS[i]) or 0)
+  if slot > now + ahead then
+    out[i - 2] = -math.max(slot - now - ahead / 2, 1)
+  elseif chat_slot > slot then
+    out[i - 2] = -(chat_slot - now)
+  else
+    local chat_next = slot + tonumber(ARGV[i + 1])
+    redis.call('SET', KEYS[i], string.format('%.0f', chat_next),
+      'PX', math.floor((chat_next - now) / 1000) + 1000)
+    out[i - 2] = slot - now
+    slot = slot + every
+  end
+end
+redis.call('SET', KEYS[2], string.format('%.0f', slot),
+  'PX', math.floor((slot - now) / 1000) + 1000)
+return out
+"""
+)
+
+# KEYS: the pause. ARGV: now, its length (µs). A shorter pause never cuts a longer one.
+PAUSE = (
+    NOW
+    + """
+local till = now + tonumber(ARGV[2])
+if till > tonumber(redis.call('GET', KEYS[1]) or 0) then
+  redis.call('SET', KEYS[1], string.format('%.0f', till),
+    'PX', math.floor(tonumber(ARGV[2]) / 1000) + 1000)
 end
 return 0
 """
+)
+
+SCHEDULED = 0.001  # s: a slot nearer than this is now (the event loop's timer resolution)
 
 
 @dataclass(frozen=True)
-class Bucket:
-    key: str
-    rate: float  # tokens per second
-    burst: float
+class Limit:
+    """At most `count` messages in any `period` seconds."""
+
+    count: float
+    period: float
+
+    def interval_us(self, jitter: float) -> int:
+        return max(1, math.ceil((self.period + jitter) / self.count * 1_000_000))
 
 
-class RateLimiter:
-    def __init__(self, redis: Redis, prefix: str) -> None:
-        self.redis = redis
+class Timer(Protocol):
+    """Where the pacer reads time and sleeps; tests give it a fake one."""
+
+    def time(self) -> float: ...
+
+    async def sleep(self, seconds: float) -> None: ...
+
+    @property
+    def shared(self) -> bool:
+        """False: the schedules in Redis go by this timer, not by Redis's clock."""
+        ...
+
+
+class LoopTimer:
+    shared = True  # Redis's clock is the one every worker agrees on
+
+    def time(self) -> float:
+        return asyncio.get_running_loop().time()
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+@dataclass(frozen=True)
+class _Ask:
+    chat_key: str
+    chat_interval_us: int
+
+
+class Pacer:
+    """One worker's view of the bot's schedule (`prefix:bot`) and its chats'."""
+
+    def __init__(
+        self,
+        redis: Redis,
+        prefix: str,
+        bot: Limit,
+        *,
+        jitter: float = 0.025,
+        lookahead: float = 0.5,
+        timer: Timer | None = None,
+    ) -> None:
         self.prefix = prefix
-        self.script = redis.register_script(ACQUIRE)
+        self.jitter = jitter
+        self.bot_interval_us = bot.interval_us(jitter)
+        self.lookahead_us = max(1, round(lookahead * 1_000_000))
+        self.timer: Timer = timer or LoopTimer()
+        self._script: Callable[..., Awaitable[list[int]]] = redis.register_script(RESERVE)
+        self._pause: Callable[..., Awaitable[int]] = redis.register_script(PAUSE)
+        self._reserve = GroupCall(self._reserve_group)
+        self._paused_until = 0.0
 
     @property
     def pause_key(self) -> str:
         return f"{self.prefix}:pause"
 
-    async def try_acquire(self, buckets: list[Bucket]) -> int:
-        args: list[float] = []
-        for bucket in buckets:
-            args += [bucket.rate, bucket.burst]
-        keys = [self.pause_key] + [f"{self.prefix}:{b.key}" for b in buckets]
-        return int(await self.script(keys=keys, args=args))
-
-    async def acquire(self, buckets: list[Bucket], max_wait: float = 60.0) -> bool:
-        """Wait for a token from every bucket; False if that would take over `max_wait`."""
-        waited = 0.0
+    async def wait_turn(self, chat_key: str, chat: Limit, max_wait: float) -> bool:
+        """Sleep until this message may go to `chat_key`; False if that would take more
+        than `max_wait` seconds (the message must then not be sent)."""
+        timer = self.timer
+        give_up = timer.time() + max_wait
+        ask = _Ask(chat_key, chat.interval_us(self.jitter))
         while True:
-            wait_ms = await self.try_acquire(buckets)
-            if wait_ms <= 0:
-                return True
-            if waited + wait_ms / 1000 > max_wait:
+            answer, answered_at = await self._reserve(ask)
+            if answer < 0:  # not yet: ask again then
+                again = answered_at - answer / 1_000_000
+                if again > give_up:
+                    return False
+                await timer.sleep(again - timer.time())
+                continue
+            slot = answered_at + answer / 1_000_000
+            if answer / 1_000_000 < SCHEDULED:
+                return True  # the schedule had room: nothing planned to crowd
+            if slot > give_up:
                 return False
-            await asyncio.sleep(wait_ms / 1000)
-            waited += wait_ms / 1000
+            await timer.sleep(slot - timer.time())
+            late = timer.time() - slot
+            if late <= self.jitter / 2 and timer.time() >= self._paused_until:
+                return True
+            # Late: going now would crowd the slots after this one. Or a 429 came while
+            # waiting. Either way, a new slot (the pause, if any, is in Redis too).
+            if timer.time() > give_up:
+                return False
 
     async def pause(self, seconds: float) -> None:
-        """Everyone stops sending for `seconds` (Telegram said retry_after)."""
-        await self.redis.set(self.pause_key, 1, px=max(int(seconds * 1000), 1))
+        """Everyone stops sending for `seconds` (Telegram said retry_after); the slots
+        this worker already holds wait for the end too."""
+        self._paused_until = self.timer.time() + seconds
+        await self._pause(keys=[self.pause_key], args=[self._now(), round(seconds * 1_000_000)])
+
+    def _now(self) -> str:
+        return "" if self.timer.shared else str(round(self.timer.time() * 1_000_000))
+
+    async def _reserve_group(self, asks: list[_Ask]) -> list[tuple[int, float]]:
+        timer = self.timer
+        asked_at = timer.time()
+        keys = [self.pause_key, f"{self.prefix}:bot"]
+        keys += [f"{self.prefix}:{ask.chat_key}" for ask in asks]
+        args: list[str | int] = [self._now(), self.bot_interval_us, self.lookahead_us]
+        args += [ask.chat_interval_us for ask in asks]
+        answers = await self._script(keys=keys, args=args)
+        # Redis read its clock between asking and answering: the middle is the best guess.
+        answered_at = (asked_at + timer.time()) / 2
+        return [(int(answer), answered_at) for answer in answers]

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections import Counter
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiohttp.test_utils import TestClient
 
-from app.bots.broadcast import BroadcastSender
+from app.bots.deliveries import BroadcastSender
 from app.bots.engine import PushEngine
 from app.bots.models import Broadcast, BroadcastKind, BroadcastStatus, Delivery, DeliveryStatus
 from app.clock import FrozenClock
@@ -157,6 +160,44 @@ async def test_a_crashed_workers_deliveries_are_taken_over_after_the_lease(
     clock.advance(engine.limits.lease + timedelta(seconds=1))
     assert await engine.sender.drain() == 3
     assert sorted(m["chat_id"] for m in fake.sent("sendMessage")) == [5000 + n for n in range(5)]
+
+
+async def test_a_worker_that_dies_mid_batch_repeats_at_most_its_sends_in_flight(
+    runtime: Runtime, engine: PushEngine, fake: FakeTelegram, clock: FrozenClock
+) -> None:
+    people = [await person(runtime, n) for n in range(60)]
+    await engine.broadcasts.create(
+        BroadcastKind.ANNOUNCEMENT, text="Hi", employee_ids=[p.id for p in people]
+    )
+    await engine.broadcasts.expand_due()
+    dying = BroadcastSender(runtime, engine.limits, engine.senders, batch=60, concurrency=8)
+    sending = asyncio.create_task(dying.run_once())
+    while len(fake.sent("sendMessage")) < 20:  # noqa: ASYNC110 (the fake has no event)
+        await asyncio.sleep(0)
+    sending.cancel()  # the worker dies between sends and their recording: nothing more
+    with contextlib.suppress(asyncio.CancelledError):
+        await sending
+    clock.advance(engine.limits.lease + timedelta(seconds=1))
+    await engine.sender.drain()
+    received = Counter(m["chat_id"] for m in fake.sent("sendMessage"))
+    assert set(received) == {5000 + n for n in range(60)}  # nobody lost
+    assert sum(n - 1 for n in received.values()) <= 8  # repeated: at most those in flight
+    assert await Delivery.filter(status=DeliveryStatus.SENT).count() == 60
+
+
+async def test_what_cannot_go_within_half_a_lease_waits_for_the_next_claim(
+    runtime: Runtime, engine: PushEngine, fake: FakeTelegram
+) -> None:
+    people = [await person(runtime, n) for n in range(3)]
+    await engine.broadcasts.create(
+        BroadcastKind.ANNOUNCEMENT, text="Hi", employee_ids=[p.id for p in people]
+    )
+    await engine.broadcasts.expand_due()
+    slow = replace(engine.limits, lease=timedelta(seconds=2), telegram_per_second=1)
+    assert await BroadcastSender(runtime, slow, engine.senders).run_once() == 3
+    assert len(fake.sent("sendMessage")) == 1  # the next slot is a second away: too late
+    waiting = await Delivery.filter(status=DeliveryStatus.PENDING)
+    assert [(d.reason, d.attempts) for d in waiting] == [("rate limited", 0)] * 2
 
 
 async def test_a_429_pauses_the_bot_for_retry_after(
