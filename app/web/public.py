@@ -21,6 +21,7 @@ from app.referrals.clicks import ClickFacts, new_click_id, visitor_hash
 from app.web.keys import RUNTIME
 
 ATTRIBUTION_COOKIE = "pv_ref"
+VISITOR = web.RequestKey("visitor", str)
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
     autoescape=select_autoescape(["j2"]),
@@ -49,17 +50,17 @@ def client_ip(request: web.Request, proxy_count: int) -> str:
 def visitor_of(request: web.Request) -> str:
     """The visitor hash of this request (address and browser), computed once: the rate
     limit and the click both need it."""
-    cached = request.get("visitor")
+    cached = request.get(VISITOR)
     if cached is None:
         runtime = request.app[RUNTIME]
         settings = runtime.settings
-        cached = request["visitor"] = visitor_hash(
+        cached = request[VISITOR] = visitor_hash(
             settings.secret_key,
             client_ip(request, settings.proxy_count),
             request.headers.get("User-Agent", "")[:512],
             runtime.clock.now(),
         )
-    return str(cached)
+    return cached
 
 
 def _is_code(text: str) -> bool:
