@@ -9,12 +9,7 @@ Three servers, each in its own process, loaded by the same clients:
 - **app**: the real `portevoix run` on a freshly seeded database (one employee who
   accepted the policy, one open job, its eight tracked links). On PostgreSQL + Redis a
   `portevoix worker` process drains the click stream meanwhile, as in production; in
-  embedded mode `run` drains it in-process, as it does for a newcomer. The worker runs
-  at niceness 10 (`--worker-nice`, `worker_nice`), as docs/deploy.md advises when it
-  shares a host with web replicas: a click is safe once it is in the stream, so during
-  a burst the CPU goes to the redirects and the worker catches up after
-  (`worker_catch_up_s`). With `--worker-nice 0` it competes with the app for the two
-  cores of a small machine.
+  embedded mode `run` drains it in-process, as it does for a newcomer.
 - **baseline**: a bare aiohttp app whose handler only answers 302 (`harness/servers.py`).
   `ratio` = app rps / baseline rps: what Porte-voix adds on top of aiohttp itself.
 - **sync_insert**: the usual link-shortener design, one INSERT per click before the 302
@@ -243,12 +238,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--client", choices=["auto", "wrk", "aiohttp"], default="auto")
     parser.add_argument("--keep", action="store_true", help="keep the servers' logs and files")
     parser.add_argument(
-        "--worker-nice",
-        type=int,
-        default=10,
-        help="the click worker's CPU niceness (0: same priority as the redirects)",
-    )
-    parser.add_argument(
         "--set",
         action="append",
         default=[],
@@ -310,8 +299,6 @@ def start_servers(
     }
     if backend.embedded:
         del commands["worker"]  # `portevoix run` drains the in-process stream itself
-    elif args.worker_nice:
-        commands["worker"] = (["nice", "-n", str(args.worker_nice), *commands["worker"][0]], None)
     servers: dict[str, ServerProcess] = {}
     try:
         for name, (argv, health) in commands.items():
@@ -450,7 +437,6 @@ def report(
         "baseline_rps_rounds": [r["rps"] for r in baseline["rounds"]],
         "connections": args.connections,
         "client": args.client,
-        "worker_nice": None if backend.embedded else args.worker_nice,
         "app_settings": args.app_settings,
         "full_speed_p99_ms": app["closed"]["p99_ms"],
         "worker_catch_up_after_fixed_rate_s": app["fixed_drain_s"],
