@@ -16,6 +16,15 @@ from tests.fakes.telegram_api import FakeTelegram
 SECRET = "webhook-secret-for-tests"
 
 
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    """The fake Bot API alone (the broadcast engine and the senders talk to it)."""
+    server = FakeTelegram()
+    await server.start()
+    yield server
+    await server.stop()
+
+
 @dataclass
 class TelegramWorld:
     fake: FakeTelegram

@@ -24,14 +24,6 @@ from tests.helpers import bearer, make_employee, make_open_job
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    server = FakeTelegram()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
 async def engine(
     settings: Settings, runtime: Runtime, fake: FakeTelegram
 ) -> AsyncIterator[PushEngine]:
@@ -42,6 +34,16 @@ async def engine(
     await push.start()
     yield push
     await push.stop()
+
+
+async def announcement(runtime: Runtime, engine: PushEngine, people: int, text: str) -> Broadcast:
+    """An announcement to `people` new colleagues (chat ids 5000...), expanded."""
+    staff = [await person(runtime, n) for n in range(people)]
+    broadcast = await engine.broadcasts.create(
+        BroadcastKind.ANNOUNCEMENT, text=text, employee_ids=[p.id for p in staff]
+    )
+    await engine.broadcasts.expand_due()
+    return broadcast
 
 
 async def person(
@@ -133,11 +135,7 @@ async def test_the_daily_cap_defers_the_extra_pushes_to_tomorrow(
 async def test_two_workers_share_a_campaign_and_send_each_message_once(
     runtime: Runtime, engine: PushEngine, fake: FakeTelegram
 ) -> None:
-    people = [await person(runtime, n) for n in range(40)]
-    await engine.broadcasts.create(
-        BroadcastKind.ANNOUNCEMENT, text="All hands", employee_ids=[p.id for p in people]
-    )
-    await engine.broadcasts.expand_due()
+    await announcement(runtime, engine, 40, "All hands")
     other = BroadcastSender(runtime, engine.limits, engine.senders, batch=7)
     engine.sender.batch = 7
     await asyncio.gather(engine.sender.drain(), other.drain())
@@ -149,11 +147,7 @@ async def test_two_workers_share_a_campaign_and_send_each_message_once(
 async def test_a_crashed_workers_deliveries_are_taken_over_after_the_lease(
     runtime: Runtime, engine: PushEngine, fake: FakeTelegram, clock: FrozenClock
 ) -> None:
-    people = [await person(runtime, n) for n in range(5)]
-    await engine.broadcasts.create(
-        BroadcastKind.ANNOUNCEMENT, text="Hi", employee_ids=[p.id for p in people]
-    )
-    await engine.broadcasts.expand_due()
+    await announcement(runtime, engine, 5, "Hi")
     crashed = BroadcastSender(runtime, engine.limits, engine.senders, batch=3)
     assert len(await crashed._claim()) == 3  # claimed, then the process died
     assert await engine.sender.drain() == 2  # the other two; the three are leased
@@ -165,11 +159,7 @@ async def test_a_crashed_workers_deliveries_are_taken_over_after_the_lease(
 async def test_a_worker_that_dies_mid_batch_repeats_at_most_its_sends_in_flight(
     runtime: Runtime, engine: PushEngine, fake: FakeTelegram, clock: FrozenClock
 ) -> None:
-    people = [await person(runtime, n) for n in range(60)]
-    await engine.broadcasts.create(
-        BroadcastKind.ANNOUNCEMENT, text="Hi", employee_ids=[p.id for p in people]
-    )
-    await engine.broadcasts.expand_due()
+    await announcement(runtime, engine, 60, "Hi")
     dying = BroadcastSender(runtime, engine.limits, engine.senders, batch=60, concurrency=8)
     sending = asyncio.create_task(dying.run_once())
     while len(fake.sent("sendMessage")) < 20:  # noqa: ASYNC110 (the fake has no event)
@@ -188,11 +178,7 @@ async def test_a_worker_that_dies_mid_batch_repeats_at_most_its_sends_in_flight(
 async def test_what_cannot_go_within_half_a_lease_waits_for_the_next_claim(
     runtime: Runtime, engine: PushEngine, fake: FakeTelegram
 ) -> None:
-    people = [await person(runtime, n) for n in range(3)]
-    await engine.broadcasts.create(
-        BroadcastKind.ANNOUNCEMENT, text="Hi", employee_ids=[p.id for p in people]
-    )
-    await engine.broadcasts.expand_due()
+    await announcement(runtime, engine, 3, "Hi")
     slow = replace(engine.limits, lease=timedelta(seconds=2), telegram_per_second=1)
     assert await BroadcastSender(runtime, slow, engine.senders).run_once() == 3
     assert len(fake.sent("sendMessage")) == 1  # the next slot is a second away: too late
@@ -237,11 +223,7 @@ async def test_a_user_who_blocked_the_bot_is_marked_and_not_retried(
 async def test_cancel_stops_pending_deliveries(
     runtime: Runtime, engine: PushEngine, fake: FakeTelegram
 ) -> None:
-    people = [await person(runtime, n) for n in range(3)]
-    broadcast = await engine.broadcasts.create(
-        BroadcastKind.ANNOUNCEMENT, text="Oops", employee_ids=[p.id for p in people]
-    )
-    await engine.broadcasts.expand_due()
+    broadcast = await announcement(runtime, engine, 3, "Oops")
     assert await engine.broadcasts.cancel(broadcast.id) == 3
     await engine.sender.drain()
     assert fake.sent("sendMessage") == []

@@ -15,14 +15,6 @@ from tests.fakes.telegram_api import FakeTelegram
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    server = FakeTelegram()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
 async def sender(fake: FakeTelegram) -> AsyncIterator[TelegramSender]:
     telegram = TelegramSender(fake.token, fake.base_url)
     await telegram.start()
