@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app.bots.group_call import GroupCall
 from app.bots.models import Delivery, DeliveryStatus
+from app.group_commit import GroupCommit
 from app.runtime import Runtime
 
 
@@ -15,7 +15,10 @@ class SentLog:
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        self.record = GroupCall(self._write)
+        self._writes = GroupCommit(self._write)
+
+    async def record(self, delivery: Delivery) -> None:
+        await self._writes.submit(delivery)
 
     async def _write(self, deliveries: list[Delivery]) -> list[None]:
         by_attempts: dict[int, list[int]] = {}

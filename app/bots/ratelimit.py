@@ -11,7 +11,7 @@ than go out right before the next one.
 `count + 1` of them never reach Telegram within one `period` even when each arrives up
 to `jitter` later than planned (30/s with 25 ms: a message every 34.2 ms, 29.3/s).
 
-A worker's concurrent reservations go to Redis together (`GroupCall`): one script call
+A worker's concurrent reservations go to Redis together (`GroupCommit`): one script call
 for everyone who asked while the previous one was under way, so pacing costs a round
 trip per group of messages, not per message. Slots are handed out at most `lookahead`
 ahead, so that a bot-wide pause (a 429's `retry_after`, which stops every worker) finds
@@ -28,7 +28,7 @@ from typing import Protocol
 
 from redis.asyncio import Redis
 
-from app.bots.group_call import GroupCall
+from app.group_commit import GroupCommit
 
 # The time in µs: ARGV[1], or Redis's clock when it is '' (the one all workers share).
 NOW = """
@@ -153,7 +153,7 @@ class Pacer:
         self.timer: Timer = timer or LoopTimer()
         self._script: Callable[..., Awaitable[list[int]]] = redis.register_script(RESERVE)
         self._pause: Callable[..., Awaitable[int]] = redis.register_script(PAUSE)
-        self._reserve = GroupCall(self._reserve_group)
+        self._reserve = GroupCommit(self._reserve_group)
         self._paused_until = 0.0
 
     @property
@@ -167,7 +167,7 @@ class Pacer:
         give_up = timer.time() + max_wait
         ask = _Ask(chat_key, chat.interval_us(self.jitter))
         while True:
-            answer, answered_at = await self._reserve(ask)
+            answer, answered_at = await self._reserve.submit(ask)
             if answer < 0:  # not yet: ask again then
                 again = answered_at - answer / 1_000_000
                 if again > give_up:

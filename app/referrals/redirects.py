@@ -16,11 +16,11 @@ from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from app.group_commit import GroupCommit
 from app.referrals.clicks import STREAM, ClickFacts
 from app.referrals.links import LinkService, tracked_destination
 from app.referrals.models import TrackedLink
 from app.referrals.writer import ClickWriter
-from app.store import GroupCommit
 
 log = logging.getLogger(__name__)
 
