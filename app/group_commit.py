@@ -45,6 +45,11 @@ class GroupCommit(Generic[T, R]):
                 batch = self._waiting[: self.max_batch]
                 del self._waiting[: self.max_batch]
                 await self._send(batch)
+        except BaseException:  # cancelled (shutting down): so is everyone still waiting
+            for _, future in self._waiting:
+                future.cancel()
+            self._waiting.clear()
+            raise
         finally:
             self._sender = None
 
@@ -52,12 +57,14 @@ class GroupCommit(Generic[T, R]):
         self.flushes += 1
         try:
             results = await self.flush([item for item, _ in batch])
+            if len(results) != len(batch):
+                raise RuntimeError(f"{self.flush!r} gave {len(results)} results for {len(batch)}")
         except Exception as exc:  # every caller of this flush hears of it
             for _, future in batch:
                 if not future.done():
                     future.set_exception(exc)
             return
-        except BaseException:  # cancelled (shutting down): so are its callers
+        except BaseException:  # cancelled: so are its callers
             for _, future in batch:
                 future.cancel()
             raise

@@ -69,7 +69,19 @@ async def test_callers_of_a_cancelled_call_are_cancelled_not_left_waiting() -> N
     group = GroupCommit(forever)
     waiting = asyncio.create_task(group.submit(1))
     await started.wait()
+    queued = asyncio.create_task(group.submit(2))  # behind the call under way
+    await asyncio.sleep(0)
     assert group._sender is not None
     group._sender.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await waiting
+    for caller in (waiting, queued):
+        with pytest.raises(asyncio.CancelledError):
+            await caller
+
+
+async def test_a_call_that_answers_for_the_wrong_number_of_items_fails_its_callers() -> None:
+    async def short(items: list[int]) -> list[int]:
+        return items[:1]
+
+    group = GroupCommit(short)
+    results = await asyncio.gather(group.submit(1), group.submit(2), return_exceptions=True)
+    assert all(isinstance(r, RuntimeError) for r in results)

@@ -42,7 +42,7 @@ class Scheduler:
         self.lease_ms = lease_seconds * 1000
         self.me = f"{socket.gethostname()}-{os.getpid()}-{id(self)}"
         self.renew = runtime.redis.register_script(RENEW)
-        self.missed_click_points = MissedClickPoints(runtime.redis, runtime.click_writer)
+        self.missed_click_points = MissedClickPoints(runtime.redis, runtime.gamification)
 
     async def lead(self) -> bool:
         """Become or stay the leader; False if another process leads."""
@@ -127,8 +127,8 @@ class Scheduler:
         return f"referrals: {deleted} unconsented deleted, {settled} bonus(es) due"
 
     async def _clicks(self) -> str:
-        announced = await self.missed_click_points.check()
-        return f"{announced} click(s) announced again for their points" if announced else ""
+        awarded = await self.missed_click_points.check()
+        return f"points for {awarded} click(s) whose award was lost" if awarded else ""
 
     async def _reminders(self) -> str:
         day = self.runtime.clock.now().date().isoformat()

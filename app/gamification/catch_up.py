@@ -1,13 +1,14 @@
 """Points for clicks whose award was lost on the way.
 
 The click worker stores a batch of clicks, then announces them (`ClickRecorded`) and
-gamification awards their points. If that announcement does not happen — the database
-fails under the award, or the worker dies between the INSERT and the announcement (the
-replayed stream entry then finds its click stored and announces nothing) — the click is
-kept but its points are not. The scheduler's leader calls `check` every tick: unique
-clicks stored since the previous check, at least one tick ago, that have no ledger
-entry are announced again. Awards are keyed by click, so one awarded meanwhile is never
-awarded twice.
+gamification awards their points. If the award does not happen — the database fails
+under it, or the worker dies between the INSERT and the announcement (the replayed
+stream entry then finds its click stored and announces nothing) — the click is kept but
+its points are not. The scheduler's leader calls `check` every tick: unique clicks
+stored since the previous check, at least one tick ago, that have no ledger entry are
+awarded (directly: `ClickRecorded` stays once per click). Awards are keyed by click, so
+one awarded meanwhile is never awarded twice; if the award fails again, the check stops
+there and starts from the same click at the next tick.
 """
 
 from __future__ import annotations
@@ -15,22 +16,24 @@ from __future__ import annotations
 from redis.asyncio import Redis
 
 from app.gamification.models import PointsEntry
+from app.gamification.service import GamificationService
 from app.referrals.models import Click, ClickClass
-from app.referrals.writer import ClickWriter
+from app.referrals.writer import recorded
 
 CHECKED = "click-points:checked"  # every click id up to this one was checked
 SEEN = "click-points:seen"  # the highest click id at the previous check
 
 
 class MissedClickPoints:
-    def __init__(self, redis: Redis, writer: ClickWriter, chunk: int = 1000) -> None:
+    def __init__(self, redis: Redis, game: GamificationService, chunk: int = 1000) -> None:
         self.redis = redis
-        self.writer = writer
+        self.game = game
         self.chunk = chunk
 
     async def check(self) -> int:
-        """Announce again the unique clicks without points among those stored before
-        the previous check; returns how many."""
+        """Award the unique clicks without points among those stored before the
+        previous check; returns how many. An award that fails raises, and the next
+        check starts again from the first click of the chunk that failed."""
         top = await self._highest_click_id()
         checked, seen = await self.redis.mget(CHECKED, SEEN)
         if checked is None or seen is None:
@@ -39,7 +42,7 @@ class MissedClickPoints:
             await self.redis.mset({CHECKED: top, SEEN: top})
             return 0
         first, last = int(checked), int(seen)
-        announced = 0
+        awarded = 0
         while first < last:
             rows = (
                 await Click.filter(id__gt=first, id__lte=last, classification=ClickClass.UNIQUE)
@@ -48,15 +51,15 @@ class MissedClickPoints:
             )
             if not rows:
                 break
-            announced += await self._announce_unawarded(rows)
+            awarded += await self._award_unawarded(rows)
             first = rows[-1].id
             await self.redis.set(CHECKED, first)
         # The clicks stored since the previous check wait one more tick: the worker
         # that stored them may still be awarding them.
         await self.redis.mset({CHECKED: last, SEEN: top})
-        return announced
+        return awarded
 
-    async def _announce_unawarded(self, rows: list[Click]) -> int:
+    async def _award_unawarded(self, rows: list[Click]) -> int:
         keys = {f"click:{row.click_id}": row for row in rows}
         awarded = set(
             await PointsEntry.filter(idempotency_key__in=list(keys)).values_list(
@@ -65,7 +68,7 @@ class MissedClickPoints:
         )
         missing = [row for key, row in keys.items() if key not in awarded]
         if missing:
-            await self.writer.announce(missing)
+            await self.game.on_clicks(recorded(missing))
         return len(missing)
 
     async def _highest_click_id(self) -> int:

@@ -31,6 +31,7 @@ from redis.asyncio import Redis
 from app.referrals.models import Click, ClickClass
 
 STREAM = "clicks"
+UNREADABLE = "clicks:unreadable"  # entries a worker could not read, kept for replay
 GROUP = "click-writers"
 # Preview fetchers named explicitly, on top of crawlerdetect's list, because a miss
 # here would hand points for every link pasted into a chat.

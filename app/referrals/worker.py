@@ -17,7 +17,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from app.referrals.clicks import GROUP, STREAM, ClickFacts
+from app.referrals.clicks import GROUP, STREAM, UNREADABLE, ClickFacts
 from app.referrals.writer import ClickWriter
 
 log = logging.getLogger(__name__)
@@ -112,7 +112,10 @@ class ClickWorker:
             try:
                 batch.append(ClickFacts.from_stream(fields))
             except (KeyError, ValueError, TypeError, UnicodeDecodeError):
-                log.error("stream entry %s is not a click: dropped %r", entry_id, fields)
+                # Set aside, not dropped: a layout this version cannot read (written by
+                # a newer replica during an upgrade) can be replayed from there.
+                log.error("stream entry %s is not a click: moved to %s", entry_id, UNREADABLE)
+                await self.redis.xadd(UNREADABLE, fields, maxlen=100_000, approximate=True)  # type: ignore[arg-type]
         if batch:
             await self.writer.store(batch)
         ids = [entry_id for entry_id, _ in entries]

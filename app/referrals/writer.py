@@ -56,14 +56,14 @@ class ClickWriter:
         owners = await self._session_owners(fresh)
         rows = await self._rows(fresh, owners, self.recent)
         await Click.bulk_create(rows, ignore_conflicts=True)
-        await self.announce(rows)
+        await self._announce(rows)
         return rows
 
     async def store_direct(self, facts: ClickFacts) -> None:
         """Redis is unreachable: classify from the database and store at once."""
         rows = await self._rows([facts], {}, DatabaseRecentClicks())
         await Click.bulk_create(rows, ignore_conflicts=True)
-        await self.announce(rows)
+        await self._announce(rows)
 
     async def _session_owners(self, batch: list[ClickFacts]) -> dict[str, int]:
         return await self.sessions.employee_ids([f.session_id for f in batch if f.session_id])
@@ -126,21 +126,24 @@ class ClickWriter:
             )
         return rows
 
-    async def announce(self, rows: list[Click]) -> None:
+    async def _announce(self, rows: list[Click]) -> None:
         # One publish for the whole batch, so that a subscriber can handle it in one go
         # (gamification awards a batch of clicks in one ledger transaction).
-        await self.events.publish_many(
-            [
-                ClickRecorded(
-                    click_id=row.click_id,
-                    link_id=row.link_id,  # type: ignore[attr-defined]
-                    employee_id=row.employee_id,
-                    content_type=row.content_type.value,
-                    content_id=row.content_id,
-                    channel=row.channel.value,
-                    classification=row.classification.value,
-                    occurred_at=row.occurred_at,
-                )
-                for row in rows
-            ]
+        await self.events.publish_many(recorded(rows))
+
+
+def recorded(rows: list[Click]) -> list[ClickRecorded]:
+    """The `ClickRecorded` event of each stored click."""
+    return [
+        ClickRecorded(
+            click_id=row.click_id,
+            link_id=row.link_id,  # type: ignore[attr-defined]
+            employee_id=row.employee_id,
+            content_type=row.content_type.value,
+            content_id=row.content_id,
+            channel=row.channel.value,
+            classification=row.classification.value,
+            occurred_at=row.occurred_at,
         )
+        for row in rows
+    ]

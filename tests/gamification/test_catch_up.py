@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from app.events import ClickRecorded
 from app.gamification.catch_up import MissedClickPoints
 from app.gamification.models import PointsEntry
 from app.people.models import Employee
@@ -42,7 +45,7 @@ async def test_a_click_stored_without_its_points_gets_them_once_a_tick_later(
     runtime: Runtime,
 ) -> None:
     link = await stored_link(runtime)
-    check = MissedClickPoints(runtime.redis, runtime.click_writer)
+    check = MissedClickPoints(runtime.redis, runtime.gamification)
     assert await check.check() == 0  # the first check starts from here
     await stored_by_the_worker(runtime, link, "ann")
     lost = await stored_without_points(runtime, link, "bob")
@@ -59,6 +62,34 @@ async def test_a_click_stored_without_its_points_gets_them_once_a_tick_later(
     assert await PointsEntry.filter(reason="unique_click").count() == 2
 
 
+class DatabaseDownOnce:
+    """The gamification service, whose first award fails as if the database restarted."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.real = runtime.gamification
+        self.failed = False
+
+    async def on_clicks(self, events: list[ClickRecorded]) -> list[object]:
+        if not self.failed:
+            self.failed = True
+            raise ConnectionError("the database is restarting")
+        return await self.real.on_clicks(events)  # type: ignore[return-value]
+
+
+async def test_an_award_that_fails_again_is_retried_at_the_next_check(runtime: Runtime) -> None:
+    link = await stored_link(runtime)
+    game = DatabaseDownOnce(runtime)
+    check = MissedClickPoints(runtime.redis, game)  # type: ignore[arg-type]
+    await check.check()
+    lost = await stored_without_points(runtime, link, "bob")
+    await check.check()
+
+    with pytest.raises(ConnectionError):
+        await check.check()
+    assert await check.check() == 1
+    assert await PointsEntry.filter(idempotency_key=f"click:{lost.click_id}").count() == 1
+
+
 async def test_the_scheduler_runs_the_check_and_says_so(runtime: Runtime) -> None:
     from app.bots.engine import PushEngine
 
@@ -68,4 +99,4 @@ async def test_the_scheduler_runs_the_check_and_says_so(runtime: Runtime) -> Non
     await scheduler.tick()
     await stored_without_points(runtime, link, "bob")
     await scheduler.tick()
-    assert "1 click(s) announced again for their points" in await scheduler.tick()
+    assert "points for 1 click(s) whose award was lost" in await scheduler.tick()

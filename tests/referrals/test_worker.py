@@ -7,7 +7,7 @@ from aiohttp.test_utils import TestClient
 from redis.asyncio import Redis
 
 from app.events import ClickRecorded
-from app.referrals.clicks import GROUP, STREAM
+from app.referrals.clicks import GROUP, STREAM, UNREADABLE
 from app.referrals.models import Channel, Click, ClickClass, ContentType, TrackedLink
 from app.referrals.redirects import ClickRecorder
 from app.runtime import Runtime
@@ -141,7 +141,7 @@ async def test_a_batch_is_classified_in_order_as_if_one_click_at_a_time(
     ]
 
 
-async def test_an_entry_that_is_not_a_click_is_dropped_not_retried_forever(
+async def test_an_entry_that_is_not_a_click_is_set_aside_not_retried_forever(
     runtime: Runtime,
 ) -> None:
     await runtime.click_worker().ensure_group()
@@ -152,6 +152,8 @@ async def test_an_entry_that_is_not_a_click_is_dropped_not_retried_forever(
     assert await runtime.click_worker().drain() == 4
     assert await runtime.redis.xlen(STREAM) == 0
     assert await Click.all().count() == 0
+    kept = [fields for _, fields in await runtime.redis.xrange(UNREADABLE)]
+    assert kept[0] == {b"garbage": b"1"} and kept[1] == {b"c": b"not json"} and len(kept) == 4
 
 
 async def test_a_click_in_the_previous_versions_layout_is_still_stored(
