@@ -1,0 +1,159 @@
+"""Commands that run and look after the installation: serve, work, migrate, seed the demo,
+rebuild the leaderboards, package the Teams app.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+
+from aiohttp import web
+
+from app import db
+from app.cli.command import CommandError, progress_bar, with_runtime
+from app.runtime import Runtime
+from app.settings import Settings
+
+log = logging.getLogger("portevoix")
+
+
+def run(settings: Settings, args: argparse.Namespace) -> int:
+    from app.server import create_app
+
+    async def serve(runtime: Runtime) -> int:
+        await runtime.policy.publish_from_files()
+        if settings.embedded and settings.demo_on_empty:
+            from app import demo
+
+            if await demo.is_empty(runtime):
+                log.info("empty database: seeding the demo company")
+                await demo.seed(runtime, progress_bar(quiet=False))
+        app = create_app(settings, runtime)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, settings.host, settings.port)
+        await site.start()
+        print(_welcome(settings), flush=True)
+        stop = _stop_on_signals()
+        background = []
+        if settings.embedded:  # one process does everything
+            background.append(asyncio.create_task(_background(runtime, stop)))
+        await stop.wait()
+        await runner.cleanup()
+        await asyncio.gather(*background)
+        return 0
+
+    return with_runtime(settings, serve)
+
+
+def _stop_on_signals() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+def worker(settings: Settings, args: argparse.Namespace) -> int:
+    async def go(runtime: Runtime) -> int:
+        stop = _stop_on_signals()
+        print("Worker running (clicks, pushes, scheduled jobs); Ctrl+C to stop.", flush=True)
+        await _background(runtime, stop)
+        return 0
+
+    return with_runtime(settings, go)
+
+
+async def _background(runtime: Runtime, stop: asyncio.Event) -> None:
+    """What a worker does: drain clicks, send pushes, run the scheduled jobs."""
+    from app.bots.engine import PushEngine
+
+    engine = PushEngine(runtime)
+    await engine.start()
+    try:
+        await asyncio.gather(
+            runtime.click_worker().run_forever(stop),
+            engine.run_forever(stop),
+        )
+    finally:
+        await engine.stop()
+        if runtime.settings.embedded:
+            # The in-process Redis dies with the process: store what it still holds.
+            await runtime.click_worker().drain()
+
+
+def _welcome(settings: Settings) -> str:
+    base = f"http://{settings.host}:{settings.port}"
+    mode = "embedded (SQLite + in-process Redis)" if settings.embedded else "PostgreSQL + Redis"
+    token = "ADMIN_TOKEN" if settings.admin_token else "`portevoix token --role admin`"
+    return (
+        f"Porte-voix is running in {mode} mode.\n"
+        f"  API docs:  {base}/api/docs\n"
+        f"  OpenAPI:   {base}/api/v1/openapi.json\n"
+        f"  Health:    {base}/healthz  {base}/readyz  {base}/metrics\n"
+        f"  API token: {token}\n"
+        "Press Ctrl+C to stop."
+    )
+
+
+def migrate(settings: Settings, args: argparse.Namespace) -> int:
+    async def go() -> int:
+        ctx = await db.open_db(settings.effective_database_url())
+        try:
+            applied = await db.migrate(ctx, progress=_print_migration)
+        finally:
+            await db.close_db(ctx)
+        where = db.describe(settings.effective_database_url())
+        print(f"{len(applied)} migration(s) applied to {where}; the schema is up to date.")
+        return 0
+
+    return asyncio.run(go())
+
+
+def _print_migration(event: str, app_label: str, name: str) -> None:
+    if event == "apply_start":
+        print(f"  applying {app_label}.{name} ...", flush=True)
+
+
+def demo_cmd(settings: Settings, args: argparse.Namespace) -> int:
+    from app import demo
+
+    async def go(runtime: Runtime) -> int:
+        await demo.seed(runtime, progress_bar(args.quiet))
+        print("Demo company ready.")
+        return 0
+
+    return with_runtime(settings, go)
+
+
+def rebuild_leaderboards_cmd(settings: Settings, args: argparse.Namespace) -> int:
+    progress = progress_bar(args.quiet)
+
+    async def go(runtime: Runtime) -> int:
+        groups = await runtime.gamification.boards.rebuild(
+            progress=lambda done, total: progress("boards", done, total)
+        )
+        print(f"Leaderboards rebuilt from {groups} ledger groups.")
+        return 0
+
+    return with_runtime(settings, go)
+
+
+def teams_manifest_cmd(settings: Settings, args: argparse.Namespace) -> int:
+    from app.bots.teams_manifest import ManifestError, package
+
+    try:
+        data = package(settings)
+    except ManifestError as exc:
+        raise CommandError(str(exc)) from None
+    args.output.write_bytes(data)
+    print(f"wrote {args.output}: upload it in Teams (Apps > Manage your apps > Upload an app)")
+    if not settings.public_base_url.startswith("https://"):
+        print(
+            "portevoix: warning: PUBLIC_BASE_URL is not https; Teams will refuse the tab",
+            file=sys.stderr,
+        )
+    return 0

@@ -1,0 +1,134 @@
+"""Commands about people: invite them, import them from the HR file, issue API tokens,
+export an employee's data (GDPR), and talk to the bot as one of them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from typing import Any
+
+from app.cli.command import CommandError, progress_bar, with_runtime
+from app.people.models import Role
+from app.people.schemas import EmployeeCreate
+from app.runtime import Runtime
+from app.settings import Settings
+
+
+def invite_cmd(settings: Settings, args: argparse.Namespace) -> int:
+    async def go(runtime: Runtime) -> int:
+        employee = await runtime.people.find_by_email(args.email)
+        if employee is None:
+            employee = await runtime.people.create(
+                EmployeeCreate(
+                    email=args.email,
+                    name=args.name,
+                    department=args.department,
+                    location=args.location,
+                    language=args.language or settings.default_language,
+                    role=Role(args.role),
+                )
+            )
+        link = await runtime.people.invite(employee.id)
+        print(f"Invite for {employee.name} <{employee.email}> ({employee.role.value})")
+        print(f"  Telegram: {link.telegram_link}")
+        print(f"  Code:     {link.invite.code}   (Teams: send it to the bot)")
+        print(f"  Expires:  {link.invite.expires_at:%Y-%m-%d %H:%M} UTC")
+        return 0
+
+    return with_runtime(settings, go)
+
+
+def invites_cmd(settings: Settings, args: argparse.Namespace) -> int:
+    async def go(runtime: Runtime) -> int:
+        links = await runtime.people.pending_invites()
+        if args.format == "csv":
+            out = csv.writer(sys.stdout)
+            out.writerow(
+                ["email", "name", "language", "code", "telegram_link", "expires_at", "message"]
+            )
+            for link in links:
+                out.writerow(
+                    [
+                        link.employee.email,
+                        link.employee.name,
+                        link.employee.language,
+                        link.invite.code,
+                        link.telegram_link,
+                        link.invite.expires_at.isoformat(),
+                        link.message(settings.company_name),
+                    ]
+                )
+        else:
+            for link in links:
+                print(f"{link.employee.email:40} {link.telegram_link}")
+            print(f"{len(links)} pending invite(s).")
+        return 0
+
+    return with_runtime(settings, go)
+
+
+def import_employees_cmd(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        text = args.file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CommandError(f"cannot read {args.file}: {exc}") from None
+    progress = progress_bar(args.quiet)
+
+    async def go(runtime: Runtime) -> int:
+        report = await runtime.employee_import.run(
+            text, progress=lambda done, total: progress("employees", done, total)
+        )
+        print(report.summary())
+        for line, message in report.errors:
+            print(f"  line {line}: {message}")
+        return 1 if report.errors else 0
+
+    return with_runtime(settings, go)
+
+
+def token_cmd(settings: Settings, args: argparse.Namespace) -> int:
+    async def go(runtime: Runtime) -> int:
+        employee = None
+        if args.employee:
+            employee = await runtime.people.find_by_email(args.employee)
+            if employee is None:
+                raise CommandError(f"no employee with e-mail {args.employee}")
+        print(await runtime.tokens.issue(Role(args.role), args.name, employee))
+        return 0
+
+    return with_runtime(settings, go)
+
+
+def export_cmd(settings: Settings, args: argparse.Namespace) -> int:
+    async def go(runtime: Runtime) -> int:
+        employee = (
+            await runtime.people.get(int(args.who))
+            if args.who.isdigit()
+            else await runtime.people.find_by_email(args.who)
+        )
+        if employee is None:
+            raise CommandError(f"no employee {args.who}")
+        data: dict[str, Any] = await runtime.privacy.export(employee.id)
+        text = json.dumps(data, indent=2, ensure_ascii=False)
+        if args.output:
+            args.output.write_text(text + "\n", encoding="utf-8")
+            print(f"Wrote {args.output}")
+        else:
+            print(text)
+        return 0
+
+    return with_runtime(settings, go)
+
+
+def chat_cmd(settings: Settings, args: argparse.Namespace) -> int:
+    from app.bots import console
+
+    async def go(runtime: Runtime) -> int:
+        if await runtime.people.find_by_email(args.as_email) is None:
+            raise CommandError(f"no employee with e-mail {args.as_email}")
+        return await console.run(runtime, args.as_email)
+
+    return with_runtime(settings, go)
