@@ -17,8 +17,11 @@ from app.runtime import Runtime, open_runtime
 from app.settings import Settings
 from app.web import (
     apply,
+    ats_webhook,
     auth_pages,
+    bonuses,
     broadcasts,
+    candidates,
     content,
     dashboard,
     dashboard_admin,
@@ -28,6 +31,7 @@ from app.web import (
     miniapp,
     public,
     ratelimits,
+    referral_analytics,
     referrals_api,
     ui,
 )
@@ -44,6 +48,10 @@ def build_api() -> Api:
     content.register(api)
     links.register(api)
     referrals_api.register(api)
+    ats_webhook.register(api)
+    bonuses.register(api)
+    candidates.register(api)
+    referral_analytics.register(api)
     gamification.register(api)
     broadcasts.register(api)
     return api

@@ -6,11 +6,11 @@ import uuid
 
 from app.clock import FrozenClock
 from app.jobs.models import JobOffer
-from app.people.models import Employee
+from app.people.models import Employee, Role
 from app.referrals.intake import CandidateDetails, Outcome
 from app.referrals.models import Candidate, Referral, ReferralSource, ReferralStatus
 from app.runtime import Runtime
-from tests.helpers import make_employee, make_open_job
+from tests.helpers import bearer, make_employee, make_open_job
 
 MARIE = CandidateDetails("Marie Curie", "Marie.Curie@Example.org", "+33 1 23 45 67 89")
 
@@ -55,6 +55,11 @@ async def consented(runtime: Runtime, outcome: Outcome) -> Referral:
     referral = await runtime.referrals.intake.give_consent(outcome.referral.consent_token)
     assert referral is not None
     return referral
+
+
+async def recruiter_headers(runtime: Runtime) -> dict[str, str]:
+    rita = await make_employee(runtime, "rita@example.com", "Rita Recruiter", role=Role.RECRUITER)
+    return await bearer(runtime, Role.RECRUITER, rita)
 
 
 async def team(runtime: Runtime) -> tuple[Employee, Employee, JobOffer]:
