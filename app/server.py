@@ -22,17 +22,19 @@ from app.web import (
     bonuses,
     broadcasts,
     candidates,
+    challenges,
     content,
     dashboard,
     dashboard_admin,
     employees,
-    gamification,
     links,
     miniapp,
+    points,
     public,
     ratelimits,
     referral_analytics,
     referrals_api,
+    shop,
     ui,
 )
 from app.web.api import Api
@@ -52,7 +54,9 @@ def build_api() -> Api:
     bonuses.register(api)
     candidates.register(api)
     referral_analytics.register(api)
-    gamification.register(api)
+    points.register(api)
+    shop.register(api)
+    challenges.register(api)
     broadcasts.register(api)
     return api
 
