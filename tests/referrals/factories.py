@@ -52,7 +52,7 @@ async def refer(
 
 async def consented(runtime: Runtime, outcome: Outcome) -> Referral:
     assert outcome.referral.consent_token is not None
-    referral = await runtime.referrals.intake.give_consent(outcome.referral.consent_token)
+    referral = await runtime.referrals.consent.give(outcome.referral.consent_token)
     assert referral is not None
     return referral
 
@@ -60,6 +60,17 @@ async def consented(runtime: Runtime, outcome: Outcome) -> Referral:
 async def recruiter_headers(runtime: Runtime) -> dict[str, str]:
     rita = await make_employee(runtime, "rita@example.com", "Rita Recruiter", role=Role.RECRUITER)
     return await bearer(runtime, Role.RECRUITER, rita)
+
+
+def seen(runtime: Runtime, kind: type) -> list:  # type: ignore[type-arg]
+    """The events of `kind` published from now on, as they arrive."""
+    events: list = []  # type: ignore[type-arg]
+
+    async def keep(event: object) -> None:
+        events.append(event)
+
+    runtime.events.subscribe(kind, keep)
+    return events
 
 
 async def team(runtime: Runtime) -> tuple[Employee, Employee, JobOffer]:

@@ -46,7 +46,7 @@ async def test_an_employee_refers_and_recruiters_see_it_only_after_consent(
     own = await (await client.get("/api/v1/referrals", headers=ada_headers)).json()
     assert [r["id"] for r in own["items"]] == [referral["id"]]
 
-    await runtime.referrals.intake.give_consent(created["consent_url"].rsplit("/", 1)[1])
+    await runtime.referrals.consent.give(created["consent_url"].rsplit("/", 1)[1])
     listing = await (await client.get("/api/v1/referrals", headers=recruiter)).json()
     assert [(r["id"], r["candidate_name"], r["job_title"]) for r in listing["items"]] == [
         (referral["id"], "Marie Curie", "Data Engineer")
