@@ -17,18 +17,24 @@ from app.runtime import Runtime, open_runtime
 from app.settings import Settings
 from app.web import (
     apply,
+    ats_webhook,
     auth_pages,
+    bonuses,
     broadcasts,
+    candidates,
+    challenges,
     content,
     dashboard,
     dashboard_admin,
     employees,
-    gamification,
     links,
     miniapp,
+    points,
     public,
     ratelimits,
+    referral_analytics,
     referrals_api,
+    shop,
     ui,
 )
 from app.web.api import Api
@@ -44,7 +50,13 @@ def build_api() -> Api:
     content.register(api)
     links.register(api)
     referrals_api.register(api)
-    gamification.register(api)
+    ats_webhook.register(api)
+    bonuses.register(api)
+    candidates.register(api)
+    referral_analytics.register(api)
+    points.register(api)
+    shop.register(api)
+    challenges.register(api)
     broadcasts.register(api)
     return api
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.gamification.ledger import Award
 from app.jobs.models import JobOffer
 from app.jobs.schemas import JobCreate
 from app.people.models import Employee, Platform, Role
@@ -34,6 +35,13 @@ async def make_employee(
 async def bearer(runtime: Runtime, role: Role, employee: Employee | None = None) -> dict[str, str]:
     token = await runtime.tokens.issue(role, f"test-{role.value}", employee)
     return {"Authorization": f"Bearer {token}"}
+
+
+async def give(runtime: Runtime, employee_id: int, points: int, key: str) -> None:
+    """Points for an employee, straight into the ledger (an adjustment keyed `key`)."""
+    await runtime.gamification.ledger.award(
+        Award(employee_id, points, "adjustment", "test", key, runtime.clock.now(), note="t")
+    )
 
 
 async def make_sharer(

@@ -102,7 +102,7 @@ async def seed_referrals(runtime: Runtime, progress: Progress) -> None:
     waiting = await intake.refer(employees[0], job_id, _candidate(16), "We met at a meetup.")
     answered = await intake.refer(employees[1 % len(employees)], None, _candidate(17))
     if answered.referral.consent_token:
-        await intake.give_consent(answered.referral.consent_token)
+        await runtime.referrals.consent.give(answered.referral.consent_token)
     await intake.apply(job_id, _candidate(18), None, message="Applying directly.")
     owner = await Referral.filter(job_id=job_id, referrer_id__isnull=False).order_by("id").first()
     if owner is not None and waiting.referral.id != owner.id:

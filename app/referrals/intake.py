@@ -7,8 +7,9 @@ The rules, in one place:
 - Nobody refers themself. A candidate who had applied directly before being referred is
   flagged `prior_applicant`.
 - A referral made from chat waits in `pending_consent` (no recruiter sees it) until the
-  candidate agrees on `/consent/{token}`; the apply page and the ATS carry the
-  candidate's own consent, so their applications are `submitted` at once.
+  candidate agrees on `/consent/{token}` (asking and answering: `consent`); the apply
+  page and the ATS carry the candidate's own consent, so their applications are
+  `submitted` at once.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ from app.people.errors import EmployeeHasLeft
 from app.people.models import Employee, EmployeeStatus
 from app.referrals import notices
 from app.referrals.candidates import Candidates, normalise_email
+from app.referrals.consent import Consent
 from app.referrals.errors import AlreadyApplied, AlreadyReferred, JobNotOpen, SelfReferral
-from app.referrals.mail import Mailer
 from app.referrals.models import (
     Candidate,
     Referral,
@@ -82,26 +83,17 @@ class Intake:
         pipeline: Pipeline,
         candidates: Candidates,
         content: ContentService,
-        mailer: Mailer,
+        consent: Consent,
         *,
         ownership_days: int,
-        consent_days: int,
-        public_base_url: str,
-        company_name: str,
     ) -> None:
         self.clock = clock
         self.events = events
         self.pipeline = pipeline
         self.candidates = candidates
         self.content = content
-        self.mailer = mailer
+        self.consent = consent
         self.ownership = timedelta(days=ownership_days)
-        self.consent_days = consent_days
-        self.public_base_url = public_base_url
-        self.company_name = company_name
-
-    def consent_url(self, token: str) -> str:
-        return f"{self.public_base_url}/consent/{token}"
 
     async def attribution(self, code: str) -> Attribution | None:
         """The employee behind a tracked link code (the `ref` parameter or cookie)."""
@@ -160,9 +152,9 @@ class Intake:
             outcome.message = self.duplicate_message(language, details.name, job, owner)
             return outcome
         assert referral.consent_token is not None
-        outcome.consent_url = self.consent_url(referral.consent_token)
+        outcome.consent_url = self.consent.url(referral.consent_token)
         outcome.message = notices.consent_text(language, details.name, outcome.consent_url)
-        outcome.consent_emailed = await self._ask_consent(referral, employee, details, job)
+        outcome.consent_emailed = await self.consent.ask(referral, employee, details, job)
         return outcome
 
     # -- from the apply page and the ATS: the candidate's own application --------------
@@ -262,58 +254,6 @@ class Intake:
         if ats_application_id and not referral.ats_application_id:
             referral.ats_application_id = ats_application_id
 
-    # -- consent -------------------------------------------------------------------------
-
-    async def referral_for_consent(self, token: str) -> Referral | None:
-        if not token or len(token) > 64:
-            return None
-        return await Referral.get_or_none(consent_token=token)
-
-    async def give_consent(self, token: str) -> Referral | None:
-        """The candidate agrees: the referral enters the pipeline. Giving it twice is
-        harmless. None when the token is unknown (or the referral was deleted)."""
-        async with transaction():
-            referral = await Referral.select_for_update().get_or_none(consent_token=token)
-            if referral is None:
-                return None
-            if referral.status != S.PENDING_CONSENT:
-                return referral
-            await self.pipeline.submit(referral, CANDIDATE)
-        await self.pipeline.announce_submission(referral)
-        return referral
-
-    async def refuse_consent(self, token: str) -> bool:
-        """The candidate declines: the referral is withdrawn, their details erased."""
-        async with transaction():
-            referral = await Referral.select_for_update().get_or_none(consent_token=token)
-            if referral is None or referral.status != S.PENDING_CONSENT:
-                return False
-            now = self.clock.now()
-            old = referral.status
-            referral.status = S.WITHDRAWN
-            referral.closed_at = referral.updated_at = now
-            referral.consent_token = None
-            await referral.save()
-            await self.pipeline.record(referral, old, CANDIDATE, "consent refused", now)
-            candidate = await Candidate.get(id=referral.candidate_id)  # type: ignore[attr-defined]
-        others = await Referral.filter(candidate_id=candidate.id).exclude(id=referral.id).count()
-        if not others and candidate.email:
-            await self.candidates.erase(candidate.email)
-        elif referral.cv_file:
-            self.candidates.cv_store.delete(referral.cv_file)
-        await self.events.publish(
-            ReferralStatusChanged(
-                referral_id=referral.id,
-                employee_id=referral.referrer_id,
-                job_id=referral.job_id,
-                old_status=old.value,
-                new_status=S.WITHDRAWN.value,
-                source=ReferralSource.WEB.value,
-                occurred_at=now,
-            )
-        )
-        return True
-
     # -- the rules -----------------------------------------------------------------------
 
     async def _owner(self, candidate: Candidate, job_id: int | None) -> Referral | None:
@@ -395,26 +335,6 @@ class Intake:
                 occurred_at=referral.created_at,
             )
         )
-
-    async def _ask_consent(
-        self,
-        referral: Referral,
-        employee: Employee,
-        details: CandidateDetails,
-        job: JobOffer | None,
-    ) -> bool:
-        if not self.mailer.enabled or referral.consent_token is None:
-            return False
-        subject, body = notices.consent_email(
-            job.language if job else employee.language,
-            details.name,
-            employee.name,
-            self.company_name,
-            _title(job),
-            self.consent_url(referral.consent_token),
-            self.consent_days,
-        )
-        return await self.mailer.send(normalise_email(details.email), subject, body)
 
 
 def _for_job(candidate: Candidate, job_id: int | None, any_job: bool = False):  # type: ignore[no-untyped-def]

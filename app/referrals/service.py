@@ -1,8 +1,9 @@
 """The referrals service: what bots, web and CLI may do with referrals.
 
-It bundles the parts (intake, pipeline, ATS webhook, funnel, bonuses, candidates) built
-from the settings, and answers the questions that cross them: which referrals a person
-may see, what to tell a referrer about an event, what an employee's GDPR export holds.
+It bundles the parts (intake, consent, pipeline, ATS webhook, funnel, bonuses,
+candidates) built from the settings, and answers the questions that cross them: which
+referrals a person may see, what to tell a referrer about an event, what an employee's
+GDPR export holds.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from app.referrals import notices
 from app.referrals.ats import AtsWebhook, load_stage_map
 from app.referrals.bonuses import Bonuses
 from app.referrals.candidates import Candidates
+from app.referrals.consent import Consent
 from app.referrals.cv import CvStore
 from app.referrals.errors import ReferralNotFound
 from app.referrals.funnel import Funnel
@@ -69,17 +71,24 @@ class ReferralService:
         self.mailer = Mailer(settings.smtp_host, settings.smtp_port, settings.smtp_from)
         self.pipeline = Pipeline(clock, events, settings.referral_bonus_waiting_days)
         self.candidates = Candidates(clock, self.cv_store, settings.referral_consent_days)
+        self.consent = Consent(
+            clock,
+            events,
+            self.pipeline,
+            self.candidates,
+            self.mailer,
+            consent_days=settings.referral_consent_days,
+            public_base_url=settings.public_base_url,
+            company_name=settings.company_name,
+        )
         self.intake = Intake(
             clock,
             events,
             self.pipeline,
             self.candidates,
             content,
-            self.mailer,
+            self.consent,
             ownership_days=settings.referral_ownership_days,
-            consent_days=settings.referral_consent_days,
-            public_base_url=settings.public_base_url,
-            company_name=settings.company_name,
         )
         self.ats = AtsWebhook(
             clock, self.intake, self.pipeline, load_stage_map(config / "ats.toml")

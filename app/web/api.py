@@ -242,4 +242,13 @@ def _respond(op: Operation, result: Any) -> web.StreamResponse:
     return web.Response(text=text, status=op.status, content_type="application/json")
 
 
+def csv_response(text: str, filename: str) -> web.Response:
+    """A CSV answer the browser saves as `filename` (exports for payroll and analysts)."""
+    return web.Response(
+        text=text,
+        content_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
 __all__ = ["Api", "ApiError", "Call", "ErrorBody", "Operation"]

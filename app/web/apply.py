@@ -286,7 +286,7 @@ async def _text(part: BodyPartReader) -> str:
 
 async def consent_context(request: web.Request) -> tuple[Referral, str, dict[str, Any]] | None:
     runtime = request.app[RUNTIME]
-    referral = await runtime.referrals.intake.referral_for_consent(request.match_info["token"])
+    referral = await runtime.referrals.consent.referral_for(request.match_info["token"])
     if referral is None:
         return None
     job = await JobOffer.get_or_none(id=referral.job_id) if referral.job_id else None
@@ -340,11 +340,11 @@ async def answer_consent(request: web.Request) -> web.Response:
     token = request.match_info["token"]
     decision = form.get("decision")
     if decision == "accept":
-        await runtime.referrals.intake.give_consent(token)
+        await runtime.referrals.consent.give(token)
         return page(request, 200, language, _("Thank you!"),
                     _("Our recruiters will now look at your profile."))  # fmt: skip
     if decision == "decline":
-        await runtime.referrals.intake.refuse_consent(token)
+        await runtime.referrals.consent.refuse(token)
         return page(request, 200, language, _("Your details are deleted"),
                     _("We will not contact you about this referral."))  # fmt: skip
     return page(request, 400, language, _("Something is wrong with this form"),

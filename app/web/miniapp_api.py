@@ -26,12 +26,14 @@ from app.referrals.models import ContentType, ReferralSource, TrackedLink
 from app.referrals.service import ReferralFilter
 from app.runtime import Runtime
 from app.web.api import within_range
+from app.web.challenges import ChallengeOut
 from app.web.charts import bar_chart
 from app.web.errors import ApiError, validation_error
-from app.web.gamification import ChallengeOut, Leaderboard, RewardOut, Row, redemption_out
 from app.web.keys import RUNTIME
 from app.web.links import share_out
+from app.web.points import Leaderboard, Row
 from app.web.session_auth import CSRF_HEADER, Viewer, check_csrf, require_employee
+from app.web.shop import RewardOut, redemption_out
 
 M = TypeVar("M", bound=BaseModel)
 CHART_DAYS = 30

@@ -11,7 +11,7 @@ from app.bots.replies import ChatUser, Intent
 from app.people.models import ChatIdentity, Employee, EmployeeStatus
 from app.runtime import Runtime
 from tests.helpers import make_employee
-from tests.referrals.test_intake import Inbox, smtp_inbox  # noqa: F401  (fixture)
+from tests.referrals.test_consent import Inbox, smtp_inbox  # noqa: F401  (fixture)
 
 USER = ChatUser("telegram", "7777", chat_id="7777", name="Ada L.", language="en")
 

@@ -396,7 +396,7 @@ async def test_a_recruiter_moves_a_referral_from_the_cards(teams: TeamsWorld) ->
         ada, job.id, CandidateDetails("Grace Hopper", "grace@navy.example")
     )
     assert outcome.referral.consent_token
-    await runtime.referrals.intake.give_consent(outcome.referral.consent_token)
+    await runtime.referrals.consent.give(outcome.referral.consent_token)
     await teams.post(teams.message(RITA, "/referrals"))
     move = f"mv:{outcome.referral.id}:screening"
     assert move in submits(teams, RITA)
@@ -455,7 +455,7 @@ async def test_the_referrer_hears_in_teams_when_a_recruiter_moves_the_referral(
         ada, job.id, CandidateDetails("Grace Hopper", "grace@navy.example")
     )
     assert outcome.referral.consent_token
-    await runtime.referrals.intake.give_consent(outcome.referral.consent_token)
+    await runtime.referrals.consent.give(outcome.referral.consent_token)
     assert any("agreed to be referred" in t for t in teams.sent_to(ADA))
 
     await runtime.referrals.pipeline.move(

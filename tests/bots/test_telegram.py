@@ -170,7 +170,7 @@ async def test_a_recruiter_hires_and_the_referrer_hears_it_and_earns(
         ada, job.id, CandidateDetails("Grace Hopper", "grace@navy.example")
     )
     assert outcome.referral.consent_token
-    await runtime.referrals.intake.give_consent(outcome.referral.consent_token)
+    await runtime.referrals.consent.give(outcome.referral.consent_token)
     await fake.wait_text("agreed to be referred", chat_id=ADA)
     for status in ("screening", "interview", "offer", "hired"):
         await telegram.send(fake.callback(2002, f"mv:{outcome.referral.id}:{status}"))

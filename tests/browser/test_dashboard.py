@@ -37,7 +37,7 @@ async def submitted_referral(runtime: Runtime, referrer: Employee) -> Referral:
         source=ReferralSource.BOT,
     )
     assert outcome.referral.consent_token
-    referral = await runtime.referrals.intake.give_consent(outcome.referral.consent_token)
+    referral = await runtime.referrals.consent.give(outcome.referral.consent_token)
     assert referral is not None and referral.status == ReferralStatus.SUBMITTED
     return referral
 

@@ -6,11 +6,11 @@ import uuid
 
 from app.clock import FrozenClock
 from app.jobs.models import JobOffer
-from app.people.models import Employee
+from app.people.models import Employee, Role
 from app.referrals.intake import CandidateDetails, Outcome
 from app.referrals.models import Candidate, Referral, ReferralSource, ReferralStatus
 from app.runtime import Runtime
-from tests.helpers import make_employee, make_open_job
+from tests.helpers import bearer, make_employee, make_open_job
 
 MARIE = CandidateDetails("Marie Curie", "Marie.Curie@Example.org", "+33 1 23 45 67 89")
 
@@ -52,9 +52,25 @@ async def refer(
 
 async def consented(runtime: Runtime, outcome: Outcome) -> Referral:
     assert outcome.referral.consent_token is not None
-    referral = await runtime.referrals.intake.give_consent(outcome.referral.consent_token)
+    referral = await runtime.referrals.consent.give(outcome.referral.consent_token)
     assert referral is not None
     return referral
+
+
+async def recruiter_headers(runtime: Runtime) -> dict[str, str]:
+    rita = await make_employee(runtime, "rita@example.com", "Rita Recruiter", role=Role.RECRUITER)
+    return await bearer(runtime, Role.RECRUITER, rita)
+
+
+def seen(runtime: Runtime, kind: type) -> list:  # type: ignore[type-arg]
+    """The events of `kind` published from now on, as they arrive."""
+    events: list = []  # type: ignore[type-arg]
+
+    async def keep(event: object) -> None:
+        events.append(event)
+
+    runtime.events.subscribe(kind, keep)
+    return events
 
 
 async def team(runtime: Runtime) -> tuple[Employee, Employee, JobOffer]:

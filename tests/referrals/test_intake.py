@@ -4,13 +4,8 @@ themself, and what each referrer is told."""
 from __future__ import annotations
 
 import asyncio
-import socket
-from collections.abc import AsyncIterator
-from email import message_from_bytes
-from email.message import Message
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from app.clock import FrozenClock
 from app.events import ApplicationSubmitted, ReferralStatusChanged
@@ -22,17 +17,7 @@ from app.referrals.models import ReferralStatus as S
 from app.referrals.service import ReferralFilter
 from app.runtime import Runtime
 from tests.helpers import make_employee
-from tests.referrals.factories import MARIE, consented, later, refer, team
-
-
-def seen(runtime: Runtime, kind: type) -> list:  # type: ignore[type-arg]
-    events: list = []  # type: ignore[type-arg]
-
-    async def keep(event: object) -> None:
-        events.append(event)
-
-    runtime.events.subscribe(kind, keep)
-    return events
+from tests.referrals.factories import MARIE, consented, later, refer, seen, team
 
 
 async def test_a_chat_referral_waits_for_consent_and_no_recruiter_sees_it(
@@ -59,7 +44,7 @@ async def test_a_chat_referral_waits_for_consent_and_no_recruiter_sees_it(
     assert [(e.referral_id, e.employee_id, e.job_id) for e in submitted] == [
         (referral.id, ada.id, job.id)
     ]
-    again = await runtime.referrals.intake.give_consent(outcome.referral.consent_token or "")
+    again = await runtime.referrals.consent.give(outcome.referral.consent_token or "")
     assert again is not None and again.status == S.SUBMITTED
     assert len(submitted) == 1  # consenting twice announces once
     history = await runtime.referrals.pipeline.history(referral.id)
@@ -182,25 +167,6 @@ async def test_applying_through_the_page_gives_consent_to_a_chat_referral(
     assert "a déjà été recommandé·e" in notice.text
 
 
-async def test_declining_consent_withdraws_and_erases_the_candidate(runtime: Runtime) -> None:
-    ada, _, job = await team(runtime)
-    outcome = await refer(runtime, ada, job)
-    changed = seen(runtime, ReferralStatusChanged)
-    assert await runtime.referrals.intake.refuse_consent(outcome.referral.consent_token or "")
-    referral = await Referral.get(id=outcome.referral.id)
-    assert referral.status == S.WITHDRAWN and referral.consent_token is None
-    candidate = await Candidate.get()
-    assert (candidate.email, candidate.name, candidate.phone) == (None, "", "")
-    assert [(e.old_status, e.new_status) for e in changed] == [("pending_consent", "withdrawn")]
-    history = await runtime.referrals.pipeline.history(referral.id)
-    assert [(h.from_status, h.to_status, h.actor) for h in history][-1] == (
-        "pending_consent",
-        "withdrawn",
-        "candidate",
-    )
-    assert not await runtime.referrals.intake.refuse_consent(outcome.referral.consent_token or "")
-
-
 async def test_unconsented_referrals_are_deleted_after_the_consent_period(
     runtime: Runtime, clock: FrozenClock
 ) -> None:
@@ -218,7 +184,7 @@ async def test_unconsented_referrals_are_deleted_after_the_consent_period(
     assert await Referral.exists(id=answered.referral.id)  # consented: kept
     assert await Referral.exists(id=fresh.referral.id)  # still within its period
     assert await Candidate.filter(email="marie.curie@example.org").exists()  # answered one
-    consent = await runtime.referrals.intake.give_consent(waiting.referral.consent_token or "")
+    consent = await runtime.referrals.consent.give(waiting.referral.consent_token or "")
     assert consent is None  # the link is dead
 
 
@@ -241,53 +207,6 @@ async def test_every_status_change_is_told_to_the_referrer_in_their_language(
         "Marie Curie a reçu une offre pour Data Engineer !",
         "Marie Curie a été recruté·e comme Data Engineer. Merci pour cette recommandation !",
     ]
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
-        self.messages.append(message_from_bytes(envelope.content))  # type: ignore[attr-defined]
-        return "250 OK"
-
-
-@pytest.fixture
-async def smtp_inbox(runtime: Runtime) -> AsyncIterator[Inbox]:
-    """A local SMTP server (aiosmtpd) the runtime's mailer sends to."""
-    inbox = Inbox()
-    with socket.socket() as probe:  # a free port (aiosmtpd cannot start on port 0)
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    await asyncio.to_thread(controller.start)
-    mailer = runtime.referrals.mailer
-    mailer.host, mailer.port, mailer.sender = "127.0.0.1", controller.port, "jobs@example.com"
-    yield inbox
-    await asyncio.to_thread(controller.stop)
-
-
-async def test_the_consent_link_is_emailed_when_smtp_is_configured(
-    runtime: Runtime, smtp_inbox: Inbox
-) -> None:
-    ada, _, job = await team(runtime)
-    outcome = await refer(runtime, ada, job)
-    assert outcome.consent_emailed
-    [mail] = smtp_inbox.messages
-    assert mail["To"] == "marie.curie@example.org"
-    assert mail["Subject"] == "Ada Lovelace recommended you to Porte-voix Demo"
-    body = mail.get_payload(decode=True).decode()  # type: ignore[union-attr]
-    assert outcome.consent_url in body
-    assert "deleted in 30 days" in body
-
-
-async def test_a_mail_server_that_is_down_does_not_lose_the_referral(runtime: Runtime) -> None:
-    ada, _, job = await team(runtime)
-    mailer = runtime.referrals.mailer
-    mailer.host, mailer.port, mailer.sender = "127.0.0.1", 1, "jobs@example.com"
-    outcome = await refer(runtime, ada, job)
-    assert not outcome.consent_emailed
-    assert outcome.status == S.PENDING_CONSENT and outcome.consent_url
 
 
 async def test_two_colleagues_referring_the_same_person_at_once_make_one_owner(

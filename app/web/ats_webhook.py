@@ -1,0 +1,52 @@
+"""The applicant tracking system's webhook: a signed event creates an application or
+moves it along the pipeline (the event handling itself is `app.referrals.ats`)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from app.referrals.ats import AtsEvent, AtsResult, signature_ok
+from app.web.api import Api, ApiError, Call, within_range
+from app.web.errors import validation_error
+
+ATS_EVENT: TypeAdapter[Any] = TypeAdapter(AtsEvent)
+
+
+def register(api: Api) -> None:
+    @api.operation(
+        "POST",
+        "/webhooks/ats",
+        summary="Applicant tracking system events",
+        tag="Webhooks",
+        role=None,
+        body_doc=AtsEvent,
+        response=AtsResult,
+        errors=(401, 404, 409),
+        description="Signed with HMAC-SHA256 of the raw body, hex, in header "
+        "`X-Signature: sha256=<hex>`, key ATS_WEBHOOK_SECRET; a missing or wrong signature "
+        "is 401 and nothing is written. `application.created` creates the application "
+        "(attributed to the employee whose tracked link code is in `ref`); "
+        "`candidate.stage_changed` moves it, the ATS stage mapped by config/ats.toml (an "
+        "unknown stage is 422 unknown_stage). An event id already applied answers "
+        '`"outcome": "replayed"` and changes nothing.',
+    )
+    async def ats_webhook(call: Call) -> AtsResult:
+        raw = await call.request.read()
+        settings = call.runtime.settings
+        if not signature_ok(
+            settings.ats_webhook_secret, raw, call.request.headers.get("X-Signature", "")
+        ):
+            raise ApiError(401, "bad_signature", "The X-Signature header does not match the body.")
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            raise ApiError(400, "bad_json", "The body is not valid JSON.") from None
+        try:
+            event = ATS_EVENT.validate_python(data)
+        except ValidationError as exc:
+            raise validation_error(exc, "body") from None
+        within_range(event, "body")
+        return await call.runtime.referrals.ats.handle(event)
