@@ -28,6 +28,7 @@ from app.db import transaction
 from app.errors import Conflict
 from app.events import BadgeEarned, EventBus, LevelReached, PointsAwarded
 from app.gamification import bulk
+from app.gamification.caps import DailyCap, within_caps
 from app.gamification.leaderboards import Leaderboards
 from app.gamification.models import BadgeAward, PointsEntry, Profile
 from app.gamification.periods import Periods, previous_week
@@ -55,6 +56,7 @@ class Award:
     counters: dict[str, int] = field(default_factory=dict)
     share_week: bool = False  # update the weekly streak with this entry's week
     counts_for_boards: bool = True
+    cap: DailyCap | None = None  # cut to the day's room, under the employee's lock
 
 
 @dataclass
@@ -139,6 +141,7 @@ class Ledger:
             await Profile.filter(employee_id__in=ids).order_by("employee_id").select_for_update()
         )
         profiles = {profile.employee_id: profile for profile in locked}
+        awards = await self._within_caps(awards)
         employees = {
             int(row["id"]): row
             for row in await Employee.filter(id__in=ids).values(
@@ -174,6 +177,17 @@ class Ledger:
             for step in progress
         }
         return [by_key.get(award.key) for award in awards]
+
+    async def _within_caps(self, awards: list[Award]) -> list[Award]:
+        # Read under the profiles' locks: a concurrent batch for the same people has
+        # committed its entries before we get here, so the room left is exact.
+        keys = [award.key for award in awards if award.cap is not None]
+        if not keys:
+            return awards
+        applied = await PointsEntry.filter(idempotency_key__in=keys).values_list(
+            "idempotency_key", flat=True
+        )
+        return await within_caps(awards, {str(key) for key in applied})
 
     def _entry(self, award: Award, employee: dict[str, Any]) -> PointsEntry:
         periods = Periods.of(award.occurred_at, self.zone)

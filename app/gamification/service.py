@@ -8,13 +8,10 @@ idempotency key derived from the event, so a replayed event awards nothing.
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
-
-from tortoise.functions import Sum
 
 from app.clock import Clock
 from app.errors import DomainError
@@ -27,6 +24,7 @@ from app.events import (
     ReferralStatusChanged,
     ShareRecorded,
 )
+from app.gamification.caps import DailyCap
 from app.gamification.leaderboards import Leaderboards, MyStanding, Period, Scope, Standing
 from app.gamification.ledger import Award, AwardResult, Ledger
 from app.gamification.models import BadgeAward, PointsEntry, Profile
@@ -41,7 +39,6 @@ REFERRAL_STAGES = {
     "offer": ("offer", None),
     "hired": ("hire", "hires"),
 }
-CAPPED = "daily click points cap reached"
 
 
 class InvalidAdjustment(DomainError):
@@ -102,76 +99,28 @@ class GamificationService:
         return [next(results) if e.classification == "unique" else None for e in events]
 
     async def _click_awards(self, events: list[ClickRecorded]) -> list[Award]:
-        """The clicks' awards within the daily caps (a capped click still counts for
-        badges, and says why it earned nothing, so credit is never blocked silently).
-
-        Each click sees what the ledger holds for its day plus the clicks before it in
-        the batch, as if they had come one at a time; a click already in the ledger (a
-        replay) or twice in the batch is not counted again.
-        """
-        keys = [f"click:{event.click_id}" for event in events]
-        counted: set[str] = {
-            str(key)
-            for key in await PointsEntry.filter(idempotency_key__in=keys).values_list(
-                "idempotency_key", flat=True
+        """The clicks' awards, each capped per link and per employee for its local day
+        (the ledger cuts them under the employee's lock: `caps.py`). A capped click still
+        counts for badges, and says why it earned nothing, so credit is never blocked
+        silently."""
+        caps = self.rules.caps
+        return [
+            Award(
+                employee_id=event.employee_id,
+                points=self.rules.points.unique_click,
+                reason="unique_click",
+                source=f"link:{event.link_id}",
+                key=f"click:{event.click_id}",
+                occurred_at=event.occurred_at,
+                counters={"unique_clicks": 1},
+                cap=DailyCap(
+                    day_start=self._local_day(event.occurred_at)[0],
+                    per_source=caps.click_points_per_link_per_day,
+                    per_employee=caps.click_points_per_employee_per_day,
+                ),
             )
-        }
-        earned = await self._click_points_earned(events)
-        wanted, caps = self.rules.points.unique_click, self.rules.caps
-        awards = []
-        for event, key in zip(events, keys, strict=True):
-            day = self._local_day(event.occurred_at)[0]
-            per_link = (day, event.employee_id, f"link:{event.link_id}")
-            per_employee = (day, event.employee_id, "")
-            room = min(
-                caps.click_points_per_link_per_day - earned[per_link],
-                caps.click_points_per_employee_per_day - earned[per_employee],
-            )
-            points, note = (wanted, "") if room >= wanted else (max(room, 0), CAPPED)
-            if key not in counted:
-                counted.add(key)
-                earned[per_link] += points
-                earned[per_employee] += points
-            awards.append(
-                Award(
-                    employee_id=event.employee_id,
-                    points=points,
-                    reason="unique_click",
-                    source=f"link:{event.link_id}",
-                    key=key,
-                    occurred_at=event.occurred_at,
-                    note=note,
-                    counters={"unique_clicks": 1},
-                )
-            )
-        return awards
-
-    async def _click_points_earned(
-        self, events: list[ClickRecorded]
-    ) -> defaultdict[tuple[datetime, int, str], int]:
-        """Click points already in the ledger on the clicks' local days: by (day,
-        employee, source), and by (day, employee, "") for the employee's total."""
-        days: dict[datetime, set[int]] = defaultdict(set)
-        for event in events:
-            days[self._local_day(event.occurred_at)[0]].add(event.employee_id)
-        earned: defaultdict[tuple[datetime, int, str], int] = defaultdict(int)
-        for start, employee_ids in days.items():
-            rows = (
-                await PointsEntry.filter(
-                    employee_id__in=employee_ids,
-                    reason="unique_click",
-                    occurred_at__gte=start,
-                    occurred_at__lt=start + timedelta(days=1),
-                )
-                .annotate(total=Sum("points"))
-                .group_by("employee_id", "source")
-                .values("employee_id", "source", "total")
-            )
-            for row in rows:
-                total = int(row["total"] or 0)
-                earned[(start, int(row["employee_id"]), str(row["source"]))] += total
-                earned[(start, int(row["employee_id"]), "")] += total
-        return earned
+            for event in events
+        ]
 
     def _local_day(self, at: datetime) -> tuple[datetime, datetime]:
         local = at.astimezone(self.zone)

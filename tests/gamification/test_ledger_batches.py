@@ -176,6 +176,21 @@ async def test_click_caps_hold_within_one_worker_batch(
     assert (await Profile.get(employee_id=ada.id)).unique_clicks == 25
 
 
+async def test_two_workers_awarding_one_persons_clicks_together_stay_within_the_cap(
+    runtime: Runtime, clock: FrozenClock
+) -> None:
+    caps = runtime.gamification.rules.caps  # 20 points per link per day, 1 a click
+    ada = await make_employee(runtime)
+    # Each worker's batch fits under the cap alone; together they don't.
+    first = [click(ada.id, n, clock.now(), link=1) for n in range(15)]
+    second = [click(ada.id, n, clock.now(), link=1) for n in range(15, 30)]
+    await asyncio.gather(
+        runtime.gamification.on_clicks(first), runtime.gamification.on_clicks(second)
+    )
+    assert await balance(ada.id) == (caps.click_points_per_link_per_day,) * 2
+    assert await PointsEntry.filter(employee_id=ada.id).count() == 30  # every click entered
+
+
 async def test_two_clicks_in_one_batch_for_an_employee_one_point_below_the_cap(
     runtime: Runtime, clock: FrozenClock
 ) -> None:
