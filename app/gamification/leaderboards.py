@@ -11,6 +11,7 @@ listed, but their own rank is computed against the public board.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -61,18 +62,27 @@ def board_key(period: Period, period_id: str, scope: Scope, scope_id: str, hidde
     return f"{'lbh' if hidden else 'lb'}:{period}:{period_id}:{scope}:{scope_id}"
 
 
-def boards_for(entry: PointsEntry, hidden: bool) -> list[str]:
-    ids = {"week": entry.week, "month": entry.month, "quarter": entry.quarter, "all": "all"}
+def boards_for(entry: PointsEntry, hidden: bool) -> tuple[str, ...]:
+    return _boards(entry.week, entry.month, entry.quarter, entry.department, entry.location, hidden)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _boards(
+    week: str, month: str, quarter: str, department: str, location: str, hidden: bool
+) -> tuple[str, ...]:
+    # Cached: a rebuild asks for the same few thousand combinations hundreds of
+    # thousands of times.
+    ids = {"week": week, "month": month, "quarter": quarter, "all": "all"}
     scopes: list[tuple[Scope, str]] = [("company", "all")]
-    if entry.department:
-        scopes.append(("department", entry.department))
-    if entry.location:
-        scopes.append(("location", entry.location))
-    return [
+    if department:
+        scopes.append(("department", department))
+    if location:
+        scopes.append(("location", location))
+    return tuple(
         board_key(period, ids[period], scope, scope_id, hidden)
         for period in PERIODS
         for scope, scope_id in scopes
-    ]
+    )
 
 
 @dataclass(frozen=True)
@@ -211,18 +221,23 @@ class Leaderboards:
         )
         boards: dict[str, dict[int, list[int]]] = defaultdict(dict)
         for group in groups:
-            entry = PointsEntry(
-                **{k: group[k] for k in ("week", "month", "quarter", "department", "location")}
-            )
-            last = _aware(group["last"])
             member = group["employee_id"]
-            for key in boards_for(entry, member in hidden_ids):
+            total, last = int(group["total"]), stamp(_aware(group["last"]))
+            keys = _boards(
+                group["week"],
+                group["month"],
+                group["quarter"],
+                group["department"],
+                group["location"],
+                member in hidden_ids,
+            )
+            for key in keys:
                 current = boards[key].get(member)
                 if current is None:
-                    boards[key][member] = [int(group["total"]), stamp(last)]
+                    boards[key][member] = [total, last]
                 else:
-                    current[0] += int(group["total"])
-                    current[1] = min(current[1], stamp(last))
+                    current[0] += total
+                    current[1] = min(current[1], last)
         await self._replace_all(boards, up_to, progress)
         return len(groups)
 
