@@ -65,6 +65,18 @@ class Call:
             raise ApiError(403, "forbidden", "You may only act on your own account.")
 
 
+@dataclass(frozen=True)
+class HeaderParam:
+    """A request header an operation reads itself (a signature, an idempotency key):
+    documented in OpenAPI, checked by the handler."""
+
+    name: str
+    description: str
+    required: bool = False
+    pattern: str | None = None
+    max_length: int = 256
+
+
 @dataclass
 class Operation:
     method: str
@@ -84,6 +96,7 @@ class Operation:
     response_media: str = "application/json"
     errors: tuple[int, ...] = ()
     description: str = ""
+    headers: tuple[HeaderParam, ...] = ()
 
     @property
     def openapi_path(self) -> str:

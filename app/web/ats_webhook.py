@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from app.referrals.ats import AtsEvent, AtsResult, signature_ok
-from app.web.api import Api, ApiError, Call, within_range
+from app.web.api import Api, ApiError, Call, HeaderParam, within_range
 from app.web.errors import validation_error
 
 ATS_EVENT: TypeAdapter[Any] = TypeAdapter(AtsEvent)
@@ -25,6 +25,14 @@ def register(api: Api) -> None:
         body_doc=AtsEvent,
         response=AtsResult,
         errors=(401, 404, 409),
+        headers=(
+            HeaderParam(
+                "X-Signature",
+                "sha256=<hex of HMAC-SHA256 of the raw body, key ATS_WEBHOOK_SECRET>",
+                required=True,
+                pattern="^sha256=[0-9a-fA-F]{64}$",
+            ),
+        ),
         description="Signed with HMAC-SHA256 of the raw body, hex, in header "
         "`X-Signature: sha256=<hex>`, key ATS_WEBHOOK_SECRET; a missing or wrong signature "
         "is 401 and nothing is written. `application.created` creates the application "

@@ -113,6 +113,19 @@ def _parameters(op: Operation, schemas: _Schemas) -> list[dict[str, Any]]:
             params.append(
                 {"name": name, "in": "query", "required": name in required, "schema": prop}
             )
+    for header in op.headers:
+        text: dict[str, Any] = {"type": "string", "maxLength": header.max_length}
+        if header.pattern:
+            text["pattern"] = header.pattern
+        params.append(
+            {
+                "name": header.name,
+                "in": "header",
+                "required": header.required,
+                "description": header.description,
+                "schema": text,
+            }
+        )
     return params
 
 

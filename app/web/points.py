@@ -12,7 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.gamification.leaderboards import Standing
 from app.people.models import Employee, Role
-from app.web.api import Api, ApiError, Call
+from app.web.api import Api, ApiError, Call, HeaderParam
+
+IDEMPOTENCY_KEY_MAX = 128  # stored as "adjust:<key>" in a 160-character column
 
 Period = Literal["week", "month", "quarter", "all"]
 Scope = Literal["company", "department", "location"]
@@ -179,11 +181,25 @@ def register(api: Api) -> None:
         response=EntryOut,
         status=201,
         errors=(409,),
+        headers=(
+            HeaderParam(
+                "Idempotency-Key",
+                "Any string of yours: the same key applies the adjustment once (409 after).",
+                max_length=IDEMPOTENCY_KEY_MAX,
+            ),
+        ),
         description="Send an Idempotency-Key header to make retries safe. A "
         "balance never goes below zero (409).",
     )
     async def adjust_points(call: Call) -> EntryOut:
         body: Adjustment = call.body
+        key = call.request.headers.get("Idempotency-Key")
+        if key is not None and len(key) > IDEMPOTENCY_KEY_MAX:
+            raise ApiError(
+                422,
+                "bad_idempotency_key",
+                f"The Idempotency-Key header has at most {IDEMPOTENCY_KEY_MAX} characters.",
+            )
         employee = await call.runtime.people.get(call.path["employee_id"])
         assert call.principal is not None
         result = await call.runtime.gamification.adjust(
@@ -191,7 +207,7 @@ def register(api: Api) -> None:
             body.points,
             body.note,
             by=call.principal.token_name,
-            key=call.request.headers.get("Idempotency-Key"),
+            key=key,
         )
         if result is None:
             raise ApiError(409, "already_applied", "This adjustment was already applied.")

@@ -39,6 +39,19 @@ async def test_operations_document_their_security_and_errors(client: TestClient)
     assert {p["name"] for p in listing["parameters"]} >= {"status", "limit", "offset", "q"}
 
 
+def test_headers_an_operation_reads_itself_are_documented() -> None:
+    paths = build_api().openapi()["paths"]
+    [signature] = [
+        p for p in paths["/api/v1/webhooks/ats"]["post"]["parameters"] if p["in"] == "header"
+    ]
+    assert signature["name"] == "X-Signature" and signature["required"]
+    assert signature["schema"]["pattern"] == "^sha256=[0-9a-fA-F]{64}$"
+    adjust = paths["/api/v1/employees/{employee_id}/points/adjust"]["post"]
+    [key] = [p for p in adjust["parameters"] if p["in"] == "header"]
+    assert key["name"] == "Idempotency-Key" and not key["required"]
+    assert key["schema"]["maxLength"] == 128
+
+
 def test_every_schema_reference_resolves() -> None:
     document = build_api().openapi()
     text = str(document)

@@ -44,6 +44,8 @@ async def test_points_adjustments_and_their_rules(
     retry = {**admin_headers, "Idempotency-Key": "fair-2026"}
     assert (await client.post(f"{url}/adjust", json=body, headers=retry)).status == 201
     assert (await client.post(f"{url}/adjust", json=body, headers=retry)).status == 409
+    long_key = {**admin_headers, "Idempotency-Key": "k" * 129}
+    assert (await client.post(f"{url}/adjust", json=body, headers=long_key)).status == 422
     too_much = await client.post(
         f"{url}/adjust", json={"points": -100, "note": "x"}, headers=admin_headers
     )
