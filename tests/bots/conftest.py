@@ -1,4 +1,5 @@
-"""A running app with the Telegram bot in webhook mode, talking to the fake Bot API."""
+"""A running app with a bot in it: the Telegram bot in webhook mode, talking to the fake Bot
+API, or the Teams bot, talking to the fake Bot Framework connector (`teams_support.py`)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ from dataclasses import dataclass
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from app.bots.teams import TeamsChannel
 from app.runtime import Runtime
 from app.server import create_app
 from app.settings import Settings
+from tests.bots.teams_support import TeamsWorld
+from tests.fakes.teams_connector import APP_ID, APP_PASSWORD, TENANT, FakeConnector
 from tests.fakes.telegram_api import FakeTelegram
 
 SECRET = "webhook-secret-for-tests"
@@ -50,4 +54,22 @@ async def telegram(settings: Settings, runtime: Runtime) -> AsyncIterator[Telegr
     app = create_app(settings, runtime)
     async with TestClient(TestServer(app)) as client:
         yield TelegramWorld(fake, client, runtime)
+    await fake.stop()
+
+
+@pytest.fixture
+async def teams(
+    settings: Settings, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[TeamsWorld]:
+    fake = FakeConnector()
+    await fake.start()
+    settings.teams_app_id = APP_ID
+    settings.teams_app_password = APP_PASSWORD
+    settings.teams_tenant_id = TENANT
+    settings.teams_openid_metadata_url = fake.openid_url
+    settings.teams_token_url = fake.token_url
+    monkeypatch.setattr(TeamsChannel, "backoff_seconds", 0.01)
+    app = create_app(settings, runtime)
+    async with TestClient(TestServer(app)) as client:
+        yield TeamsWorld(fake, client, runtime)
     await fake.stop()
