@@ -56,11 +56,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import cProfile
-import io
 import json
 import os
-import pstats
 import shutil
 import signal
 import subprocess
@@ -78,7 +75,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import aiohttp  # noqa: E402
-from harness.processes import child_env, progress  # noqa: E402
+from harness.processes import child_env, profiled, progress  # noqa: E402
 from harness.scratch import Backend, close_backend, open_backend  # noqa: E402
 
 from app import db  # noqa: E402
@@ -333,24 +330,6 @@ async def push_engine(runtime: Runtime) -> AsyncIterator[PushEngine]:
         yield engine
     finally:
         await engine.stop()
-
-
-@asynccontextmanager
-async def profiled(enabled: bool, label: str) -> AsyncIterator[None]:
-    if not enabled:
-        yield
-        return
-    profiler = cProfile.Profile()
-    profiler.enable()
-    try:
-        yield
-    finally:
-        profiler.disable()
-        out = io.StringIO()
-        stats = pstats.Stats(profiler, stream=out)
-        stats.sort_stats("cumulative").print_stats(35)
-        stats.sort_stats("tottime").print_stats(25)
-        progress(f"profile of {label}:\n{out.getvalue()}")
 
 
 async def phase_lifted(

@@ -62,11 +62,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import bisect
-import cProfile
-import io
 import itertools
 import json
-import pstats
 import random
 import resource
 import shutil
@@ -87,7 +84,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from harness.processes import progress  # noqa: E402
+from harness.processes import profiled, progress  # noqa: E402
 from harness.scratch import Backend, close_backend, open_backend  # noqa: E402
 from redis.asyncio import Redis  # noqa: E402
 from tortoise.functions import Sum  # noqa: E402
@@ -519,24 +516,6 @@ async def timed_redis_writes(runtime: Runtime):  # type: ignore[no-untyped-def]
     finally:
         if original is not None:
             del boards._replace_all  # back to the class's method
-
-
-@asynccontextmanager
-async def profiled(enabled: bool, label: str):  # type: ignore[no-untyped-def]
-    if not enabled:
-        yield
-        return
-    profiler = cProfile.Profile()
-    profiler.enable()
-    try:
-        yield
-    finally:
-        profiler.disable()
-        out = io.StringIO()
-        stats = pstats.Stats(profiler, stream=out)
-        stats.sort_stats("cumulative").print_stats(30)
-        stats.sort_stats("tottime").print_stats(20)
-        progress(f"profile of {label}:\n{out.getvalue()}")
 
 
 # -- the run -------------------------------------------------------------------------------

@@ -6,7 +6,10 @@ stdout, which carries only the JSON result.
 
 from __future__ import annotations
 
+import cProfile
+import io
 import os
+import pstats
 import signal
 import socket
 import subprocess
@@ -14,6 +17,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 
@@ -91,3 +96,22 @@ def child_env(drop: set[str], values: dict[str, str]) -> dict[str, str]:
     env.update(values)
     env["PYTHONUNBUFFERED"] = "1"
     return env
+
+
+@asynccontextmanager
+async def profiled(enabled: bool, label: str) -> AsyncIterator[None]:
+    """With `--profile`: cProfile the block and print its top functions to stderr."""
+    if not enabled:
+        yield
+        return
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        yield
+    finally:
+        profiler.disable()
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out)
+        stats.sort_stats("cumulative").print_stats(35)
+        stats.sort_stats("tottime").print_stats(25)
+        progress(f"profile of {label}:\n{out.getvalue()}")
