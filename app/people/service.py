@@ -6,6 +6,7 @@ nothing half-done.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -42,6 +43,9 @@ from app.people.schemas import EmployeeCreate, EmployeeFilter, EmployeeUpdate
 
 def normalise_email(email: str) -> str:
     return email.strip().lower()
+
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -195,13 +199,9 @@ class PeopleService:
                 raise EmployeeHasLeft("This account is closed.")
             invite.used_at = now
             await invite.save(update_fields=["used_at"])
-            await self._link_identity(
+            joined = await self._join(
                 employee, platform, platform_user_id, chat_id, conversation_reference
             )
-            joined = employee.status == EmployeeStatus.INVITED
-            employee.status = EmployeeStatus.ACTIVE
-            employee.updated_at = now
-            await employee.save(update_fields=["status", "updated_at"])
         if joined:
             await self.events.publish(EmployeeJoined(employee.id))
         return employee
@@ -237,14 +237,53 @@ class PeopleService:
                 )
             if employee.status == EmployeeStatus.LEFT:
                 raise EmployeeHasLeft("This account is closed.")
-            await self._link_identity(employee, platform, platform_user_id, chat_id, None)
-            joined = employee.status == EmployeeStatus.INVITED
-            employee.status = EmployeeStatus.ACTIVE
-            employee.updated_at = now
-            await employee.save(update_fields=["status", "updated_at"])
+            joined = await self._join(employee, platform, platform_user_id, chat_id, None)
         if joined:
             await self.events.publish(EmployeeJoined(employee.id))
         return employee
+
+    async def link_by_directory_email(
+        self,
+        email: str,
+        platform: Platform,
+        platform_user_id: str,
+        conversation_reference: dict[str, Any] | None,
+    ) -> Employee | None:
+        """Joining without an invite: Teams gives the e-mail the company's directory
+        (Entra ID) vouches for, which is as good as an invite when the tenant is ours.
+        The employee behind the account afterwards, or None if the e-mail is nobody's
+        (or someone who left)."""
+        employee = await self.find_by_email(email) if email else None
+        if employee is None or employee.status == EmployeeStatus.LEFT or employee.erased_at:
+            return None
+        async with transaction():
+            joined = await self._join(
+                employee, platform, platform_user_id, None, conversation_reference
+            )
+        if joined:
+            await self.events.publish(EmployeeJoined(employee.id))
+        return employee
+
+    async def _join(
+        self,
+        employee: Employee,
+        platform: Platform,
+        platform_user_id: str,
+        chat_id: str | None,
+        conversation_reference: dict[str, Any] | None,
+    ) -> bool:
+        """In the caller's transaction: link the chat account and make the employee
+        active. True if they just joined (the caller announces EmployeeJoined after
+        the commit)."""
+        await self._link_identity(
+            employee, platform, platform_user_id, chat_id, conversation_reference
+        )
+        if employee.status != EmployeeStatus.INVITED:
+            return False
+        employee.status = EmployeeStatus.ACTIVE
+        employee.updated_at = self.clock.now()
+        await employee.save(update_fields=["status", "updated_at"])
+        return True
 
     async def _link_identity(
         self,
@@ -269,11 +308,17 @@ class PeopleService:
                 last_seen_at=now,
             )
             return
-        # The chat account moves to the employee of the new invite (a shared phone,
-        # a re-hire): the latest invite wins.
+        # The chat account moves to the employee of the latest invite or directory
+        # e-mail (a shared phone, a re-hire): the latest proof wins.
+        if identity.employee_id != employee.id:  # type: ignore[attr-defined]
+            log.warning(
+                "%s account %s moves to employee %s", platform.value, platform_user_id, employee.id
+            )
         identity.employee_id = employee.id  # type: ignore[attr-defined]
-        identity.chat_id = chat_id
-        identity.conversation_reference = conversation_reference
+        if chat_id:
+            identity.chat_id = chat_id
+        if conversation_reference:  # a search from a group chat has none: keep the old one
+            identity.conversation_reference = conversation_reference
         identity.active = True
         identity.last_seen_at = now
         await identity.save()

@@ -30,7 +30,6 @@ from msrest.exceptions import HttpOperationError
 from app.bots.conversation import Conversation
 from app.bots.referral_card import ReferForm
 from app.bots.replies import ChatUser, Intent, Reply, Upload
-from app.bots.roster import link_by_email
 from app.bots.teams.auth import BotCredentials, SigningKeys, auth_configuration
 from app.bots.teams.bot import TeamsBot
 from app.bots.teams.rendering import as_activities, card_activity
@@ -171,8 +170,8 @@ class TeamsChannel:
             log.info("teams: roster look-up failed for %s: %s", user.user_id, exc)
             return
         email = getattr(member, "email", None) or getattr(member, "user_principal_name", "")
-        employee = await link_by_email(
-            self.runtime, Platform.TEAMS, user.user_id, email or "", user.conversation_reference
+        employee = await people.link_by_directory_email(
+            email or "", Platform.TEAMS, user.user_id, user.conversation_reference
         )
         if employee is not None:
             log.info("teams: %s linked to employee %s by e-mail", user.user_id, employee.id)
