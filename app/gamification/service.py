@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from app.clock import Clock
@@ -95,10 +95,10 @@ class GamificationService:
         unique = [event for event in events if event.classification == "unique"]
         if not unique:
             return [None] * len(events)
-        results = iter(await self.ledger.award_many(await self._click_awards(unique)))
+        results = iter(await self.ledger.award_many(self._click_awards(unique)))
         return [next(results) if e.classification == "unique" else None for e in events]
 
-    async def _click_awards(self, events: list[ClickRecorded]) -> list[Award]:
+    def _click_awards(self, events: list[ClickRecorded]) -> list[Award]:
         """The clicks' awards, each capped per link and per employee for its local day
         (the ledger cuts them under the employee's lock: `caps.py`). A capped click still
         counts for badges, and says why it earned nothing, so credit is never blocked
@@ -114,7 +114,7 @@ class GamificationService:
                 occurred_at=event.occurred_at,
                 counters={"unique_clicks": 1},
                 cap=DailyCap(
-                    day_start=self._local_day(event.occurred_at)[0],
+                    day_start=self._day_start(event.occurred_at),
                     per_source=caps.click_points_per_link_per_day,
                     per_employee=caps.click_points_per_employee_per_day,
                 ),
@@ -122,10 +122,9 @@ class GamificationService:
             for event in events
         ]
 
-    def _local_day(self, at: datetime) -> tuple[datetime, datetime]:
-        local = at.astimezone(self.zone)
-        start = local.replace(hour=0, minute=0, second=0, microsecond=0)
-        return start, start + timedelta(days=1)
+    def _day_start(self, at: datetime) -> datetime:
+        """Midnight of `at`'s day in the company's time zone (caps count per local day)."""
+        return at.astimezone(self.zone).replace(hour=0, minute=0, second=0, microsecond=0)
 
     async def on_share(self, event: ShareRecorded) -> None:
         content = f"{event.content_type}:{event.content_id}"
