@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from aiohttp.test_utils import TestClient
 from redis.asyncio import Redis
@@ -68,6 +70,20 @@ async def test_each_redirect_becomes_one_classified_click(
     assert all(c.day.isoformat() == "2026-11-26" for c in clicks)
     assert len(events) == 4
     assert await runtime.redis.xlen(STREAM) == 0  # acknowledged and removed
+
+
+async def test_concurrent_redirects_share_their_appends_and_each_click_lands(
+    client: TestClient, runtime: Runtime
+) -> None:
+    link = await stored_link(runtime)
+    statuses = await asyncio.gather(
+        *(visit(client, link.code, ip=f"203.0.113.{n}") for n in range(20))
+    )
+    assert statuses == [302] * 20
+    assert await runtime.redis.xlen(STREAM) == 20  # every 302 has its entry
+    assert runtime.click_recorder.appends.flushes < 20  # not one Redis call per redirect
+    assert await runtime.click_worker().drain() == 20
+    assert await Click.all().count() == 20
 
 
 async def test_a_replayed_stream_entry_never_makes_a_second_row(
@@ -203,7 +219,6 @@ async def test_the_sharers_own_click_is_flagged_self(client: TestClient, runtime
 
 
 async def test_a_link_that_goes_viral_is_looked_up_once(runtime: Runtime) -> None:
-    import asyncio
 
     link = await stored_link(runtime)
     resolver = runtime.link_resolver
@@ -225,7 +240,6 @@ async def test_a_link_that_goes_viral_is_looked_up_once(runtime: Runtime) -> Non
 async def test_the_worker_recovers_when_its_stream_and_group_vanish(
     client: TestClient, runtime: Runtime
 ) -> None:
-    import asyncio
 
     link = await stored_link(runtime)
     worker = runtime.click_worker()
@@ -250,7 +264,6 @@ async def test_the_worker_recovers_when_its_stream_and_group_vanish(
 async def test_a_busy_connection_pool_waits_instead_of_failing(
     runtime: Runtime, settings: Settings
 ) -> None:
-    import asyncio
 
     from app.store import close_redis, open_redis
 
