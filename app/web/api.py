@@ -142,6 +142,7 @@ def _make_view(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamRes
         path = {name: _path_value(request.match_info[name]) for name in op.path_params}
         if any(isinstance(value, int) and value > MAX_INT for value in path.values()):
             raise ApiError(404, "not_found", "There is nothing at this address.")
+        _check_header_lengths(op, request)
         query = within_range(_parse_query(op, request), "query")
         body = within_range(await _parse_body(op, request), "body")
         result = await op.handler(Call(request, runtime, principal, path, query, body))
@@ -166,6 +167,19 @@ async def _authorise(request: web.Request, runtime: Runtime, role: Role | None) 
     if not principal.has_role(role):
         raise ApiError(403, "forbidden", f"This needs the {role.value} role.")
     return principal
+
+
+def _check_header_lengths(op: Operation, request: web.Request) -> None:
+    """A declared header longer than documented is refused before the handler runs (its
+    presence and content are the handler's to judge: a bad signature is a 401)."""
+    for header in op.headers:
+        value = request.headers.get(header.name)
+        if value is not None and len(value) > header.max_length:
+            raise ApiError(
+                422,
+                "header_too_long",
+                f"The {header.name} header has at most {header.max_length} characters.",
+            )
 
 
 def _path_value(raw: str) -> Any:

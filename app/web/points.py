@@ -193,13 +193,6 @@ def register(api: Api) -> None:
     )
     async def adjust_points(call: Call) -> EntryOut:
         body: Adjustment = call.body
-        key = call.request.headers.get("Idempotency-Key")
-        if key is not None and len(key) > IDEMPOTENCY_KEY_MAX:
-            raise ApiError(
-                422,
-                "bad_idempotency_key",
-                f"The Idempotency-Key header has at most {IDEMPOTENCY_KEY_MAX} characters.",
-            )
         employee = await call.runtime.people.get(call.path["employee_id"])
         assert call.principal is not None
         result = await call.runtime.gamification.adjust(
@@ -207,7 +200,7 @@ def register(api: Api) -> None:
             body.points,
             body.note,
             by=call.principal.token_name,
-            key=key,
+            key=call.request.headers.get("Idempotency-Key"),
         )
         if result is None:
             raise ApiError(409, "already_applied", "This adjustment was already applied.")
