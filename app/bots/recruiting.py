@@ -129,7 +129,11 @@ async def stats(turn: Turn) -> list[Reply]:
     ]
     for stage in conversions(figures.funnel):
         rate = "" if stage.rate is None else f" ({100 * stage.rate:.0f}%)"
-        lines.append(f"· {_(STAGE_NAMES[stage.stage])}: {stage.count}{rate}")
+        lines.append(
+            _("· {stage}: {count}{rate}").format(
+                stage=_(STAGE_NAMES[stage.stage]), count=stage.count, rate=rate
+            )
+        )
     lines.append(
         _("Saved: {savings} {currency}").format(
             savings=f"{figures.roi.savings:,.0f}", currency=figures.roi.currency
