@@ -53,6 +53,13 @@ CLICK_COLUMN = {
     "channel": "channel",
     "month": "day",
 }
+# A funnel filter → the click column it filters.
+CLICK_FILTERS = {
+    "job_id": "content_id",
+    "employee_id": "employee_id",
+    "department": "department",
+    "channel": "channel",
+}
 REFERRAL_COLUMN = {
     "job": "job_id",
     "employee": "referrer_id",
@@ -186,8 +193,7 @@ class Funnel:
             where["day__gte"] = q.start
         if q.end:
             where["day__lte"] = q.end
-        for name, column in (("job_id", "content_id"), ("employee_id", "employee_id"),
-                             ("department", "department"), ("channel", "channel")):  # fmt: skip
+        for name, column in CLICK_FILTERS.items():
             if getattr(q, name) is not None:
                 where[column] = getattr(q, name)
         column = CLICK_COLUMN[q.by]
