@@ -104,6 +104,7 @@ async def test_stats_counts_this_week_in_the_company_time_zone(
     rita = await make_employee(runtime, "rita-chat@example.com", "Rita", role=Role.RECRUITER)
     await runtime.policy.accept(rita, "telegram")
     stats = await ConsoleSession(runtime, "rita-chat@example.com").say("/stats")
+    assert "Clicks: 0 (0 unique)" in stats  # not last week's 14, as a UTC week would say
     assert stats.splitlines()[:4] == [
         "This week (2026-11-30 – 2026-11-30):",
         "Clicks: 0 (0 unique)",
