@@ -68,13 +68,12 @@ class Figures:
     def week_to_date(self, now: datetime) -> Period:
         return Period.week_to_date(now, self.zone)
 
-    async def overview(self, period: Period, department: str | None = None) -> Overview:
+    async def overview(self, period: Period) -> Overview:
         """Reach, unique clicks, the funnel and the savings of a period."""
         reach, unique = await self.analytics.totals(
-            ClickQuery(by="day", start=period.start, end=period.end, department=department)
+            ClickQuery(by="day", start=period.start, end=period.end)
         )
-        q = FunnelQuery("channel", period.start, period.end, department=department)
-        funnel = await self.funnel.totals(q)
+        funnel = await self.funnel.totals(FunnelQuery("channel", period.start, period.end))
         return Overview(
             period=period,
             reach=reach,
