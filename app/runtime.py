@@ -35,6 +35,7 @@ from app.people.sessions import SessionStore
 from app.people.tokens import TokenService
 from app.referrals.analytics import ClickAnalytics
 from app.referrals.clicks import ClickLimits, RedisRecentClicks
+from app.referrals.figures import Figures
 from app.referrals.links import LinkService
 from app.referrals.redirects import ClickRecorder, LinkResolver
 from app.referrals.service import ReferralService
@@ -66,6 +67,7 @@ class Runtime:
     click_writer: ClickWriter
     click_recorder: ClickRecorder
     analytics: ClickAnalytics
+    figures: Figures  # every headline figure, defined once (docs/glossary.md)
     referrals: ReferralService
     gamification: GamificationService
     shop: Shop
@@ -134,6 +136,7 @@ def build_runtime(
         click_writer=click_writer,
         click_recorder=ClickRecorder(redis, click_writer),
         analytics=analytics,
+        figures=Figures(analytics, referrals.funnel, settings.company_timezone),
         shop=Shop(clock, events, ledger, settings.company_timezone),
         challenges=challenges,
         referrals=referrals,

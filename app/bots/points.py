@@ -35,7 +35,9 @@ async def me(turn: Turn) -> list[Reply]:
         _("Level: {level}").format(level=level) + progress,
         rank,
         _("Streak: {weeks} week(s) in a row").format(weeks=summary.streak_weeks),
-        _("Unique clicks on your links: {clicks}").format(clicks=summary.counters["unique_clicks"]),
+        _("Unique clicks on your links: {clicks}").format(
+            clicks=await turn.runtime.figures.unique_clicks_of(employee.id)
+        ),
         _("Badges: {badges}").format(badges=", ".join(names) if names else "—"),
     ]
     referrals, _total = await turn.runtime.referrals.search(

@@ -11,7 +11,6 @@ from app.bots.replies import Button, Reply
 from app.i18n import translator
 from app.jobs.service import Audience
 from app.people.models import Employee
-from app.referrals.analytics import ClickQuery
 from app.runtime import Runtime
 
 
@@ -76,11 +75,8 @@ async def digest(runtime: Runtime, employee: Employee) -> str:
     _ = translator(employee.language)
     game = runtime.gamification
     now = runtime.clock.now()
-    week_start = (now - timedelta(days=7)).date()
-    clicks = await runtime.analytics.clicks(
-        ClickQuery(by="employee", employee_id=employee.id, start=week_start)
-    )
-    unique = sum(row["unique"] for row in clicks)
+    week = runtime.figures.last_days(7, now)
+    unique = await runtime.figures.unique_clicks_of(employee.id, week)
     entries = await game.ledger_of(employee.id, 500, 0)
     earned = sum(
         e.points for e in entries if e.occurred_at >= now - timedelta(days=7) and e.points > 0

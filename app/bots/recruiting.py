@@ -7,6 +7,7 @@ from app.bots.replies import Button, Intent, Reply
 from app.bots.turn import Form, Turn
 from app.gamification.models import RedemptionStatus
 from app.jobs.schemas import JobCreate, NewsCreate
+from app.referrals.funnel import STAGE_NAMES, conversions
 from app.referrals.models import ReferralSource, ReferralStatus
 from app.referrals.pipeline import Actor, allowed_moves
 from app.referrals.service import ReferralFilter
@@ -114,25 +115,31 @@ async def close_report(turn: Turn, report_id: int) -> list[Reply]:
 
 
 async def stats(turn: Turn) -> list[Reply]:
+    """This week so far (Monday to today, company time): the same figures as the
+    dashboard's overview, from the same place."""
     _ = turn._
-    today = turn.runtime.clock.now().date()
-    from datetime import timedelta
-
-    from app.referrals.analytics import ClickQuery
-
-    week_start = today - timedelta(days=today.weekday())
-    clicks = await turn.runtime.analytics.clicks(ClickQuery(by="channel", start=week_start))
-    raw = sum(r["raw"] for r in clicks)
-    unique = sum(r["unique"] for r in clicks)
-    referrals, _total = await turn.runtime.referrals.search(
-        ReferralFilter(limit=10_000), recruiter=True
+    runtime = turn.runtime
+    period = runtime.figures.week_to_date(runtime.clock.now())
+    figures = await runtime.figures.overview(period)
+    lines = [
+        _("This week ({start} – {end}):").format(start=period.start, end=period.end),
+        _("Clicks: {raw} ({unique} unique)").format(
+            raw=figures.reach, unique=figures.unique_clicks
+        ),
+    ]
+    for stage in conversions(figures.funnel):
+        rate = "" if stage.rate is None else f" ({100 * stage.rate:.0f}%)"
+        lines.append(
+            _("· {stage}: {count}{rate}").format(
+                stage=_(STAGE_NAMES[stage.stage]), count=stage.count, rate=rate
+            )
+        )
+    lines.append(
+        _("Saved: {savings} {currency}").format(
+            savings=f"{figures.roi.savings:,.0f}", currency=figures.roi.currency
+        )
     )
-    counts: dict[str, int] = {}
-    for referral in referrals:
-        if referral.created_at.date() >= week_start:
-            counts[referral.status.value] = counts.get(referral.status.value, 0) + 1
-    lines = [_("This week:"), _("Clicks: {raw} ({unique} unique)").format(raw=raw, unique=unique)]
-    lines += [f"· {_(status)}: {count}" for status, count in sorted(counts.items())]
+    lines.append(_("Each percentage is the share of the stage before it."))
     return [Reply("\n".join(lines))]
 
 

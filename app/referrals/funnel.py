@@ -1,10 +1,15 @@
-"""Recruiter analytics: the referral funnel, time to hire, ROI, and CSV exports.
+"""Recruiter analytics: the referral funnel, what referral hires saved, and CSV exports.
 
-The funnel is clicks → applications → interviews → offers → hires, grouped by job,
-employee, department, channel or month. Clicks are unique clicks on job links (the click
-table); the other stages are referrals that reached them (each referral keeps when it
-first reached interview, offer and hire), counting only attributed, consented referrals
-that are not duplicates. Months and days are in the company's time zone.
+The funnel is job clicks → applications → interviews → offers → hires, grouped by job,
+employee, department, channel or month. Job clicks are unique clicks on job links (the
+click table); the other stages are attributed, consented referrals that are not
+duplicates (each referral keeps when it first reached interview, offer and hire).
+
+Every stage counts the events of the period *by the date of that event*: a click on its
+day, an application on the day it was submitted, a hire on the day it was hired, all in
+the company's time zone. So the hires of a period are the same number here, in the ROI
+and on every surface, and a stage is a sum of per-day counts (what a daily roll-up keeps,
+issue 16). docs/glossary.md defines each figure; `conversions` is the one rate.
 """
 
 from __future__ import annotations
@@ -12,12 +17,13 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from tortoise.functions import Count
+from tortoise.expressions import RawSQL
+from tortoise.queryset import QuerySet
 
 from app.jobs.models import JobOffer
 from app.people.models import Employee
@@ -25,6 +31,21 @@ from app.referrals.models import Click, ClickClass, ContentType, Referral, Refer
 
 FunnelBy = Literal["job", "employee", "department", "channel", "month"]
 STAGES = ("clicks", "applications", "interviews", "offers", "hires")
+# Each stage's name, as the English msgid that every surface translates.
+STAGE_NAMES = {
+    "clicks": "Job clicks",
+    "applications": "Applications",
+    "interviews": "Interviews",
+    "offers": "Offers",
+    "hires": "Hires",
+}
+# When a referral reached each stage after clicks: the date a stage counts on.
+STAGE_TIMES = {
+    "applications": "submitted_at",
+    "interviews": "interview_at",
+    "offers": "offer_at",
+    "hires": "hired_at",
+}
 CLICK_COLUMN = {
     "job": "content_id",
     "employee": "employee_id",
@@ -32,7 +53,21 @@ CLICK_COLUMN = {
     "channel": "channel",
     "month": "day",
 }
+# A funnel filter → the click column it filters.
+CLICK_FILTERS = {
+    "job_id": "content_id",
+    "employee_id": "employee_id",
+    "department": "department",
+    "channel": "channel",
+}
+REFERRAL_COLUMN = {
+    "job": "job_id",
+    "employee": "referrer_id",
+    "department": "department",
+    "channel": "channel",
+}
 NOT_APPLICATIONS = (ReferralStatus.PENDING_CONSENT, ReferralStatus.DUPLICATE)
+COUNT_ALL = "COUNT(*)"  # not COUNT(id): lets PostgreSQL answer from an index alone
 
 
 @dataclass(frozen=True)
@@ -59,12 +94,31 @@ class FunnelRow:
 
 
 @dataclass(frozen=True)
+class Conversion:
+    """One stage of the funnel and its rate against the stage before it (None for the
+    first stage, and when the stage before counted nothing)."""
+
+    stage: str
+    count: int
+    rate: float | None
+
+
+@dataclass(frozen=True)
 class Roi:
     hires: int
     job_board_cost_per_hire: float
     referral_cost_per_hire: float
     savings: float
     currency: str
+
+
+def conversions(row: FunnelRow) -> list[Conversion]:
+    """Each stage's count and its conversion rate, taken against the previous stage."""
+    counts = [getattr(row, stage) for stage in STAGES]
+    return [
+        Conversion(stage, count, None if i == 0 or not counts[i - 1] else count / counts[i - 1])
+        for i, (stage, count) in enumerate(zip(STAGES, counts, strict=True))
+    ]
 
 
 class Funnel:
@@ -81,34 +135,37 @@ class Funnel:
         self.currency = currency
 
     async def rows(self, q: FunnelQuery) -> list[FunnelRow]:
+        """One row per key of `q.by` that has anything in the period, sorted by key."""
         rows: dict[str, FunnelRow] = {}
 
         def row(key: str) -> FunnelRow:
             return rows.setdefault(key, FunnelRow(key=key, label=key))
 
         for key, clicks in (await self._clicks(q)).items():
-            row(key).clicks += clicks
-        days_to_hire: dict[str, list[float]] = defaultdict(list)
-        for referral in await self._referrals(q):
-            key = self._key(q.by, referral)
-            current = row(key)
-            current.applications += 1
-            current.interviews += referral.interview_at is not None
-            current.offers += referral.offer_at is not None
-            if referral.hired_at is not None and referral.submitted_at is not None:
-                current.hires += 1
-                seconds = (referral.hired_at - referral.submitted_at).total_seconds()
-                days_to_hire[key].append(seconds / 86400)
-        for key, durations in days_to_hire.items():
-            rows[key].avg_days_to_hire = round(sum(durations) / len(durations), 1)
+            row(key).clicks = clicks
+        for stage, column in STAGE_TIMES.items():
+            for key, count in (await self._stage(q, column)).items():
+                setattr(row(key), stage, count)
+        for key, days in (await self._days_to_hire(q)).items():
+            row(key).avg_days_to_hire = days
         result = sorted(rows.values(), key=lambda r: r.key)
         await self._label(q.by, result)
         return result
 
+    async def totals(self, q: FunnelQuery) -> FunnelRow:
+        """The whole funnel of the period (`q.by` is ignored): the sum of any grouping."""
+        total = FunnelRow("all", "")
+        for row in await self.rows(replace(q, by="channel")):
+            for stage in STAGES:
+                setattr(total, stage, getattr(total, stage) + getattr(row, stage))
+        return total
+
     async def roi(self, q: FunnelQuery) -> Roi:
-        hires = 0
-        for referral in await self._referrals(q, stage_time="hired_at"):
-            hires += referral.hired_at is not None
+        """The funnel's hires of the period × what each saves against a job board."""
+        return self.savings(sum((await self._stage(q, STAGE_TIMES["hires"])).values()))
+
+    def savings(self, hires: int) -> Roi:
+        """What `hires` referral hires saved: each one × (job board − referral cost)."""
         saving = self.job_board_cost - self.referral_cost
         return Roi(hires, self.job_board_cost, self.referral_cost, hires * saving, self.currency)
 
@@ -136,29 +193,52 @@ class Funnel:
             where["day__gte"] = q.start
         if q.end:
             where["day__lte"] = q.end
-        if q.job_id is not None:
-            where["content_id"] = q.job_id
-        if q.employee_id is not None:
-            where["employee_id"] = q.employee_id
-        if q.department is not None:
-            where["department"] = q.department
-        if q.channel is not None:
-            where["channel"] = q.channel
+        for name, column in CLICK_FILTERS.items():
+            if getattr(q, name) is not None:
+                where[column] = getattr(q, name)
         column = CLICK_COLUMN[q.by]
         grouped = (
-            await Click.filter(**where).annotate(n=Count("id")).group_by(column).values(column, "n")
+            await Click.filter(**where)
+            .annotate(n=RawSQL(COUNT_ALL))
+            .group_by(column)
+            .values(column, "n")
         )
         counts: dict[str, int] = defaultdict(int)
         for item in grouped:
             value = item[column]
             plain = value.isoformat()[:7] if q.by == "month" else getattr(value, "value", value)
-            key = str(plain)
-            counts[key] += item["n"]
+            counts[str(plain)] += item["n"]
         return counts
 
-    async def _referrals(self, q: FunnelQuery, stage_time: str = "submitted_at") -> list[Referral]:
-        """Attributed applications whose `stage_time` falls in the period."""
-        query = Referral.filter(referrer_id__isnull=False).exclude(status__in=NOT_APPLICATIONS)
+    async def _stage(self, q: FunnelQuery, stage_time: str) -> dict[str, int]:
+        """How many referrals reached the stage of `stage_time` in the period, per key."""
+        query = self._reached(q, stage_time)
+        counts: dict[str, int] = defaultdict(int)
+        if q.by == "month":  # the local month of each time: too zone-bound for SQL
+            for (at,) in await query.values_list(stage_time):
+                counts[self._month(at)] += 1
+            return counts
+        column = REFERRAL_COLUMN[q.by]
+        grouped = await query.annotate(n=RawSQL(COUNT_ALL)).group_by(column).values(column, "n")
+        for item in grouped:
+            counts[self._key(item[column])] += item["n"]
+        return counts
+
+    async def _days_to_hire(self, q: FunnelQuery) -> dict[str, float]:
+        """The average days from submission to hire of the period's hires, per key."""
+        column = REFERRAL_COLUMN.get(q.by, "hired_at")
+        durations: dict[str, list[float]] = defaultdict(list)
+        hires = await self._reached(q, "hired_at").values_list(column, "submitted_at", "hired_at")
+        for value, submitted_at, hired_at in hires:
+            key = self._month(value) if q.by == "month" else self._key(value)
+            durations[key].append((hired_at - submitted_at).total_seconds() / 86400)
+        return {key: round(sum(d) / len(d), 1) for key, d in durations.items()}
+
+    def _reached(self, q: FunnelQuery, stage_time: str) -> QuerySet[Referral]:
+        """Attributed, consented applications whose `stage_time` falls in the period."""
+        query = Referral.filter(referrer_id__isnull=False, submitted_at__isnull=False).exclude(
+            status__in=NOT_APPLICATIONS
+        )
         query = query.filter(**{f"{stage_time}__isnull": False})
         if q.start:
             query = query.filter(**{f"{stage_time}__gte": self._midnight(q.start)})
@@ -172,22 +252,20 @@ class Funnel:
             query = query.filter(department=q.department)
         if q.channel is not None:
             query = query.filter(channel=q.channel)
-        return list(await query.order_by("id"))
+        return query
 
     def _midnight(self, day: date) -> datetime:
         return datetime(day.year, day.month, day.day, tzinfo=self.zone)
 
-    def _key(self, by: FunnelBy, referral: Referral) -> str:
-        if by == "job":
-            return str(referral.job_id) if referral.job_id is not None else "general"
-        if by == "employee":
-            return str(referral.referrer_id)
-        if by == "department":
-            return referral.department
-        if by == "channel":
-            return referral.channel
-        assert referral.submitted_at is not None
-        return referral.submitted_at.astimezone(self.zone).strftime("%Y-%m")
+    def _month(self, at: datetime) -> str:
+        return at.astimezone(self.zone).strftime("%Y-%m")
+
+    @staticmethod
+    def _key(value: Any) -> str:
+        """A group's key as text; referrals for no particular job are "general"."""
+        if value is None:
+            return "general"
+        return str(getattr(value, "value", value))
 
     async def _label(self, by: FunnelBy, rows: list[FunnelRow]) -> None:
         ids = [int(r.key) for r in rows if r.key.isdigit()]

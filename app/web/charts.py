@@ -96,17 +96,19 @@ def line_chart(
     return _frame(width, height, label, "".join(parts))
 
 
-def funnel_chart(stages: Sequence[tuple[str, int]], label: str, width: int = 440) -> str:
-    """Horizontal bars narrowing stage by stage, with each stage's share of the first."""
+def funnel_chart(
+    stages: Sequence[tuple[str, int, float | None]], label: str, width: int = 440
+) -> str:
+    """Horizontal bars, one per stage, each with its conversion rate: the share of the
+    stage before it (the rate comes from the funnel, `conversions`; none on the first)."""
     row, left = 34, 110
     height = row * len(stages) + 8
-    first = max(stages[0][1] if stages else 0, 1)
-    widest = max((v for _, v in stages), default=0) or 1
+    widest = max((v for _, v, _r in stages), default=0) or 1
     parts = []
-    for i, (name, value) in enumerate(stages):
+    for i, (name, value, rate) in enumerate(stages):
         w = (width - left - 90) * value / widest
         y = 4 + i * row
-        share = f" ({100 * value / first:.0f}%)" if i else ""
+        share = f" ({100 * rate:.0f}%)" if rate is not None else ""
         parts.append(
             f'<text x="{left - 8}" y="{y + 19}" text-anchor="end">{escape(name)}</text>'
             f'<rect x="{left}" y="{y}" width="{max(w, 2):.1f}" height="{row - 8}" rx="4" '

@@ -14,9 +14,7 @@ CSRF token.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -25,12 +23,14 @@ from app.gamification.models import RedemptionStatus
 from app.i18n import translator
 from app.people.models import Employee, Role
 from app.referrals.analytics import ClickQuery
-from app.referrals.funnel import FunnelQuery, FunnelRow
+from app.referrals.figures import Period
+from app.referrals.funnel import STAGE_NAMES, FunnelQuery, conversions
 from app.referrals.models import Channel, ReferralSource, ReferralStatus
 from app.referrals.pipeline import Actor, allowed_moves
 from app.referrals.service import ReferralFilter
 from app.runtime import Runtime
 from app.web.charts import funnel_chart, line_chart
+from app.web.glossary import definitions
 from app.web.keys import RUNTIME
 from app.web.session_auth import Viewer, check_csrf, current_viewer
 from app.web.ui import message_page, render_page
@@ -107,11 +107,11 @@ def page(
     )
 
 
-def period_of(request: web.Request, runtime: Runtime) -> tuple[int, date, date]:
+def period_of(request: web.Request, runtime: Runtime) -> tuple[int, Period]:
+    """The period picked on the page: the last 7, 30 (default), 90 or 365 local days."""
     raw = request.query.get("days", "30")
     days = int(raw) if raw.isdigit() and int(raw) in PERIODS else 30
-    today = runtime.clock.now().astimezone(ZoneInfo(runtime.settings.company_timezone)).date()
-    return days, today - timedelta(days=days - 1), today
+    return days, runtime.figures.last_days(days, runtime.clock.now())
 
 
 # -- overview ------------------------------------------------------------------------------
@@ -121,31 +121,21 @@ async def overview(request: web.Request) -> web.Response:
     viewer = await viewer_for(request)
     runtime = request.app[RUNTIME]
     _ = translator(viewer.language)
-    days, start, end = period_of(request, runtime)
-    analytics, funnel = runtime.analytics, runtime.referrals.funnel
-    by_channel = await analytics.clicks(ClickQuery(by="channel", start=start, end=end))
-    totals = FunnelRow("all", "")
-    for row in await funnel.rows(FunnelQuery("channel", start, end)):
-        for stage in ("applications", "interviews", "offers", "hires"):
-            setattr(totals, stage, getattr(totals, stage) + getattr(row, stage))
-    roi = await funnel.roi(FunnelQuery("job", start, end))
-    unique = sum(r["unique"] for r in by_channel)
+    days, period = period_of(request, runtime)
+    analytics = runtime.analytics
+    figures = await runtime.figures.overview(period)
     stages = [
-        (_("Unique clicks"), unique),
-        (_("Applications"), totals.applications),
-        (_("Interviews"), totals.interviews),
-        (_("Offers"), totals.offers),
-        (_("Hires"), totals.hires),
+        (c.stage, _(STAGE_NAMES[c.stage]), c.count, c.rate) for c in conversions(figures.funnel)
     ]
-    labels = [(start + timedelta(days=i)).isoformat() for i in range(days)]
+    labels = [day.isoformat() for day in period.days]
     series: dict[str, list[int]] = {}
-    for channel_row in sorted(by_channel, key=lambda r: -r["unique"]):
-        channel = str(channel_row["key"]["channel"])
-        per_day = await analytics.clicks(
-            ClickQuery(by="day", start=start, end=end, channel=channel, limit=days)
-        )
-        counts = {r["key"]["day"]: r["unique"] for r in per_day}
-        series[_channel_name(channel)] = [counts.get(day, 0) for day in labels]
+    per_day = await analytics.clicks(
+        ClickQuery(by="channel_day", start=period.start, end=period.end, limit=days * len(Channel))
+    )
+    for row in sorted(per_day, key=lambda r: r["key"]["day"]):
+        line = series.setdefault(_channel_name(str(row["key"]["channel"])), [0] * days)
+        line[labels.index(str(row["key"]["day"]))] = row["unique"]
+    series = dict(sorted(series.items(), key=lambda item: -sum(item[1])))
     return page(
         request,
         viewer,
@@ -153,24 +143,25 @@ async def overview(request: web.Request) -> web.Response:
         _("Overview"),
         days=days,
         periods=PERIODS,
-        start=start,
-        end=end,
+        start=period.start,
+        end=period.end,
+        glossary=definitions(_, runtime.settings.company_timezone),
         kpis=[
-            ("reach", _("Reach (all clicks)"), sum(r["raw"] for r in by_channel)),
-            ("unique", _("Unique clicks"), unique),
-            ("applications", _("Applications"), totals.applications),
-            ("hires", _("Hires"), roi.hires),  # hired in the period (the funnel: cohorts)
-            ("savings", _("Savings"), f"{roi.savings:,.0f} {roi.currency}"),
+            ("reach", _("Reach (all clicks)"), figures.reach),
+            ("unique", _("Unique clicks"), figures.unique_clicks),
+            ("applications", _("Applications"), figures.funnel.applications),
+            ("hires", _("Hires"), figures.funnel.hires),
+            ("savings", _("Savings"), f"{figures.roi.savings:,.0f} {figures.roi.currency}"),
         ],
-        roi=roi,
-        funnel_svg=funnel_chart(stages, _("Referral funnel")),
+        roi=figures.roi,
+        funnel_svg=funnel_chart([s[1:] for s in stages], _("Referral funnel")),
         stages=stages,
         clicks_svg=line_chart([d[5:] for d in labels], series, _("Unique clicks by channel")),
         advocates=await analytics.clicks(
-            ClickQuery(by="employee", start=start, end=end, order="unique", limit=10)
+            ClickQuery(by="employee", start=period.start, end=period.end, order="unique", limit=10)
         ),
         top_content=await analytics.clicks(
-            ClickQuery(by="content", start=start, end=end, order="unique", limit=10)
+            ClickQuery(by="content", start=period.start, end=period.end, order="unique", limit=10)
         ),
     )
 
@@ -192,9 +183,9 @@ async def tables(request: web.Request) -> web.Response:
     viewer = await viewer_for(request)
     runtime = request.app[RUNTIME]
     _ = translator(viewer.language)
-    days, start, end = period_of(request, runtime)
+    days, period = period_of(request, runtime)
     funnel = runtime.referrals.funnel
-    groups = {by: await funnel.rows(FunnelQuery(by, start, end)) for by in TABLES}  # type: ignore[arg-type]
+    groups = {by: await funnel.rows(FunnelQuery(by, period.start, period.end)) for by in TABLES}  # type: ignore[arg-type]
     titles = {"job": _("Per job"), "department": _("Per department"), "channel": _("Per channel")}
     return page(
         request,
@@ -204,6 +195,7 @@ async def tables(request: web.Request) -> web.Response:
         days=days,
         periods=PERIODS,
         groups=[(by, titles[by], groups[by]) for by in TABLES],
+        glossary=definitions(_, runtime.settings.company_timezone),
     )
 
 
@@ -211,9 +203,9 @@ async def export_funnel(request: web.Request) -> web.Response:
     await viewer_for(request)
     runtime = request.app[RUNTIME]
     by = request.match_info["by"]
-    _days, start, end = period_of(request, runtime)
+    _days, period = period_of(request, runtime)
     funnel = runtime.referrals.funnel
-    rows = await funnel.rows(FunnelQuery(by, start, end))  # type: ignore[arg-type]
+    rows = await funnel.rows(FunnelQuery(by, period.start, period.end))  # type: ignore[arg-type]
     return _csv(funnel.funnel_csv(rows), f"funnel-by-{by}.csv")
 
 

@@ -8,9 +8,7 @@ session's CSRF token in the `X-CSRF-Token` header.
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from typing import Any, Literal, TypeVar
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError
@@ -208,13 +206,14 @@ async def refer(request: web.Request) -> web.Response:
 async def my_links(request: web.Request) -> web.Response:
     _, employee = await require_employee(request)
     runtime = request.app[RUNTIME]
-    today = runtime.clock.now().astimezone(ZoneInfo(runtime.settings.company_timezone)).date()
-    start = today - timedelta(days=CHART_DAYS - 1)
+    period = runtime.figures.last_days(CHART_DAYS, runtime.clock.now())  # as on the dashboard
     by_day = await runtime.analytics.clicks(
-        ClickQuery(by="day", start=start, end=today, employee_id=employee.id, limit=CHART_DAYS)
+        ClickQuery(
+            by="day", start=period.start, end=period.end, employee_id=employee.id, limit=CHART_DAYS
+        )
     )
     unique = {row["key"]["day"]: row["unique"] for row in by_day}
-    days = [(start + timedelta(days=i)).isoformat() for i in range(CHART_DAYS)]
+    days = [day.isoformat() for day in period.days]
     values = [unique.get(day, 0) for day in days]
     per_link = await runtime.analytics.clicks(
         ClickQuery(by="link", employee_id=employee.id, order="unique", limit=200)

@@ -74,9 +74,11 @@ def register(api: Api) -> None:
         role=Role.RECRUITER,
         query=FunnelParams,
         response=list[FunnelRowOut],
-        description="by=job|employee|department|channel|month over from..to (company time "
-        "zone). Clicks are unique clicks on job links; the other stages count consented, "
-        "attributed referrals that reached them. avg_days_to_hire runs from submission.",
+        description="by=job|employee|department|channel|month over from..to (whole days in "
+        "the company's time zone). Clicks are unique clicks on job links; the other stages "
+        "count consented, attributed referrals, each on the day it reached the stage (a "
+        "hire counts in the period of the hire). avg_days_to_hire: from submission to hire "
+        "of the period's hires. Definitions: docs/glossary.md.",
     )
     async def referral_funnel(call: Call) -> list[FunnelRowOut]:
         rows = await call.runtime.referrals.funnel.rows(call.query.query())
