@@ -15,7 +15,15 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    HttpUrl,
+    ValidationInfo,
+    field_validator,
+)
 
 from app.people.models import Role
 from app.referrals.intake import CandidateDetails
@@ -140,11 +148,14 @@ class StatusChange(BaseModel):
         "never heard of the referral) takes back the points the referral earned",
     )
 
-    @model_validator(mode="after")
-    def _reason_with_rejection(self) -> StatusChange:
-        if self.reason is not None and self.status != "rejected":
+    @field_validator("reason")
+    @classmethod
+    def _reason_with_rejection(
+        cls, reason: RejectionReason | None, info: ValidationInfo
+    ) -> RejectionReason | None:
+        if reason is not None and info.data.get("status") != "rejected":
             raise ValueError("a reason is given only with status rejected")
-        return self
+        return reason
 
 
 class RecruiterChange(BaseModel):
@@ -180,14 +191,11 @@ async def referral_views(
     service = call.runtime.referrals
     candidates = await service.candidates_of(referrals)
     titles = await service.job_titles(referrals)
-    return [
-        (recruiter_referral if recruiter_view(call, r) else referrer_referral)(
-            r,
-            candidates[r.candidate_id],
-            titles,  # type: ignore[attr-defined]
-        )
-        for r in referrals
-    ]
+    views = []
+    for r in referrals:
+        shape = recruiter_referral if recruiter_view(call, r) else referrer_referral
+        views.append(shape(r, candidates[r.candidate_id], titles))  # type: ignore[attr-defined]
+    return views
 
 
 def recruiter_view(call: Call, referral: Referral) -> bool:
