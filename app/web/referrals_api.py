@@ -1,18 +1,15 @@
 """REST resources for referrals themselves: refer a candidate, list and read referrals,
 their history, move them along the pipeline, download the CV, purge the unconsented.
 
-Two views of a referral: recruiters see the candidate's details, the cover note and the
-history with its notes (`RecruiterReferral`, `RecruiterChange`); the referrer sees the
-candidate's name, the job, the status and the dates, nothing more (`ReferrerReferral`,
-`ReferrerStep`), as the apply page promises the candidate. Each answer says its `view`.
+Each answer is in the view its reader is entitled to (`referral_views`: the recruiter's
+or the referrer's).
 
 Bonuses, candidate GDPR requests, the ATS webhook and the recruiter analytics live in
 their own modules (`bonuses`, `candidates`, `ats_webhook`, `referral_analytics`)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 
 from aiohttp import web
 from pydantic import (
@@ -27,17 +24,22 @@ from pydantic import (
 
 from app.people.models import Role
 from app.referrals.intake import CandidateDetails
-from app.referrals.models import (
-    BonusStatus,
-    Candidate,
-    Referral,
-    ReferralSource,
-    ReferralStatus,
-    RejectionReason,
-)
-from app.referrals.pipeline import VISIBLE, Actor
+from app.referrals.models import Referral, ReferralSource, ReferralStatus, RejectionReason
+from app.referrals.pipeline import Actor
 from app.referrals.service import ReferralFilter
 from app.web.api import Api, ApiError, Call
+from app.web.referral_views import (
+    ChangeView,
+    RecruiterChange,
+    RecruiterReferral,
+    ReferralView,
+    ReferrerReferral,
+    ReferrerStep,
+    is_recruiter,
+    recruiter_view,
+    referral_views,
+    referrer_referral,
+)
 
 TAG = "Referrals"
 CV_TYPES = {
@@ -58,57 +60,6 @@ class ReferralCreate(BaseModel):
     linkedin_url: HttpUrl | None = None
     note: str = Field(default="", max_length=2000, description="How you know them")
     employee_id: int | None = Field(default=None, description="Recruiters and admins only")
-
-
-class RecruiterReferral(BaseModel):
-    """A referral as recruiters see it: the candidate's details and the cover note."""
-
-    view: Literal["recruiter"] = "recruiter"
-    id: int
-    job_id: int | None
-    job_title: str | None
-    referrer_id: int | None
-    status: ReferralStatus
-    source: ReferralSource
-    channel: str
-    department: str
-    prior_applicant: bool
-    duplicate_of_id: int | None
-    candidate_name: str
-    candidate_email: str | None
-    candidate_phone: str
-    candidate_linkedin_url: str
-    note: str
-    has_cv: bool
-    created_at: datetime
-    submitted_at: datetime | None
-    hired_at: datetime | None
-    bonus_status: BonusStatus
-    bonus_due_at: datetime | None
-
-
-class ReferrerReferral(BaseModel):
-    """A referral as its referrer sees it: the candidate's name, the job, where it stands
-    and when, and their own bonus. Never the candidate's contact details, CV or note."""
-
-    view: Literal["referrer"] = "referrer"
-    id: int
-    job_id: int | None
-    job_title: str | None
-    status: ReferralStatus
-    candidate_name: str
-    created_at: datetime
-    submitted_at: datetime | None
-    interview_at: datetime | None
-    offer_at: datetime | None
-    hired_at: datetime | None
-    closed_at: datetime | None
-    updated_at: datetime
-    bonus_status: BonusStatus
-    bonus_due_at: datetime | None
-
-
-ReferralView = Annotated[RecruiterReferral | ReferrerReferral, Field(discriminator="view")]
 
 
 class ReferralCreated(BaseModel):
@@ -158,100 +109,8 @@ class StatusChange(BaseModel):
         return reason
 
 
-class RecruiterChange(BaseModel):
-    view: Literal["recruiter"] = "recruiter"
-    from_status: str
-    to_status: str
-    actor: str
-    source: ReferralSource
-    note: str
-    occurred_at: datetime
-
-
-class ReferrerStep(BaseModel):
-    """A status the referral went through, and when (no actor, no recruiter's note)."""
-
-    view: Literal["referrer"] = "referrer"
-    from_status: str
-    to_status: str
-    occurred_at: datetime
-
-
-ChangeView = Annotated[RecruiterChange | ReferrerStep, Field(discriminator="view")]
-
-
 class Purged(BaseModel):
     deleted: int
-
-
-async def referral_views(
-    call: Call, referrals: list[Referral]
-) -> list[RecruiterReferral | ReferrerReferral]:
-    """Each referral in the view its reader is entitled to (`recruiter_view`)."""
-    service = call.runtime.referrals
-    candidates = await service.candidates_of(referrals)
-    titles = await service.job_titles(referrals)
-    views = []
-    for r in referrals:
-        shape = recruiter_referral if recruiter_view(call, r) else referrer_referral
-        views.append(shape(r, candidates[r.candidate_id], titles))  # type: ignore[attr-defined]
-    return views
-
-
-def recruiter_view(call: Call, referral: Referral) -> bool:
-    """Recruiters see a consented referral in full; anyone else (the referrer) sees the
-    referrer's view, and so does a recruiter reading their own referral still waiting
-    for the candidate's consent."""
-    return is_recruiter(call) and referral.status in VISIBLE
-
-
-def referrer_referral(r: Referral, c: Candidate, titles: dict[int, str]) -> ReferrerReferral:
-    return ReferrerReferral(
-        id=r.id,
-        job_id=r.job_id,
-        job_title=titles.get(r.job_id) if r.job_id is not None else None,
-        status=r.status,
-        candidate_name=c.name,
-        created_at=r.created_at,
-        submitted_at=r.submitted_at,
-        interview_at=r.interview_at,
-        offer_at=r.offer_at,
-        hired_at=r.hired_at,
-        closed_at=r.closed_at,
-        updated_at=r.updated_at,
-        bonus_status=r.bonus_status,
-        bonus_due_at=r.bonus_due_at,
-    )
-
-
-def recruiter_referral(r: Referral, c: Candidate, titles: dict[int, str]) -> RecruiterReferral:
-    return RecruiterReferral(
-        id=r.id,
-        job_id=r.job_id,
-        job_title=titles.get(r.job_id) if r.job_id is not None else None,
-        referrer_id=r.referrer_id,
-        status=r.status,
-        source=r.source,
-        channel=r.channel,
-        department=r.department,
-        prior_applicant=r.prior_applicant,
-        duplicate_of_id=r.duplicate_of_id,
-        candidate_name=c.name,
-        candidate_email=c.email,
-        candidate_phone=c.phone,
-        candidate_linkedin_url=c.linkedin_url,
-        note=r.note,
-        has_cv=bool(r.cv_file),
-        created_at=r.created_at,
-        submitted_at=r.submitted_at,
-        hired_at=r.hired_at,
-        bonus_status=r.bonus_status,
-        bonus_due_at=r.bonus_due_at,
-    )
-
-
-def is_recruiter(call: Call) -> bool:
-    return call.principal is not None and call.principal.has_role(Role.RECRUITER)
 
 
 def register(api: Api) -> None:
