@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,6 +25,8 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[Any], Awaitable[object]]
 BatchHandler = Callable[[list[Any]], Awaitable[object]]
+# The events published inside `EventBus.held()` in this task, waiting for its end.
+_held: ContextVar[list[object] | None] = ContextVar("held_events", default=None)
 
 
 class EventBus:
@@ -50,10 +54,31 @@ class EventBus:
         """Run every handler; one failing handler is logged and does not stop the others."""
         await self.publish_many([event])
 
+    @asynccontextmanager
+    async def held(self) -> AsyncIterator[None]:
+        """Hold back what this task publishes until the block ends without an error, then
+        publish it; on an error, drop it. Wrap a transaction that calls services which
+        publish after their own (nested) commits, so that listeners see only what the
+        outer transaction committed."""
+        if _held.get() is not None:  # already held by an outer block: it publishes
+            yield
+            return
+        waiting: list[object] = []
+        token = _held.set(waiting)
+        try:
+            yield
+        finally:
+            _held.reset(token)
+        await self.publish_many(waiting)
+
     async def publish_many(self, events: Sequence[object]) -> None:
         """Publish events in order, one type at a time (in the order each type first
         appears): every handler of a type runs on all of that type's events, a plain
         handler once per event, a batch handler once with the list."""
+        waiting = _held.get()
+        if waiting is not None:
+            waiting.extend(events)
+            return
         by_type: dict[type, list[object]] = {}
         for event in events:
             by_type.setdefault(type(event), []).append(event)
@@ -163,6 +188,7 @@ class ReferralStatusChanged:
     new_status: str
     source: str
     occurred_at: datetime
+    reason: str = ""  # a rejection's RejectionReason ("not_a_real_candidate" revokes points)
 
 
 @dataclass(frozen=True)

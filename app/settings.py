@@ -109,6 +109,7 @@ class Settings(BaseSettings):
     smtp_port: int = 25
     smtp_from: str = ""
     self_service_domains: str = ""
+    company_email_domains: str = ""
     self_service_create: bool = False
 
     @classmethod

@@ -2,7 +2,7 @@
 
 job → name → e-mail → phone (optional) → LinkedIn (optional) → CV (optional document)
 → how you know them (optional) → confirm. The referral then waits for the candidate's
-consent; the referrer gets the link to forward.
+consent, asked by e-mail: the referrer is told so, and never sees the link.
 """
 
 from __future__ import annotations
@@ -178,7 +178,4 @@ async def confirm(turn: Turn, form: Form) -> list[Reply]:
         note=d.get("note", ""),
         cv_file=d.get("cv", ""),
     )
-    buttons = []
-    if outcome.consent_url:
-        buttons = [[Button(turn._("Consent link"), url=outcome.consent_url)]]
-    return [Reply(outcome.message, buttons=buttons)]
+    return [Reply(outcome.message)]

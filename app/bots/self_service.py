@@ -16,6 +16,7 @@ from pydantic import EmailStr, TypeAdapter, ValidationError
 
 from app.bots.replies import Reply
 from app.bots.turn import Turn
+from app.people.emails import parse_domains
 from app.people.models import Platform
 
 CODE_TTL = 600
@@ -28,9 +29,8 @@ def enabled(turn: Turn) -> bool:
     return bool(domains(turn)) and turn.runtime.referrals.mailer.enabled
 
 
-def domains(turn: Turn) -> set[str]:
-    raw = turn.runtime.settings.self_service_domains
-    return {d.strip().lower().lstrip("@") for d in raw.split(",") if d.strip()}
+def domains(turn: Turn) -> frozenset[str]:
+    return parse_domains(turn.runtime.settings.self_service_domains)
 
 
 def _keys(turn: Turn) -> tuple[str, str]:

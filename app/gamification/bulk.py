@@ -93,7 +93,8 @@ async def _returned(connection: BaseDBAsyncClient, sql: str, values: list[Any]) 
 
 async def add_points(connection: BaseDBAsyncClient, deltas: dict[int, int]) -> None:
     """Add each employee's points to their balance and lifetime points, unconditionally:
-    the caller has checked that no balance can go below zero."""
+    the caller has checked that no balance can go below zero (unless an award may
+    overdraw: points taken back that were already spent)."""
     moved = [(employee_id, delta) for employee_id, delta in sorted(deltas.items()) if delta]
     if not moved:
         return

@@ -57,6 +57,9 @@ class Award:
     share_week: bool = False  # update the weekly streak with this entry's week
     counts_for_boards: bool = True
     cap: DailyCap | None = None  # cut to the day's room, under the employee's lock
+    # A correction that may take the balance below zero (points taken back that were
+    # already spent: the employee owes them, and later points pay the debt first).
+    overdraw: bool = False
 
 
 @dataclass
@@ -219,7 +222,10 @@ class Ledger:
         lowest: dict[int, int] = defaultdict(int)  # the lowest running total, in order
         for award, _ in applied:
             deltas[award.employee_id] += award.points
-            lowest[award.employee_id] = min(lowest[award.employee_id], deltas[award.employee_id])
+            if not award.overdraw:
+                lowest[award.employee_id] = min(
+                    lowest[award.employee_id], deltas[award.employee_id]
+                )
         for employee_id, low in lowest.items():
             if low < 0:
                 # A correction may not take the balance below zero: checked and applied in

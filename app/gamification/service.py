@@ -7,6 +7,7 @@ idempotency key derived from the event, so a replayed event awards nothing.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -16,7 +17,6 @@ from zoneinfo import ZoneInfo
 from app.clock import Clock
 from app.errors import DomainError
 from app.events import (
-    ApplicationSubmitted,
     BadgeEarned,
     ClickRecorded,
     EventBus,
@@ -32,13 +32,20 @@ from app.gamification.periods import Periods
 from app.gamification.rules import Rules
 from app.people.models import Employee
 
-# Referral statuses (issue #4) that earn points, and the counters they move.
+log = logging.getLogger(__name__)
+
+# Referral statuses (issue #4) that earn points, and the counters they move. Nothing at
+# submission: anyone can fill in the public apply form with a referrer's link, so a
+# referral's first points (`application`) wait until a recruiter or the ATS moves the
+# candidate to screening.
 REFERRAL_STAGES = {
-    "submitted": ("application", "referrals"),
+    "screening": ("application", "referrals"),
     "interview": ("interview", "interviews"),
     "offer": ("offer", None),
     "hired": ("hire", "hires"),
 }
+# A rejection for this reason takes back what the referral earned (`revoke_referral`).
+NOT_A_REAL_CANDIDATE = "not_a_real_candidate"
 
 
 class InvalidAdjustment(DomainError):
@@ -81,7 +88,6 @@ class GamificationService:
         self.events.subscribe_batch(ClickRecorded, self.on_clicks)
         self.events.subscribe(ShareRecorded, self.on_share)
         self.events.subscribe(PolicyAccepted, self.on_policy_accepted)
-        self.events.subscribe(ApplicationSubmitted, self.on_application)
         self.events.subscribe(ReferralStatusChanged, self.on_status_changed)
 
     # -- reactions -----------------------------------------------------------------------
@@ -164,14 +170,11 @@ class GamificationService:
             )
         )
 
-    async def on_application(self, event: ApplicationSubmitted) -> None:
-        if event.employee_id is not None:  # None: a direct application, nobody to credit
-            await self.on_referral_status(
-                event.employee_id, event.referral_id, "submitted", event.occurred_at
-            )
-
     async def on_status_changed(self, event: ReferralStatusChanged) -> None:
-        if event.employee_id is None:
+        if event.employee_id is None:  # a direct application: nobody to credit
+            return
+        if event.new_status == "rejected" and event.reason == NOT_A_REAL_CANDIDATE:
+            await self.revoke_referral(event.employee_id, event.referral_id, event.occurred_at)
             return
         job_points = None
         if event.new_status == "hired" and event.job_id is not None:
@@ -211,6 +214,50 @@ class GamificationService:
                 counters={counter: 1} if counter else {},
             )
         )
+
+    async def revoke_referral(
+        self, employee_id: int, referral_id: int, occurred_at: datetime
+    ) -> AwardResult | None:
+        """Take back every point a referral earned, when recruiters found the candidate
+        was not real: one correction entry (`revoke:<referral id>`, so once), never a
+        deletion. The counters it moved go back down. If the points were already spent,
+        the balance goes below zero: the employee owes them, the shop refuses until the
+        balance covers a reward, and later points pay the debt first."""
+        source = f"referral:{referral_id}"
+        earned = await PointsEntry.filter(
+            employee_id=employee_id, source=source, points__gt=0
+        ).values_list("reason", "points")
+        points = sum(int(p) for _, p in earned)
+        if not points:
+            return None  # rejected before screening: nothing was awarded
+        counters = {
+            counter: -1
+            for stage_reason, counter in REFERRAL_STAGES.values()
+            if counter and any(reason == stage_reason for reason, _ in earned)
+        }
+        result = await self.ledger.award(
+            Award(
+                employee_id=employee_id,
+                points=-points,
+                reason="revoked",
+                source=source,
+                key=f"revoke:{referral_id}",
+                occurred_at=occurred_at,
+                note="Not a real candidate: the points of this referral are taken back.",
+                counters=counters,
+                overdraw=True,
+            )
+        )
+        if result is not None:
+            employee = await Employee.get(id=employee_id)
+            if employee.points_balance < 0:
+                log.warning(
+                    "employee %s owes %s points after referral %s was revoked",
+                    employee_id,
+                    -employee.points_balance,
+                    referral_id,
+                )
+        return result
 
     # -- admin ---------------------------------------------------------------------------
 

@@ -21,9 +21,10 @@ from pydantic import ValidationError
 
 from app.db import transaction
 from app.errors import DomainError
+from app.people.emails import normalise_email
 from app.people.models import Employee, EmployeeStatus
 from app.people.schemas import EmployeeCreate, EmployeeUpdate
-from app.people.service import PeopleService, normalise_email
+from app.people.service import PeopleService
 
 REQUIRED_COLUMNS = {"email", "name"}
 KNOWN_COLUMNS = REQUIRED_COLUMNS | {

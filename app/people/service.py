@@ -19,6 +19,7 @@ from app.clock import Clock
 from app.db import given_changes, transaction
 from app.events import EmployeeJoined, EmployeeLeft, EventBus
 from app.i18n import translator
+from app.people.emails import normalise_email
 from app.people.errors import (
     DuplicateEmployee,
     EmployeeHasLeft,
@@ -39,11 +40,6 @@ from app.people.models import (
     ReportKind,
 )
 from app.people.schemas import EmployeeCreate, EmployeeFilter, EmployeeUpdate
-
-
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
-
 
 log = logging.getLogger(__name__)
 

@@ -4,8 +4,10 @@ The body is signed with HMAC-SHA256 over the raw bytes, sent as
 `X-Signature: sha256=<hex>` with `ATS_WEBHOOK_SECRET`. Two events:
 `application.created` (with the `ref` code of the tracked link the candidate came
 through: the referral is attributed) and `candidate.stage_changed` (the ATS stage is
-mapped to ours by config/ats.toml). Each event id is applied once: a replay changes
-nothing.
+mapped to ours by config/ats.toml, where `"rejected:not_a_real_candidate"` is a
+rejection that takes back the referrer's points). Each event id is applied once: a
+replay changes nothing, and so do copies of one event delivered at the same moment
+(the event id is claimed first, in the transaction that applies it).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import tomllib
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Literal
@@ -21,10 +24,18 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 from tortoise.exceptions import IntegrityError
 
 from app.clock import Clock
+from app.db import transaction
 from app.errors import DomainError, NotFound
+from app.events import EventBus
 from app.jobs.models import JobOffer
 from app.referrals.intake import CandidateDetails, Intake
-from app.referrals.models import AtsDelivery, Referral, ReferralSource, ReferralStatus
+from app.referrals.models import (
+    AtsDelivery,
+    Referral,
+    ReferralSource,
+    ReferralStatus,
+    RejectionReason,
+)
 from app.referrals.pipeline import ATS, Pipeline
 
 
@@ -89,13 +100,30 @@ class AtsResult(BaseModel):
     status: str | None = None
 
 
-def load_stage_map(path: Path) -> dict[str, ReferralStatus]:
+@dataclass(frozen=True)
+class StageTarget:
+    """Where an ATS stage puts a referral: a status and, for a rejection, why."""
+
+    status: ReferralStatus
+    reason: RejectionReason | None = None
+
+    @classmethod
+    def parse(cls, value: str) -> StageTarget:
+        """`"interview"`, or `"rejected:not_a_real_candidate"`; a bad value raises."""
+        status, _, reason = str(value).partition(":")
+        target = cls(ReferralStatus(status), RejectionReason(reason) if reason else None)
+        if target.reason is not None and target.status != ReferralStatus.REJECTED:
+            raise ValueError(f"{value!r}: only a rejection has a reason")
+        return target
+
+
+def load_stage_map(path: Path) -> dict[str, StageTarget]:
     """config/ats.toml's [stages], keys folded to lower case; a bad value fails loudly."""
     if not path.exists():
         return {}
     with path.open("rb") as file:
         stages = tomllib.load(file).get("stages", {})
-    return {str(k).strip().casefold(): ReferralStatus(v) for k, v in stages.items()}
+    return {str(k).strip().casefold(): StageTarget.parse(v) for k, v in stages.items()}
 
 
 def signature_ok(secret: str, body: bytes, header: str) -> bool:
@@ -113,31 +141,47 @@ def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+class _Replayed(Exception):
+    """Another delivery of the same event id committed first."""
+
+
 class AtsWebhook:
     def __init__(
-        self, clock: Clock, intake: Intake, pipeline: Pipeline, stages: dict[str, ReferralStatus]
+        self,
+        clock: Clock,
+        events: EventBus,
+        intake: Intake,
+        pipeline: Pipeline,
+        stages: dict[str, StageTarget],
     ) -> None:
         self.clock = clock
+        self.events = events
         self.intake = intake
         self.pipeline = pipeline
         self.stages = stages
 
     async def handle(self, event: ApplicationCreated | StageChanged) -> AtsResult:
+        """Apply an event once. Its id is claimed first, inside the transaction that
+        applies it: a concurrent copy waits on that row (PostgreSQL's unique index,
+        SQLite's single writer) until this one commits, then finds the id taken and
+        answers `replayed`; if this one fails, nothing is recorded and the copy applies
+        it. What the services announce is published only after the commit."""
         if await AtsDelivery.exists(event_id=event.id):
             return AtsResult(event_id=event.id, outcome="replayed")
-        if isinstance(event, ApplicationCreated):
-            result = await self._application_created(event)
-        else:
-            result = await self._stage_changed(event)
         try:
-            await AtsDelivery.create(
-                event_id=event.id, event_type=event.type, received_at=self.clock.now()
-            )
-        except IntegrityError:
-            # The same event delivered twice at the same moment: the other delivery won
-            # the id, and whatever this one did was idempotent (same application id).
+            async with self.events.held(), transaction():
+                try:
+                    async with transaction():  # a savepoint: the claim alone may fail
+                        await AtsDelivery.create(
+                            event_id=event.id, event_type=event.type, received_at=self.clock.now()
+                        )
+                except IntegrityError:
+                    raise _Replayed from None
+                if isinstance(event, ApplicationCreated):
+                    return await self._application_created(event)
+                return await self._stage_changed(event)
+        except _Replayed:
             return AtsResult(event_id=event.id, outcome="replayed")
-        return result
 
     async def _application_created(self, event: ApplicationCreated) -> AtsResult:
         data = event.data
@@ -174,7 +218,7 @@ class AtsWebhook:
                 f"No referral for ATS application {event.data.application_id!r}."
             )
         entered = await self.pipeline.advance_to(
-            referral.id, target, ATS, f"ATS stage: {event.data.stage}"[:500]
+            referral.id, target.status, ATS, f"ATS stage: {event.data.stage}"[:500], target.reason
         )
         referral = await self.pipeline.get(referral.id)
         return _result(event.id, "applied" if entered else "unchanged", referral)

@@ -16,15 +16,12 @@ from tortoise.exceptions import IntegrityError
 
 from app.clock import Clock
 from app.db import transaction
+from app.people.emails import normalise_email
 from app.referrals.cv import CvStore
 from app.referrals.errors import CandidateNotFound
 from app.referrals.models import Candidate, Referral, ReferralChange, ReferralStatus
 
 log = logging.getLogger(__name__)
-
-
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
 
 
 class Candidates:

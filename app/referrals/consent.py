@@ -1,8 +1,10 @@
 """A referred candidate's consent: asking for it, and recording their answer.
 
 A referral made from chat waits in `pending_consent`, seen by no recruiter, until the
-candidate answers on `/consent/{token}`: agreeing submits it to the pipeline; declining
-withdraws it and erases their details (unless another referral still needs them).
+candidate answers on `/consent/{token}`, a link e-mailed to them alone (the referrer
+never sees it, so they cannot agree in the candidate's name): agreeing submits it to the
+pipeline; declining withdraws it and erases their details (unless another referral
+still needs them).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from app.events import EventBus, ReferralStatusChanged
 from app.jobs.models import JobOffer
 from app.people.models import Employee
 from app.referrals import notices
-from app.referrals.candidates import Candidates, normalise_email
+from app.referrals.candidates import Candidates
 from app.referrals.mail import Mailer
 from app.referrals.models import Candidate, Referral, ReferralSource, ReferralStatus
 from app.referrals.pipeline import CANDIDATE, Pipeline
@@ -58,8 +60,9 @@ class Consent:
         details: CandidateDetails,
         job: JobOffer | None,
     ) -> bool:
-        """E-mail the candidate the consent link; False when no mail could be sent."""
-        if not self.mailer.enabled or referral.consent_token is None:
+        """E-mail the candidate the consent link (`Mailer.post`: an outbox without SMTP);
+        False when the mail server failed. Nobody else is ever given the link."""
+        if referral.consent_token is None:
             return False
         subject, body = notices.consent_email(
             job.language if job else employee.language,
@@ -70,7 +73,7 @@ class Consent:
             self.url(referral.consent_token),
             self.consent_days,
         )
-        return await self.mailer.send(normalise_email(details.email), subject, body)
+        return await self.mailer.post(details.email.strip(), subject, body)
 
     async def referral_for(self, token: str) -> Referral | None:
         if not token or len(token) > 64:

@@ -17,8 +17,19 @@ class InvalidTransition(Conflict):
     code = "invalid_transition"
 
 
+class InvalidRejection(DomainError):
+    code = "invalid_rejection"
+
+
 class SelfReferral(Forbidden):
     code = "self_referral"
+
+
+class CompanyAddress(Forbidden):
+    """A referral of an address at the company's own domains: a colleague, or the
+    referrer under another spelling."""
+
+    code = "company_address"
 
 
 class AlreadyReferred(Conflict):

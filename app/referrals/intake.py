@@ -4,12 +4,16 @@ The rules, in one place:
 - A candidate is their normalised e-mail. Within the ownership window, the same
   candidate for the same job stays with the first referrer; a later referral by someone
   else is kept as `duplicate` and its referrer is told why, in plain words.
-- Nobody refers themself. A candidate who had applied directly before being referred is
-  flagged `prior_applicant`.
+- Nobody refers themself, under any spelling of their address (`normalise_email`), and
+  nobody refers an address of the company's own domains (a colleague, or oneself under
+  another name). Through the apply page or the ATS such an application is kept as a
+  direct one, not a referral. A candidate who had applied directly before being referred
+  is flagged `prior_applicant`.
 - A referral made from chat waits in `pending_consent` (no recruiter sees it) until the
-  candidate agrees on `/consent/{token}` (asking and answering: `consent`); the apply
-  page and the ATS carry the candidate's own consent, so their applications are
-  `submitted` at once.
+  candidate agrees on `/consent/{token}`. The link is e-mailed to the candidate and never
+  shown to the referrer: consent must come from the candidate's own mailbox (asking and
+  answering: `consent`). The apply page and the ATS carry the candidate's own consent, so
+  their applications are `submitted` at once.
 """
 
 from __future__ import annotations
@@ -24,12 +28,19 @@ from app.db import transaction
 from app.events import EventBus, ReferralStatusChanged
 from app.jobs.models import JobOffer
 from app.jobs.service import ContentService
+from app.people.emails import CompanyDomains, normalise_email
 from app.people.errors import EmployeeHasLeft
 from app.people.models import Employee, EmployeeStatus
 from app.referrals import notices
-from app.referrals.candidates import Candidates, normalise_email
+from app.referrals.candidates import Candidates
 from app.referrals.consent import Consent
-from app.referrals.errors import AlreadyApplied, AlreadyReferred, JobNotOpen, SelfReferral
+from app.referrals.errors import (
+    AlreadyApplied,
+    AlreadyReferred,
+    CompanyAddress,
+    JobNotOpen,
+    SelfReferral,
+)
 from app.referrals.models import (
     Candidate,
     Referral,
@@ -66,8 +77,7 @@ class Outcome:
 
     referral: Referral
     message: str = ""
-    consent_url: str | None = None
-    consent_emailed: bool = False
+    consent_emailed: bool = False  # the candidate was sent the consent link
     owner: Referral | None = field(default=None, repr=False)
 
     @property
@@ -84,6 +94,7 @@ class Intake:
         candidates: Candidates,
         content: ContentService,
         consent: Consent,
+        company: CompanyDomains,
         *,
         ownership_days: int,
     ) -> None:
@@ -93,6 +104,7 @@ class Intake:
         self.candidates = candidates
         self.content = content
         self.consent = consent
+        self.company = company
         self.ownership = timedelta(days=ownership_days)
 
     async def attribution(self, code: str) -> Attribution | None:
@@ -125,6 +137,8 @@ class Intake:
             raise EmployeeHasLeft("This account is closed.")
         if normalise_email(details.email) == normalise_email(employee.email):
             raise SelfReferral(notices.self_referral_text(language))
+        if await self.company.includes(details.email):
+            raise CompanyAddress(notices.company_address_text(language))
         job = await self._open_job(job_id) if job_id is not None else None
         actor = Actor.employee(employee.id, source)
         async with transaction():
@@ -151,10 +165,10 @@ class Intake:
         if owner is not None:
             outcome.message = self.duplicate_message(language, details.name, job, owner)
             return outcome
-        assert referral.consent_token is not None
-        outcome.consent_url = self.consent.url(referral.consent_token)
-        outcome.message = notices.consent_text(language, details.name, outcome.consent_url)
         outcome.consent_emailed = await self.consent.ask(referral, employee, details, job)
+        outcome.message = notices.consent_asked_text(
+            language, details.name, details.email.strip(), outcome.consent_emailed
+        )
         return outcome
 
     # -- from the apply page and the ATS: the candidate's own application --------------
@@ -176,10 +190,8 @@ class Intake:
         this application gives it: the first referrer keeps the candidate. Through another
         employee's link, the application is kept as that employee's `duplicate`."""
         job = await JobOffer.get_or_none(id=job_id) if job_id is not None else None
-        if attribution is not None and normalise_email(details.email) == normalise_email(
-            attribution.employee.email
-        ):
-            attribution = None  # an employee applying through their own link: not a referral
+        if attribution is not None and await self._not_a_referral(details, attribution):
+            attribution = None
         actor = Actor("ats", source) if source == ReferralSource.ATS else CANDIDATE
         async with transaction():
             candidate = await self.candidates.upsert(
@@ -242,6 +254,12 @@ class Intake:
                 attribution.employee.language, details.name, job, owner
             )
         return outcome
+
+    async def _not_a_referral(self, details: CandidateDetails, attribution: Attribution) -> bool:
+        """An employee applying through their own link (under any spelling of their
+        address), or anyone at a company address: a direct application, no referral."""
+        own = normalise_email(attribution.employee.email)
+        return normalise_email(details.email) == own or await self.company.includes(details.email)
 
     async def _complete(
         self, referral: Referral, message: str, cv_file: str, ats_application_id: str | None

@@ -97,6 +97,14 @@ class ReferralStatus(StrEnum):
     DUPLICATE = "duplicate"  # the candidate belongs to an earlier referrer
 
 
+class RejectionReason(StrEnum):
+    """Why a recruiter (or the ATS) rejected a candidate. `not_a_real_candidate` (a fake,
+    or someone who never heard of the referral) takes back the referrer's points."""
+
+    NOT_SELECTED = "not_selected"
+    NOT_A_REAL_CANDIDATE = "not_a_real_candidate"
+
+
 class ReferralSource(StrEnum):
     """Where a referral or one of its changes came from."""
 

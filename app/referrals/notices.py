@@ -1,5 +1,6 @@
 """What the referrer is told, in their language: a duplicate explained, a self-referral
-refused, the consent link to forward, and every status change of their referral.
+or a company address refused, the candidate asked for consent (by e-mail, never through
+the referrer), and every status change of their referral.
 
 The notifier of the chat issues renders these texts; the web and API layers show them
 as they are. Every text is a gettext message (French in app/i18n/fr).
@@ -13,8 +14,9 @@ from app.i18n import translator
 
 STATUS_TEXT = {
     "submitted": "{candidate} agreed to be referred for {job}: recruiters can see the "
-    "application now.",
-    "screening": "Recruiters are reviewing {candidate}'s application for {job}.",
+    "application now. Your referral points come when a recruiter screens it.",
+    "screening": "Recruiters are reviewing {candidate}'s application for {job}: your "
+    "referral points are on their way.",
     "interview": "{candidate} is invited to an interview for {job}.",
     "offer": "{candidate} received an offer for {job}!",
     "hired": "{candidate} was hired as {job}. Thank you for this referral!",
@@ -35,6 +37,14 @@ def status_text(language: str, status: str, candidate: str, job_title: str | Non
     if template is None:
         return ""
     return _(template).format(candidate=candidate, job=job_label(language, job_title))
+
+
+def not_a_real_candidate_text(language: str, candidate: str, job_title: str | None) -> str:
+    _ = translator(language)
+    return _(
+        "Recruiters found that {candidate} is not a real candidate for {job}: the points "
+        "this referral earned are taken back."
+    ).format(candidate=candidate, job=job_label(language, job_title))
 
 
 def duplicate_text(
@@ -67,12 +77,30 @@ def already_referred_text(language: str, candidate: str, job_title: str | None) 
     )
 
 
-def consent_text(language: str, candidate: str, url: str) -> str:
+def company_address_text(language: str) -> str:
     _ = translator(language)
     return _(
-        "Thank you! {candidate} must agree before recruiters see this referral: forward "
-        "them this link: {url}"
-    ).format(candidate=candidate, url=url)
+        "This is an address of the company: colleagues cannot be referred. Refer people "
+        "from outside the company with their personal address."
+    )
+
+
+def consent_asked_text(language: str, candidate: str, email: str, emailed: bool) -> str:
+    """What the referrer reads once the candidate was asked for consent. The link itself
+    is never in it: only the candidate, from their mailbox, may agree."""
+    _ = translator(language)
+    if emailed:
+        text = _(
+            "Thank you! We e-mailed {candidate} ({email}) a link to agree to this referral. "
+            "Recruiters see it once they do, and your points come when a recruiter screens "
+            "the application."
+        )
+    else:
+        text = _(
+            "Thank you! We could not e-mail {candidate} ({email}) just now; the message is "
+            "kept for an administrator to send. Recruiters see the referral once they agree."
+        )
+    return text.format(candidate=candidate, email=email)
 
 
 def consent_email(

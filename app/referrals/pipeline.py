@@ -14,13 +14,14 @@ from datetime import datetime, timedelta
 from app.clock import Clock
 from app.db import transaction
 from app.events import ApplicationSubmitted, EventBus, ReferralStatusChanged
-from app.referrals.errors import InvalidTransition, ReferralNotFound
+from app.referrals.errors import InvalidRejection, InvalidTransition, ReferralNotFound
 from app.referrals.models import (
     BonusStatus,
     Referral,
     ReferralChange,
     ReferralSource,
     ReferralStatus,
+    RejectionReason,
 )
 
 S = ReferralStatus
@@ -78,9 +79,17 @@ class Pipeline:
         return referral
 
     async def move(
-        self, referral_id: int, target: ReferralStatus, actor: Actor, note: str = ""
+        self,
+        referral_id: int,
+        target: ReferralStatus,
+        actor: Actor,
+        note: str = "",
+        reason: RejectionReason | None = None,
     ) -> Referral:
-        """Move one step (or to rejected/withdrawn); InvalidTransition says what is allowed."""
+        """Move one step (or to rejected/withdrawn); InvalidTransition says what is allowed.
+        A rejection may say why (`reason`); the history keeps it before the note."""
+        if reason is not None and target != S.REJECTED:
+            raise InvalidRejection("A reason is given only with a rejection.")
         async with transaction():
             referral = await Referral.select_for_update().get_or_none(id=referral_id)
             if referral is None:
@@ -88,15 +97,22 @@ class Pipeline:
             old = referral.status
             if target not in allowed_moves(old):
                 raise InvalidTransition(_refusal(old, target))
-            await self._apply(referral, target, actor, note, self.clock.now())
-        await self._announce(referral, old, target, actor.source)
+            await self._apply(referral, target, actor, _with_reason(note, reason), self.clock.now())
+        await self._announce(referral, old, target, actor.source, reason)
         return referral
 
     async def advance_to(
-        self, referral_id: int, target: ReferralStatus, actor: Actor, note: str = ""
+        self,
+        referral_id: int,
+        target: ReferralStatus,
+        actor: Actor,
+        note: str = "",
+        reason: RejectionReason | None = None,
     ) -> list[ReferralStatus]:
         """Move forward to `target` through every stage in between (the ATS's way).
         Returns the statuses entered; [] when the referral is already there."""
+        if reason is not None and target != S.REJECTED:
+            raise InvalidRejection("A reason is given only with a rejection.")
         async with transaction():
             referral = await Referral.select_for_update().get_or_none(id=referral_id)
             if referral is None:
@@ -110,11 +126,11 @@ class Pipeline:
             for step in steps:
                 if step not in allowed_moves(current):
                     raise InvalidTransition(_refusal(current, step))
-                await self._apply(referral, step, actor, note, now)
+                await self._apply(referral, step, actor, _with_reason(note, reason), now)
                 current = step
         previous = start
         for step in steps:
-            await self._announce(referral, previous, step, actor.source)
+            await self._announce(referral, previous, step, actor.source, reason)
             previous = step
         return steps
 
@@ -204,6 +220,7 @@ class Pipeline:
         old: ReferralStatus,
         new: ReferralStatus,
         source: ReferralSource,
+        reason: RejectionReason | None = None,
     ) -> None:
         if new == S.SUBMITTED:
             await self.announce_submission(referral)
@@ -217,8 +234,22 @@ class Pipeline:
                 new_status=new.value,
                 source=source.value,
                 occurred_at=referral.updated_at,
+                reason=reason.value if reason is not None and new == S.REJECTED else "",
             )
         )
+
+
+REASON_NOTES = {
+    RejectionReason.NOT_SELECTED: "not selected",
+    RejectionReason.NOT_A_REAL_CANDIDATE: "not a real candidate",
+}
+
+
+def _with_reason(note: str, reason: RejectionReason | None) -> str:
+    """The history's note of a rejection starts with its reason."""
+    if reason is None:
+        return note
+    return f"{REASON_NOTES[reason]}: {note}" if note else REASON_NOTES[reason]
 
 
 def _refusal(old: ReferralStatus, target: ReferralStatus) -> str:

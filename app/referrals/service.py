@@ -19,6 +19,7 @@ from app.clock import Clock
 from app.events import ApplicationSubmitted, EventBus, ReferralStatusChanged
 from app.jobs.models import JobOffer
 from app.jobs.service import ContentService
+from app.people.emails import CompanyDomains, parse_domains
 from app.people.gdpr import PrivacyService
 from app.people.models import Employee
 from app.referrals import notices
@@ -31,7 +32,7 @@ from app.referrals.errors import ReferralNotFound
 from app.referrals.funnel import Funnel
 from app.referrals.intake import Intake
 from app.referrals.mail import Mailer
-from app.referrals.models import Candidate, Referral, ReferralStatus
+from app.referrals.models import Candidate, Referral, ReferralStatus, RejectionReason
 from app.referrals.pipeline import VISIBLE, Pipeline
 from app.settings import Settings
 
@@ -68,7 +69,13 @@ class ReferralService:
     ) -> None:
         self.clock = clock
         self.cv_store = CvStore(settings.data_dir / "cv", settings.cv_max_bytes)
-        self.mailer = Mailer(settings.smtp_host, settings.smtp_port, settings.smtp_from)
+        self.mailer = Mailer(
+            settings.smtp_host,
+            settings.smtp_port,
+            settings.smtp_from,
+            settings.data_dir / "outbox",
+            clock,
+        )
         self.pipeline = Pipeline(clock, events, settings.referral_bonus_waiting_days)
         self.candidates = Candidates(clock, self.cv_store, settings.referral_consent_days)
         self.consent = Consent(
@@ -88,10 +95,14 @@ class ReferralService:
             self.candidates,
             content,
             self.consent,
+            CompanyDomains(
+                parse_domains(settings.company_email_domains)
+                | parse_domains(settings.self_service_domains)
+            ),
             ownership_days=settings.referral_ownership_days,
         )
         self.ats = AtsWebhook(
-            clock, self.intake, self.pipeline, load_stage_map(config / "ats.toml")
+            clock, events, self.intake, self.pipeline, load_stage_map(config / "ats.toml")
         )
         self.funnel = Funnel(
             settings.company_timezone,
@@ -167,6 +178,8 @@ class ReferralService:
         elif event.new_status == ReferralStatus.DUPLICATE.value and referral.duplicate_of_id:
             owner = await Referral.get(id=referral.duplicate_of_id)
             text = self.intake.duplicate_message(language, name, job, owner)
+        elif event.reason == RejectionReason.NOT_A_REAL_CANDIDATE.value:
+            text = notices.not_a_real_candidate_text(language, name, title)
         else:
             text = notices.status_text(language, event.new_status, name, title)
         return Notice(referrer.id, language, text) if text else None

@@ -25,7 +25,7 @@ from app.people.models import Employee, Role
 from app.referrals.analytics import ClickQuery
 from app.referrals.figures import Period
 from app.referrals.funnel import STAGE_NAMES, FunnelQuery, conversions
-from app.referrals.models import Channel, ReferralSource, ReferralStatus
+from app.referrals.models import Channel, ReferralSource, ReferralStatus, RejectionReason
 from app.referrals.pipeline import Actor, allowed_moves
 from app.referrals.service import ReferralFilter
 from app.runtime import Runtime
@@ -264,14 +264,18 @@ async def move_referral(request: web.Request) -> web.Response:
     runtime = request.app[RUNTIME]
     _ = translator(viewer.language)
     referral_id = int(request.match_info["referral_id"])
+    # "rejected:not_a_real_candidate" is a rejection with its reason (one select, no JS).
+    status, _sep, reason = str(form.get("status", "")).partition(":")
     try:
-        target = ReferralStatus(str(form.get("status", "")))
+        target = ReferralStatus(status)
+        why = RejectionReason(reason) if reason else None
         await runtime.referrals.get(referral_id, recruiter=True, employee_id=None)
         await runtime.referrals.pipeline.move(
             referral_id,
             target,
             Actor.employee(viewer.employee_id, ReferralSource.WEB),
             str(form.get("note", ""))[:500],
+            why,
         )
     except ValueError:
         return await pipeline(request, _("Choose a status."), "error")

@@ -55,7 +55,7 @@ STRINGS = (
     "Hide me from leaderboards", "Save", "Saved", "Sign out",
     "Open this page from the bot: send /app to get a sign-in link.", "Signing in…",
     "Something went wrong. Try again.", "pending_consent", "submitted", "screening",
-    "interview", "offer", "hired", "withdrawn", "duplicate", "Forward this link to them:",
+    "interview", "offer", "hired", "withdrawn", "duplicate",
     "Confirm", "Reward", "Cost", "Status", "Email", "Copy", "Channel", "Content",
     "Department", "Location", "Name",
 )  # fmt: skip

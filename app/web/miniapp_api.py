@@ -195,7 +195,6 @@ async def refer(request: web.Request) -> web.Response:
             "referral_id": outcome.referral.id,
             "status": outcome.referral.status.value,
             "message": outcome.message,
-            "consent_url": outcome.consent_url,
         }
     )
 
@@ -279,9 +278,8 @@ async def my_referrals(request: web.Request) -> web.Response:
                 "job_title": titles.get(r.job_id) if r.job_id else None,
                 "status": r.status.value,
                 "created_at": r.created_at,
-                "history": [
-                    {"status": c.to_status, "at": c.occurred_at, "note": c.note} for c in history
-                ],
+                # Statuses and dates only: a recruiter's note is not the referrer's to read.
+                "history": [{"status": c.to_status, "at": c.occurred_at} for c in history],
             }
         )
     return answer(result)

@@ -1,29 +1,45 @@
 """REST resources for referrals themselves: refer a candidate, list and read referrals,
 their history, move them along the pipeline, download the CV, purge the unconsented.
 
+Each answer is in the view its reader is entitled to (`referral_views`: the recruiter's
+or the referrer's).
+
 Bonuses, candidate GDPR requests, the ATS webhook and the recruiter analytics live in
 their own modules (`bonuses`, `candidates`, `ats_webhook`, `referral_analytics`)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    HttpUrl,
+    ValidationInfo,
+    field_validator,
+)
 
 from app.people.models import Role
 from app.referrals.intake import CandidateDetails
-from app.referrals.models import (
-    BonusStatus,
-    Candidate,
-    Referral,
-    ReferralSource,
-    ReferralStatus,
-)
+from app.referrals.models import Referral, ReferralSource, ReferralStatus, RejectionReason
 from app.referrals.pipeline import Actor
 from app.referrals.service import ReferralFilter
 from app.web.api import Api, ApiError, Call
+from app.web.referral_views import (
+    ChangeView,
+    RecruiterChange,
+    RecruiterReferral,
+    ReferralView,
+    ReferrerReferral,
+    ReferrerStep,
+    is_recruiter,
+    recruiter_view,
+    referral_views,
+    referrer_referral,
+)
 
 TAG = "Referrals"
 CV_TYPES = {
@@ -46,35 +62,13 @@ class ReferralCreate(BaseModel):
     employee_id: int | None = Field(default=None, description="Recruiters and admins only")
 
 
-class ReferralOut(BaseModel):
-    id: int
-    job_id: int | None
-    job_title: str | None
-    referrer_id: int | None
-    status: ReferralStatus
-    source: ReferralSource
-    channel: str
-    department: str
-    prior_applicant: bool
-    duplicate_of_id: int | None
-    candidate_name: str
-    candidate_email: str | None
-    candidate_phone: str
-    candidate_linkedin_url: str
-    note: str
-    has_cv: bool
-    created_at: datetime
-    submitted_at: datetime | None
-    hired_at: datetime | None
-    bonus_status: BonusStatus
-    bonus_due_at: datetime | None
-
-
 class ReferralCreated(BaseModel):
-    referral: ReferralOut
+    referral: ReferrerReferral
     message: str = Field(description="What to tell the referrer, in their language")
-    consent_url: str | None = Field(description="The link to forward to the candidate")
-    consent_emailed: bool
+    consent_emailed: bool = Field(
+        description="The candidate was e-mailed the link to agree (the link itself is "
+        "never returned: only the candidate may consent)"
+    )
 
 
 class ReferralQuery(BaseModel):
@@ -88,7 +82,7 @@ class ReferralQuery(BaseModel):
 
 
 class ReferralPage(BaseModel):
-    items: list[ReferralOut]
+    items: list[ReferralView]
     total: int
     limit: int
     offset: int
@@ -99,56 +93,24 @@ class StatusChange(BaseModel):
 
     status: MOVABLE
     note: str = Field(default="", max_length=500)
+    reason: RejectionReason | None = Field(
+        default=None,
+        description="With `rejected` only: `not_a_real_candidate` (a fake, or someone who "
+        "never heard of the referral) takes back the points the referral earned",
+    )
 
-
-class ChangeOut(BaseModel):
-    from_status: str
-    to_status: str
-    actor: str
-    source: ReferralSource
-    note: str
-    occurred_at: datetime
+    @field_validator("reason")
+    @classmethod
+    def _reason_with_rejection(
+        cls, reason: RejectionReason | None, info: ValidationInfo
+    ) -> RejectionReason | None:
+        if reason is not None and info.data.get("status") != "rejected":
+            raise ValueError("a reason is given only with status rejected")
+        return reason
 
 
 class Purged(BaseModel):
     deleted: int
-
-
-async def referral_outs(call: Call, referrals: list[Referral]) -> list[ReferralOut]:
-    service = call.runtime.referrals
-    candidates = await service.candidates_of(referrals)
-    titles = await service.job_titles(referrals)
-    return [referral_out(r, candidates[r.candidate_id], titles) for r in referrals]  # type: ignore[attr-defined]
-
-
-def referral_out(r: Referral, c: Candidate, titles: dict[int, str]) -> ReferralOut:
-    return ReferralOut(
-        id=r.id,
-        job_id=r.job_id,
-        job_title=titles.get(r.job_id) if r.job_id is not None else None,
-        referrer_id=r.referrer_id,
-        status=r.status,
-        source=r.source,
-        channel=r.channel,
-        department=r.department,
-        prior_applicant=r.prior_applicant,
-        duplicate_of_id=r.duplicate_of_id,
-        candidate_name=c.name,
-        candidate_email=c.email,
-        candidate_phone=c.phone,
-        candidate_linkedin_url=c.linkedin_url,
-        note=r.note,
-        has_cv=bool(r.cv_file),
-        created_at=r.created_at,
-        submitted_at=r.submitted_at,
-        hired_at=r.hired_at,
-        bonus_status=r.bonus_status,
-        bonus_due_at=r.bonus_due_at,
-    )
-
-
-def is_recruiter(call: Call) -> bool:
-    return call.principal is not None and call.principal.has_role(Role.RECRUITER)
 
 
 def register(api: Api) -> None:
@@ -163,10 +125,12 @@ def register(api: Api) -> None:
         status=201,
         errors=(403, 409),
         description="The service the bots call. The referral waits for the candidate's "
-        "consent (`pending_consent`); forward them `consent_url` (also e-mailed when SMTP is "
-        "configured). A candidate already referred for this job by a colleague within the "
-        "ownership window makes a `duplicate`, and `message` says why. Referring yourself "
-        "is refused (403 self_referral).",
+        "consent (`pending_consent`): the link to agree is e-mailed to the candidate and "
+        "never returned here. A candidate already referred for this job by a colleague "
+        "within the ownership window makes a `duplicate`, and `message` says why. "
+        "Referring yourself, under any spelling of your address, is refused (403 "
+        "self_referral), and so is an address at the company's own domains (403 "
+        "company_address). Points come when a recruiter screens the candidate.",
     )
     async def create_referral(call: Call) -> ReferralCreated:
         request: ReferralCreate = call.body
@@ -183,11 +147,15 @@ def register(api: Api) -> None:
             request.note,
             source=ReferralSource.API,
         )
-        [out] = await referral_outs(call, [outcome.referral])
+        service = call.runtime.referrals
+        candidates = await service.candidates_of([outcome.referral])
         return ReferralCreated(
-            referral=out,
+            referral=referrer_referral(
+                outcome.referral,
+                candidates[outcome.referral.candidate_id],  # type: ignore[attr-defined]
+                await service.job_titles([outcome.referral]),
+            ),
             message=outcome.message,
-            consent_url=outcome.consent_url,
             consent_emailed=outcome.consent_emailed,
         )
 
@@ -200,7 +168,9 @@ def register(api: Api) -> None:
         query=ReferralQuery,
         response=ReferralPage,
         description="Recruiters see consented referrals only (never one waiting for the "
-        "candidate's consent, never a duplicate); employees see the ones they made.",
+        "candidate's consent, never a duplicate), in the recruiter's view; employees see "
+        "the ones they made, in the referrer's view (the candidate's name, the job, the "
+        "status and the dates).",
     )
     async def list_referrals(call: Call) -> ReferralPage:
         q: ReferralQuery = call.query
@@ -211,7 +181,7 @@ def register(api: Api) -> None:
             ReferralFilter(q.status, q.job_id, referrer, q.limit, q.offset), recruiter=recruiter
         )
         return ReferralPage(
-            items=await referral_outs(call, items), total=total, limit=q.limit, offset=q.offset
+            items=await referral_views(call, items), total=total, limit=q.limit, offset=q.offset
         )
 
     @api.operation(
@@ -220,11 +190,13 @@ def register(api: Api) -> None:
         summary="Get a referral",
         tag=TAG,
         role=Role.EMPLOYEE,
-        response=ReferralOut,
+        response=ReferralView,
+        description="The recruiter's view for recruiters, the referrer's view (the "
+        "candidate's name, the job, the status and the dates) for the referrer.",
     )
-    async def get_referral(call: Call) -> ReferralOut:
+    async def get_referral(call: Call) -> RecruiterReferral | ReferrerReferral:
         referral = await visible_referral(call)
-        [out] = await referral_outs(call, [referral])
+        [out] = await referral_views(call, [referral])
         return out
 
     @api.operation(
@@ -233,12 +205,15 @@ def register(api: Api) -> None:
         summary="A referral's history: every status, who, when, from where",
         tag=TAG,
         role=Role.EMPLOYEE,
-        response=list[ChangeOut],
+        response=list[ChangeView],
+        description="Recruiters see who made each change, from where, and their notes; "
+        "the referrer sees the statuses and their dates only.",
     )
-    async def referral_history(call: Call) -> list[ChangeOut]:
+    async def referral_history(call: Call) -> list[RecruiterChange | ReferrerStep]:
         referral = await visible_referral(call)
         changes = await call.runtime.referrals.pipeline.history(referral.id)
-        return [ChangeOut.model_validate(c, from_attributes=True) for c in changes]
+        shape = RecruiterChange if recruiter_view(call, referral) else ReferrerStep
+        return [shape.model_validate(c, from_attributes=True) for c in changes]
 
     @api.operation(
         "POST",
@@ -247,13 +222,15 @@ def register(api: Api) -> None:
         tag=TAG,
         role=Role.RECRUITER,
         body=StatusChange,
-        response=ReferralOut,
+        response=RecruiterReferral,
         errors=(409,),
         description="submitted → screening → interview → offer → hired, one step at a time; "
         "rejected or withdrawn from any open status. Anything else is 409 "
-        "invalid_transition, with the moves that are allowed.",
+        "invalid_transition, with the moves that are allowed. A rejection with `reason: "
+        "not_a_real_candidate` takes back, in one correction entry, every point the "
+        "referral earned its referrer.",
     )
-    async def move_referral(call: Call) -> ReferralOut:
+    async def move_referral(call: Call) -> RecruiterReferral:
         change: StatusChange = call.body
         referral = await visible_referral(call)
         assert call.principal is not None
@@ -262,8 +239,10 @@ def register(api: Api) -> None:
             ReferralStatus(change.status),
             Actor.employee(call.principal.employee_id, ReferralSource.API),
             change.note,
+            change.reason,
         )
-        [out] = await referral_outs(call, [moved])
+        [out] = await referral_views(call, [moved])
+        assert isinstance(out, RecruiterReferral)  # a recruiter, a referral in the pipeline
         return out
 
     @api.operation(

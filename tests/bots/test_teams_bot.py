@@ -213,7 +213,9 @@ async def test_the_refer_card_is_checked_like_the_chat_form(teams: TeamsWorld) -
     assert referral.status == ReferralStatus.PENDING_CONSENT
     assert referral.note == "We worked together"
     done = teams.fake.to(ADA.conversation_id)[-1]
-    assert "/consent/" in done.actions()[0]["url"]
+    assert "We e-mailed Grace Hopper (grace@navy.example) a link to agree" in done.text
+    assert referral.consent_token and referral.consent_token not in json.dumps(done.activity)
+    assert not done.actions()
 
 
 async def test_the_step_by_step_form_works_in_teams_too(teams: TeamsWorld) -> None:

@@ -39,7 +39,10 @@ async def test_the_referrer_hears_in_teams_when_a_recruiter_moves_the_referral(
         Actor.employee(rita.id, ReferralSource.API),
     )
     told = teams.sent_to(ADA)[-1]
-    assert told == "Recruiters are reviewing Grace Hopper's application for Data Engineer."
+    assert told == (
+        "Recruiters are reviewing Grace Hopper's application for Data Engineer: your "
+        "referral points are on their way."
+    )
     assert not fake.rejected
     assert teams.sent_to(RITA) == []
 

@@ -4,6 +4,7 @@ Bot API, updates posted to our webhook as Telegram would."""
 from __future__ import annotations
 
 import asyncio
+import json
 
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -152,7 +153,11 @@ async def test_the_refer_form_with_a_cv(telegram: TelegramWorld) -> None:
     [referral] = await Referral.all()
     assert referral.status == ReferralStatus.PENDING_CONSENT
     assert referral.cv_file and referral.cv_file.endswith(".pdf")
-    assert "/consent/" in buttons(messages[-1])[0]["url"]
+    # The candidate is asked by e-mail; the referrer's chat never carries the link.
+    reply = messages[-1]
+    assert reply["text"].startswith("Thank you! We e-mailed Grace Hopper (grace@navy.example)")
+    assert referral.consent_token and referral.consent_token not in json.dumps(reply)
+    assert not buttons(reply)
 
 
 async def test_a_recruiter_hires_and_the_referrer_hears_it_and_earns(

@@ -64,8 +64,10 @@ async def test_a_recruiter_moves_a_referral_on_the_board_and_the_referrer_is_tol
     await desktop.goto(f"{live_url}/dashboard/pipeline")
     card = f"#referral-{referral.id}"
     assert await desktop.get_attribute(f"{card} >> xpath=..", "data-status") == "submitted"
-    options = await desktop.locator(f"#move-{referral.id} option").all_inner_texts()
-    assert [o.split()[-1] for o in options] == ["screening", "rejected", "withdrawn"]
+    options = await desktop.locator(f"#move-{referral.id} option").evaluate_all(
+        "options => options.map((o) => o.value)"
+    )
+    assert options == ["screening", "rejected", "withdrawn", "rejected:not_a_real_candidate"]
     await desktop.select_option(f"#move-{referral.id}", "screening")
     async with desktop.expect_navigation():
         await desktop.click(f"{card} button[type=submit]")
@@ -83,7 +85,11 @@ async def test_a_recruiter_moves_a_referral_on_the_board_and_the_referrer_is_tol
     notice = await runtime.referrals.notice_for(event)
     assert notice is not None and notice.employee_id == ada.id
     assert "Grace Hopper" in notice.text and notice.language == "fr"
-    assert chat == [("4242", notice.text)]  # Ada's chat got it, once, in French
+    # Ada's chat got it, once, in French, with the first referral's badge: a referral's
+    # points (and the counter behind the badge) come with the screening.
+    assert sorted(chat) == sorted(
+        [("4242", "Nouveau badge : Première recommandation !"), ("4242", notice.text)]
+    )
     link = await runtime.logins.create(ada.id)
     await phone.goto(live_url + link.removeprefix(runtime.settings.public_base_url))
     await phone.goto(f"{live_url}/app/referrals")

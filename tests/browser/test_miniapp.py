@@ -128,6 +128,9 @@ async def test_refer_a_friend_from_a_job(runtime: Runtime, live_url: str, phone:
     await phone.fill(f"#email-{job.id}", "grace@example.org")
     await phone.click(f"#job-{job.id} form.refer button[type=submit]")
     await phone.wait_for_selector(f"#job-{job.id} .notice.ok")
+    notice = await phone.inner_text(f"#job-{job.id} .notice.ok")
+    assert notice.startswith("Thank you! We e-mailed Grace Hopper (grace@example.org)")
+    assert await phone.locator('a[href*="/consent/"]').count() == 0  # the candidate's alone
     [referral] = await Referral.filter(referrer_id=ada.id)
     assert referral.job_id == job.id and referral.status.value == "pending_consent"
     await phone.goto(f"{live_url}/app/referrals")

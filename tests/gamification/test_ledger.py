@@ -135,7 +135,7 @@ async def test_counters_earn_their_badges_once(runtime: Runtime, clock: FrozenCl
     ada = await make_employee(runtime)
     earned = collect(runtime, BadgeEarned)
     await runtime.events.publish(ShareRecorded(ada.id, "job", 1, "x", clock.now()))
-    for status in ("submitted", "interview", "offer", "hired"):
+    for status in ("screening", "interview", "offer", "hired"):
         await runtime.gamification.on_referral_status(ada.id, 1, status, clock.now())
         await runtime.gamification.on_referral_status(ada.id, 1, status, clock.now())  # replay
     badges = [event.badge for event in earned]

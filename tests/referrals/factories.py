@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import uuid
+from email import message_from_bytes
+from pathlib import Path
 
 from app.clock import FrozenClock
 from app.jobs.models import JobOffer
@@ -48,6 +51,27 @@ async def refer(
     return await runtime.referrals.intake.refer(
         referrer, job.id if job else None, details, "We worked together at Radium Ltd.", source
     )
+
+
+def outbox(runtime: Runtime) -> list[Path]:
+    """The e-mails written to the operator's outbox (no SMTP server in the tests)."""
+    return sorted((runtime.settings.data_dir / "outbox").glob("*.eml"))
+
+
+def emailed_link(runtime: Runtime, to: str) -> str:
+    """The consent link in the last e-mail to `to`, as the candidate reads it."""
+    for path in reversed(outbox(runtime)):
+        mail = message_from_bytes(path.read_bytes())
+        if mail["To"] == to:
+            body = mail.get_payload(decode=True).decode()  # type: ignore[union-attr]
+            [link] = re.findall(r"https://\S+/consent/\S+", body)
+            return str(link)
+    raise AssertionError(f"no e-mail to {to} in the outbox")
+
+
+def consent_link(outcome: Outcome) -> str:
+    """The link the candidate was e-mailed (never given to the referrer)."""
+    return f"https://advocacy.test/consent/{outcome.referral.consent_token}"
 
 
 async def consented(runtime: Runtime, outcome: Outcome) -> Referral:

@@ -9,8 +9,9 @@ import pytest
 
 from app.clock import FrozenClock
 from app.events import ApplicationSubmitted, ReferralStatusChanged
+from app.people.emails import CompanyDomains
 from app.people.models import Role
-from app.referrals.errors import AlreadyReferred, JobNotOpen, SelfReferral
+from app.referrals.errors import AlreadyReferred, CompanyAddress, JobNotOpen, SelfReferral
 from app.referrals.intake import Attribution, CandidateDetails
 from app.referrals.models import Candidate, Referral, ReferralChange, ReferralSource
 from app.referrals.models import ReferralStatus as S
@@ -27,10 +28,9 @@ async def test_a_chat_referral_waits_for_consent_and_no_recruiter_sees_it(
     submitted = seen(runtime, ApplicationSubmitted)
     outcome = await refer(runtime, ada, job)
     assert outcome.status == S.PENDING_CONSENT
-    assert outcome.consent_url == f"https://advocacy.test/consent/{outcome.referral.consent_token}"
-    assert outcome.message.startswith("Thank you! Marie Curie must agree")
-    assert outcome.consent_url in outcome.message
-    assert not outcome.consent_emailed  # SMTP is not configured
+    assert outcome.message.startswith("Thank you! We e-mailed Marie Curie")
+    assert "/consent/" not in outcome.message  # the candidate consents, not the referrer
+    assert outcome.consent_emailed  # into the outbox: SMTP is not configured
     listing, total = await runtime.referrals.search(ReferralFilter(), recruiter=True)
     assert (listing, total) == ([], 0)
     mine, _ = await runtime.referrals.search(ReferralFilter(referrer_id=ada.id), recruiter=False)
@@ -64,6 +64,43 @@ async def test_the_candidate_is_identified_by_normalised_email(runtime: Runtime)
     assert (await Candidate.get()).email == "marie.curie@example.org"
 
 
+async def test_nobody_refers_themself_under_another_spelling_of_their_address(
+    runtime: Runtime,
+) -> None:
+    ada, _, job = await team(runtime)  # ada@example.com
+    gmail = await make_employee(runtime, "grace.hopper@gmail.com", "Grace Hopper")
+    for referrer, alias in (
+        (ada, "ADA+x@example.com"),
+        (ada, " ada+jobs+2026@Example.COM"),
+        (gmail, "gracehopper+navy@googlemail.com"),
+        (gmail, "G.R.A.C.E.hopper@gmail.com"),
+    ):
+        with pytest.raises(SelfReferral):
+            await refer(runtime, referrer, job, CandidateDetails("Me Again", alias))
+    assert await Referral.all().count() == 0 and await Candidate.all().count() == 0
+
+
+async def test_an_address_of_the_company_cannot_be_referred(runtime: Runtime) -> None:
+    ada, _, job = await team(runtime)  # the employees are at example.com
+    runtime.referrals.intake.company = CompanyDomains({"corp.example"})
+    for address in ("bob+x@example.com", "new.hire@example.com", "someone@corp.example"):
+        with pytest.raises(CompanyAddress) as refused:
+            await refer(runtime, ada, job, CandidateDetails("A Colleague", address))
+        assert refused.value.message.startswith("This is an address of the company")
+    assert await Referral.all().count() == 0 and await Candidate.all().count() == 0
+
+
+async def test_a_candidate_under_an_alias_is_the_same_candidate(runtime: Runtime) -> None:
+    ada, bob, job = await team(runtime)
+    await refer(runtime, ada, job, CandidateDetails("Marie Curie", "marie.curie@gmail.com"))
+    alias = CandidateDetails("Marie Curie", "MarieCurie+ref@googlemail.com")
+    second = await refer(runtime, bob, job, alias)
+    assert second.status == S.DUPLICATE
+    assert await Candidate.all().count() == 1
+    with pytest.raises(AlreadyReferred):  # the first referrer, again, under an alias
+        await refer(runtime, ada, job, CandidateDetails("Marie", "marie.curie+2@gmail.com"))
+
+
 async def test_a_second_referrer_gets_a_duplicate_and_is_told_why_in_their_language(
     runtime: Runtime, clock: FrozenClock
 ) -> None:
@@ -75,7 +112,7 @@ async def test_a_second_referrer_gets_a_duplicate_and_is_told_why_in_their_langu
     second = await refer(runtime, bob, job)
     assert second.status == S.DUPLICATE
     assert second.referral.duplicate_of_id == first.referral.id
-    assert second.consent_url is None and second.referral.consent_token is None
+    assert not second.consent_emailed and second.referral.consent_token is None
     assert second.message == (
         "Marie Curie a déjà été recommandé·e pour Data Engineer par un·e collègue le "
         "2026-11-26. Une candidature reste attribuée à la première personne qui l'a "
@@ -202,7 +239,8 @@ async def test_every_status_change_is_told_to_the_referrer_in_their_language(
         await runtime.referrals.pipeline.move(referral.id, status, actor)
     texts = [(await runtime.referrals.notice_for(e)).text for e in changed]  # type: ignore[union-attr]
     assert texts == [
-        "Les recruteurs étudient la candidature de Marie Curie pour Data Engineer.",
+        "Les recruteurs étudient la candidature de Marie Curie pour Data Engineer : vos "
+        "points de recommandation arrivent.",
         "Marie Curie est invité·e à un entretien pour Data Engineer.",
         "Marie Curie a reçu une offre pour Data Engineer !",
         "Marie Curie a été recruté·e comme Data Engineer. Merci pour cette recommandation !",

@@ -11,10 +11,11 @@ from pathlib import Path
 from aiohttp import FormData
 from aiohttp.test_utils import TestClient
 
-from app.people.models import Role
+from app.gamification.models import PointsEntry
+from app.people.models import Employee, Role
 from app.referrals.models import Candidate, Channel, ContentType, Referral, ReferralStatus
 from app.runtime import Runtime
-from tests.helpers import bearer, make_open_job, make_sharer
+from tests.helpers import bearer, make_employee, make_open_job, make_sharer
 
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
 DOC = bytes.fromhex("D0CF11E0A1B11AE1") + b"\x00" * 504
@@ -202,6 +203,52 @@ async def test_an_employee_applying_through_their_own_link_is_not_a_referral(
     status, _ = await browser.post(f"/apply/{job.id}", application(page, email=ada.email))
     assert status == 200
     assert (await Referral.get()).referrer_id is None
+
+
+async def test_an_employee_applying_under_an_alias_of_their_address_is_not_a_referral(
+    client: TestClient, runtime: Runtime
+) -> None:
+    ada = await make_sharer(runtime)  # ada@example.com
+    job = await make_open_job(runtime)
+    [share] = await runtime.links.shares(ada, ContentType.JOB, job.id, [Channel.COPY])
+    for n, alias in enumerate(("Ada+jobs@Example.com", "someone.else@example.com")):
+        browser = Browser(client)
+        _, page = await browser.get(f"/apply/{job.id}?ref={share.code}")
+        status, _ = await browser.post(f"/apply/{job.id}", application(page, email=alias))
+        assert status == 200
+        assert await Referral.filter(referrer_id__isnull=True).count() == n + 1
+    assert not await Referral.filter(referrer_id=ada.id).exists()  # nobody's referral
+
+
+async def test_applications_through_a_link_earn_nothing_until_a_recruiter_screens_one(
+    client: TestClient, runtime: Runtime
+) -> None:
+    ada = await make_sharer(runtime)
+    after_policy = (await Employee.get(id=ada.id)).points_balance
+    job = await make_open_job(runtime)
+    [share] = await runtime.links.shares(ada, ContentType.JOB, job.id, [Channel.LINKEDIN])
+    for n in range(5):  # anyone can fill in the public form, with any name and address
+        browser = Browser(client)
+        _, page = await browser.get(f"/apply/{job.id}?ref={share.code}")
+        fake = application(page, email=f"fake{n}@example.org")
+        assert (await browser.post(f"/apply/{job.id}", fake))[0] == 200
+    assert await Referral.filter(referrer_id=ada.id, status=ReferralStatus.SUBMITTED).count() == 5
+    assert (await Employee.get(id=ada.id)).points_balance == after_policy
+    assert not await PointsEntry.filter(employee_id=ada.id, reason="application").exists()
+
+    first = await Referral.filter(referrer_id=ada.id).order_by("id").first()
+    assert first is not None
+    rita = await make_employee(runtime, "rita@example.com", "Rita", role=Role.RECRUITER)
+    moved = await client.post(
+        f"/api/v1/referrals/{first.id}/status",
+        json={"status": "screening"},
+        headers=await bearer(runtime, Role.RECRUITER, rita),
+    )
+    assert moved.status == 200
+    application_points = runtime.gamification.rules.points.application
+    assert (await Employee.get(id=ada.id)).points_balance == after_policy + application_points
+    [entry] = await PointsEntry.filter(employee_id=ada.id, reason="application")
+    assert entry.idempotency_key == f"application:{first.id}"
 
 
 async def test_word_documents_are_accepted_by_their_content(

@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
 from aiohttp.test_utils import TestClient
 
 from app.events import ReferralStatusChanged
-from app.referrals.ats import sign
+from app.people.models import Employee
+from app.referrals.ats import StageTarget, sign
 from app.referrals.models import (
     AtsDelivery,
     Candidate,
@@ -132,6 +134,35 @@ async def test_a_replayed_event_changes_nothing(client: TestClient, runtime: Run
     assert await Referral.all().count() == 1
 
 
+COPIES = 8
+
+
+async def test_concurrent_copies_of_one_event_apply_it_once_and_answer_replayed(
+    client: TestClient, runtime: Runtime
+) -> None:
+    runtime.settings.ats_webhook_secret = SECRET
+    ada_id, job_id, code = await sharer_code(runtime)
+    after_policy = (await Employee.get(id=ada_id)).points_balance
+    for event in (
+        created("evt-1", job_id, code),
+        stage("evt-2", "Phone screen"),
+        stage("evt-3", "Interview"),
+    ):
+        answers = await asyncio.gather(*(deliver(client, event) for _ in range(COPIES)))
+        assert [status for status, _ in answers] == [200] * COPIES, answers
+        outcomes = sorted(answer["outcome"] for _, answer in answers)
+        assert outcomes == ["applied"] + ["replayed"] * (COPIES - 1), answers
+    [referral] = await Referral.all()
+    assert referral.status == ReferralStatus.INTERVIEW
+    history = await runtime.referrals.pipeline.history(referral.id)
+    assert [h.to_status for h in history] == ["submitted", "screening", "interview"]
+    assert await AtsDelivery.all().count() == 3
+    points = runtime.gamification.rules.points
+    assert (await Employee.get(id=ada_id)).points_balance == (
+        after_policy + points.application + points.interview  # each once
+    )
+
+
 async def test_forged_or_missing_signatures_are_401_and_write_nothing(
     client: TestClient, runtime: Runtime
 ) -> None:
@@ -170,7 +201,7 @@ async def test_an_unknown_stage_is_refused_and_changes_nothing(
     assert "config/ats.toml" in answer["error"]["message"]
     assert (await Referral.get()).status == ReferralStatus.SUBMITTED
     assert not await AtsDelivery.exists(event_id="evt-2")  # can be resent once mapped
-    runtime.referrals.ats.stages["culture fit lunch"] = ReferralStatus.INTERVIEW
+    runtime.referrals.ats.stages["culture fit lunch"] = StageTarget(ReferralStatus.INTERVIEW)
     status, answer = await deliver(client, stage("evt-2", "Culture Fit Lunch"))
     assert (status, answer["status"]) == (200, "interview")
 

@@ -8,7 +8,7 @@ from app.referrals.models import Candidate, Referral
 from app.referrals.models import ReferralStatus as S
 from app.runtime import Runtime
 from tests.helpers import make_open_job
-from tests.referrals.factories import refer, team
+from tests.referrals.factories import MARIE, emailed_link, refer, team
 from tests.web.test_apply_page import Browser, hidden
 
 
@@ -16,8 +16,8 @@ async def consent_path(runtime: Runtime, language: str = "en") -> tuple[str, int
     ada, _, _ = await team(runtime)
     job = await make_open_job(runtime, "Ingénieur·e données", language=language)
     outcome = await refer(runtime, ada, job)
-    assert outcome.consent_url is not None
-    return outcome.consent_url.removeprefix("https://advocacy.test"), outcome.referral.id
+    link = emailed_link(runtime, MARIE.email)  # the candidate's mailbox
+    return link.removeprefix("https://advocacy.test"), outcome.referral.id
 
 
 async def test_the_candidate_agrees_and_the_referral_enters_the_pipeline(

@@ -7,9 +7,11 @@ from aiohttp.test_utils import TestClient
 from app.gamification.ledger import Award
 from app.gamification.models import Redemption, RedemptionStatus
 from app.gamification.shop import RewardDraft
-from app.people.models import Employee
+from app.people.models import Employee, Role
 from app.people.sessions import COOKIE
-from app.referrals.models import Referral, TrackedLink
+from app.referrals.intake import CandidateDetails
+from app.referrals.models import Referral, ReferralSource, ReferralStatus, TrackedLink
+from app.referrals.pipeline import Actor
 from app.runtime import Runtime
 from tests.helpers import make_employee, make_open_job, make_sharer
 
@@ -75,6 +77,34 @@ async def test_my_referrals_and_links_are_mine_only(client: TestClient, runtime:
     links = await (await client.get("/app/api/links", headers=bob_headers)).json()
     assert links["links"] == [] and links["total_unique"] == 0
     assert '<svg class="chart"' in links["chart"]
+
+
+async def test_the_referrer_reads_statuses_and_dates_never_the_recruiters_notes(
+    client: TestClient, runtime: Runtime
+) -> None:
+    ada = await make_sharer(runtime)
+    rita = await make_employee(runtime, "rita@example.com", "Rita", role=Role.RECRUITER)
+    job = await make_open_job(runtime)
+    outcome = await runtime.referrals.intake.refer(
+        ada, job.id, CandidateDetails("Grace", "grace@example.org", "+1 555 0100"), "Met at MIT"
+    )
+    assert outcome.referral.consent_token
+    await runtime.referrals.consent.give(outcome.referral.consent_token)
+    recruiter = Actor.employee(rita.id, ReferralSource.WEB)
+    note = "Salary expectations too high; internal only"
+    await runtime.referrals.pipeline.move(
+        outcome.referral.id, ReferralStatus.SCREENING, recruiter, note
+    )
+    response = await client.get("/app/api/referrals", headers=await signed_in(client, runtime, ada))
+    text = await response.text()
+    [mine] = await response.json()
+    assert [step["status"] for step in mine["history"]] == [
+        "pending_consent",
+        "submitted",
+        "screening",
+    ]
+    for private in (note, "grace@example.org", "+1 555 0100", "Met at MIT", "employee:"):
+        assert private not in text
 
 
 async def test_redemptions_are_mine_to_make_and_cancel(

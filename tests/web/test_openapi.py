@@ -39,6 +39,32 @@ async def test_operations_document_their_security_and_errors(client: TestClient)
     assert {p["name"] for p in listing["parameters"]} >= {"status", "limit", "offset", "q"}
 
 
+def test_a_referral_is_documented_in_the_recruiters_view_and_the_referrers() -> None:
+    document = build_api().openapi()
+    schemas = document["components"]["schemas"]
+
+    def views(schema: dict) -> set[str]:  # type: ignore[type-arg]
+        return {ref["$ref"].rsplit("/", 1)[1] for ref in schema["oneOf"]}
+
+    one = document["paths"]["/api/v1/referrals/{referral_id}"]["get"]["responses"]["200"]
+    assert views(one["content"]["application/json"]["schema"]) == {
+        "RecruiterReferral",
+        "ReferrerReferral",
+    }
+    assert views(schemas["ReferralPage"]["properties"]["items"]["items"]) == {
+        "RecruiterReferral",
+        "ReferrerReferral",
+    }
+    history = document["paths"]["/api/v1/referrals/{referral_id}/history"]["get"]
+    listed = history["responses"]["200"]["content"]["application/json"]["schema"]["items"]
+    assert views(listed) == {"RecruiterChange", "ReferrerStep"}
+    private = {"candidate_email", "candidate_phone", "candidate_linkedin_url", "note"}
+    assert private <= set(schemas["RecruiterReferral"]["properties"])
+    assert not private & set(schemas["ReferrerReferral"]["properties"])
+    assert not {"actor", "note", "source"} & set(schemas["ReferrerStep"]["properties"])
+    assert "consent_url" not in schemas["ReferralCreated"]["properties"]
+
+
 def test_headers_an_operation_reads_itself_are_documented() -> None:
     paths = build_api().openapi()["paths"]
     [signature] = [

@@ -13,7 +13,7 @@ from app.referrals.models import Candidate, Referral
 from app.referrals.models import ReferralStatus as S
 from app.runtime import Runtime
 from tests.helpers import bearer
-from tests.referrals.factories import consented, recruiter_headers, refer, team
+from tests.referrals.factories import consented, emailed_link, recruiter_headers, refer, team
 
 MARIE = {"name": "Marie Curie", "email": "marie.curie@example.org", "note": "Ex-colleague"}
 
@@ -31,8 +31,11 @@ async def test_an_employee_refers_and_recruiters_see_it_only_after_consent(
     created = await response.json()
     referral = created["referral"]
     assert referral["status"] == "pending_consent"
-    assert created["consent_url"].startswith("https://advocacy.test/consent/")
-    assert created["consent_url"] in created["message"]
+    # The link to agree went to the candidate's mailbox; the referrer never holds it.
+    link = emailed_link(runtime, "marie.curie@example.org")
+    assert "consent_url" not in created and link not in await response.text()
+    assert "/consent/" not in await response.text()
+    assert created["consent_emailed"] is True
     listing = await (await client.get("/api/v1/referrals", headers=recruiter)).json()
     assert listing == {"items": [], "total": 0, "limit": 50, "offset": 0}
     hidden = await client.get(f"/api/v1/referrals/{referral['id']}", headers=recruiter)
@@ -46,11 +49,62 @@ async def test_an_employee_refers_and_recruiters_see_it_only_after_consent(
     own = await (await client.get("/api/v1/referrals", headers=ada_headers)).json()
     assert [r["id"] for r in own["items"]] == [referral["id"]]
 
-    await runtime.referrals.consent.give(created["consent_url"].rsplit("/", 1)[1])
+    await runtime.referrals.consent.give(link.rsplit("/", 1)[1])
     listing = await (await client.get("/api/v1/referrals", headers=recruiter)).json()
     assert [(r["id"], r["candidate_name"], r["job_title"]) for r in listing["items"]] == [
         (referral["id"], "Marie Curie", "Data Engineer")
     ]
+
+
+CANDIDATE_PRIVATE = ("marie.curie@example.org", "+33 1 23 45 67 89", "Radium Ltd", "linkedin")
+
+
+async def test_the_referrer_sees_name_job_status_and_dates_and_nothing_private(
+    client: TestClient, runtime: Runtime
+) -> None:
+    ada, _, job = await team(runtime)
+    referral = await consented(runtime, await refer(runtime, ada, job))
+    await Candidate.filter(id=referral.candidate_id).update(  # type: ignore[attr-defined]
+        linkedin_url="https://www.linkedin.com/in/marie"
+    )
+    recruiter = await recruiter_headers(runtime)
+    note = "Asked for 90k; internal only"
+    await client.post(
+        f"/api/v1/referrals/{referral.id}/status",
+        json={"status": "screening", "note": note},
+        headers=recruiter,
+    )
+    ada_headers = await bearer(runtime, Role.EMPLOYEE, ada)
+    paths = (
+        "/api/v1/referrals",
+        f"/api/v1/referrals/{referral.id}",
+        f"/api/v1/referrals/{referral.id}/history",
+    )
+    for path in paths:
+        response = await client.get(path, headers=ada_headers)
+        assert response.status == 200, path
+        text = await response.text()
+        for private in (*CANDIDATE_PRIVATE, note, "employee:", "actor"):
+            assert private not in text, (path, private)
+    mine = await (await client.get(paths[1], headers=ada_headers)).json()
+    assert mine["view"] == "referrer"
+    assert (mine["candidate_name"], mine["job_title"], mine["status"]) == (
+        "Marie Curie",
+        "Data Engineer",
+        "screening",
+    )
+    history = await (await client.get(paths[2], headers=ada_headers)).json()
+    assert [(h["from_status"], h["to_status"]) for h in history] == [
+        ("", "pending_consent"),
+        ("pending_consent", "submitted"),
+        ("submitted", "screening"),
+    ]
+
+    full = await (await client.get(paths[1], headers=recruiter)).json()  # recruiters: all
+    assert full["view"] == "recruiter"
+    assert (full["candidate_email"], full["candidate_phone"]) == CANDIDATE_PRIVATE[:2]
+    steps = await (await client.get(paths[2], headers=recruiter)).json()
+    assert steps[-1]["note"] == note and steps[-1]["actor"].startswith("employee:")
 
 
 async def test_employees_only_see_their_own_referrals(client: TestClient, runtime: Runtime) -> None:
@@ -95,7 +149,7 @@ async def test_self_and_duplicate_referrals_through_the_api(
     assert second.status == 201
     body = await second.json()
     assert body["referral"]["status"] == "duplicate"
-    assert body["consent_url"] is None
+    assert body["consent_emailed"] is False  # a duplicate asks nobody
     assert "a déjà été recommandé·e pour Data Engineer" in body["message"]
     assert await Referral.all().count() == 2
 

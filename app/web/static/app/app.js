@@ -139,8 +139,7 @@
       const data = Object.fromEntries(new FormData(form));
       try {
         const out = await api("/referrals", { job_id: job.id, name: data.name, email: data.email, note: data.note });
-        message.replaceChildren(say(out.message, "ok"), out.consent_url
-          ? h("p", {}, t("Forward this link to them:") + " ", h("a", { href: out.consent_url }, out.consent_url)) : "");
+        message.replaceChildren(say(out.message, "ok"));
         form.querySelector("button").disabled = true;
       } catch (e) { message.replaceChildren(say(e.message, "error")); }
     });
