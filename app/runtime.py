@@ -98,6 +98,8 @@ def build_runtime(
         visitor_per_minute=settings.click_visitor_limit_per_minute,
         link_per_minute=settings.click_link_limit_per_minute,
         repeat_window=timedelta(hours=settings.click_repeat_window_hours),
+        address_per_minute=settings.click_address_limit_per_minute,
+        address_unique_per_sharer_per_day=settings.click_address_unique_per_sharer_per_day,
     )
     rules = load_rules(config_dir() / "gamification.toml")
     boards = Leaderboards(redis)

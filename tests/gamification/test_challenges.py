@@ -8,7 +8,7 @@ from app.clock import FrozenClock
 from app.events import ClickRecorded
 from app.gamification.challenges import ChallengeDraft
 from app.gamification.models import PointsEntry
-from app.referrals.clicks import ClickFacts, new_click_id
+from app.referrals.clicks import ClickFacts, agent_of, new_click_id
 from app.runtime import Runtime
 from tests.helpers import make_employee
 from tests.referrals.test_clicks import CHROME
@@ -38,7 +38,11 @@ async def test_a_department_reaches_its_target_and_every_member_gets_the_bonus(
     )
     for visitor in ("v1", "v2", "v2", "v3", "v4"):  # v2 twice: a repeat does not count
         await runtime.click_writer.store(
-            [ClickFacts(new_click_id(), link.id, clock.now(), visitor, CHROME, "", False, "")]
+            [
+                ClickFacts(
+                    new_click_id(), link.id, clock.now(), visitor, agent_of(CHROME), "", False, ""
+                )
+            ]
         )
     await challenge.refresh_from_db()
     assert challenge.progress == 3 and challenge.reached_at is not None
@@ -47,7 +51,7 @@ async def test_a_department_reaches_its_target_and_every_member_gets_the_bonus(
     assert outsider.id not in [b.employee_id for b in bonuses]
     # More clicks later change the progress, never pay twice.
     await runtime.click_writer.store(
-        [ClickFacts(new_click_id(), link.id, clock.now(), "v9", CHROME, "", False, "")]
+        [ClickFacts(new_click_id(), link.id, clock.now(), "v9", agent_of(CHROME), "", False, "")]
     )
     assert await PointsEntry.filter(reason="challenge_bonus").count() == 2
 
