@@ -109,7 +109,7 @@ def build_runtime(
     )
     gamification.subscribe()
     analytics = ClickAnalytics()
-    challenges = Challenges(clock, events, ledger, analytics, settings.company_timezone)
+    challenges = Challenges(clock, events, ledger, settings.company_timezone)
     challenges.subscribe()
     click_writer = ClickWriter(
         events, sessions, RedisRecentClicks(redis), limits, settings.company_timezone

@@ -96,7 +96,8 @@ async def test_click_points_stop_at_the_daily_caps_and_say_so(
     capped = await PointsEntry.filter(employee_id=ada.id, points=0)
     assert len(capped) == 5
     assert all(entry.note == "daily click points cap reached" for entry in capped)
-    assert (await Profile.get(employee_id=ada.id)).unique_clicks == 25  # still counted
+    # Recorded, but only what earned points counts for badges (finding 13 of issue 15).
+    assert (await Profile.get(employee_id=ada.id)).unique_clicks == 20
     for link in range(2, 8):
         for n in range(20):
             await runtime.events.publish(click(ada.id, n, clock.now(), link=link))
@@ -104,6 +105,21 @@ async def test_click_points_stop_at_the_daily_caps_and_say_so(
     clock.advance(timedelta(days=1))
     await runtime.events.publish(click(ada.id, 99, clock.now(), link=1))
     assert (await balance(ada.id))[0] == caps.click_points_per_employee_per_day + 1
+
+
+async def test_a_capped_click_earns_no_badge(runtime: Runtime, clock: FrozenClock) -> None:
+    """The 100-click badge needs 100 clicks that earned points: a day of clicks past the
+    caps brings it no closer."""
+    ada = await make_employee(runtime)
+    earned = collect(runtime, BadgeEarned)
+    for link in range(1, 7):  # 120 unique clicks in a day: the employee's cap is 100
+        await runtime.events.publish_many([click(ada.id, n, clock.now(), link) for n in range(20)])
+    profile = await Profile.get(employee_id=ada.id)
+    assert profile.unique_clicks == 100 and [e.badge for e in earned] == ["clicks_100"]
+    for n in range(30):  # the same day, all capped: counted for nothing
+        await runtime.events.publish(click(ada.id, 100 + n, clock.now(), link=9))
+    assert (await Profile.get(employee_id=ada.id)).unique_clicks == 100
+    assert await PointsEntry.filter(employee_id=ada.id, points=0).count() == 50
 
 
 async def test_shares_award_once_per_content_and_build_a_weekly_streak(
