@@ -12,8 +12,8 @@ is left alone for a few seconds.
 
 - `/r/{code}`: REDIRECT_LIMIT_PER_MINUTE per visitor, the click pipeline's visitor hash
   (IP + user agent), and REDIRECT_ADDRESS_LIMIT_PER_MINUTE per address alone (hashed),
-  higher because an office behind one NAT address shares it, so that a script rotating
-  its user agent is stopped all the same;
+  so that a script rotating its user agent is stopped all the same (a higher ceiling,
+  because an office behind one NAT address shares it);
 - sign-in (`POST /app/auth/telegram`, `GET /app/login/{token}`, `POST /dashboard/login`,
   `/consent/{token}`): SIGN_IN_LIMIT_PER_MINUTE per client address (hashed), all together,
   so guessing tokens or links from one machine is slow whatever the user agent says.
