@@ -5,6 +5,7 @@ ceilings here sit far above `CLICK_VISITOR_LIMIT_PER_MINUTE`.)"""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from aiohttp.test_utils import TestClient
 
@@ -59,6 +60,25 @@ async def test_one_address_rotating_its_user_agent_gets_429_past_the_address_cei
     assert statuses == [302] * 6 + [429] * 2
     assert (await redirect(client, code, "198.51.100.9", f"{BROWSER} build/9"))[0] == 302
     assert await runtime.redis.xlen("clicks") == 7  # nothing recorded for the 429s
+
+
+async def test_a_redirect_counts_its_visitor_and_its_address_in_one_redis_call(
+    client: TestClient, runtime: Runtime
+) -> None:
+    """The redirect is a hot path: the address ceiling adds commands to the request's
+    one pipelined call, never a round trip."""
+    code = await tracked_code(runtime)
+    calls: list[int] = []
+    real = runtime.pipelined.call
+
+    async def counted(commands: Any) -> list[Any]:
+        replies = await real(commands)
+        calls.append(len(replies))
+        return replies
+
+    runtime.pipelined.call = counted  # type: ignore[method-assign]
+    assert (await redirect(client, code, "203.0.113.7"))[0] == 302
+    assert calls == [4]  # INCR + EXPIRE for the visitor, and for the address
 
 
 async def test_the_address_ceiling_is_higher_than_the_visitors_by_default(
