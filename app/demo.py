@@ -19,7 +19,7 @@ from app.jobs.models import JobOffer, NewsPost, Workplace
 from app.jobs.schemas import JobCreate, NewsCreate
 from app.people.models import Employee, Platform, Role
 from app.people.schemas import EmployeeCreate
-from app.referrals.clicks import ClickFacts, new_click_id
+from app.referrals.clicks import ClickFacts, agent_of, new_click_id
 from app.referrals.demo import seed_referrals
 from app.referrals.models import Channel, Click, ContentType
 from app.runtime import Runtime
@@ -340,7 +340,9 @@ async def seed_clicks(runtime: Runtime, progress: Progress) -> None:
         at = now - timedelta(days=rng.random() * CLICK_DAYS)
         agent = rng.choice(PREVIEWS) if rng.random() < 0.15 else rng.choice(BROWSERS)
         visitor = f"demo-{rng.randrange(900)}"
-        facts.append(ClickFacts(new_click_id(), link.id, at, visitor, agent, "", False, ""))
+        facts.append(
+            ClickFacts(new_click_id(), link.id, at, visitor, agent_of(agent), "", False, "")
+        )
     facts.sort(key=lambda f: f.at)
     for start in range(0, len(facts), 250):
         await runtime.click_writer.store(facts[start : start + 250])

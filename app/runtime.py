@@ -100,6 +100,8 @@ def build_runtime(
         visitor_per_minute=settings.click_visitor_limit_per_minute,
         link_per_minute=settings.click_link_limit_per_minute,
         repeat_window=timedelta(hours=settings.click_repeat_window_hours),
+        address_per_minute=settings.click_address_limit_per_minute,
+        address_unique_per_sharer_per_day=settings.click_address_unique_per_sharer_per_day,
     )
     rules = load_rules(config_dir() / "gamification.toml")
     boards = Leaderboards(redis)
@@ -109,7 +111,7 @@ def build_runtime(
     )
     gamification.subscribe()
     analytics = ClickAnalytics()
-    challenges = Challenges(clock, events, ledger, analytics, settings.company_timezone)
+    challenges = Challenges(clock, events, ledger, settings.company_timezone)
     challenges.subscribe()
     click_writer = ClickWriter(
         events, sessions, RedisRecentClicks(redis), limits, settings.company_timezone

@@ -61,12 +61,15 @@ class Settings(BaseSettings):
     click_repeat_window_hours: int = 24
     click_visitor_limit_per_minute: int = 10
     click_link_limit_per_minute: int = 300
+    click_address_limit_per_minute: int = 30
+    click_address_unique_per_sharer_per_day: int = 10
     proxy_count: int = 0
     session_ttl_hours: int = 720
     miniapp_auth_max_age_seconds: int = 86400
     login_link_minutes: int = 15
     click_worker_batch: int = 500
     redirect_limit_per_minute: int = 120
+    redirect_address_limit_per_minute: int = 240
     sign_in_limit_per_minute: int = 60
 
     broadcast_on_publish: bool = True

@@ -58,3 +58,16 @@ async def make_open_job(
 ) -> JobOffer:
     job = await runtime.content.create_job(JobCreate(title=title, **fields))  # type: ignore[arg-type]
     return await runtime.content.publish_job(job.id)
+
+
+async def someone_opens(runtime: Runtime, code: str, visitor: str = "a-reader") -> None:
+    """A visitor opens the tracked link `code`: its click stored and classified as the
+    worker does it (a browser, so a unique visit the first time)."""
+    from app.referrals.clicks import ClickFacts, agent_of, new_click_id
+    from app.referrals.models import TrackedLink
+
+    link = await TrackedLink.get(code=code)
+    browser = agent_of("Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0")
+    now = runtime.clock.now()
+    facts = ClickFacts(new_click_id(), link.id, now, visitor, browser, "", False, "")
+    await runtime.click_writer.store([facts])

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from app.clock import FrozenClock
 from app.jobs.schemas import NewsCreate
 from app.people.models import Role
-from app.referrals.clicks import ClickFacts, new_click_id
+from app.referrals.clicks import ClickFacts, agent_of, new_click_id
 from app.referrals.intake import CandidateDetails
 from app.referrals.models import Channel, ContentType, Referral, ReferralSource
 from app.referrals.models import ReferralStatus as S
@@ -146,7 +146,7 @@ async def store_clicks(runtime: Runtime, codes: dict[str, str], ada_session: str
     ]
     await runtime.click_writer.store(
         [
-            ClickFacts(new_click_id(), ids[link], when, visitor, agent, "", head, session)
+            ClickFacts(new_click_id(), ids[link], when, visitor, agent_of(agent), "", head, session)
             for link, when, visitor, agent, head, session in visits
         ]
     )

@@ -203,19 +203,20 @@ async def test_a_persons_figures_agree_in_the_chat_the_mini_app_the_leaderboards
 ) -> None:
     company = await seed(runtime, clock)
     ada = await runtime.people.get(company.ada)
-    # An application earns its points when a recruiter screens it, not when submitted.
-    # Ada's points: October 82 (policy 10, 2 clicks, 1 screened application 20, an
-    # interview 50); November 676 (an offer 100, a hire 500, an interview 50, candidate
-    # 2's application screened on the 12th 20, 6 clicks; candidate 4 is not screened).
-    # Bob's November: 5 clicks and an adjustment 40 = 45 (candidate 3 is not screened).
+    # An application earns its points when a recruiter screens it, and a share with its
+    # link's first rewarded visit (5, plus the weekly streak's 10 for the week's first).
+    # Ada's November: an offer 100, a hire 500, an interview 50, candidate 2's
+    # application screened on the 12th 20, 6 clicks, her news share 5 and its streak 10
+    # = 691 (candidate 4 is not screened); 788 in all. Bob's November: 5 clicks, his job
+    # share 5 and its streak 10, an adjustment 40 = 60 (candidate 3 is not screened).
     me = await ConsoleSession(runtime, "ada@example.com").say("/me")
-    assert "758 points to spend · 758 earned in all" in me
+    assert "788 points to spend · 788 earned in all" in me
     assert "rank #1 this month" in me
     assert "Unique clicks on your links: 8" in me  # all time: 7 in the period + 1 before
 
     app = await miniapp_signed_in(client, runtime, ada)
     home = await (await client.get("/app/api/home", headers=app)).json()
-    assert (home["balance"], home["lifetime"], home["rank"]) == (758, 758, 1)
+    assert (home["balance"], home["lifetime"], home["rank"]) == (788, 788, 1)
     assert home["counters"]["unique_clicks"] == 8
     links = await (await client.get("/app/api/links", headers=app)).json()
     assert links["total_unique"] == 7  # the last 30 days, as on the dashboard
@@ -230,16 +231,16 @@ async def test_a_persons_figures_agree_in_the_chat_the_mini_app_the_leaderboards
     own_period = await client.get(f"/api/v1/analytics/clicks?by=employee&{PERIOD}", headers=mine)
     assert [(r["raw"], r["unique"]) for r in await own_period.json()] == [(10, 7)]
 
-    month = {company.ada: 676, company.bob: 45}
+    month = {company.ada: 691, company.bob: 60}
     board = await (await client.get("/api/v1/leaderboard?period=month", headers=mine)).json()
     assert {r["employee_id"]: r["points"] for r in board["rows"]} == month
     app_board = await client.get("/app/api/leaderboard?period=month&scope=company", headers=app)
     assert {r["employee_id"]: r["points"] for r in (await app_board.json())["rows"]} == month
     chat_board = await ConsoleSession(runtime, "ada@example.com").say("/leaderboard")
-    assert "1. Ada Lovelace · 676 ◀" in chat_board and "2. Bob Martin · 45" in chat_board
+    assert "1. Ada Lovelace · 691 ◀" in chat_board and "2. Bob Martin · 60" in chat_board
 
     recruiter_api = await bearer(runtime, Role.RECRUITER)
-    for who, lifetime, november in ((company.ada, 758, 676), (company.bob, 726, 45)):
+    for who, lifetime, november in ((company.ada, 788, 691), (company.bob, 756, 60)):
         points = await client.get(
             f"/api/v1/employees/{who}/points?limit=100", headers=recruiter_api
         )

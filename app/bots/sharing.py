@@ -145,6 +145,13 @@ async def share_on(turn: Turn, content_type: str, content_id: int, channel: str)
     text = _(
         "Your caption (edit it as you like):\n\n{caption}\n\nYour personal link: {url}"
     ).format(caption=share.caption, url=share.url)
+    points = await turn.runtime.gamification.share_points_to_come(
+        turn.me().id, content_type, content_id
+    )
+    if points:  # the truth about when they come: with a visitor, not with this message
+        text += "\n\n" + _("+{points} points for this share once someone opens your link.").format(
+            points=points
+        )
     if share.channel == Channel.COPY:
         return [Reply(text)]
     label = _("Open {network}").format(network=NETWORK_NAMES[share.channel])

@@ -1,8 +1,10 @@
 """Team challenges: a target for a department over a period, and a bonus for every member
 when it is reached (e.g. 300 unique clicks for Engineering in November).
 
-Progress is always counted from stored facts (clicks, ledger entries), never incremented,
-so it cannot drift; it is refreshed when a relevant event arrives for that department.
+Progress is always counted from the ledger, never incremented, so it cannot drift; it is
+refreshed when points are awarded in that department. It counts what the rules rewarded
+(`ledger.rewarded`): a unique click past the day's cap, or a share nobody opened yet,
+earned nothing and brings a challenge no closer.
 """
 
 from __future__ import annotations
@@ -16,14 +18,15 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from tortoise.functions import Sum
 
 from app.clock import Clock
-from app.events import ClickRecorded, EventBus, PointsAwarded, ShareRecorded
-from app.gamification.ledger import Award, Ledger
+from app.events import EventBus, PointsAwarded
+from app.gamification.ledger import Award, Ledger, rewarded
 from app.gamification.models import Challenge, PointsEntry
 from app.people.models import Employee, EmployeeStatus
-from app.referrals.analytics import ClickAnalytics, ClickQuery
 
 log = logging.getLogger(__name__)
 Metric = Literal["unique_clicks", "points", "shares"]
+# The ledger reason each counting metric counts (entries that earned points).
+COUNTED_REASONS: dict[str, Metric] = {"unique_click": "unique_clicks", "share": "shares"}
 
 
 class ChallengeDraft(BaseModel):
@@ -53,21 +56,17 @@ class Challenges:
         clock: Clock,
         events: EventBus,
         ledger: Ledger,
-        analytics: ClickAnalytics,
         timezone: str,
     ) -> None:
-        self.analytics = analytics
         self.clock = clock
         self.events = events
         self.ledger = ledger
         self.zone = ZoneInfo(timezone)
 
     def subscribe(self) -> None:
-        # Clicks and points arrive in batches (the click worker, the ledger): a batch
-        # refreshes each challenge once, not once per event.
-        self.events.subscribe_batch(ClickRecorded, self._on_clicks)
+        # Points arrive in batches (the click worker's, the ledger's): a batch refreshes
+        # each challenge once, not once per award.
         self.events.subscribe_batch(PointsAwarded, self._on_points)
-        self.events.subscribe(ShareRecorded, self._on_share)
 
     async def create(self, draft: ChallengeDraft) -> Challenge:
         return await Challenge.create(**draft.model_dump(), created_at=self.clock.now())
@@ -81,17 +80,13 @@ class Challenges:
     async def all(self) -> list[Challenge]:
         return list(await Challenge.all().order_by("-starts_on", "id"))
 
-    async def _on_clicks(self, events: list[ClickRecorded]) -> None:
-        unique = {event.employee_id for event in events if event.classification == "unique"}
-        await self.refresh_for(unique, "unique_clicks")
-
     async def _on_points(self, events: list[PointsAwarded]) -> None:
         # A bonus must not feed its own target.
-        earners = {e.employee_id for e in events if not e.key.startswith("challenge:")}
-        await self.refresh_for(earners, "points")
-
-    async def _on_share(self, event: ShareRecorded) -> None:
-        await self.refresh_for({event.employee_id}, "shares")
+        earned = [e for e in events if not e.key.startswith("challenge:")]
+        await self.refresh_for({e.employee_id for e in earned}, "points")
+        for reason, metric in COUNTED_REASONS.items():
+            counted = {e.employee_id for e in earned if e.reason == reason and rewarded(e.points)}
+            await self.refresh_for(counted, metric)
 
     async def refresh_for(self, employee_ids: set[int], metric: Metric) -> None:
         """Refresh the live challenges on `metric` of these employees' departments."""
@@ -123,23 +118,14 @@ class Challenges:
         return challenge
 
     async def _measure(self, challenge: Challenge) -> int:
-        if challenge.metric == "unique_clicks":
-            rows = await self.analytics.clicks(
-                ClickQuery(
-                    by="department",
-                    department=challenge.department,
-                    start=challenge.starts_on,
-                    end=challenge.ends_on,
-                )
-            )
-            return sum(row["unique"] for row in rows)
         start = datetime.combine(challenge.starts_on, time.min, self.zone)
         end = datetime.combine(challenge.ends_on + timedelta(days=1), time.min, self.zone)
         entries = PointsEntry.filter(
             department=challenge.department, occurred_at__gte=start, occurred_at__lt=end
         )
-        if challenge.metric == "shares":
-            return await entries.filter(reason="share").count()
+        counted = {metric: reason for reason, metric in COUNTED_REASONS.items()}
+        if challenge.metric in counted:  # rewarded entries: `ledger.rewarded`
+            return await entries.filter(reason=counted[challenge.metric], points__gt=0).count()
         rows = (
             await entries.filter(counts_for_boards=True)
             .exclude(reason__in=["challenge_bonus"])

@@ -44,6 +44,12 @@ class InsufficientPoints(Conflict):
     code = "insufficient_points"
 
 
+def rewarded(points: int) -> bool:
+    """Whether an entry counts for counters, badges, streaks and challenges: the one
+    rule for all of them is that it earned points."""
+    return points > 0
+
+
 @dataclass(frozen=True)
 class Award:
     employee_id: int
@@ -262,7 +268,18 @@ class Ledger:
         return steps
 
     def _count(self, profile: Profile, award: Award, week: str) -> set[str]:
-        """Move the counters; returns the badges whose threshold was just crossed."""
+        """Move the counters; returns the badges whose threshold was just crossed.
+
+        Only what earned points counts: an award a cap cut to nothing (a unique click
+        past the day's cap) stays in the ledger with its reason, but moves no counter
+        and no streak, so it reaches no badge (`rewarded`). A correction that names
+        counters (a revoked referral) takes back what its entries moved, and earns nothing."""
+        if award.points < 0 and award.counters:
+            for name, delta in award.counters.items():
+                setattr(profile, name, getattr(profile, name) + delta)
+            return set()
+        if not rewarded(award.points):
+            return set()
         before = {name: getattr(profile, name) for name in (*award.counters, "streak_weeks")}
         for name, delta in award.counters.items():
             setattr(profile, name, getattr(profile, name) + delta)

@@ -26,7 +26,7 @@ from app.events import (
 )
 from app.gamification.caps import DailyCap
 from app.gamification.leaderboards import Leaderboards, MyStanding, Period, Scope, Standing
-from app.gamification.ledger import Award, AwardResult, Ledger
+from app.gamification.ledger import Award, AwardResult, Ledger, rewarded
 from app.gamification.models import BadgeAward, PointsEntry, Profile
 from app.gamification.periods import Periods
 from app.gamification.rules import Rules
@@ -46,6 +46,16 @@ REFERRAL_STAGES = {
 }
 # A rejection for this reason takes back what the referral earned (`revoke_referral`).
 NOT_A_REAL_CANDIDATE = "not_a_real_candidate"
+
+
+# The notes of a share's two entries, shown in the employee's points history.
+SHARE_WAITS = "points come with the first visitor of your link"
+SHARE_SEEN = "your link's first visitor"
+
+
+def share_key(employee_id: int, content_type: str, content_id: int) -> str:
+    """The idempotency key of a share's award: once per employee and content."""
+    return f"share:{employee_id}:{content_type}:{content_id}"
 
 
 class InvalidAdjustment(DomainError):
@@ -97,11 +107,19 @@ class GamificationService:
 
     async def on_clicks(self, events: list[ClickRecorded]) -> list[AwardResult | None]:
         """Award a batch of clicks (the click worker stores them by the hundred) in one
-        ledger batch; result i is for events[i]: None if it earned nothing new."""
+        ledger batch; result i is for events[i]: None if it earned nothing new. A click
+        that earned points also proves its link was shared: the share's award follows."""
         unique = [event for event in events if event.classification == "unique"]
         if not unique:
             return [None] * len(events)
-        results = iter(await self.ledger.award_many(self._click_awards(unique)))
+        awarded = await self.ledger.award_many(self._click_awards(unique))
+        proofs = [
+            event
+            for event, result in zip(unique, awarded, strict=True)
+            if result is not None and rewarded(result.entry.points)
+        ]
+        await self._reward_shares(proofs)
+        results = iter(awarded)
         return [next(results) if e.classification == "unique" else None for e in events]
 
     def _click_awards(self, events: list[ClickRecorded]) -> list[Award]:
@@ -133,30 +151,69 @@ class GamificationService:
         return at.astimezone(self.zone).replace(hour=0, minute=0, second=0, microsecond=0)
 
     async def on_share(self, event: ShareRecorded) -> None:
+        """Asking for a network's link records the share (0 points, once per content,
+        in the employee's history): nothing proves yet that anyone saw a post. Its
+        points come with the link's first rewarded visit (`_reward_shares`)."""
         content = f"{event.content_type}:{event.content_id}"
         await self.ledger.award(
             Award(
                 employee_id=event.employee_id,
-                points=self.rules.points.share,
+                points=0,
                 reason="share",
                 source=content,
-                key=f"share:{event.employee_id}:{content}",
+                key=f"shared:{event.employee_id}:{content}",
                 occurred_at=event.occurred_at,
+                note=SHARE_WAITS,
+            )
+        )
+
+    async def _reward_shares(self, proofs: list[ClickRecorded]) -> None:
+        """The share award of each content whose link just brought a rewarded visitor
+        (once per employee and content, whichever network), then the weekly streak of
+        the shares it newly rewarded (once per employee and week)."""
+        shares = [
+            Award(
+                employee_id=click.employee_id,
+                points=self.rules.points.share,
+                reason="share",
+                source=f"{click.content_type}:{click.content_id}",
+                key=share_key(click.employee_id, click.content_type, click.content_id),
+                occurred_at=click.occurred_at,
+                note=SHARE_SEEN,
                 counters={"shares": 1},
                 share_week=True,
             )
-        )
-        week = Periods.of(event.occurred_at, self.zone).week
-        await self.ledger.award(
-            Award(
-                employee_id=event.employee_id,
-                points=self.rules.points.weekly_streak,
-                reason="weekly_streak",
-                source=f"week:{week}",
-                key=f"streak:{event.employee_id}:{week}",
-                occurred_at=event.occurred_at,
+            for click in proofs
+        ]
+        if not shares:
+            return
+        applied = [result for result in await self.ledger.award_many(shares) if result]
+        streaks = []
+        for result in applied:
+            entry = result.entry
+            week = Periods.of(entry.occurred_at, self.zone).week
+            streaks.append(
+                Award(
+                    employee_id=entry.employee_id,
+                    points=self.rules.points.weekly_streak,
+                    reason="weekly_streak",
+                    source=f"week:{week}",
+                    key=f"streak:{entry.employee_id}:{week}",
+                    occurred_at=entry.occurred_at,
+                )
             )
-        )
+        if streaks:
+            await self.ledger.award_many(streaks)
+
+    async def share_points_to_come(
+        self, employee_id: int, content_type: str, content_id: int
+    ) -> int:
+        """The points this content's share will bring its employee at its link's first
+        rewarded visit: 0 once they came (a share is rewarded once)."""
+        key = share_key(employee_id, content_type, content_id)
+        if await PointsEntry.filter(idempotency_key=key).exists():
+            return 0
+        return self.rules.points.share
 
     async def on_policy_accepted(self, event: PolicyAccepted) -> None:
         await self.ledger.award(

@@ -1,13 +1,18 @@
 """The click pipeline: what the redirect records, and how each click is classified.
 
-The redirect does the least possible work: it hashes the visitor, appends one entry to
-the `clicks` Redis stream and answers. The worker (`app.referrals.worker`) classifies
+The redirect does the least possible work: it hashes the visitor (address + user agent)
+and the address alone, reduces the user agent to what the pipeline needs (`Agent`: the
+bot verdict and a browser family; the raw agent never reaches Redis), appends one entry
+to the `clicks` Redis stream and answers. The worker (`app.referrals.worker`) classifies
 and stores. Classes, in order of precedence:
 
 - `bot`: a HEAD request, an empty user agent, a crawler or a link-preview fetcher;
 - `self`: the sharer's own click (their mini app session cookie came with it);
-- `rate_limited`: too many clicks from one visitor, or on one link, in a minute;
-- `repeat`: the same visitor on the same link within the repeat window;
+- `rate_limited`: too many clicks from one visitor, from one address, or on one link,
+  in a minute;
+- `repeat`: the same visitor on the same link within the repeat window, or an address
+  that already brought the sharer its quota of unique clicks today (a machine rotating
+  its user agent is many visitors, but one address);
 - `unique`: everything else, the only clicks that earn points.
 
 Classification is idempotent: a stream entry replayed after a crash gets the same
@@ -23,7 +28,7 @@ import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from crawlerdetect import CrawlerDetect
 from redis.asyncio import Redis
@@ -31,6 +36,7 @@ from redis.asyncio import Redis
 from app.referrals.models import Click, ClickClass
 
 STREAM = "clicks"
+FIELD = b"c3"  # the one field of a stream entry (layout 0.3: no raw user agent)
 UNREADABLE = "clicks:unreadable"  # entries a worker could not read, kept for replay
 GROUP = "click-writers"
 # Preview fetchers named explicitly, on top of crawlerdetect's list, because a miss
@@ -44,6 +50,15 @@ _crawlers = CrawlerDetect()
 
 
 @dataclass(frozen=True)
+class Agent:
+    """What the click pipeline keeps of a user agent: the verdict and a coarse family.
+    The raw agent string never leaves the web process (not even into the stream)."""
+
+    bot: bool  # empty, a crawler or a link-preview fetcher
+    family: str  # a browser family for analytics (`ua_family`)
+
+
+@dataclass(frozen=True)
 class ClickFacts:
     """One served redirect, as it travels through the stream."""
 
@@ -51,14 +66,21 @@ class ClickFacts:
     link_id: int
     at: datetime
     visitor_hash: str
-    user_agent: str
+    agent: Agent
     referrer_host: str
     head: bool
     session_id: str
     country: str = ""
+    # The address alone (`address_hash`); "" in entries written before it existed,
+    # which then count as their visitor's own address.
+    address_hash: str = ""
+
+    @property
+    def address(self) -> str:
+        return self.address_hash or self.visitor_hash
 
     def to_json(self) -> str:
-        """The stream entry's one field `c`: a JSON array, one argument for Redis to take
+        """The stream entry's one field `c3`: a JSON array, one argument for Redis to take
         instead of eighteen, which was most of the client's CPU per click."""
         return json.dumps(
             [
@@ -66,7 +88,9 @@ class ClickFacts:
                 self.link_id,
                 int(self.at.timestamp() * 1000),
                 self.visitor_hash,
-                self.user_agent,
+                self.address_hash,
+                int(self.agent.bot),
+                self.agent.family,
                 self.referrer_host,
                 self.head,
                 self.session_id,
@@ -78,39 +102,59 @@ class ClickFacts:
     @classmethod
     def from_stream(cls, fields: dict[bytes, bytes]) -> ClickFacts:
         """Raises KeyError/ValueError/TypeError on an entry that is not a click."""
-        packed = fields.get(b"c")
+        packed = fields.get(FIELD)
         if packed is None:
-            return cls._from_fields(fields)
-        click_id, link_id, at_ms, visitor, agent, referrer, head, session, country = json.loads(
-            packed
-        )
+            return cls._from_raw_agent(fields)
+        (
+            click_id,
+            link_id,
+            at_ms,
+            visitor,
+            address,
+            bot,
+            family,
+            referrer,
+            head,
+            session,
+            country,
+        ) = json.loads(packed)
         return cls(
             click_id=str(click_id),
             link_id=int(link_id),
             at=datetime.fromtimestamp(int(at_ms) / 1000, UTC),
             visitor_hash=str(visitor),
-            user_agent=str(agent),
+            agent=Agent(bot=bot == 1, family=str(family)[:32]),
             referrer_host=str(referrer),
             head=head is True,
             session_id=str(session),
             country=str(country),
+            address_hash=str(address),
         )
 
     @classmethod
-    def _from_fields(cls, fields: dict[bytes, bytes]) -> ClickFacts:
-        # One field per value: how version 0.1 wrote clicks. An upgrade may find some
-        # still in the stream.
-        f = {k.decode(): v.decode() for k, v in fields.items()}
+    def _from_raw_agent(cls, fields: dict[bytes, bytes]) -> ClickFacts:
+        # The layouts of versions 0.1 (one field per value) and 0.2 (field `c`), which
+        # carried the raw user agent: an upgrade may find some still in the stream.
+        packed = fields.get(b"c")
+        if packed is None:
+            f = {k.decode(): v.decode() for k, v in fields.items()}
+            values: list[Any] = [
+                f["id"], f["link"], f["at"], f["v"], f.get("ua", ""), f.get("ref", ""),
+                f.get("head") == "1", f.get("sid", ""), f.get("cc", ""),
+            ]  # fmt: skip
+        else:
+            values = json.loads(packed)
+        click_id, link_id, at_ms, visitor, agent, referrer, head, session, country = values
         return cls(
-            click_id=f["id"],
-            link_id=int(f["link"]),
-            at=datetime.fromtimestamp(int(f["at"]) / 1000, UTC),
-            visitor_hash=f["v"],
-            user_agent=f.get("ua", ""),
-            referrer_host=f.get("ref", ""),
-            head=f.get("head") == "1",
-            session_id=f.get("sid", ""),
-            country=f.get("cc", ""),
+            click_id=str(click_id),
+            link_id=int(link_id),
+            at=datetime.fromtimestamp(int(at_ms) / 1000, UTC),
+            visitor_hash=str(visitor),
+            agent=agent_of(str(agent)),
+            referrer_host=str(referrer),
+            head=head is True,
+            session_id=str(session),
+            country=str(country),
         )
 
 
@@ -122,27 +166,39 @@ def new_click_id() -> str:
 def visitor_hash(secret_key: str, ip: str, user_agent: str, at: datetime) -> str:
     """HMAC of IP + user agent with a key that changes every day: the raw IP is never
     stored, and the same visitor cannot be followed from one day to the next."""
-    key = _day_key(secret_key, at.date())
+    key = _day_key(secret_key, "visitor", at.date())
     return hmac.digest(key, f"{ip}\n{user_agent}".encode(), "sha256").hex()[:32]
 
 
+def address_hash(secret_key: str, ip: str, at: datetime) -> str:
+    """HMAC of the IP alone (its own daily key): what one machine is, whatever user
+    agent it claims. The limits that must hold per machine count it (a script rotating
+    its agent is many visitors but one address)."""
+    key = _day_key(secret_key, "address", at.date())
+    return hmac.digest(key, ip.encode(), "sha256").hex()[:32]
+
+
 @functools.lru_cache(maxsize=8)
-def _day_key(secret_key: str, day: date) -> bytes:
+def _day_key(secret_key: str, purpose: str, day: date) -> bytes:
     # Derived once a day, not on every redirect.
-    return hmac.digest(secret_key.encode(), f"visitor:{day:%Y-%m-%d}".encode(), "sha256")
+    return hmac.digest(secret_key.encode(), f"{purpose}:{day:%Y-%m-%d}".encode(), "sha256")
 
 
 def is_bot(user_agent: str, head: bool) -> bool:
-    return head or _is_bot_agent(user_agent)
+    return head or agent_of(user_agent).bot
 
 
 @functools.lru_cache(maxsize=4096)
-def _is_bot_agent(user_agent: str) -> bool:
-    # crawlerdetect runs hundreds of patterns; a campaign's visitors share a few
-    # hundred agents, so each is matched once.
-    if not user_agent.strip():
-        return True
-    return bool(PREVIEW_AGENTS.search(user_agent)) or _crawlers.isCrawler(user_agent)
+def agent_of(user_agent: str) -> Agent:
+    """What the pipeline keeps of a user agent. crawlerdetect runs hundreds of patterns
+    (about 1 ms); a campaign's visitors share a few hundred agents, so each is matched
+    once per process."""
+    bot = (
+        not user_agent.strip()
+        or bool(PREVIEW_AGENTS.search(user_agent))
+        or _crawlers.isCrawler(user_agent)
+    )
+    return Agent(bot=bot, family=ua_family(user_agent))
 
 
 def ua_family(user_agent: str) -> str:
@@ -166,30 +222,46 @@ class ClickLimits:
     visitor_per_minute: int
     link_per_minute: int
     repeat_window: timedelta
+    # One address (a machine, or an office behind one NAT) is many visitors if it
+    # rotates its user agent: these hold whatever agent it claims.
+    address_per_minute: int
+    address_unique_per_sharer_per_day: int
 
 
 class RecentClicks(Protocol):
     """Memory of recent clicks that the windowed classes need."""
 
     async def window_classes(
-        self, batch: list[ClickFacts], limits: ClickLimits
+        self, batch: list[ClickFacts], sharers: list[int], limits: ClickLimits
     ) -> list[ClickClass]:
-        """The class of each click, in order: each sees the ones before it."""
+        """The class of each click (whose link is sharers[i]'s), in order: each sees the
+        ones before it."""
         ...
 
 
-# KEYS: visitor minute set, link minute set, repeat key.
-# ARGV: click id, visitor limit, link limit, repeat window (s).
+# KEYS: visitor minute set, address minute set, link minute set, repeat key (link,
+# visitor), the address's unique clicks for the sharer today.
+# ARGV: click id, visitor limit, address limit, link limit, repeat window (s), uniques
+# an address may bring a sharer in a day. Sets of click ids, not counts: a replayed
+# click finds itself and gets the same answer.
 WINDOW_SCRIPT = """
-redis.call('SADD', KEYS[1], ARGV[1]); redis.call('EXPIRE', KEYS[1], 120)
-redis.call('SADD', KEYS[2], ARGV[1]); redis.call('EXPIRE', KEYS[2], 120)
+local id = ARGV[1]
+for i = 1, 3 do
+  redis.call('SADD', KEYS[i], id); redis.call('EXPIRE', KEYS[i], 120)
+end
 if redis.call('SCARD', KEYS[1]) > tonumber(ARGV[2])
-   or redis.call('SCARD', KEYS[2]) > tonumber(ARGV[3]) then
+   or redis.call('SCARD', KEYS[2]) > tonumber(ARGV[3])
+   or redis.call('SCARD', KEYS[3]) > tonumber(ARGV[4]) then
   return 'rate_limited'
 end
-if redis.call('SET', KEYS[3], ARGV[1], 'NX', 'EX', ARGV[4]) then return 'unique' end
-if redis.call('GET', KEYS[3]) == ARGV[1] then return 'unique' end
-return 'repeat'
+if not redis.call('SET', KEYS[4], id, 'NX', 'EX', ARGV[5])
+   and redis.call('GET', KEYS[4]) ~= id then
+  return 'repeat'
+end
+if redis.call('SISMEMBER', KEYS[5], id) == 1 then return 'unique' end
+if redis.call('SCARD', KEYS[5]) >= tonumber(ARGV[6]) then return 'repeat' end
+redis.call('SADD', KEYS[5], id); redis.call('EXPIRE', KEYS[5], 86400)
+return 'unique'
 """
 
 
@@ -202,24 +274,28 @@ class RedisRecentClicks:
         self.script = redis.register_script(WINDOW_SCRIPT)
 
     async def window_classes(
-        self, batch: list[ClickFacts], limits: ClickLimits
+        self, batch: list[ClickFacts], sharers: list[int], limits: ClickLimits
     ) -> list[ClickClass]:
         if not batch:
             return []
         repeat_seconds = int(limits.repeat_window.total_seconds())
         async with self.redis.pipeline(transaction=False) as pipe:
-            for facts in batch:
+            for facts, sharer in zip(batch, sharers, strict=True):
                 minute = int(facts.at.timestamp()) // 60
                 keys = [
                     f"clk:v:{facts.visitor_hash}:{minute}",
+                    f"clk:a:{facts.address}:{minute}",
                     f"clk:l:{facts.link_id}:{minute}",
                     f"clk:r:{facts.link_id}:{facts.visitor_hash}",
+                    f"clk:as:{sharer}:{facts.address}",
                 ]
                 args: list[str | int] = [
                     facts.click_id,
                     limits.visitor_per_minute,
+                    limits.address_per_minute,
                     limits.link_per_minute,
                     repeat_seconds,
+                    limits.address_unique_per_sharer_per_day,
                 ]
                 await self.script(keys=keys, args=args, client=pipe)
             answers = await pipe.execute()
@@ -228,10 +304,12 @@ class RedisRecentClicks:
 
 class DatabaseRecentClicks:
     """The same windows read from stored clicks: used when Redis is unreachable, one
-    click at a time (a click of the batch is not stored yet when the next is read)."""
+    click at a time (a click of the batch is not stored yet when the next is read).
+    Stored clicks keep no address, so the per-address windows do not apply here (the
+    click's own visitor windows, the link's and the daily caps still do)."""
 
     async def window_classes(
-        self, batch: list[ClickFacts], limits: ClickLimits
+        self, batch: list[ClickFacts], sharers: list[int], limits: ClickLimits
     ) -> list[ClickClass]:
         return [await self._window_class(facts, limits) for facts in batch]
 
@@ -261,7 +339,7 @@ def plain_class(
     facts: ClickFacts, sharer_id: int, session_employee_id: int | None
 ) -> ClickClass | None:
     """The classes that need no memory of other clicks (bot, self), else None."""
-    if is_bot(facts.user_agent, facts.head):
+    if facts.head or facts.agent.bot:
         return ClickClass.BOT
     if session_employee_id is not None and session_employee_id == sharer_id:
         return ClickClass.SELF
@@ -279,5 +357,5 @@ async def classify(
     found = plain_class(facts, sharer_id, session_employee_id)
     if found is not None:
         return found
-    [windowed] = await recent.window_classes([facts], limits)
+    [windowed] = await recent.window_classes([facts], [sharer_id], limits)
     return windowed

@@ -17,7 +17,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from app.group_commit import GroupCommit
-from app.referrals.clicks import STREAM, ClickFacts
+from app.referrals.clicks import FIELD, STREAM, ClickFacts
 from app.referrals.links import LinkService, tracked_destination
 from app.referrals.models import TrackedLink
 from app.referrals.writer import ClickWriter
@@ -75,12 +75,12 @@ class LinkResolver:
 
 
 # Appends a batch of clicks, one entry each, in one command: the client packs one
-# argument per click, and Redis runs one call for the lot.
+# argument per click after the field name, and Redis runs one call for the lot.
 APPEND_CLICKS = """
-for i = 1, #ARGV do
-  redis.call('XADD', KEYS[1], '*', 'c', ARGV[i])
+for i = 2, #ARGV do
+  redis.call('XADD', KEYS[1], '*', ARGV[1], ARGV[i])
 end
-return #ARGV
+return #ARGV - 1
 """
 
 
@@ -104,5 +104,5 @@ class ClickRecorder:
             await self.writer.store_direct(facts)
 
     async def _append_all(self, clicks: list[str]) -> list[None]:
-        await self._script(keys=[STREAM], args=clicks)
+        await self._script(keys=[STREAM], args=[FIELD, *clicks])
         return [None] * len(clicks)

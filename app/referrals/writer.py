@@ -19,7 +19,6 @@ from app.referrals.clicks import (
     DatabaseRecentClicks,
     RecentClicks,
     plain_class,
-    ua_family,
 )
 from app.referrals.models import Click, ClickClass, TrackedLink
 
@@ -80,7 +79,8 @@ class ClickWriter:
             plain_class(f, links[f.link_id].employee_id, owners.get(f.session_id)) for f in batch
         ]
         windowed = [f for f, found in zip(batch, classes, strict=True) if found is None]
-        answers = iter(await recent.window_classes(windowed, self.limits))
+        sharers = [links[f.link_id].employee_id for f in windowed]
+        answers = iter(await recent.window_classes(windowed, sharers, self.limits))
         return [found if found is not None else next(answers) for found in classes]
 
     async def _rows(
@@ -114,7 +114,7 @@ class ClickWriter:
                     day=facts.at.astimezone(self.zone).date(),
                     classification=classification,
                     visitor_hash=facts.visitor_hash,
-                    ua_family=ua_family(facts.user_agent),
+                    ua_family=facts.agent.family,
                     referrer_host=facts.referrer_host[:255],
                     country=facts.country[:2],
                     employee_id=link.employee_id,

@@ -17,11 +17,11 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from app.errors import NotFound
 from app.people.sessions import COOKIE as SESSION_COOKIE
-from app.referrals.clicks import ClickFacts, new_click_id, visitor_hash
+from app.referrals.clicks import ClickFacts, address_hash, agent_of, new_click_id, visitor_hash
 from app.web.keys import RUNTIME
 
 ATTRIBUTION_COOKIE = "pv_ref"
-VISITOR = web.RequestKey("visitor", str)
+VISITOR = web.RequestKey("visitor", tuple[str, str])
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
     autoescape=select_autoescape(["j2"]),
@@ -47,20 +47,24 @@ def client_ip(request: web.Request, proxy_count: int) -> str:
     return request.remote or ""
 
 
-def visitor_of(request: web.Request) -> str:
-    """The visitor hash of this request (address and browser), computed once: the rate
-    limit and the click both need it."""
+def visitor_of(request: web.Request) -> tuple[str, str]:
+    """The visitor (address and browser) and the address alone of this request, both
+    hashed, computed once: the rate limits and the click need them."""
     cached = request.get(VISITOR)
     if cached is None:
         runtime = request.app[RUNTIME]
         settings = runtime.settings
-        cached = request[VISITOR] = visitor_hash(
-            settings.secret_key,
-            client_ip(request, settings.proxy_count),
-            request.headers.get("User-Agent", "")[:512],
-            runtime.clock.now(),
+        ip = client_ip(request, settings.proxy_count)
+        now = runtime.clock.now()
+        cached = request[VISITOR] = (
+            visitor_hash(settings.secret_key, ip, user_agent(request), now),
+            address_hash(settings.secret_key, ip, now),
         )
     return cached
+
+
+def user_agent(request: web.Request) -> str:
+    return request.headers.get("User-Agent", "")[:512]
 
 
 def _is_code(text: str) -> bool:
@@ -97,17 +101,18 @@ async def redirect(request: web.Request) -> web.Response:
             ],
             action="See our open jobs · Voir nos offres",
         )
-    now = runtime.clock.now()
+    visitor, address = visitor_of(request)
     await runtime.click_recorder.record(
         ClickFacts(
             click_id=new_click_id(),
             link_id=resolved.link_id,
-            at=now,
-            visitor_hash=visitor_of(request),
-            user_agent=request.headers.get("User-Agent", "")[:512],
+            at=runtime.clock.now(),
+            visitor_hash=visitor,
+            agent=agent_of(user_agent(request)),  # the raw agent goes no further
             referrer_host=urlsplit(request.headers.get("Referer", "")).hostname or "",
             head=request.method == "HEAD",
             session_id=request.cookies.get(SESSION_COOKIE, "")[:64],
+            address_hash=address,
         )
     )
     return web.Response(

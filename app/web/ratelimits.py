@@ -1,16 +1,19 @@
-"""HTTP abuse ceilings: tracked links per visitor, sign-in attempts per client address.
+"""HTTP abuse ceilings: tracked links per visitor and per address, sign-in attempts per
+client address.
 
 These are not the click classification (a visitor's 11th click in a minute is still
 served and recorded, as `rate_limited`): they are a much higher ceiling that only a
 script reaches, answered with 429 and `Retry-After` before any work is done. Counters are
 fixed one-minute windows in Redis (INCR + EXPIRE, sent with the other requests' Redis
-commands in one pipeline: `PipelinedCalls`), so every replica
-shares them; the key holds the visitor hash, never an address. If Redis does not answer,
-requests are let through (a tracked link must keep working) and Redis is left alone for
-a few seconds.
+commands in one pipeline: `PipelinedCalls`; a request's counters go in the same call),
+so every replica shares them; the key holds a keyed hash, never an address. If Redis
+does not answer, requests are let through (a tracked link must keep working) and Redis
+is left alone for a few seconds.
 
 - `/r/{code}`: REDIRECT_LIMIT_PER_MINUTE per visitor, the click pipeline's visitor hash
-  (IP + user agent);
+  (IP + user agent), and REDIRECT_ADDRESS_LIMIT_PER_MINUTE per address alone (hashed),
+  so that a script rotating its user agent is stopped all the same (a higher ceiling,
+  because an office behind one NAT address shares it);
 - sign-in (`POST /app/auth/telegram`, `GET /app/login/{token}`, `POST /dashboard/login`,
   `/consent/{token}`): SIGN_IN_LIMIT_PER_MINUTE per client address (hashed), all together,
   so guessing tokens or links from one machine is slow whatever the user agent says.
@@ -29,7 +32,7 @@ from aiohttp import web
 from redis.asyncio.client import Pipeline
 from redis.exceptions import RedisError
 
-from app.referrals.clicks import visitor_hash
+from app.referrals.clicks import address_hash
 from app.store import PipelinedCalls
 from app.web.errors import error_response
 from app.web.keys import RUNTIME
@@ -48,35 +51,44 @@ class Ceiling:
     per_minute: int  # 0: no ceiling
 
 
+Counted = tuple[Ceiling, str]  # a ceiling, and whom it counts (a hash)
+
+
 class HttpLimiter:
-    """Counts hits per (ceiling, visitor) in the current minute, in Redis."""
+    """Counts hits per (ceiling, hash) in the current minute, in Redis."""
 
     def __init__(self, pipelined: PipelinedCalls) -> None:
         self.pipelined = pipelined
         self._quiet_until = 0.0
 
-    async def retry_after(self, ceiling: Ceiling, visitor: str, now: float) -> int:
-        """0 if this hit is allowed, else the seconds until the window turns."""
-        if ceiling.per_minute <= 0 or time.monotonic() < self._quiet_until:
+    async def retry_after(self, counted: list[Counted], now: float) -> int:
+        """0 if this hit is allowed by every ceiling, else the seconds until the window
+        turns. The ceilings are counted together, in one call."""
+        counted = [(ceiling, who) for ceiling, who in counted if ceiling.per_minute > 0]
+        if not counted or time.monotonic() < self._quiet_until:
             return 0
         window = int(now // WINDOW_SECONDS)
-        key = f"http-limit:{ceiling.name}:{visitor}:{window}"
+        keys = [f"http-limit:{ceiling.name}:{who}:{window}" for ceiling, who in counted]
 
         def count_hit(pipe: Pipeline) -> None:
-            pipe.incr(key)
-            pipe.expire(key, WINDOW_SECONDS * 2)
+            for key in keys:
+                pipe.incr(key)
+                pipe.expire(key, WINDOW_SECONDS * 2)
 
         try:
-            count, _ = await self.pipelined.call(count_hit)
-            if isinstance(count, Exception):
-                raise count
+            replies = await self.pipelined.call(count_hit)
+            counts = replies[::2]
+            for count in counts:
+                if isinstance(count, Exception):
+                    raise count
         except (RedisError, OSError) as exc:
             self._quiet_until = time.monotonic() + PAUSE_AFTER_REDIS_ERROR
             log.warning(
                 "rate limits off for %.0fs: redis unreachable (%s)", PAUSE_AFTER_REDIS_ERROR, exc
             )
             return 0
-        if int(count) <= ceiling.per_minute:
+        limits = [ceiling.per_minute for ceiling, _ in counted]
+        if all(int(n) <= limit for n, limit in zip(counts, limits, strict=True)):
             return 0
         return max(1, (window + 1) * WINDOW_SECONDS - int(now))
 
@@ -85,28 +97,31 @@ LIMITER = web.AppKey("http_limiter", HttpLimiter)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def ceiling_for(request: web.Request) -> tuple[Ceiling, str] | None:
-    """Which ceiling a request counts against, and the visitor it counts for."""
+def ceilings_for(request: web.Request) -> list[Counted]:
+    """Which ceilings a request counts against, and whom each counts."""
     runtime = request.app[RUNTIME]
     settings = runtime.settings
     path = request.path
-    if path.startswith("/r/"):  # the same visitor the click will be counted for
-        return Ceiling("redirect", settings.redirect_limit_per_minute), visitor_of(request)
+    if path.startswith("/r/"):  # the same visitor and address the click will count
+        visitor, address = visitor_of(request)
+        return [
+            (Ceiling("redirect", settings.redirect_limit_per_minute), visitor),
+            (Ceiling("redirect-address", settings.redirect_address_limit_per_minute), address),
+        ]
     if path.startswith(SIGN_IN_PATHS) and request.method in ("GET", "POST"):
         ip = client_ip(request, settings.proxy_count)
-        visitor = visitor_hash(settings.secret_key, ip, "sign-in", runtime.clock.now())
-        return Ceiling("sign-in", settings.sign_in_limit_per_minute), visitor
-    return None
+        address = address_hash(settings.secret_key, ip, runtime.clock.now())
+        return [(Ceiling("sign-in", settings.sign_in_limit_per_minute), address)]
+    return []
 
 
 @web.middleware
 async def rate_limit_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    found = ceiling_for(request)
-    if found is None:
+    counted = ceilings_for(request)
+    if not counted:
         return await handler(request)
-    ceiling, visitor = found
     now = request.app[RUNTIME].clock.now().timestamp()
-    wait = await request.app[LIMITER].retry_after(ceiling, visitor, now)
+    wait = await request.app[LIMITER].retry_after(counted, now)
     if not wait:
         return await handler(request)
     return too_many(request, wait)

@@ -12,7 +12,7 @@ from app.people.models import ChatIdentity, Employee, EmployeeStatus, Platform, 
 from app.referrals.models import Referral, ReferralStatus, TrackedLink
 from tests.bots.teams_support import ADA, RITA, STRANGER, TeamsWorld, _bots_key, joined, submits
 from tests.fakes.teams_connector import TENANT
-from tests.helpers import make_employee, make_open_job
+from tests.helpers import make_employee, make_open_job, someone_opens
 
 # -- joining ---------------------------------------------------------------------------
 
@@ -118,8 +118,12 @@ async def test_sharing_a_job_gives_my_link_for_the_network(teams: TeamsWorld) ->
     [open_linkedin] = shared.actions()
     assert open_linkedin["type"] == "Action.OpenUrl"
     assert open_linkedin["url"].startswith("https://www.linkedin.com/sharing/share-offsite/")
+    assert "+5 points for this share once someone opens your link." in shared.text
     await ada.refresh_from_db()
-    assert ada.points_balance == 10 + 5 + 10  # policy, first share, weekly streak
+    assert ada.points_balance == 10  # the policy: nobody has seen the post yet
+    await someone_opens(runtime, link.code)
+    await ada.refresh_from_db()
+    assert ada.points_balance == 10 + 1 + 5 + 10  # policy, the visit, the share, the streak
     assert len(teams.fake.token_requests) == 1  # the bot's token is reused until it expires
 
 
@@ -168,7 +172,10 @@ async def test_the_messaging_extension_inserts_my_teams_link_and_counts_a_share(
     [card] = chosen["composeExtension"]["attachments"]
     assert f"/r/{link.code}" in json.dumps(card["content"])
     await ada.refresh_from_db()
-    assert ada.points_balance == 10 + 5 + 10
+    assert ada.points_balance == 10  # a share, worth its points once someone opens it
+    await someone_opens(runtime, link.code)
+    await ada.refresh_from_db()
+    assert ada.points_balance == 10 + 1 + 5 + 10
     # the group chat is not Ada's conversation with the bot: her reference is untouched
     identity = await ChatIdentity.get(platform=Platform.TEAMS)
     assert identity.conversation_reference["conversation"]["id"] == ADA.conversation_id  # type: ignore[index]

@@ -8,6 +8,7 @@ import json
 
 from aiohttp.test_utils import TestClient, TestServer
 
+from app.gamification.models import PointsEntry
 from app.people.models import ChatIdentity, Employee, EmployeeStatus
 from app.referrals.models import Referral, ReferralStatus, TrackedLink
 from app.runtime import Runtime
@@ -15,7 +16,7 @@ from app.server import create_app
 from app.settings import Settings
 from tests.bots.conftest import TelegramWorld
 from tests.fakes.telegram_api import FakeTelegram
-from tests.helpers import make_employee, make_open_job
+from tests.helpers import make_employee, make_open_job, someone_opens
 
 ADA = 1001
 
@@ -98,11 +99,23 @@ async def test_sharing_a_job_gives_my_link_for_the_network(telegram: TelegramWor
     shared = await fake.wait_text("Your personal link")
     link = await TrackedLink.get(employee_id=ada.id, channel="linkedin")
     assert f"https://advocacy.test/r/{link.code}" in shared["text"]
-    await fake.wait_text("New badge: First share!", chat_id=ADA)  # told in the chat
+    assert "+5 points for this share once someone opens your link." in shared["text"]
     [open_linkedin] = buttons(shared)
     assert open_linkedin["url"].startswith("https://www.linkedin.com/sharing/share-offsite/")
     await ada.refresh_from_db()
-    assert ada.points_balance == 10 + 5 + 10  # policy, first share, weekly streak
+    assert ada.points_balance == 10  # the policy: nobody has seen the post yet
+    await someone_opens(runtime, link.code)
+    await fake.wait_text("New badge: First share!", chat_id=ADA)  # told in the chat
+    await ada.refresh_from_db()
+    assert ada.points_balance == 10 + 1 + 5 + 10  # policy, the visit, the share, the streak
+    # Sharing it again: its points came already, and the message no longer promises them.
+    await telegram.send(fake.callback(ADA, f"net:job:{job.id}:x"))
+    for _ in range(100):
+        links = [t for t in fake.texts() if "Your personal link" in t]
+        if len(links) == 2:
+            break
+        await asyncio.sleep(0.05)
+    assert len(links) == 2 and "points" not in links[-1]
 
 
 async def test_inline_mode_lists_my_cards_and_a_chosen_card_is_a_share(
@@ -120,12 +133,15 @@ async def test_inline_mode_lists_my_cards_and_a_chosen_card_is_a_share(
     await ada.refresh_from_db()
     assert ada.points_balance == 10  # listing cards is not sharing
     await telegram.send(fake.chosen_inline(ADA, result["id"]))
-    for _ in range(100):
-        await ada.refresh_from_db()
-        if ada.points_balance >= 25:
+    shares = PointsEntry.filter(employee_id=ada.id, reason="share")
+    for _ in range(100):  # the card in a chat is recorded as a share, worth 0 until opened
+        if await shares.exists():
             break
         await asyncio.sleep(0.05)
-    assert ada.points_balance == 10 + 5 + 10
+    assert await shares.values_list("points", flat=True) == [0]
+    await someone_opens(runtime, link.code)
+    await ada.refresh_from_db()
+    assert ada.points_balance == 10 + 1 + 5 + 10
 
 
 async def test_the_refer_form_with_a_cv(telegram: TelegramWorld) -> None:

@@ -8,7 +8,7 @@ from app.events import ClickRecorded
 from app.gamification.catch_up import MissedClickPoints
 from app.gamification.models import PointsEntry
 from app.people.models import Employee
-from app.referrals.clicks import ClickFacts, new_click_id
+from app.referrals.clicks import ClickFacts, agent_of, new_click_id
 from app.referrals.models import Click, ClickClass, TrackedLink
 from app.runtime import Runtime
 from tests.referrals.test_clicks import CHROME
@@ -33,7 +33,9 @@ async def stored_without_points(runtime: Runtime, link: TrackedLink, visitor: st
 
 
 async def stored_by_the_worker(runtime: Runtime, link: TrackedLink, visitor: str) -> None:
-    facts = ClickFacts(new_click_id(), link.id, runtime.clock.now(), visitor, CHROME, "", False, "")
+    facts = ClickFacts(
+        new_click_id(), link.id, runtime.clock.now(), visitor, agent_of(CHROME), "", False, ""
+    )
     assert len(await runtime.click_writer.store([facts])) == 1
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from app.clock import FrozenClock
 from app.events import ClickRecorded
 from app.gamification.challenges import ChallengeDraft
 from app.gamification.models import PointsEntry
-from app.referrals.clicks import ClickFacts, new_click_id
+from app.referrals.clicks import ClickFacts, agent_of, new_click_id
 from app.runtime import Runtime
 from tests.helpers import make_employee
 from tests.referrals.test_clicks import CHROME
@@ -38,7 +38,11 @@ async def test_a_department_reaches_its_target_and_every_member_gets_the_bonus(
     )
     for visitor in ("v1", "v2", "v2", "v3", "v4"):  # v2 twice: a repeat does not count
         await runtime.click_writer.store(
-            [ClickFacts(new_click_id(), link.id, clock.now(), visitor, CHROME, "", False, "")]
+            [
+                ClickFacts(
+                    new_click_id(), link.id, clock.now(), visitor, agent_of(CHROME), "", False, ""
+                )
+            ]
         )
     await challenge.refresh_from_db()
     assert challenge.progress == 3 and challenge.reached_at is not None
@@ -47,7 +51,7 @@ async def test_a_department_reaches_its_target_and_every_member_gets_the_bonus(
     assert outsider.id not in [b.employee_id for b in bonuses]
     # More clicks later change the progress, never pay twice.
     await runtime.click_writer.store(
-        [ClickFacts(new_click_id(), link.id, clock.now(), "v9", CHROME, "", False, "")]
+        [ClickFacts(new_click_id(), link.id, clock.now(), "v9", agent_of(CHROME), "", False, "")]
     )
     assert await PointsEntry.filter(reason="challenge_bonus").count() == 2
 
@@ -69,3 +73,43 @@ async def test_events_outside_the_period_do_not_count(runtime: Runtime, clock: F
     )
     await challenge.refresh_from_db()
     assert challenge.progress == 0 and challenge.reached_at is None
+
+
+async def test_capped_clicks_do_not_bring_a_challenge_closer(
+    runtime: Runtime, clock: FrozenClock
+) -> None:
+    """The probe's attack: unique clicks past the daily cap (counted as unique, earning
+    nothing) completed the Engineering challenge and paid every member its bonus."""
+    link = await stored_link(runtime)  # Ada's, of Engineering
+    await make_employee(
+        runtime, "bob@example.com", "Bob", telegram_id="42", department="Engineering"
+    )
+    per_link = runtime.gamification.rules.caps.click_points_per_link_per_day
+    challenge = await runtime.challenges.create(
+        ChallengeDraft(
+            name="Clicks",
+            department="Engineering",
+            metric="unique_clicks",
+            target=per_link + 1,
+            starts_on=date(2026, 11, 1),
+            ends_on=date(2026, 11, 30),
+            bonus_points=50,
+        )
+    )
+    clicks = [
+        ClickFacts(new_click_id(), link.id, clock.now(), f"v{n}", agent_of(CHROME), "", False, "")
+        for n in range(per_link + 5)
+    ]
+    stored = await runtime.click_writer.store(clicks)
+    assert [c.classification for c in stored].count("unique") == per_link + 5
+    await challenge.refresh_from_db()
+    assert challenge.progress == per_link and challenge.reached_at is None
+    assert not await PointsEntry.filter(reason="challenge_bonus").exists()
+    # The next day's first click earns its point, and that one counts.
+    clock.advance(timedelta(days=1))
+    await runtime.click_writer.store(
+        [ClickFacts(new_click_id(), link.id, clock.now(), "w", agent_of(CHROME), "", False, "")]
+    )
+    await challenge.refresh_from_db()
+    assert challenge.reached_at is not None
+    assert await PointsEntry.filter(reason="challenge_bonus").count() == 2

@@ -16,7 +16,7 @@ from app.gamification.models import BadgeAward, PointsEntry, Profile
 from app.people.models import Employee
 from app.runtime import Runtime
 from tests.gamification.test_leaderboards import snapshot
-from tests.gamification.test_ledger import balance, click, collect
+from tests.gamification.test_ledger import balance, click, collect, first_visit
 from tests.helpers import make_employee
 
 
@@ -169,11 +169,12 @@ async def test_click_caps_hold_within_one_worker_batch(
     batch = [click(ada.id, n, clock.now(), link=1) for n in range(10, 25)]  # 5 replays
     batch.append(batch[-1])  # and one click twice in the batch
     await runtime.events.publish_many(batch)
-    assert await balance(ada.id) == (caps.click_points_per_link_per_day,) * 2
+    assert await balance(ada.id) == (caps.click_points_per_link_per_day + first_visit(runtime),) * 2
     capped = await PointsEntry.filter(employee_id=ada.id, points=0)
     assert len(capped) == 5
     assert all(entry.note == "daily click points cap reached" for entry in capped)
-    assert (await Profile.get(employee_id=ada.id)).unique_clicks == 25
+    # Only the clicks that earned points count.
+    assert (await Profile.get(employee_id=ada.id)).unique_clicks == 20
 
 
 async def test_two_workers_awarding_one_persons_clicks_together_stay_within_the_cap(
@@ -187,8 +188,9 @@ async def test_two_workers_awarding_one_persons_clicks_together_stay_within_the_
     await asyncio.gather(
         runtime.gamification.on_clicks(first), runtime.gamification.on_clicks(second)
     )
-    assert await balance(ada.id) == (caps.click_points_per_link_per_day,) * 2
-    assert await PointsEntry.filter(employee_id=ada.id).count() == 30  # every click entered
+    assert await balance(ada.id) == (caps.click_points_per_link_per_day + first_visit(runtime),) * 2
+    clicks = PointsEntry.filter(employee_id=ada.id, reason="unique_click")
+    assert await clicks.count() == 30  # every click entered
 
 
 async def test_two_clicks_in_one_batch_for_an_employee_one_point_below_the_cap(
@@ -205,7 +207,7 @@ async def test_two_clicks_in_one_batch_for_an_employee_one_point_below_the_cap(
     )
     assert [r.entry.points for r in results if r is not None] == [1, 0]
     assert results[1] is not None and results[1].entry.note == "daily click points cap reached"
-    assert await balance(ada.id) == (100, 100)
+    assert await balance(ada.id) == (100 + first_visit(runtime),) * 2
 
 
 async def test_a_click_batch_across_midnight_caps_each_day_apart(
@@ -217,7 +219,7 @@ async def test_a_click_batch_across_midnight_caps_each_day_apart(
     batch += [click(ada.id, 100 + n, day + timedelta(days=1), link=1) for n in range(5)]
     results = await runtime.gamification.on_clicks(batch)
     assert [r.entry.points for r in results if r is not None] == [1] * 25
-    assert await balance(ada.id) == (25, 25)
+    assert await balance(ada.id) == (25 + first_visit(runtime),) * 2
 
 
 async def test_concurrent_batches_on_the_same_people_neither_deadlock_nor_lose_points(

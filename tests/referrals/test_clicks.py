@@ -12,6 +12,8 @@ from app.referrals.clicks import (
     ClickLimits,
     DatabaseRecentClicks,
     RedisRecentClicks,
+    address_hash,
+    agent_of,
     classify,
     is_bot,
     new_click_id,
@@ -40,7 +42,13 @@ PREVIEWS = {
     "googlebot": "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
     "curl": "curl/8.5.0",
 }
-LIMITS = ClickLimits(visitor_per_minute=3, link_per_minute=5, repeat_window=timedelta(hours=24))
+LIMITS = ClickLimits(
+    visitor_per_minute=3,
+    link_per_minute=5,
+    repeat_window=timedelta(hours=24),
+    address_per_minute=6,
+    address_unique_per_sharer_per_day=4,
+)
 SHARER = 1
 
 
@@ -70,7 +78,7 @@ def facts(clock: FrozenClock, visitor: str = "v1", link: int = 1, **extra: objec
         "link_id": link,
         "at": clock.now(),
         "visitor_hash": visitor,
-        "user_agent": CHROME,
+        "agent": agent_of(CHROME),
         "referrer_host": "",
         "head": False,
         "session_id": "",
@@ -157,3 +165,72 @@ async def test_the_database_windows_agree_with_redis(runtime: Runtime, clock: Fr
         await store(runtime, facts(clock, visitor="busy"))
     busy = facts(clock, visitor="busy", link=stored.link_id)  # type: ignore[attr-defined]
     assert await classify(busy, SHARER, None, recent, LIMITS) == ClickClass.RATE_LIMITED
+
+
+async def test_one_address_rotating_its_agent_brings_a_sharer_only_its_daily_quota(
+    runtime: Runtime, clock: FrozenClock
+) -> None:
+    """A script that changes its user agent on every request is a new visitor each time,
+    but one address: past the quota its clicks are repeats, whoever they claim to be."""
+    recent = RedisRecentClicks(runtime.redis)
+    answers = []
+    for n in range(6):  # a new agent, so a new visitor, each minute: no minute limit hit
+        click = facts(clock, visitor=f"agent-{n}", link=n % 2 + 1, address_hash="office")
+        answers.append(await classify(click, SHARER, None, recent, LIMITS))
+        clock.advance(timedelta(minutes=1))
+    assert answers == [ClickClass.UNIQUE] * 4 + [ClickClass.REPEAT] * 2
+    # Another sharer's links, or another address, are not touched by that quota.
+    colleague = facts(clock, visitor="agent-9", link=7, address_hash="office")
+    assert await classify(colleague, SHARER + 1, None, recent, LIMITS) == ClickClass.UNIQUE
+    elsewhere = facts(clock, visitor="agent-10", address_hash="home")
+    assert await classify(elsewhere, SHARER, None, recent, LIMITS) == ClickClass.UNIQUE
+
+
+async def test_a_click_over_the_address_quota_keeps_its_class_when_replayed(
+    runtime: Runtime, clock: FrozenClock
+) -> None:
+    recent = RedisRecentClicks(runtime.redis)
+    clicks = [facts(clock, visitor=f"agent-{n}", address_hash="office") for n in range(5)]
+    first = [await classify(c, SHARER, None, recent, LIMITS) for c in clicks]
+    clock.advance(timedelta(minutes=1))
+    again = [await classify(c, SHARER, None, recent, LIMITS) for c in clicks]
+    assert first == again == [ClickClass.UNIQUE] * 4 + [ClickClass.REPEAT]
+
+
+async def test_too_many_clicks_from_one_address_in_a_minute_are_rate_limited(
+    runtime: Runtime, clock: FrozenClock
+) -> None:
+    recent = RedisRecentClicks(runtime.redis)
+    answers = [
+        await classify(
+            facts(clock, visitor=f"agent-{n}", link=n, address_hash="office"),
+            n,  # each link someone else's: the daily quota stays out of the way
+            None,
+            recent,
+            LIMITS,
+        )
+        for n in range(1, 9)
+    ]
+    assert answers == [ClickClass.UNIQUE] * 6 + [ClickClass.RATE_LIMITED] * 2
+
+
+async def test_a_click_from_before_addresses_counts_its_visitor_as_its_address(
+    runtime: Runtime, clock: FrozenClock
+) -> None:
+    """Stream entries written before the address existed have none: each visitor is then
+    its own address, so their quotas are the visitor's, never one shared bucket."""
+    recent = RedisRecentClicks(runtime.redis)
+    old = [facts(clock, visitor=f"old-{n}", link=n) for n in range(1, 7)]
+    answers = [await classify(c, SHARER, None, recent, LIMITS) for c in old]
+    assert answers == [ClickClass.UNIQUE] * 6
+
+
+def test_the_address_hash_hides_the_ip_ignores_the_agent_and_rotates_daily(
+    clock: FrozenClock,
+) -> None:
+    today = address_hash("secret", "203.0.113.9", clock.now())
+    assert "203.0.113.9" not in today and len(today) == 32
+    assert today != address_hash("secret", "203.0.113.10", clock.now())
+    assert today != address_hash("secret", "203.0.113.9", clock.now() + timedelta(days=1))
+    # Not the visitor hash of any agent, not even an empty one.
+    assert today != visitor_hash("secret", "203.0.113.9", "", clock.now())

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 from aiohttp.test_utils import TestClient
 from redis.asyncio import Redis
 
+from app.clock import FrozenClock
 from app.events import ClickRecorded
 from app.referrals.clicks import GROUP, STREAM, UNREADABLE
 from app.referrals.models import Channel, Click, ClickClass, ContentType, TrackedLink
@@ -124,14 +126,14 @@ async def test_a_batch_is_classified_in_order_as_if_one_click_at_a_time(
 ) -> None:
     from datetime import timedelta
 
-    from app.referrals.clicks import ClickFacts, new_click_id
+    from app.referrals.clicks import ClickFacts, agent_of, new_click_id
 
     link = await stored_link(runtime)
     start = runtime.clock.now()
 
     def click(n: int, visitor: str, agent: str = CHROME) -> ClickFacts:
         at = start + timedelta(milliseconds=n)
-        return ClickFacts(new_click_id(), link.id, at, visitor, agent, "", False, "")
+        return ClickFacts(new_click_id(), link.id, at, visitor, agent_of(agent), "", False, "")
 
     visitor_limit = runtime.settings.click_visitor_limit_per_minute
     batch = [
@@ -275,3 +277,70 @@ async def test_a_busy_connection_pool_waits_instead_of_failing(
     finally:
         await close_redis(small)
     assert len(ids) == 40
+
+
+async def test_the_stream_never_holds_the_raw_user_agent(
+    client: TestClient, runtime: Runtime
+) -> None:
+    """The web process keeps of the agent what classification and analytics need (a bot
+    verdict, a browser family): the agent string is not in Redis, nor in its AOF."""
+    link = await stored_link(runtime)
+    preview = "TelegramBot (like TwitterBot) fingerprint-4471"
+    assert await visit(client, link.code, CHROME + " fingerprint-4470") == 302
+    assert await visit(client, link.code, preview) == 302
+    entries = await runtime.redis.xrange(STREAM)
+    assert len(entries) == 2
+    raw = b" ".join(k + b"=" + v for _, fields in entries for k, v in fields.items())
+    assert b"fingerprint" not in raw and b"Mozilla" not in raw and b"TelegramBot" not in raw
+    await runtime.click_worker().drain()
+    clicks = await Click.all().order_by("id")
+    assert [(c.classification, c.ua_family) for c in clicks] == [
+        (ClickClass.UNIQUE, "chrome"),
+        (ClickClass.BOT, "other"),
+    ]
+
+
+async def test_a_click_in_the_0_2_layout_with_its_raw_agent_is_still_classified(
+    runtime: Runtime,
+) -> None:
+    """Entries appended by the previous version (field `c`, the agent in clear) may be in
+    the stream at the upgrade: the worker reads them and judges their agent itself."""
+    import json
+
+    link = await stored_link(runtime)
+    await runtime.click_worker().ensure_group()
+    at_ms = int(runtime.clock.now().timestamp() * 1000)
+    for n, agent in enumerate((CHROME, "Twitterbot/1.0")):
+        old = [f"{n}" * 32, link.id, at_ms, f"visitor-{n}", agent, "", False, "", ""]
+        await runtime.redis.xadd(STREAM, {"c": json.dumps(old)})
+    assert await runtime.click_worker().drain() == 2
+    clicks = await Click.all().order_by("click_id")
+    assert [(c.classification, c.ua_family) for c in clicks] == [
+        (ClickClass.UNIQUE, "chrome"),
+        (ClickClass.BOT, "other"),
+    ]
+
+
+async def test_one_machine_rotating_its_agent_earns_the_sharer_only_the_address_quota(
+    client: TestClient, runtime: Runtime, clock: FrozenClock
+) -> None:
+    """The probe's attack: 30 clicks from one address, a new agent each, no session
+    cookie. Before, every one was a unique visitor (20 points, the link's cap)."""
+    from app.gamification.models import PointsEntry
+
+    link = await stored_link(runtime)
+    runtime.settings.proxy_count = 1
+    quota = runtime.settings.click_address_unique_per_sharer_per_day
+    for n in range(30):
+        agent = f"{CHROME} build/{n}"
+        assert await visit(client, link.code, agent, ip="203.0.113.7") == 302
+        clock.advance(timedelta(seconds=5))  # slower than the per-minute limits
+    await runtime.click_worker().drain()
+    classes = [c.classification for c in await Click.all().order_by("occurred_at")]
+    assert classes == [ClickClass.UNIQUE] * quota + [ClickClass.REPEAT] * (30 - quota)
+    earned = await PointsEntry.filter(reason="unique_click").values_list("points", flat=True)
+    assert sum(earned) == quota * runtime.gamification.rules.points.unique_click
+    # A real visitor elsewhere still counts.
+    assert await visit(client, link.code, IPHONE, ip="198.51.100.9") == 302
+    await runtime.click_worker().drain()
+    assert (await Click.all().order_by("-id").first()).classification == ClickClass.UNIQUE  # type: ignore[union-attr]

@@ -5,6 +5,7 @@ ceilings here sit far above `CLICK_VISITOR_LIMIT_PER_MINUTE`.)"""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from aiohttp.test_utils import TestClient
 
@@ -43,6 +44,50 @@ async def test_a_visitor_over_the_redirect_ceiling_gets_429_and_others_do_not(
     # Another address, or the same address with another browser, is another visitor.
     assert (await redirect(client, code, "198.51.100.9"))[0] == 302
     assert (await redirect(client, code, "203.0.113.7", BROWSER + " other"))[0] == 302
+
+
+async def test_one_address_rotating_its_user_agent_gets_429_past_the_address_ceiling(
+    client: TestClient, runtime: Runtime
+) -> None:
+    """Each new agent is a new visitor, so the per-visitor ceiling never trips; the
+    per-address one does, and spares other addresses."""
+    runtime.settings.proxy_count = 1
+    runtime.settings.redirect_address_limit_per_minute = 6
+    code = await tracked_code(runtime)
+    statuses = [
+        (await redirect(client, code, "203.0.113.7", f"{BROWSER} build/{n}"))[0] for n in range(8)
+    ]
+    assert statuses == [302] * 6 + [429] * 2
+    assert (await redirect(client, code, "198.51.100.9", f"{BROWSER} build/9"))[0] == 302
+    assert await runtime.redis.xlen("clicks") == 7  # nothing recorded for the 429s
+
+
+async def test_a_redirect_counts_its_visitor_and_its_address_in_one_redis_call(
+    client: TestClient, runtime: Runtime
+) -> None:
+    """The redirect is a hot path: the address ceiling adds commands to the request's
+    one pipelined call, never a round trip."""
+    code = await tracked_code(runtime)
+    calls: list[int] = []
+    real = runtime.pipelined.call
+
+    async def counted(commands: Any) -> list[Any]:
+        replies = await real(commands)
+        calls.append(len(replies))
+        return replies
+
+    runtime.pipelined.call = counted  # type: ignore[method-assign]
+    assert (await redirect(client, code, "203.0.113.7"))[0] == 302
+    assert calls == [4]  # INCR + EXPIRE for the visitor, and for the address
+
+
+async def test_the_address_ceiling_is_higher_than_the_visitors_by_default(
+    client: TestClient, runtime: Runtime
+) -> None:
+    """An office behind one NAT address: people with their own browsers are counted
+    together per address, so that ceiling sits above a single visitor's."""
+    settings = runtime.settings
+    assert settings.redirect_address_limit_per_minute > settings.redirect_limit_per_minute
 
 
 async def test_a_refused_redirect_records_no_click_and_the_page_says_when(
@@ -134,7 +179,7 @@ async def test_with_redis_unreachable_requests_are_let_through() -> None:
         host="127.0.0.1", port=1, socket_connect_timeout=0.2, retry=Retry(NoBackoff(), 0)
     )
     limiter = HttpLimiter(PipelinedCalls(nowhere))
-    ceiling = Ceiling("redirect", 1)
-    assert await limiter.retry_after(ceiling, "v", 0.0) == 0
-    assert await limiter.retry_after(ceiling, "v", 0.0) == 0  # and Redis is left alone
+    counted = [(Ceiling("redirect", 1), "v")]
+    assert await limiter.retry_after(counted, 0.0) == 0
+    assert await limiter.retry_after(counted, 0.0) == 0  # and Redis is left alone
     await nowhere.aclose()

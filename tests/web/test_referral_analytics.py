@@ -10,7 +10,7 @@ from aiohttp.test_utils import TestClient
 
 from app.clock import FrozenClock
 from app.people.models import Role
-from app.referrals.clicks import ClickFacts, new_click_id
+from app.referrals.clicks import ClickFacts, agent_of, new_click_id
 from app.referrals.intake import CandidateDetails
 from app.referrals.models import Channel, ContentType, Referral, ReferralSource
 from app.referrals.models import ReferralStatus as S
@@ -52,7 +52,7 @@ async def known_data_set(runtime: Runtime, clock: FrozenClock) -> dict[str, int]
     )
     await runtime.click_writer.store(
         [
-            ClickFacts(new_click_id(), ids[link], now, visitor, agent, "", False, "")
+            ClickFacts(new_click_id(), ids[link], now, visitor, agent_of(agent), "", False, "")
             for link, visitor, agent in visits
         ]
     )
