@@ -16,6 +16,7 @@ from redis.asyncio import Redis
 from tortoise.context import TortoiseContext
 
 from app import db
+from app.bots.telegram_name import TelegramBotName
 from app.clock import Clock, SystemClock
 from app.events import EventBus
 from app.gamification.challenges import Challenges
@@ -86,7 +87,7 @@ def build_runtime(
     clock = clock or SystemClock()
     events = EventBus()
     people = PeopleService(
-        clock, events, settings.invite_valid_days, settings.telegram_bot_username
+        clock, events, settings.invite_valid_days, TelegramBotName(settings, redis).resolve
     )
     policy = PolicyService(clock, events, config_dir())
     sessions = SessionStore(redis, settings.session_ttl_hours * 3600)

@@ -82,7 +82,7 @@ class Settings(BaseSettings):
     digest_hour: int = 9
 
     telegram_bot_token: str = ""
-    telegram_bot_username: str = "PorteVoixBot"
+    telegram_bot_username: str = ""  # empty: asked from Telegram (getMe) with the token
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     telegram_webhook_secret: str = ""
 

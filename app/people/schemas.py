@@ -82,7 +82,12 @@ class InviteOut(BaseModel):
     email: str
     name: str
     code: str
-    telegram_link: str
+    telegram_link: str | None = Field(
+        description="t.me/<bot>?start=<code>; null when the bot's name is unknown"
+    )
+    telegram_link_missing: str | None = Field(
+        default=None, description="Why there is no telegram_link, and which setting to set"
+    )
     expires_at: datetime
 
 

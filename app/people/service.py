@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -49,34 +50,60 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class TelegramBot:
+    """The bot an invite's deep link opens (its @username), or why there is none."""
+
+    username: str = ""
+    missing: str = ""
+
+
+@dataclass(frozen=True)
 class InviteLink:
     employee: Employee
     invite: Invite
-    telegram_link: str
+    telegram: TelegramBot
+
+    @property
+    def telegram_link(self) -> str | None:
+        """The Telegram deep link, or None when the bot's name is unknown (see
+        `telegram.missing`)."""
+        if not self.telegram.username:
+            return None
+        return f"https://t.me/{self.telegram.username}?start={self.invite.code}"
 
     def message(self, company: str) -> str:
         """The invitation text, in the employee's language, for a mail merge."""
         _ = translator(self.employee.language)
+        values = {
+            "name": self.employee.name,
+            "company": company,
+            "link": self.telegram_link,
+            "code": self.invite.code,
+            "expires": self.invite.expires_at.date().isoformat(),
+        }
+        if self.telegram_link is None:
+            return _(
+                "Hello {name}, join {company} advocacy: give the code {code} to the "
+                "company's bot in Teams. This invitation expires on {expires}."
+            ).format(**values)
         return _(
             "Hello {name}, join {company} advocacy on Telegram: {link} (or give the code "
             "{code} to the Teams bot). This invitation expires on {expires}."
-        ).format(
-            name=self.employee.name,
-            company=company,
-            link=self.telegram_link,
-            code=self.invite.code,
-            expires=self.invite.expires_at.date().isoformat(),
-        )
+        ).format(**values)
 
 
 class PeopleService:
     def __init__(
-        self, clock: Clock, events: EventBus, invite_valid_days: int, telegram_bot_username: str
+        self,
+        clock: Clock,
+        events: EventBus,
+        invite_valid_days: int,
+        telegram_bot: Callable[[], Awaitable[TelegramBot]],
     ) -> None:
         self.clock = clock
         self.events = events
         self.invite_valid_days = invite_valid_days
-        self.telegram_bot_username = telegram_bot_username
+        self.telegram_bot = telegram_bot  # asked when an invite is shown, not at start
 
     # -- employees ---------------------------------------------------------------------
 
@@ -163,10 +190,7 @@ class PeopleService:
                 created_at=now,
                 expires_at=now + timedelta(days=self.invite_valid_days),
             )
-        return InviteLink(employee, invite, self.telegram_link(invite.code))
-
-    def telegram_link(self, code: str) -> str:
-        return f"https://t.me/{self.telegram_bot_username}?start={code}"
+        return InviteLink(employee, invite, await self.telegram_bot())
 
     async def pending_invites(self) -> list[InviteLink]:
         invites = (
@@ -174,7 +198,8 @@ class PeopleService:
             .prefetch_related("employee")
             .order_by("id")
         )
-        return [InviteLink(i.employee, i, self.telegram_link(i.code)) for i in invites]
+        bot = await self.telegram_bot()
+        return [InviteLink(i.employee, i, bot) for i in invites]
 
     async def redeem_invite(
         self,
