@@ -3,6 +3,7 @@ language; `portevoix run` prints the same pages at the address it really serves.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import signal
@@ -76,18 +77,28 @@ async def test_the_start_banner_lists_every_page(client: TestClient, settings: S
         assert f"{settings.public_base_url}{section.rstrip('/') or '/'}" in banner, section
 
 
-async def test_run_prints_the_pages_at_its_own_port_and_serves_the_landing_page(
-    tmp_path: Path,
-) -> None:
-    port = free_port()
+def start_run(tmp_path: Path, port: int) -> subprocess.Popen[bytes]:
+    """`python -m app run` as an operator starts it: embedded, only PORT set."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TEST_")}
     for name in ("DATABASE_URL", "REDIS_URL", "PUBLIC_BASE_URL", "SECRET_KEY", "HOST"):
         env.pop(name, None)
     env.update(PORT=str(port), DATA_DIR=str(tmp_path), DEMO_ON_EMPTY="false")
-    out = (tmp_path / "run.log").open("w+")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "app", "run"], cwd=ROOT, env=env, stdout=out, stderr=out
+    log = (tmp_path / "run.log").open("wb")
+    return subprocess.Popen(
+        [sys.executable, "-m", "app", "run"], cwd=ROOT, env=env, stdout=log, stderr=log
     )
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGINT)
+    process.wait(timeout=30)
+
+
+async def test_run_prints_the_pages_at_its_own_port_and_serves_the_landing_page(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    process = start_run(tmp_path, port)
     base = f"http://127.0.0.1:{port}"
     try:
         await wait_ready(base, process)
@@ -95,8 +106,7 @@ async def test_run_prints_the_pages_at_its_own_port_and_serves_the_landing_page(
             assert response.status == 200
             assert "Porte-voix" in await response.text()
     finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=30)
+        await asyncio.to_thread(stop, process)
     banner = (tmp_path / "run.log").read_text()
     for path in ("/", "/jobs", "/app", "/dashboard", "/api/docs"):
         assert f"{base}{path}\n" in banner, path
