@@ -87,7 +87,11 @@ def build_runtime(
     clock = clock or SystemClock()
     events = EventBus()
     people = PeopleService(
-        clock, events, settings.invite_valid_days, TelegramBotName(settings, redis).resolve
+        clock,
+        events,
+        settings.invite_valid_days,
+        TelegramBotName(settings, redis).resolve,
+        settings.default_language,
     )
     policy = PolicyService(clock, events, config_dir())
     sessions = SessionStore(redis, settings.session_ttl_hours * 3600)

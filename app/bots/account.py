@@ -99,6 +99,7 @@ async def unknown_user(turn: Turn, intent: Intent) -> list[Reply]:
                 turn.user.user_id,
                 turn.user.chat_id,
                 turn.user.conversation_reference,
+                language=turn.user.language,
             )
         except DomainError as exc:
             return [Reply(_(exc.message))]

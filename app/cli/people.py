@@ -27,7 +27,7 @@ def invite_cmd(settings: Settings, args: argparse.Namespace) -> int:
                     name=args.name,
                     department=args.department,
                     location=args.location,
-                    language=args.language or settings.default_language,
+                    language=args.language,  # none: the person's chat language when they join
                     role=Role(args.role),
                 )
             )

@@ -37,7 +37,11 @@ class EmployeeCreate(BaseModel):
     name: Name
     department: Label = ""
     location: Label = ""
-    language: Language = "en"
+    language: Language | None = Field(
+        default=None,
+        description="Unset: the person's chat client language when they join "
+        "(DEFAULT_LANGUAGE until then)",
+    )
     timezone: TimeZone = "Europe/Paris"
     role: Role = Role.EMPLOYEE
     external_id: Label | None = None

@@ -19,7 +19,7 @@ from tortoise.expressions import Q
 from app.clock import Clock
 from app.db import given_changes, transaction
 from app.events import EmployeeJoined, EmployeeLeft, EventBus
-from app.i18n import translator
+from app.i18n import LANGUAGES, translator
 from app.people.errors import (
     DuplicateEmployee,
     EmployeeHasLeft,
@@ -99,10 +99,12 @@ class PeopleService:
         events: EventBus,
         invite_valid_days: int,
         telegram_bot: Callable[[], Awaitable[TelegramBot]],
+        default_language: str = "en",
     ) -> None:
         self.clock = clock
         self.events = events
         self.invite_valid_days = invite_valid_days
+        self.default_language = default_language
         self.telegram_bot = telegram_bot  # asked when an invite is shown, not at start
 
     # -- employees ---------------------------------------------------------------------
@@ -134,6 +136,8 @@ class PeopleService:
         now = self.clock.now()
         fields = draft.model_dump()
         fields["email"] = normalise_email(draft.email)
+        fields["language_chosen"] = draft.language is not None
+        fields["language"] = draft.language or self.default_language
         try:
             return await Employee.create(
                 **fields, status=EmployeeStatus.INVITED, created_at=now, updated_at=now
@@ -148,6 +152,8 @@ class PeopleService:
         fields = given_changes(Employee, changes.model_dump(exclude_unset=True))
         if "email" in fields:
             fields["email"] = normalise_email(fields["email"])
+        if "language" in fields:
+            fields["language_chosen"] = True
         if not fields:
             return employee
         employee.update_from_dict({**fields, "updated_at": self.clock.now()})
@@ -208,8 +214,10 @@ class PeopleService:
         platform_user_id: str,
         chat_id: str | None = None,
         conversation_reference: dict[str, Any] | None = None,
+        language: str | None = None,
     ) -> Employee:
-        """Link a chat account to the employee the code was made for."""
+        """Link a chat account to the employee the code was made for; `language` is
+        what the person's chat client says (adopted if nobody chose theirs)."""
         now = self.clock.now()
         async with transaction():
             invite = await Invite.filter(code=code).select_for_update().first()
@@ -225,7 +233,7 @@ class PeopleService:
             invite.used_at = now
             await invite.save(update_fields=["used_at"])
             joined = await self._join(
-                employee, platform, platform_user_id, chat_id, conversation_reference
+                employee, platform, platform_user_id, chat_id, conversation_reference, language
             )
         if joined:
             await self.events.publish(EmployeeJoined(employee.id))
@@ -262,7 +270,9 @@ class PeopleService:
                 )
             if employee.status == EmployeeStatus.LEFT:
                 raise EmployeeHasLeft("This account is closed.")
-            joined = await self._join(employee, platform, platform_user_id, chat_id, None)
+            joined = await self._join(
+                employee, platform, platform_user_id, chat_id, None, language
+            )
         if joined:
             await self.events.publish(EmployeeJoined(employee.id))
         return employee
@@ -273,6 +283,7 @@ class PeopleService:
         platform: Platform,
         platform_user_id: str,
         conversation_reference: dict[str, Any] | None,
+        language: str | None = None,
     ) -> Employee | None:
         """Joining without an invite: Teams gives the e-mail the company's directory
         (Entra ID) vouches for, which is as good as an invite when the tenant is ours.
@@ -283,7 +294,7 @@ class PeopleService:
             return None
         async with transaction():
             joined = await self._join(
-                employee, platform, platform_user_id, None, conversation_reference
+                employee, platform, platform_user_id, None, conversation_reference, language
             )
         if joined:
             await self.events.publish(EmployeeJoined(employee.id))
@@ -296,10 +307,12 @@ class PeopleService:
         platform_user_id: str,
         chat_id: str | None,
         conversation_reference: dict[str, Any] | None,
+        client_language: str | None = None,
     ) -> bool:
         """In the caller's transaction: link the chat account and make the employee
-        active. True if they just joined (the caller announces EmployeeJoined after
-        the commit)."""
+        active, in their chat client's language if nobody chose one for them (HR's
+        choice wins). True if they just joined (the caller announces EmployeeJoined
+        after the commit)."""
         await self._link_identity(
             employee, platform, platform_user_id, chat_id, conversation_reference
         )
@@ -307,7 +320,13 @@ class PeopleService:
             return False
         employee.status = EmployeeStatus.ACTIVE
         employee.updated_at = self.clock.now()
-        await employee.save(update_fields=["status", "updated_at"])
+        changed = ["status", "updated_at"]
+        spoken = (client_language or "")[:2].lower()
+        if not employee.language_chosen and spoken in LANGUAGES:
+            employee.language = spoken
+            employee.language_chosen = True  # the person's own client chose it
+            changed += ["language", "language_chosen"]
+        await employee.save(update_fields=changed)
         return True
 
     async def _link_identity(
@@ -387,6 +406,7 @@ class PeopleService:
         employee = await self.get(employee_id)
         if language is not None:
             employee.language = language
+            employee.language_chosen = True
         if notifications is not None:
             employee.notifications_enabled = notifications
         employee.updated_at = self.clock.now()

@@ -54,6 +54,7 @@ async def test_the_name_comes_from_get_me_once_and_is_shared_through_redis(
     assert first.telegram_link == f"https://t.me/AcmeAdvocacyBot?start={first.invite.code}"
     assert second.telegram_link == f"https://t.me/AcmeAdvocacyBot?start={second.invite.code}"
     assert len(fake.sent("getMe")) == 1
+    assert str(first.telegram_link) in first.message("Acme")
     another_process = TelegramBotName(settings, runtime.redis)  # same Redis, fresh memory
     assert (await another_process.resolve()).username == "AcmeAdvocacyBot"
     assert len(fake.sent("getMe")) == 1
