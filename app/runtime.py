@@ -118,7 +118,7 @@ def build_runtime(
         events, sessions, RedisRecentClicks(redis), limits, settings.company_timezone
     )
     pipelined = PipelinedCalls(redis)
-    return Runtime(
+    runtime = Runtime(
         settings=settings,
         clock=clock,
         events=events,
@@ -144,6 +144,18 @@ def build_runtime(
         referrals=referrals,
         gamification=gamification,
     )
+    _push_on_publish(runtime)
+    return runtime
+
+
+def _push_on_publish(runtime: Runtime) -> None:
+    """Publishing a job or a news post creates its campaign in whichever process
+    publishes (API, dashboard, chat, `import-jobs`, a scheduled `publish_at`): the push
+    follows from `ContentService.publish_*`, not from the caller."""
+    from app.bots.broadcast import Broadcasts  # the bots package imports Runtime
+    from app.bots.engine import limits_from, push_on_publish
+
+    push_on_publish(runtime, Broadcasts(runtime, limits_from(runtime.settings)))
 
 
 @asynccontextmanager
