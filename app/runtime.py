@@ -16,9 +16,11 @@ from redis.asyncio import Redis
 from tortoise.context import TortoiseContext
 
 from app import db
+from app.bots import privacy as push_privacy
 from app.bots.telegram_name import TelegramBotName
 from app.clock import Clock, SystemClock
 from app.events import EventBus
+from app.gamification import privacy as points_privacy
 from app.gamification.challenges import Challenges
 from app.gamification.leaderboards import Leaderboards
 from app.gamification.ledger import Ledger
@@ -34,6 +36,7 @@ from app.people.policy import PolicyService
 from app.people.service import PeopleService
 from app.people.sessions import SessionStore
 from app.people.tokens import TokenService
+from app.referrals import privacy as link_privacy
 from app.referrals.analytics import ClickAnalytics
 from app.referrals.clicks import ClickLimits, RedisRecentClicks
 from app.referrals.links import LinkService
@@ -96,7 +99,7 @@ def build_runtime(
     policy = PolicyService(clock, events, config_dir())
     sessions = SessionStore(redis, settings.session_ttl_hours * 3600)
     content = ContentService(clock, events)
-    privacy = PrivacyService(clock, events, people)
+    privacy = PrivacyService(clock, events, people, sessions)
     referrals = ReferralService(settings, clock, events, content, privacy, config_dir())
     links = LinkService(clock, events, content, policy, settings.public_base_url)
     limits = ClickLimits(
@@ -118,6 +121,9 @@ def build_runtime(
         events, sessions, RedisRecentClicks(redis), limits, settings.company_timezone
     )
     pipelined = PipelinedCalls(redis)
+    privacy.register("points", points_privacy.export, points_privacy.erase)
+    privacy.register("links_and_clicks", link_privacy.export, link_privacy.erase)
+    privacy.register("pushes", push_privacy.export, push_privacy.erase)
     runtime = Runtime(
         settings=settings,
         clock=clock,
