@@ -45,8 +45,8 @@ class TelegramBotName:
             return TelegramBot(settings.telegram_bot_username.lstrip("@"))
         if not settings.telegram_bot_token:
             return TelegramBot(
-                missing="TELEGRAM_BOT_TOKEN is not set (the bot's name is read from "
-                "Telegram with it), nor TELEGRAM_BOT_USERNAME"
+                missing="TELEGRAM_BOT_TOKEN is not set; set it (the bot's name is then "
+                "asked from Telegram) or TELEGRAM_BOT_USERNAME"
             )
         if not self._known:
             cached = await self.redis.get(self.cache_key)
