@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 
 import aiohttp
 from redis.asyncio import Redis
@@ -25,6 +26,7 @@ from app.settings import Settings
 log = logging.getLogger(__name__)
 CACHE_SECONDS = 86_400
 TIMEOUT_SECONDS = 10.0
+RETRY_AFTER_FAILURE_SECONDS = 60.0  # an import inviting 500 people asks once, not 500 times
 
 
 class TelegramBotName:
@@ -32,6 +34,7 @@ class TelegramBotName:
         self.settings = settings
         self.redis = redis
         self._known = ""
+        self._failure: tuple[str, float, str] | None = None  # (cache key, until, problem)
 
     @property
     def cache_key(self) -> str:
@@ -53,7 +56,7 @@ class TelegramBotName:
             if cached:
                 self._known = cached.decode() if isinstance(cached, bytes) else str(cached)
         if not self._known:
-            username, problem = await self._ask_telegram()
+            username, problem = await self._ask_once_a_minute()
             if not username:
                 return TelegramBot(
                     missing=f"Telegram did not give the bot's name ({problem}); check "
@@ -62,6 +65,21 @@ class TelegramBotName:
             self._known = username
             await self.redis.set(self.cache_key, username, ex=CACHE_SECONDS)
         return TelegramBot(self._known)
+
+    async def _ask_once_a_minute(self) -> tuple[str, str]:
+        """Ask Telegram, unless it failed for this token less than a minute ago (a failure
+        is not kept longer: the operator may be fixing it)."""
+        failure = self._failure
+        if failure and failure[0] == self.cache_key and failure[1] > time.monotonic():
+            return "", failure[2]
+        username, problem = await self._ask_telegram()
+        if not username:
+            self._failure = (
+                self.cache_key,
+                time.monotonic() + RETRY_AFTER_FAILURE_SECONDS,
+                problem,
+            )
+        return username, problem
 
     async def _ask_telegram(self) -> tuple[str, str]:
         """(username, "") from getMe, or ("", what went wrong). The token is part of the

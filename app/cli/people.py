@@ -67,9 +67,7 @@ def invites_cmd(settings: Settings, args: argparse.Namespace) -> int:
                 print(f"{link.employee.email:40} {where}")
             print(f"{len(links)} pending invite(s).")
         if links and links[0].telegram_link is None:
-            print(
-                f"portevoix: no Telegram links: {links[0].telegram.missing}", file=sys.stderr
-            )
+            print(f"portevoix: no Telegram links: {links[0].telegram.missing}", file=sys.stderr)
         return 0
 
     return with_runtime(settings, go)

@@ -102,9 +102,7 @@ class ContentService:
         job.updated_at = now
         await job.save()
         if first_time:
-            await self.events.publish(
-                ContentPublished("job", job.id, job.published_at, push=push)
-            )
+            await self.events.publish(ContentPublished("job", job.id, job.published_at, push=push))
         return job
 
     async def close_job(self, job_id: int) -> JobOffer:

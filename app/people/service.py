@@ -270,9 +270,7 @@ class PeopleService:
                 )
             if employee.status == EmployeeStatus.LEFT:
                 raise EmployeeHasLeft("This account is closed.")
-            joined = await self._join(
-                employee, platform, platform_user_id, chat_id, None, language
-            )
+            joined = await self._join(employee, platform, platform_user_id, chat_id, None, language)
         if joined:
             await self.events.publish(EmployeeJoined(employee.id))
         return employee
