@@ -35,7 +35,7 @@ async def test_the_landing_page_links_every_page_and_each_link_answers(
     assert response.status == 200 and response.content_type == "text/html"
     assert '<html lang="en">' in html
     assert "employee advocacy and referrals" in html
-    assert "Open jobs</a> <span class=\"count\">(2)</span>" in html
+    assert 'Open jobs</a> <span class="count">(2)</span>' in html
     for path in ("/jobs", "/app", "/dashboard", "/api/docs"):
         assert path in links(html)
         followed = await client.get(path)  # the dashboard sends strangers to its sign-in
