@@ -280,7 +280,7 @@ async def seed_content(runtime: Runtime, progress: Progress) -> None:
                 target_languages=[] if done % 3 else [language],  # type: ignore[list-item]
             )
         )
-        await runtime.content.publish_job(job.id)
+        await runtime.content.publish_job(job.id, push=False)  # demo people have no chat
         progress("content", done, total)
     for done, (en, fr, body_en, body_fr) in enumerate(NEWS, start=len(JOBS) + 1):
         post = await runtime.content.create_news(
@@ -296,7 +296,7 @@ async def seed_content(runtime: Runtime, progress: Progress) -> None:
                 },
             )
         )
-        await runtime.content.publish_news(post.id)
+        await runtime.content.publish_news(post.id, push=False)
         progress("content", done, total)
 
 

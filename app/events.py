@@ -208,3 +208,4 @@ class ContentPublished:
     content_type: str  # "job" | "news"
     content_id: int
     visible_at: datetime
+    push: bool = True  # False: seeded content (the demo company) nobody is told about

@@ -16,8 +16,11 @@ from redis.asyncio import Redis
 from tortoise.context import TortoiseContext
 
 from app import db
+from app.bots import privacy as push_privacy
+from app.bots.telegram_name import TelegramBotName
 from app.clock import Clock, SystemClock
 from app.events import EventBus
+from app.gamification import privacy as points_privacy
 from app.gamification.challenges import Challenges
 from app.gamification.leaderboards import Leaderboards
 from app.gamification.ledger import Ledger
@@ -33,6 +36,7 @@ from app.people.policy import PolicyService
 from app.people.service import PeopleService
 from app.people.sessions import SessionStore
 from app.people.tokens import TokenService
+from app.referrals import privacy as link_privacy
 from app.referrals.analytics import ClickAnalytics
 from app.referrals.clicks import ClickLimits, RedisRecentClicks
 from app.referrals.figures import Figures
@@ -88,12 +92,16 @@ def build_runtime(
     clock = clock or SystemClock()
     events = EventBus()
     people = PeopleService(
-        clock, events, settings.invite_valid_days, settings.telegram_bot_username
+        clock,
+        events,
+        settings.invite_valid_days,
+        TelegramBotName(settings, redis).resolve,
+        settings.default_language,
     )
     policy = PolicyService(clock, events, config_dir())
     sessions = SessionStore(redis, settings.session_ttl_hours * 3600)
     content = ContentService(clock, events)
-    privacy = PrivacyService(clock, events, people)
+    privacy = PrivacyService(clock, events, people, sessions)
     referrals = ReferralService(settings, clock, events, content, privacy, config_dir())
     links = LinkService(clock, events, content, policy, settings.public_base_url)
     limits = ClickLimits(
@@ -117,7 +125,10 @@ def build_runtime(
         events, sessions, RedisRecentClicks(redis), limits, settings.company_timezone
     )
     pipelined = PipelinedCalls(redis)
-    return Runtime(
+    privacy.register("points", points_privacy.export, points_privacy.erase)
+    privacy.register("links_and_clicks", link_privacy.export, link_privacy.erase)
+    privacy.register("pushes", push_privacy.export, push_privacy.erase)
+    runtime = Runtime(
         settings=settings,
         clock=clock,
         events=events,
@@ -144,6 +155,18 @@ def build_runtime(
         referrals=referrals,
         gamification=gamification,
     )
+    _push_on_publish(runtime)
+    return runtime
+
+
+def _push_on_publish(runtime: Runtime) -> None:
+    """Publishing a job or a news post creates its campaign in whichever process
+    publishes (API, dashboard, chat, `import-jobs`, a scheduled `publish_at`): the push
+    follows from `ContentService.publish_*`, not from the caller."""
+    from app.bots.broadcast import Broadcasts  # the bots package imports Runtime
+    from app.bots.engine import limits_from, push_on_publish
+
+    push_on_publish(runtime, Broadcasts(runtime, limits_from(runtime.settings)))
 
 
 @asynccontextmanager

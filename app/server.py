@@ -27,6 +27,7 @@ from app.web import (
     dashboard,
     dashboard_admin,
     employees,
+    landing,
     links,
     miniapp,
     points,
@@ -88,6 +89,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Applic
     api.add_routes(app)
     add_routes(app, api)
     public.add_routes(app)
+    landing.add_routes(app)
     apply.add_routes(app)
     auth_pages.add_routes(app)
     miniapp.add_routes(app)

@@ -21,6 +21,7 @@ from pydantic_settings import (
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+WILDCARD_HOSTS = ("", "0.0.0.0", "::")
 
 
 def config_dir() -> Path:
@@ -42,7 +43,7 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8080
-    public_base_url: str = "http://127.0.0.1:8080"
+    public_base_url: str = ""  # empty: http://HOST:PORT (see _default_public_base_url)
     max_body_bytes: int = 1_048_576
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -84,7 +85,7 @@ class Settings(BaseSettings):
     digest_hour: int = 9
 
     telegram_bot_token: str = ""
-    telegram_bot_username: str = "PorteVoixBot"
+    telegram_bot_username: str = ""  # empty: asked from Telegram (getMe) with the token
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     telegram_webhook_secret: str = ""
 
@@ -151,6 +152,8 @@ class Settings(BaseSettings):
     @field_validator("public_base_url")
     @classmethod
     def _public_base_url_is_http(cls, value: str) -> str:
+        if not value:
+            return value
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError("expected an http(s) URL such as https://advocacy.example.com")
@@ -173,6 +176,18 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
+
+    @model_validator(mode="after")
+    def _default_public_base_url(self) -> Settings:
+        """Links (tracked, consent, sign-in) point where this server listens unless the
+        operator says where the public reaches it; a server listening on every address
+        is reached locally through 127.0.0.1."""
+        if not self.public_base_url:
+            host = "127.0.0.1" if self.host in WILDCARD_HOSTS else self.host
+            if ":" in host:  # an IPv6 address
+                host = f"[{host}]"
+            self.public_base_url = f"http://{host}:{self.port}"
+        return self
 
     @model_validator(mode="after")
     def _production_needs_a_secret(self) -> Settings:

@@ -109,7 +109,7 @@ async def test_invite_token_and_invites_csv(runtime: Runtime, settings: Settings
         settings=settings,
     )
     assert result.returncode == 0, result.stderr
-    assert "https://t.me/PorteVoixBot?start=" in result.stdout
+    assert "Telegram: no link: TELEGRAM_BOT_TOKEN is not set" in result.stdout
     employee = await Employee.get(email="new.hire@example.com")
     assert (employee.role, employee.department) == (Role.RECRUITER, "Sales")
 

@@ -6,12 +6,21 @@ from pathlib import Path
 
 import pytest
 
+from app.runtime import open_runtime
 from app.settings import SettingsError, load_settings
 
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("DATABASE_URL", "REDIS_URL", "PORT", "HOST", "SECRET_KEY", "LOG_FORMAT"):
+    for name in (
+        "DATABASE_URL",
+        "REDIS_URL",
+        "PORT",
+        "HOST",
+        "PUBLIC_BASE_URL",
+        "SECRET_KEY",
+        "LOG_FORMAT",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
 
@@ -29,6 +38,35 @@ def test_environment_overrides_the_file(monkeypatch: pytest.MonkeyPatch) -> None
     settings = load_settings()
     assert settings.port == 9090
     assert settings.public_base_url == "https://advocacy.example.com"
+
+
+@pytest.mark.parametrize(
+    ("host", "expected"),
+    [
+        (None, "http://127.0.0.1:8099"),
+        ("0.0.0.0", "http://127.0.0.1:8099"),  # every address: reached locally on 127.0.0.1
+        ("192.168.1.20", "http://192.168.1.20:8099"),
+        ("::1", "http://[::1]:8099"),
+    ],
+)
+def test_public_base_url_follows_host_and_port_unless_set(
+    monkeypatch: pytest.MonkeyPatch, host: str | None, expected: str
+) -> None:
+    monkeypatch.setenv("PORT", "8099")
+    if host is not None:
+        monkeypatch.setenv("HOST", host)
+    assert load_settings().public_base_url == expected
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://advocacy.example.com")
+    assert load_settings().public_base_url == "https://advocacy.example.com"
+
+
+async def test_sign_in_links_point_at_the_port_the_server_listens_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PORT", "8099")
+    async with open_runtime(load_settings(), migrate=True) as runtime:
+        link = await runtime.logins.create(1)
+    assert link.startswith("http://127.0.0.1:8099/app/login/")
 
 
 def test_embedded_mode_keeps_a_generated_secret_across_restarts(tmp_path: Path) -> None:

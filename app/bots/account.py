@@ -99,6 +99,7 @@ async def unknown_user(turn: Turn, intent: Intent) -> list[Reply]:
                 turn.user.user_id,
                 turn.user.chat_id,
                 turn.user.conversation_reference,
+                language=turn.user.language,
             )
         except DomainError as exc:
             return [Reply(_(exc.message))]
@@ -256,12 +257,7 @@ async def open_app(turn: Turn) -> list[Reply]:
     """A one-time sign-in link to the mini app (Teams and browsers), or the web app button."""
     _ = turn._
     base = turn.runtime.settings.public_base_url
-    logins = getattr(turn.runtime, "logins", None)
-    if logins is not None:
-        token = await logins.create(turn.me().id)
-        url = f"{base}/app/login/{token}"
-    else:
-        url = f"{base}/app"
+    url = await turn.runtime.logins.create(turn.me().id)  # already the whole URL
     buttons = [[Button(_("Open the app"), url=url)]]
     if turn.user.platform == "telegram" and base.startswith("https://"):
         buttons.append([Button(_("Open inside Telegram"), web_app=f"{base}/app")])

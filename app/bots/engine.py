@@ -30,11 +30,15 @@ def limits_from(settings: Settings) -> Limits:
 
 
 def push_on_publish(runtime: Runtime, broadcasts: Broadcasts) -> None:
-    """Publishing a job or news creates its broadcast (in whichever process publishes)."""
+    """Publishing a job or news creates its broadcast (in whichever process publishes:
+    the composition root subscribes this in every runtime). Keyed `job:<id>` /
+    `news:<id>`, so it happens once however often the content is published again."""
     if not runtime.settings.broadcast_on_publish:
         return
 
     async def on_published(event: ContentPublished) -> None:
+        if not event.push:
+            return
         kind = BroadcastKind.JOB if event.content_type == "job" else BroadcastKind.NEWS
         await broadcasts.create(
             kind,
@@ -66,7 +70,6 @@ class PushEngine:
         self.broadcasts = Broadcasts(runtime, self.limits)
         self.sender = BroadcastSender(runtime, self.limits, self.senders)
         self.scheduler = Scheduler(runtime, self.broadcasts)
-        push_on_publish(runtime, self.broadcasts)
 
     async def start(self) -> None:
         if self._telegram is not None:

@@ -9,9 +9,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from app.bots.broadcast import Broadcasts
 from app.bots.conversation import Conversation
-from app.bots.engine import limits_from, push_on_publish
 from app.bots.notify import Notifier
 from app.bots.teams import TeamsChannel
 from app.bots.telegram import TelegramChannel
@@ -55,7 +53,6 @@ async def bots_ctx(app: web.Application) -> AsyncIterator[None]:
         await bots.teams.start()
         notifier.register("teams", bots.teams.send_text)
         log.info("teams bot ready on /api/messages (%s)", bots.teams.mode)
-    push_on_publish(runtime, Broadcasts(runtime, limits_from(runtime.settings)))
     app[BOTS] = bots
     try:
         yield

@@ -86,17 +86,24 @@ async def _background(runtime: Runtime, stop: asyncio.Event) -> None:
 
 
 def _welcome(settings: Settings) -> str:
-    base = f"http://{settings.host}:{settings.port}"
+    """The start banner: where the server listens and every page a person opens, at the
+    address people use (PUBLIC_BASE_URL)."""
+    from app.web.landing import PAGES
+
+    base = settings.public_base_url
     mode = "embedded (SQLite + in-process Redis)" if settings.embedded else "PostgreSQL + Redis"
     token = "ADMIN_TOKEN" if settings.admin_token else "`portevoix token --role admin`"
-    return (
-        f"Porte-voix is running in {mode} mode.\n"
-        f"  API docs:  {base}/api/docs\n"
-        f"  OpenAPI:   {base}/api/v1/openapi.json\n"
-        f"  Health:    {base}/healthz  {base}/readyz  {base}/metrics\n"
-        f"  API token: {token}\n"
-        "Press Ctrl+C to stop."
-    )
+    pages = [("Home", "/"), *((page.title, page.path) for page in PAGES)]
+    pages.append(("OpenAPI", "/api/v1/openapi.json"))
+    width = max(len(title) for title, _ in pages) + 2
+    lines = [
+        f"Porte-voix is running in {mode} mode on {settings.host}:{settings.port}.",
+        *(f"  {title + ':':{width}}{base}{path}" for title, path in pages),
+        f"  {'Health:':{width}}{base}/healthz  {base}/readyz  {base}/metrics",
+        f"  {'API token:':{width}}{token}",
+        "Press Ctrl+C to stop.",
+    ]
+    return "\n".join(lines)
 
 
 def migrate(settings: Settings, args: argparse.Namespace) -> int:

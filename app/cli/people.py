@@ -27,13 +27,13 @@ def invite_cmd(settings: Settings, args: argparse.Namespace) -> int:
                     name=args.name,
                     department=args.department,
                     location=args.location,
-                    language=args.language or settings.default_language,
+                    language=args.language,  # none: the person's chat language when they join
                     role=Role(args.role),
                 )
             )
         link = await runtime.people.invite(employee.id)
         print(f"Invite for {employee.name} <{employee.email}> ({employee.role.value})")
-        print(f"  Telegram: {link.telegram_link}")
+        print(f"  Telegram: {link.telegram_link or 'no link: ' + link.telegram.missing}")
         print(f"  Code:     {link.invite.code}   (Teams: send it to the bot)")
         print(f"  Expires:  {link.invite.expires_at:%Y-%m-%d %H:%M} UTC")
         return 0
@@ -56,15 +56,18 @@ def invites_cmd(settings: Settings, args: argparse.Namespace) -> int:
                         link.employee.name,
                         link.employee.language,
                         link.invite.code,
-                        link.telegram_link,
+                        link.telegram_link or "",
                         link.invite.expires_at.isoformat(),
                         link.message(settings.company_name),
                     ]
                 )
         else:
             for link in links:
-                print(f"{link.employee.email:40} {link.telegram_link}")
+                where = link.telegram_link or f"code {link.invite.code}"
+                print(f"{link.employee.email:40} {where}")
             print(f"{len(links)} pending invite(s).")
+        if links and links[0].telegram_link is None:
+            print(f"portevoix: no Telegram links: {links[0].telegram.missing}", file=sys.stderr)
         return 0
 
     return with_runtime(settings, go)

@@ -87,7 +87,9 @@ class ContentService:
     async def update_job(self, job_id: int, changes: JobUpdate) -> JobOffer:
         return await self._change(await self.job(job_id), changes)
 
-    async def publish_job(self, job_id: int) -> JobOffer:
+    async def publish_job(self, job_id: int, *, push: bool = True) -> JobOffer:
+        """Open the job; the first time, `ContentPublished` (its push, unless `push` is
+        False: seeded content)."""
         job = await self.job(job_id)
         if job.status == JobStatus.OPEN:
             return job
@@ -100,7 +102,7 @@ class ContentService:
         job.updated_at = now
         await job.save()
         if first_time:
-            await self.events.publish(ContentPublished("job", job.id, job.published_at))
+            await self.events.publish(ContentPublished("job", job.id, job.published_at, push=push))
         return job
 
     async def close_job(self, job_id: int) -> JobOffer:
@@ -162,8 +164,9 @@ class ContentService:
         await item.save()
         return item
 
-    async def publish_news(self, news_id: int) -> NewsPost:
-        """Published now, or at `publish_at` if that is later: it shows from then on."""
+    async def publish_news(self, news_id: int, *, push: bool = True) -> NewsPost:
+        """Published now, or at `publish_at` if that is later: it shows (and its push
+        goes) from then on."""
         post = await self.news(news_id)
         now = self.clock.now()
         first_time = post.published_at is None
@@ -172,7 +175,9 @@ class ContentService:
         post.updated_at = now
         await post.save()
         if first_time:
-            await self.events.publish(ContentPublished("news", post.id, post.published_at))
+            await self.events.publish(
+                ContentPublished("news", post.id, post.published_at, push=push)
+            )
         return post
 
     async def archive_news(self, news_id: int) -> NewsPost:

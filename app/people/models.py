@@ -36,6 +36,9 @@ class Employee(Model):
     department = fields.CharField(max_length=100, default="")
     location = fields.CharField(max_length=100, default="")
     language = fields.CharField(max_length=5, default="en")
+    # False while nobody chose the language (HR invited without one): the person's chat
+    # client language (Telegram language_code, Teams locale) is adopted when they join.
+    language_chosen = fields.BooleanField(default=True)
     timezone = fields.CharField(max_length=64, default="Europe/Paris")
     role = fields.CharEnumField(Role, max_length=16, default=Role.EMPLOYEE)
     status = fields.CharEnumField(EmployeeStatus, max_length=16, default=EmployeeStatus.INVITED)

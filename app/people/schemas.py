@@ -37,7 +37,11 @@ class EmployeeCreate(BaseModel):
     name: Name
     department: Label = ""
     location: Label = ""
-    language: Language = "en"
+    language: Language | None = Field(
+        default=None,
+        description="Unset: the person's chat client language when they join "
+        "(DEFAULT_LANGUAGE until then)",
+    )
     timezone: TimeZone = "Europe/Paris"
     role: Role = Role.EMPLOYEE
     external_id: Label | None = None
@@ -82,7 +86,12 @@ class InviteOut(BaseModel):
     email: str
     name: str
     code: str
-    telegram_link: str
+    telegram_link: str | None = Field(
+        description="t.me/<bot>?start=<code>; null when the bot's name is unknown"
+    )
+    telegram_link_missing: str | None = Field(
+        default=None, description="Why there is no telegram_link, and which setting to set"
+    )
     expires_at: datetime
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -18,7 +19,7 @@ from tortoise.expressions import Q
 from app.clock import Clock
 from app.db import given_changes, transaction
 from app.events import EmployeeJoined, EmployeeLeft, EventBus
-from app.i18n import translator
+from app.i18n import LANGUAGES, translator
 from app.people.emails import normalise_email
 from app.people.errors import (
     DuplicateEmployee,
@@ -45,34 +46,62 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class TelegramBot:
+    """The bot an invite's deep link opens (its @username), or why there is none."""
+
+    username: str = ""
+    missing: str = ""
+
+
+@dataclass(frozen=True)
 class InviteLink:
     employee: Employee
     invite: Invite
-    telegram_link: str
+    telegram: TelegramBot
+
+    @property
+    def telegram_link(self) -> str | None:
+        """The Telegram deep link, or None when the bot's name is unknown (see
+        `telegram.missing`)."""
+        if not self.telegram.username:
+            return None
+        return f"https://t.me/{self.telegram.username}?start={self.invite.code}"
 
     def message(self, company: str) -> str:
         """The invitation text, in the employee's language, for a mail merge."""
         _ = translator(self.employee.language)
+        values = {
+            "name": self.employee.name,
+            "company": company,
+            "link": self.telegram_link,
+            "code": self.invite.code,
+            "expires": self.invite.expires_at.date().isoformat(),
+        }
+        if self.telegram_link is None:
+            return _(
+                "Hello {name}, join {company} advocacy: give the code {code} to the "
+                "company's bot in Teams. This invitation expires on {expires}."
+            ).format(**values)
         return _(
             "Hello {name}, join {company} advocacy on Telegram: {link} (or give the code "
             "{code} to the Teams bot). This invitation expires on {expires}."
-        ).format(
-            name=self.employee.name,
-            company=company,
-            link=self.telegram_link,
-            code=self.invite.code,
-            expires=self.invite.expires_at.date().isoformat(),
-        )
+        ).format(**values)
 
 
 class PeopleService:
     def __init__(
-        self, clock: Clock, events: EventBus, invite_valid_days: int, telegram_bot_username: str
+        self,
+        clock: Clock,
+        events: EventBus,
+        invite_valid_days: int,
+        telegram_bot: Callable[[], Awaitable[TelegramBot]],
+        default_language: str = "en",
     ) -> None:
         self.clock = clock
         self.events = events
         self.invite_valid_days = invite_valid_days
-        self.telegram_bot_username = telegram_bot_username
+        self.default_language = default_language
+        self.telegram_bot = telegram_bot  # asked when an invite is shown, not at start
 
     # -- employees ---------------------------------------------------------------------
 
@@ -103,6 +132,8 @@ class PeopleService:
         now = self.clock.now()
         fields = draft.model_dump()
         fields["email"] = normalise_email(draft.email)
+        fields["language_chosen"] = draft.language is not None
+        fields["language"] = draft.language or self.default_language
         try:
             return await Employee.create(
                 **fields, status=EmployeeStatus.INVITED, created_at=now, updated_at=now
@@ -117,6 +148,8 @@ class PeopleService:
         fields = given_changes(Employee, changes.model_dump(exclude_unset=True))
         if "email" in fields:
             fields["email"] = normalise_email(fields["email"])
+        if "language" in fields:
+            fields["language_chosen"] = True
         if not fields:
             return employee
         employee.update_from_dict({**fields, "updated_at": self.clock.now()})
@@ -159,10 +192,7 @@ class PeopleService:
                 created_at=now,
                 expires_at=now + timedelta(days=self.invite_valid_days),
             )
-        return InviteLink(employee, invite, self.telegram_link(invite.code))
-
-    def telegram_link(self, code: str) -> str:
-        return f"https://t.me/{self.telegram_bot_username}?start={code}"
+        return InviteLink(employee, invite, await self.telegram_bot())
 
     async def pending_invites(self) -> list[InviteLink]:
         invites = (
@@ -170,7 +200,8 @@ class PeopleService:
             .prefetch_related("employee")
             .order_by("id")
         )
-        return [InviteLink(i.employee, i, self.telegram_link(i.code)) for i in invites]
+        bot = await self.telegram_bot()
+        return [InviteLink(i.employee, i, bot) for i in invites]
 
     async def redeem_invite(
         self,
@@ -179,8 +210,10 @@ class PeopleService:
         platform_user_id: str,
         chat_id: str | None = None,
         conversation_reference: dict[str, Any] | None = None,
+        language: str | None = None,
     ) -> Employee:
-        """Link a chat account to the employee the code was made for."""
+        """Link a chat account to the employee the code was made for; `language` is
+        what the person's chat client says (adopted if nobody chose theirs)."""
         now = self.clock.now()
         async with transaction():
             invite = await Invite.filter(code=code).select_for_update().first()
@@ -196,7 +229,7 @@ class PeopleService:
             invite.used_at = now
             await invite.save(update_fields=["used_at"])
             joined = await self._join(
-                employee, platform, platform_user_id, chat_id, conversation_reference
+                employee, platform, platform_user_id, chat_id, conversation_reference, language
             )
         if joined:
             await self.events.publish(EmployeeJoined(employee.id))
@@ -233,7 +266,7 @@ class PeopleService:
                 )
             if employee.status == EmployeeStatus.LEFT:
                 raise EmployeeHasLeft("This account is closed.")
-            joined = await self._join(employee, platform, platform_user_id, chat_id, None)
+            joined = await self._join(employee, platform, platform_user_id, chat_id, None, language)
         if joined:
             await self.events.publish(EmployeeJoined(employee.id))
         return employee
@@ -244,6 +277,7 @@ class PeopleService:
         platform: Platform,
         platform_user_id: str,
         conversation_reference: dict[str, Any] | None,
+        language: str | None = None,
     ) -> Employee | None:
         """Joining without an invite: Teams gives the e-mail the company's directory
         (Entra ID) vouches for, which is as good as an invite when the tenant is ours.
@@ -254,7 +288,7 @@ class PeopleService:
             return None
         async with transaction():
             joined = await self._join(
-                employee, platform, platform_user_id, None, conversation_reference
+                employee, platform, platform_user_id, None, conversation_reference, language
             )
         if joined:
             await self.events.publish(EmployeeJoined(employee.id))
@@ -267,10 +301,12 @@ class PeopleService:
         platform_user_id: str,
         chat_id: str | None,
         conversation_reference: dict[str, Any] | None,
+        client_language: str | None = None,
     ) -> bool:
         """In the caller's transaction: link the chat account and make the employee
-        active. True if they just joined (the caller announces EmployeeJoined after
-        the commit)."""
+        active, in their chat client's language if nobody chose one for them (HR's
+        choice wins). True if they just joined (the caller announces EmployeeJoined
+        after the commit)."""
         await self._link_identity(
             employee, platform, platform_user_id, chat_id, conversation_reference
         )
@@ -278,7 +314,13 @@ class PeopleService:
             return False
         employee.status = EmployeeStatus.ACTIVE
         employee.updated_at = self.clock.now()
-        await employee.save(update_fields=["status", "updated_at"])
+        changed = ["status", "updated_at"]
+        spoken = (client_language or "")[:2].lower()
+        if not employee.language_chosen and spoken in LANGUAGES:
+            employee.language = spoken
+            employee.language_chosen = True  # the person's own client chose it
+            changed += ["language", "language_chosen"]
+        await employee.save(update_fields=changed)
         return True
 
     async def _link_identity(
@@ -358,6 +400,7 @@ class PeopleService:
         employee = await self.get(employee_id)
         if language is not None:
             employee.language = language
+            employee.language_chosen = True
         if notifications is not None:
             employee.notifications_enabled = notifications
         employee.updated_at = self.clock.now()

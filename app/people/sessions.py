@@ -12,6 +12,7 @@ from redis.asyncio import Redis
 
 COOKIE = "pv_session"
 PREFIX = "session:"
+INDEX = "sessions-of:"  # an employee's session ids (for their GDPR export and erasure)
 
 
 class SessionStore:
@@ -21,8 +22,29 @@ class SessionStore:
 
     async def open(self, employee_id: int) -> str:
         session_id = secrets.token_urlsafe(32)
-        await self.redis.set(PREFIX + session_id, employee_id, ex=self.ttl_seconds)
+        index = f"{INDEX}{employee_id}"
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.set(PREFIX + session_id, employee_id, ex=self.ttl_seconds)
+            pipe.sadd(index, session_id)
+            pipe.expire(index, self.ttl_seconds)
+            await pipe.execute()
         return session_id
+
+    async def lifetimes(self, employee_id: int) -> list[int]:
+        """Seconds left of each live session of the employee (never their ids: they are
+        credentials)."""
+        session_ids = [
+            sid.decode() if isinstance(sid, bytes) else str(sid)
+            for sid in await self.redis.smembers(f"{INDEX}{employee_id}")
+        ]
+        ttls = [await self.redis.ttl(PREFIX + sid) for sid in sorted(session_ids)]
+        return [ttl for ttl in ttls if ttl > 0]
+
+    async def close_all(self, employee_id: int) -> None:
+        index = f"{INDEX}{employee_id}"
+        session_ids = await self.redis.smembers(index)
+        keys = [PREFIX + (s.decode() if isinstance(s, bytes) else str(s)) for s in session_ids]
+        await self.redis.delete(index, *keys)
 
     async def employee_ids(self, session_ids: list[str]) -> dict[str, int]:
         """Which employee each live session belongs to (unknown ones are left out)."""

@@ -7,6 +7,7 @@ checked on the server for every page and form, and every form carries the CSRF t
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -123,7 +124,7 @@ async def change_content(request: web.Request) -> web.Response:
     await form_of(request, viewer)
     service = request.app[RUNTIME].content
     content_id = int(request.match_info["content_id"])
-    actions = {
+    actions: dict[tuple[str, str], Callable[[int], Awaitable[object]]] = {
         ("job", "publish"): service.publish_job,
         ("job", "close"): service.close_job,
         ("news", "publish"): service.publish_news,

@@ -43,6 +43,7 @@ def invite_out(link: InviteLink) -> InviteOut:
         name=link.employee.name,
         code=link.invite.code,
         telegram_link=link.telegram_link,
+        telegram_link_missing=link.telegram.missing or None,
         expires_at=link.invite.expires_at,
     )
 

@@ -13,6 +13,7 @@ from app.referrals.models import Referral, ReferralStatus, TrackedLink
 from tests.bots.teams_support import ADA, RITA, STRANGER, TeamsWorld, _bots_key, joined, submits
 from tests.fakes.teams_connector import TENANT
 from tests.helpers import make_employee, make_open_job, someone_opens
+from tests.web.miniapp_support import open_sign_in_link
 
 # -- joining ---------------------------------------------------------------------------
 
@@ -302,12 +303,15 @@ async def test_a_recruiter_moves_a_referral_from_the_cards(teams: TeamsWorld) ->
     assert referral.status == ReferralStatus.SCREENING
 
 
-async def test_the_app_command_gives_a_one_time_sign_in_link(teams: TeamsWorld) -> None:
+async def test_the_app_command_link_opens_the_signed_in_mini_app(teams: TeamsWorld) -> None:
     await joined(teams)
     await teams.post(teams.message(ADA, "app"))
     [sign_in] = teams.fake.to(ADA.conversation_id)[-1].actions()
     assert sign_in["type"] == "Action.OpenUrl"
-    assert sign_in["url"].startswith("https://advocacy.test/app/login/")
+    home = await open_sign_in_link(teams.client, sign_in["url"], "https://advocacy.test")
+    assert home["name"] == ADA.name
+    again = await teams.client.get(sign_in["url"].removeprefix("https://advocacy.test"))
+    assert again.status == 410  # the link works once
 
 
 # -- the shop --------------------------------------------------------------------------

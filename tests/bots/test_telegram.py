@@ -17,6 +17,7 @@ from app.settings import Settings
 from tests.bots.conftest import TelegramWorld
 from tests.fakes.telegram_api import FakeTelegram
 from tests.helpers import make_employee, make_open_job, someone_opens
+from tests.web.miniapp_support import open_sign_in_link
 
 ADA = 1001
 
@@ -142,6 +143,20 @@ async def test_inline_mode_lists_my_cards_and_a_chosen_card_is_a_share(
     await someone_opens(runtime, link.code)
     await ada.refresh_from_db()
     assert ada.points_balance == 10 + 1 + 5 + 10
+
+
+async def test_the_app_command_link_opens_the_signed_in_mini_app(
+    telegram: TelegramWorld,
+) -> None:
+    runtime, fake = telegram.runtime, telegram.fake
+    await joined(telegram)
+    await telegram.send(fake.message(ADA, "/app"))
+    reply = await fake.wait_text("Your personal link")
+    [[sign_in], [inside]] = reply["reply_markup"]["inline_keyboard"]
+    assert inside["web_app"]["url"] == "https://advocacy.test/app"
+    home = await open_sign_in_link(telegram.client, sign_in["url"], "https://advocacy.test")
+    assert home["name"] == "Ada Lovelace" and home["balance"] == 10
+    assert await runtime.redis.keys("login:*") == []  # spent by the visit
 
 
 async def test_the_refer_form_with_a_cv(telegram: TelegramWorld) -> None:

@@ -63,6 +63,7 @@ class FakeTelegram:
 
     async def _api(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
+            self.calls.append(Call(f"{request.match_info['method']}#401", {}))
             return web.json_response(
                 {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
             )

@@ -37,6 +37,7 @@ ADMIN_PAGE = "admin page"
 
 # (method, route) -> (a URL for it, its rule)
 ROUTES: dict[tuple[str, str], tuple[str, str]] = {
+    ("GET", "/"): ("/", PUBLIC),
     ("GET", "/healthz"): ("/healthz", PUBLIC),
     ("GET", "/readyz"): ("/readyz", PUBLIC),
     ("GET", "/metrics"): ("/metrics", OPEN),  # counts the matrix's own requests

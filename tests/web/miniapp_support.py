@@ -7,7 +7,12 @@ import hashlib
 import hmac
 import json
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlencode
+
+from aiohttp.test_utils import TestClient
+
+from app.people.sessions import COOKIE
 
 BOT_TOKEN = "123456:TEST-bot-token-for-the-mini-app"
 
@@ -29,3 +34,20 @@ def telegram_init_data(
     secret = hmac.new(b"WebAppData", bot_token.encode(), hashlib.sha256).digest()
     fields["hash"] = hmac.new(secret, check.encode(), hashlib.sha256).hexdigest()
     return urlencode(fields)
+
+
+async def open_sign_in_link(client: TestClient, url: str, base: str) -> dict[str, Any]:
+    """Follow a one-time sign-in link as a browser would (the link must be `base` once,
+    then `/app/login/<token>`), and return what the signed-in mini app shows."""
+    assert url.startswith(f"{base}/app/login/"), url
+    path = url.removeprefix(base)
+    assert path.count("/") == 3 and "://" not in path, url  # /app/login/<token>, nothing more
+    signed = await client.get(path, allow_redirects=False)
+    assert signed.status == 302, await signed.text()
+    assert signed.headers["Location"] == "/app"
+    cookie = {"Cookie": f"{COOKIE}={signed.cookies[COOKIE].value}"}
+    page = await client.get("/app", headers=cookie)
+    assert page.status == 200 and '"csrf": "' in await page.text()
+    home = await client.get("/app/api/home", headers=cookie)
+    assert home.status == 200
+    return dict(await home.json())

@@ -171,7 +171,7 @@ class TeamsChannel:
             return
         email = getattr(member, "email", None) or getattr(member, "user_principal_name", "")
         employee = await people.link_by_directory_email(
-            email or "", Platform.TEAMS, user.user_id, user.conversation_reference
+            email or "", Platform.TEAMS, user.user_id, user.conversation_reference, user.language
         )
         if employee is not None:
             log.info("teams: %s linked to employee %s by e-mail", user.user_id, employee.id)
