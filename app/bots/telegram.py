@@ -31,6 +31,7 @@ from telegram import User as TelegramUser
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
+from app.bots.actions import menu_commands
 from app.bots.conversation import Conversation
 from app.bots.replies import Button, ChatUser, Intent, Reply, Upload
 from app.i18n import translator
@@ -42,7 +43,6 @@ MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_CV_BYTES = 5 * 1024 * 1024
 UPDATE_TYPES = ["message", "callback_query", "inline_query", "chosen_inline_result"]
-COMMANDS = ["jobs", "news", "refer", "me", "leaderboard", "rewards", "settings", "app", "help"]
 FLOOD_PER_MINUTE = 30
 
 
@@ -133,7 +133,7 @@ class TelegramChannel:
             )
         for language in ("en", "fr"):
             _ = translator(language)
-            commands = [BotCommand(name, _(DESCRIPTIONS[name])) for name in COMMANDS]
+            commands = [BotCommand(a.name, _(a.menu)) for a in menu_commands()]
             await bot.set_my_commands(
                 commands, language_code=None if language == "en" else language
             )
@@ -345,19 +345,6 @@ class TelegramChannel:
                 await self.application.bot.send_message(chat.id, text)
             except TelegramError:
                 log.warning("telegram: could not tell chat %s about the failure", chat.id)
-
-
-DESCRIPTIONS = {
-    "jobs": "Open jobs to share",
-    "news": "Company news to share",
-    "refer": "Refer a friend",
-    "me": "My points and referrals",
-    "leaderboard": "Leaderboard",
-    "rewards": "Rewards shop",
-    "settings": "Language and notifications",
-    "app": "Open the app",
-    "help": "Help",
-}
 
 
 def add_routes(app: web.Application, channel: TelegramChannel) -> None:

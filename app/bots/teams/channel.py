@@ -27,6 +27,7 @@ from botbuilder.schema import Activity, ActivityTypes, ConversationReference
 from botframework.connector.auth import AuthenticationConstants, JwtTokenExtractor
 from msrest.exceptions import HttpOperationError
 
+from app.bots.actions import ACTIONS
 from app.bots.conversation import Conversation
 from app.bots.referral_card import ReferForm
 from app.bots.replies import ChatUser, Intent, Reply, Upload
@@ -35,7 +36,7 @@ from app.bots.teams.bot import TeamsBot
 from app.bots.teams.rendering import as_activities, card_activity
 from app.bots.turn import FormStore
 from app.i18n import translator
-from app.people.models import ChatIdentity, Platform
+from app.people.models import ChatIdentity, Platform, Role
 from app.runtime import Runtime
 
 log = logging.getLogger("app.bots.teams")  # one logger name for the whole channel
@@ -45,10 +46,10 @@ RETRY_STATUSES = frozenset({412, 429, 502, 504})
 GONE_STATUSES = frozenset({403, 404})
 FILE_INFO = "application/vnd.microsoft.teams.file.download.info"
 MAX_CV_BYTES = 5 * 1024 * 1024
-# Words Teams users pick from the bot's command menu (no slash in Teams).
+# Words Teams users pick from the bot's command menu (no slash in Teams): every command
+# an employee has.
 MENU_COMMANDS = frozenset(
-    {"start", "menu", "help", "jobs", "news", "refer", "me", "leaderboard", "rewards"}
-    | {"settings", "app", "policy", "report", "cancel", "badges"}
+    action.name for action in ACTIONS if action.command and action.role == Role.EMPLOYEE
 )
 
 
