@@ -52,7 +52,7 @@ class ConsoleSession:
             return Intent("command", name.lower(), args)
         if text.startswith("@file "):
             path = Path(text.removeprefix("@file ").strip())
-            return Intent("document", upload=Upload(path.name, path.read_bytes()))
+            return Intent("document", upload=Upload.of(path.name, path.read_bytes()))
         if text.isdigit() and 1 <= int(text) <= len(self.choices):
             button = self.choices[int(text) - 1]
             if button.action:
