@@ -87,3 +87,11 @@ async def test_a_form_opened_before_a_demotion_cannot_be_finished(
     assert fake.texts(RITA)[1] == REFUSED  # the form ended with the role
     assert not await JobOffer.filter(title="Spy").exists()
     assert await JobOffer.all().count() == 0
+
+
+def test_every_action_name_and_button_verb_is_declared_once() -> None:
+    """A second declaration would silently replace the first, role included."""
+    from app.bots.actions import ACTIONS, BY_BUTTON, BY_NAME
+
+    assert len(BY_NAME) == len(ACTIONS)
+    assert len(BY_BUTTON) == sum(len(action.buttons) for action in ACTIONS)
