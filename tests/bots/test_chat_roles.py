@@ -13,6 +13,7 @@ from tests.bots.teams_support import ADA as TEAMS_ADA
 from tests.bots.teams_support import TeamsWorld, joined
 from tests.bots.test_telegram import joined as joined_telegram
 from tests.helpers import make_open_job
+from tests.referrals.factories import consented
 
 ADA, RITA = 1001, 2002
 REFUSED = "This is for recruiters and admins."
@@ -49,8 +50,7 @@ async def test_a_plain_employee_cannot_move_a_candidate_with_a_forged_button(
     outcome = await runtime.referrals.intake.refer(
         ada, job.id, CandidateDetails("Grace Hopper", "grace@navy.example")
     )
-    assert outcome.referral.consent_token
-    await runtime.referrals.consent.give(outcome.referral.consent_token)
+    await consented(runtime, outcome)
     await fake.wait_text("agreed to be referred", chat_id=ADA)
     await telegram.send(fake.callback(ADA, f"mv:{outcome.referral.id}:hired"))
     await fake.wait_text(REFUSED, chat_id=ADA)

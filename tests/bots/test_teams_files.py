@@ -44,6 +44,19 @@ async def at_the_cv_step(teams: TeamsWorld) -> None:
     assert "Their CV?" in teams.sent_to(ADA)[-1]
 
 
+async def test_a_cv_sent_as_a_teams_file_joins_the_chat_form(teams: TeamsWorld) -> None:
+    fake = teams.fake
+    await joined(teams)
+    await at_the_cv_step(teams)
+    fake.files["cv.pdf"] = PDF
+    assert await teams.post(file_message(teams, ADA, f"{fake.url}files/cv.pdf")) == 200
+    await teams.post(teams.click(ADA, "refer:skip"))
+    assert "CV attached" in teams.sent_to(ADA)[-1]
+    await teams.post(teams.click(ADA, "refer:confirm"))
+    [referral] = await Referral.all()
+    assert referral.cv_file and referral.cv_file.endswith(".pdf")
+
+
 async def test_a_file_from_a_host_that_is_not_microsofts_is_never_fetched(
     teams: TeamsWorld,
 ) -> None:

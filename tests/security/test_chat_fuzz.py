@@ -21,6 +21,7 @@ from app.people.models import ReportKind, Role
 from app.referrals.intake import CandidateDetails
 from app.runtime import Runtime
 from tests.helpers import make_open_job
+from tests.referrals.factories import consented
 from tests.security.support import PERSONAS, TELEGRAM_IDS, make_company, run_beside_loop
 from tests.security.test_authorization_matrix import ROLE_OF
 from tests.security.test_webhook_fuzz import FUZZ, Post
@@ -52,8 +53,7 @@ async def seed(runtime: Runtime) -> None:
     outcome = await runtime.referrals.intake.refer(
         company.recruiter, job.id, CandidateDetails("Grace Hopper", "grace@navy.example")
     )
-    assert outcome.referral.consent_token
-    await runtime.referrals.consent.give(outcome.referral.consent_token)
+    await consented(runtime, outcome)
     await runtime.people.report(ReportKind.REPORT, "SECRET-REPORT", employee_id=company.admin.id)
 
 
