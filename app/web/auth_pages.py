@@ -141,7 +141,7 @@ async def dashboard_login(request: web.Request) -> web.Response:
     # recruiter's old token opens nothing.
     if not principal.has_role(Role.RECRUITER):
         return _login_form(request, _("The dashboard is for recruiters and admins."), 403)
-    session_id = await open_session(runtime, principal.employee_id, principal.role)
+    session_id = await open_session(runtime, principal.employee_id, principal.role, capped=True)
     response = web.HTTPFound("/dashboard")
     set_session_cookie(response, session_id, runtime.settings)
     raise response
