@@ -98,6 +98,7 @@ class Settings(BaseSettings):
     )
     teams_token_url: str = ""
     teams_sso_jwks_url: str = "https://login.microsoftonline.com/common/discovery/v2.0/keys"
+    teams_file_origins: str = "https://*.sharepoint.com,https://*.sharepoint.us"
 
     ats_webhook_secret: str = ""
 

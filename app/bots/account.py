@@ -54,36 +54,6 @@ def welcome(turn: Turn) -> list[Reply]:
     ]
 
 
-def help_text(turn: Turn) -> list[Reply]:
-    _ = turn._
-    lines = [
-        _("/jobs — open jobs for you, to share or refer someone"),
-        _("/news — company news to share"),
-        _("/refer — refer a friend in a few steps"),
-        _("/me — your points, level, badges and referrals"),
-        _("/leaderboard — who shares the most"),
-        _("/rewards — spend your points"),
-        _("/settings — language, notifications, leaderboard visibility"),
-        _("/policy — the social media policy"),
-        _("/report — write to the communication team"),
-        _("/app — open the app"),
-        _("/cancel — stop what you are doing"),
-    ]
-    if turn.is_at_least(Role.RECRUITER):
-        lines += [
-            _("/referrals — candidates to move along the pipeline"),
-            _("/stats — this week's funnel"),
-            _("/post_job — publish a job"),
-        ]
-    if turn.is_at_least(Role.ADMIN):
-        lines += [
-            _("/approve — redemptions waiting for you"),
-            _("/reports — messages from employees"),
-            _("/post_news — publish news"),
-        ]
-    return [Reply("\n".join(lines), buttons=menu(turn))]
-
-
 async def unknown_user(turn: Turn, intent: Intent) -> list[Reply]:
     """Someone the bot does not know: an invite code joins them; else explain."""
     _ = turn._

@@ -14,7 +14,9 @@ from pathlib import Path
 from app.bots.conversation import Conversation
 from app.bots.replies import Button, ChatUser, Intent, Reply, Upload
 from app.bots.turn import FormStore, Turn
-from app.errors import NotFound
+from app.errors import DomainError, NotFound
+from app.people.errors import EmployeeHasLeft
+from app.people.models import EmployeeStatus
 from app.runtime import Runtime
 
 
@@ -29,12 +31,18 @@ class ConsoleSession:
         employee = await self.runtime.people.find_by_email(self.email)
         if employee is None:
             raise NotFound(f"No employee with e-mail {self.email}.")
+        if employee.status == EmployeeStatus.LEFT:
+            raise EmployeeHasLeft(f"{employee.name} has left the company.")
         user = ChatUser("console", f"console:{employee.id}", name=employee.name)
         return Turn(self.runtime, user, employee, employee.language, FormStore(self.runtime, user))
 
     async def say(self, line: str) -> str:
         """One line typed by the user; returns what the bot answers, rendered as text."""
-        replies = await self.conversation.as_employee(await self._turn(), self._intent(line))
+        try:
+            turn = await self._turn()
+        except DomainError as exc:  # left (or erased) since the session began
+            return exc.message
+        replies = await self.conversation.as_employee(turn, self._intent(line))
         return self.render(replies)
 
     def _intent(self, line: str) -> Intent:
@@ -44,7 +52,7 @@ class ConsoleSession:
             return Intent("command", name.lower(), args)
         if text.startswith("@file "):
             path = Path(text.removeprefix("@file ").strip())
-            return Intent("document", upload=Upload(path.name, path.read_bytes()))
+            return Intent("document", upload=Upload.of(path.name, path.read_bytes()))
         if text.isdigit() and 1 <= int(text) <= len(self.choices):
             button = self.choices[int(text) - 1]
             if button.action:

@@ -1,116 +1,26 @@
 """The channel-agnostic conversation core: (chat user, intent) -> replies.
 
 It knows no platform: Telegram, Teams and the terminal translate their updates into an
-`Intent` and render the `Reply`s. It calls the domain services only. A failing step
-answers "something went wrong" and logs the error; domain refusals are explained.
+`Intent` and render the `Reply`s. It calls the domain services only. Every command,
+button and inline search is an action of `app/bots/actions.py`, whose role is checked
+here, in one place, before its handler or a form it owns runs. A failing step answers
+"something went wrong" and logs the error; domain refusals are explained.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 
-from app.bots import account, points, recruiting, referring, sharing
+from app.bots import account, actions, recruiting, referring, sharing
+from app.bots.actions import Action
 from app.bots.replies import ChatUser, InlineResult, Intent, Reply
 from app.bots.turn import FormStore, Turn
 from app.errors import DomainError
 from app.i18n import LANGUAGES, translator
-from app.people.models import Platform, Role
+from app.people.models import EmployeeStatus, Platform
 from app.runtime import Runtime
 
 log = logging.getLogger(__name__)
-
-Handler = Callable[[Turn, str], Awaitable[list[Reply]]]
-ROLE_OF_COMMAND = {
-    "referrals": Role.RECRUITER,
-    "stats": Role.RECRUITER,
-    "post_job": Role.RECRUITER,
-    "approve": Role.ADMIN,
-    "reports": Role.ADMIN,
-    "post_news": Role.ADMIN,
-}
-
-
-def _int(value: str) -> int:
-    return int(value) if value.isdigit() else 0
-
-
-COMMANDS: dict[str, Handler] = {
-    "start": lambda t, a: account.policy_gate(t),
-    "menu": lambda t, a: account.policy_gate(t),
-    "help": lambda t, a: _done(account.help_text(t)),
-    "jobs": lambda t, a: sharing.list_jobs(t, 0),
-    "news": lambda t, a: sharing.list_news(t, 0),
-    "refer": lambda t, a: referring.start(t),
-    "me": lambda t, a: points.me(t),
-    "badges": lambda t, a: points.badges(t),
-    "leaderboard": lambda t, a: points.leaderboard(t),
-    "rewards": lambda t, a: points.shop(t),
-    "policy": lambda t, a: account.show_policy(t),
-    "settings": lambda t, a: account.settings(t),
-    "language": lambda t, a: (
-        account.set_language(t, a.strip().lower()) if a.strip() else account.settings(t)
-    ),
-    "report": lambda t, a: account.start_report(t),
-    "app": lambda t, a: account.open_app(t),
-    "referrals": lambda t, a: recruiting.referrals(t),
-    "stats": lambda t, a: recruiting.stats(t),
-    "approve": lambda t, a: recruiting.approvals(t),
-    "reports": lambda t, a: recruiting.reports(t),
-    "post_job": lambda t, a: recruiting.start_post(t, "job"),
-    "post_news": lambda t, a: recruiting.start_post(t, "news"),
-}
-
-
-async def _done(replies: list[Reply]) -> list[Reply]:
-    return replies
-
-
-def _action(turn: Turn, name: str) -> Awaitable[list[Reply]] | None:
-    """Button presses: `verb:arg:arg`."""
-    verb, _sep, rest = name.partition(":")
-    args = rest.split(":") if rest else []
-    recruiter = turn.is_at_least(Role.RECRUITER)
-    admin = turn.is_at_least(Role.ADMIN)
-    table: dict[str, Callable[[], Awaitable[list[Reply]]]] = {
-        "jobs": lambda: sharing.list_jobs(turn, _int(rest)),
-        "news": lambda: sharing.list_news(turn, _int(rest)),
-        "job": lambda: sharing.job_details(turn, _int(rest)),
-        "post": lambda: sharing.news_details(turn, _int(rest)),
-        "me": lambda: points.me(turn),
-        "shop": lambda: points.shop(turn),
-        "buy": lambda: points.confirm_redeem(turn, _int(rest)),
-        "buy!": lambda: points.redeem(turn, _int(rest)),
-        "mine": lambda: points.my_redemptions(turn),
-        "lang": lambda: account.set_language(turn, rest),
-        "notify": lambda: account.toggle_notifications(turn),
-        "optout": lambda: account.toggle_opt_out(turn),
-        "stats": lambda: recruiting.stats(turn),
-    }
-    if verb in table:
-        return table[verb]()
-    if verb == "share" and len(args) == 2:
-        return sharing.choose_network(turn, args[0], _int(args[1]))
-    if verb == "net" and len(args) == 3:
-        return sharing.share_on(turn, args[0], _int(args[1]), args[2])
-    if verb == "board" and len(args) == 2:
-        return points.leaderboard(turn, args[0], args[1])
-    if verb == "refer":
-        if rest == "start":
-            return referring.start(turn)
-        if rest == "general":
-            return referring.general(turn)
-        if len(args) == 2 and args[0] == "job":
-            return referring.start(turn, _int(args[1]))
-    if recruiter and verb == "rv":
-        return recruiting.referrals(turn, _int(rest))
-    if recruiter and verb == "mv" and len(args) == 2:
-        return recruiting.move(turn, _int(args[0]), args[1])
-    if admin and verb == "rd" and len(args) == 2 and args[1] in ("approve", "reject"):
-        return recruiting.decide(turn, _int(args[0]), args[1])
-    if admin and verb == "rp":
-        return recruiting.close_report(turn, _int(rest))
-    return None
 
 
 class Conversation:
@@ -163,38 +73,40 @@ class Conversation:
                 turn.user.chat_id,
                 turn.user.conversation_reference,
             )
-        if intent.kind == "action" and intent.name == "policy:accept":
-            return await account.accept_policy(turn)
-        if not await self.runtime.policy.has_accepted_current(turn.me()):
-            return await account.policy_gate(turn)
-        if (intent.kind == "command" and intent.name == "cancel") or (
-            intent.kind == "action" and intent.name == "cancel"
-        ):
-            await turn.forms.clear()
-            return [Reply(turn._("Cancelled."), buttons=account.menu(turn))]
+        action, args = actions.resolve(intent) or (None, [])
         form = await turn.forms.get()
+        owner = actions.BY_NAME.get(form.name) if form is not None else None
+        if owner is not None and not self.permits(turn, owner):
+            await turn.forms.clear()  # a form opened before a demotion ends with the role
+            return actions.refusal(turn, owner)
+        if action is not None and not self.permits(turn, action):
+            return actions.refusal(turn, action)
+        before_policy = action is not None and action.before_policy
+        if not before_policy and not await self.runtime.policy.has_accepted_current(turn.me()):
+            return await account.policy_gate(turn)
+        if action is not None and action.name == "cancel":  # whatever form is open
+            return await action.run(turn, args)
         if form is not None and intent.kind != "command":
             continued = await self._continue(turn, form, intent)
             if continued is not None:
                 return continued
         if intent.kind == "command":
-            return await self._command(turn, intent)
+            await turn.forms.clear()
+        if action is not None:
+            return await action.run(turn, args)
         if intent.kind == "action":
-            handled = _action(turn, intent.name)
-            if handled is not None:
-                return await handled
-            return [Reply(turn._("This button is no longer valid."))]
-        return account.help_text(turn)
+            return await actions.stale(turn)
+        return actions.help_replies(turn)
 
-    async def _command(self, turn: Turn, intent: Intent) -> list[Reply]:
-        await turn.forms.clear()
-        needed = ROLE_OF_COMMAND.get(intent.name)
-        if needed is not None and not turn.is_at_least(needed):
-            return [Reply(turn._("This command is for recruiters and admins."))]
-        handler = COMMANDS.get(intent.name)
-        if handler is None:
-            return account.help_text(turn)
-        return await handler(turn, intent.args)
+    @staticmethod
+    def permits(turn: Turn, action: Action) -> bool:
+        """May the speaker run `action`, by whichever entry? The one role check."""
+        employee = turn.employee
+        return (
+            employee is not None
+            and employee.status != EmployeeStatus.LEFT
+            and turn.is_at_least(action.role)
+        )
 
     async def _continue(self, turn: Turn, form: object, intent: Intent) -> list[Reply] | None:
         from app.bots.turn import Form
@@ -220,15 +132,17 @@ class Conversation:
 
     async def inline(self, user: ChatUser, query: str) -> list[InlineResult]:
         turn = await self.turn(user)
-        if turn.employee is None or not await self.runtime.policy.has_accepted_current(
-            turn.employee
+        if (
+            turn.employee is None
+            or not self.permits(turn, actions.SHARE)
+            or not await self.runtime.policy.has_accepted_current(turn.employee)
         ):
             return []
         return await sharing.inline_results(turn, query)
 
     async def inline_chosen(self, user: ChatUser, result_id: str) -> None:
         turn = await self.turn(user)
-        if turn.employee is not None:
+        if turn.employee is not None and self.permits(turn, actions.SHARE):
             try:
                 await sharing.inline_chosen(turn, result_id)
             except DomainError as exc:

@@ -15,6 +15,7 @@ import re
 from typing import Any
 
 from app.bots import cards
+from app.bots.actions import BY_NAME
 from app.bots.conversation import Conversation
 from app.bots.referring import SKIP
 from app.bots.replies import ChatUser, Intent, Reply
@@ -41,10 +42,12 @@ class ReferForm:
         if not (opening or submitted):
             return None
         turn = await self.conversation.turn(user)
-        if turn.employee is None or not await self.runtime.policy.has_accepted_current(
-            turn.employee
+        if (
+            turn.employee is None
+            or not self.conversation.permits(turn, BY_NAME["refer"])
+            or not await self.runtime.policy.has_accepted_current(turn.employee)
         ):
-            return None  # the core explains joining and the policy
+            return None  # the core explains joining, the role and the policy
         if intent.name == STEPS:
             return await self.conversation.handle(user, Intent("action", "refer:start"))
         if intent.name == cards.REFER_FORM:

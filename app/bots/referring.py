@@ -7,12 +7,11 @@ consent, asked by e-mail: the referrer is told so, and never sees the link.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 from pydantic import EmailStr, TypeAdapter, ValidationError
 
 from app.bots.replies import Button, Intent, Reply
 from app.bots.turn import Form, Turn
+from app.errors import DomainError
 from app.referrals.intake import CandidateDetails
 
 SKIP = "refer:skip"
@@ -109,18 +108,10 @@ async def _cv(turn: Turn, form: Form, intent: Intent, skipped: bool) -> list[Rep
                 buttons=_cancel_row(turn, skippable=True),
             )
         ]
-    content = intent.upload.content
-
-    async def chunks() -> AsyncIterator[bytes]:
-        yield content
-
     try:
-        form.data["cv"] = await turn.runtime.referrals.cv_store.save(chunks())
-    except Exception as exc:  # InvalidCv, CvTooLarge: say why, let them retry or skip
-        message = getattr(exc, "message", None)
-        if message is None:
-            raise
-        return [Reply(_(message), buttons=_cancel_row(turn, skippable=True))]
+        form.data["cv"] = await turn.runtime.referrals.cv_store.save(intent.upload.open())
+    except DomainError as exc:  # not fetched, too large, not a CV: say why, retry or skip
+        return [Reply(_(exc.message), buttons=_cancel_row(turn, skippable=True))]
     return await _ask(turn, form, "note")
 
 

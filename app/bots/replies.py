@@ -6,8 +6,11 @@ terminal) translates them to and from its own API.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from app.errors import DomainError
 
 IntentKind = Literal["command", "action", "text", "document", "inline_query", "inline_chosen"]
 
@@ -24,10 +27,29 @@ class ChatUser:
 
 @dataclass(frozen=True)
 class Upload:
-    """A file the user sent (a CV): the channel downloads it, the core stores it."""
+    """A file the user sent (a CV). Nothing is downloaded until a step of the core takes
+    it (`open()` streams it): the channel knows where the file lives, the core decides
+    whether anyone may send one now, so a stranger's file, or one sent outside the
+    referral form, is never fetched."""
 
     name: str
-    content: bytes
+    open: Callable[[], AsyncIterator[bytes]]
+
+    @classmethod
+    def of(cls, name: str, content: bytes) -> Upload:
+        """A file already in memory (the terminal reads it from disk)."""
+
+        async def chunks() -> AsyncIterator[bytes]:
+            yield content
+
+        return cls(name, chunks)
+
+
+class UploadUnavailable(DomainError):
+    """The channel could not (or would not) fetch the file: say so, let them retry."""
+
+    def __init__(self) -> None:
+        super().__init__("I could not fetch that file. Send it again, or Skip.")
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,14 @@ import asyncio
 import hmac
 import json
 import logging
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 from telegram import (
     BotCommand,
+    Document,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
@@ -31,18 +33,18 @@ from telegram import User as TelegramUser
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
+from app.bots.actions import menu_commands
 from app.bots.conversation import Conversation
 from app.bots.replies import Button, ChatUser, Intent, Reply, Upload
 from app.i18n import translator
+from app.referrals.cv import too_large
 from app.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
-MAX_CV_BYTES = 5 * 1024 * 1024
 UPDATE_TYPES = ["message", "callback_query", "inline_query", "chosen_inline_result"]
-COMMANDS = ["jobs", "news", "refer", "me", "leaderboard", "rewards", "settings", "app", "help"]
 FLOOD_PER_MINUTE = 30
 
 
@@ -133,7 +135,7 @@ class TelegramChannel:
             )
         for language in ("en", "fr"):
             _ = translator(language)
-            commands = [BotCommand(name, _(DESCRIPTIONS[name])) for name in COMMANDS]
+            commands = [BotCommand(a.name, _(a.menu)) for a in menu_commands()]
             await bot.set_my_commands(
                 commands, language_code=None if language == "en" else language
             )
@@ -238,18 +240,21 @@ class TelegramChannel:
             return None, None
         if message.document is not None:
             document = message.document
-            if (document.file_size or 0) > MAX_CV_BYTES:
-                return Intent(
-                    "document", upload=Upload(document.file_name or "cv", b"x" * (MAX_CV_BYTES + 1))
-                ), None
-            file = await self._call(document.get_file)
-            content = bytes(await file.download_as_bytearray())
-            return Intent("document", upload=Upload(document.file_name or "cv", content)), None
+            upload = Upload(document.file_name or "cv", lambda: self._download(document))
+            return Intent("document", upload=upload), None
         text = (message.text or "").strip()
         if text.startswith("/"):
             command, _sep, args = text[1:].partition(" ")
             return Intent("command", command.split("@", 1)[0].lower(), args.strip()), None
         return Intent("text", args=text), None
+
+    async def _download(self, document: Document) -> AsyncIterator[bytes]:
+        """A document's bytes, fetched from Telegram only when the core takes the file."""
+        max_bytes = self.runtime.settings.cv_max_bytes
+        if (document.file_size or 0) > max_bytes:
+            raise too_large(max_bytes)
+        file = await self._call(document.get_file)
+        yield bytes(await file.download_as_bytearray())
 
     async def _inline(self, user: ChatUser, update: Update) -> None:
         query = update.inline_query
@@ -345,19 +350,6 @@ class TelegramChannel:
                 await self.application.bot.send_message(chat.id, text)
             except TelegramError:
                 log.warning("telegram: could not tell chat %s about the failure", chat.id)
-
-
-DESCRIPTIONS = {
-    "jobs": "Open jobs to share",
-    "news": "Company news to share",
-    "refer": "Refer a friend",
-    "me": "My points and referrals",
-    "leaderboard": "Leaderboard",
-    "rewards": "Rewards shop",
-    "settings": "Language and notifications",
-    "app": "Open the app",
-    "help": "Help",
-}
 
 
 def add_routes(app: web.Application, channel: TelegramChannel) -> None:

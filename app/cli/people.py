@@ -11,7 +11,7 @@ import sys
 from typing import Any
 
 from app.cli.command import CommandError, progress_bar, with_runtime
-from app.people.models import Role
+from app.people.models import EmployeeStatus, Role
 from app.people.schemas import EmployeeCreate
 from app.runtime import Runtime
 from app.settings import Settings
@@ -130,8 +130,11 @@ def chat_cmd(settings: Settings, args: argparse.Namespace) -> int:
     from app.bots import console
 
     async def go(runtime: Runtime) -> int:
-        if await runtime.people.find_by_email(args.as_email) is None:
+        employee = await runtime.people.find_by_email(args.as_email)
+        if employee is None:
             raise CommandError(f"no employee with e-mail {args.as_email}")
+        if employee.status == EmployeeStatus.LEFT:
+            raise CommandError(f"{args.as_email} has left the company")
         return await console.run(runtime, args.as_email)
 
     return with_runtime(settings, go)

@@ -1,7 +1,10 @@
 """API tokens: who is calling the REST API, and with which role.
 
 A token is shown once when issued and stored as its SHA-256. `ADMIN_TOKEN` from the
-environment is a bootstrap admin token that needs no row.
+environment is a bootstrap admin token that needs no row. A token tied to an employee
+acts with the lower of its own role and the employee's role read at each request, so a
+demotion takes effect at once on every token they hold; one of someone who left opens
+nothing.
 """
 
 from __future__ import annotations
@@ -31,6 +34,10 @@ class Principal:
 
     def is_employee(self, employee_id: int) -> bool:
         return self.employee_id is not None and self.employee_id == employee_id
+
+
+def lower_role(first: Role, second: Role) -> Role:
+    return first if ROLE_RANK[first] <= ROLE_RANK[second] else second
 
 
 def hash_token(token: str) -> str:
@@ -66,6 +73,9 @@ class TokenService:
         row = await ApiToken.get_or_none(token_hash=hash_token(token)).prefetch_related("employee")
         if row is None or row.revoked_at is not None:
             return None
-        if row.employee is not None and row.employee.status == EmployeeStatus.LEFT:
+        employee = row.employee
+        if employee is None:  # a service token (an HR sync, a BI tool): its own role
+            return Principal(row.role, None, row.name)
+        if employee.status == EmployeeStatus.LEFT:
             raise EmployeeHasLeft("This account is closed.")
-        return Principal(row.role, row.employee.id if row.employee else None, row.name)
+        return Principal(lower_role(row.role, employee.role), employee.id, row.name)

@@ -38,6 +38,12 @@ def sniff(path: Path) -> str | None:
     return None
 
 
+def too_large(max_bytes: int) -> CvTooLarge:
+    """The refusal of a CV above `max_bytes` (also raised by a channel that knows the size
+    of a file before fetching it)."""
+    return CvTooLarge(f"The CV is larger than {max_bytes // (1024 * 1024)} MB.")
+
+
 class CvStore:
     def __init__(self, directory: Path, max_bytes: int) -> None:
         self.directory = directory
@@ -55,9 +61,7 @@ class CvStore:
                 async for chunk in chunks:
                     size += len(chunk)
                     if size > self.max_bytes:
-                        raise CvTooLarge(
-                            f"The CV is larger than {self.max_bytes // (1024 * 1024)} MB."
-                        )
+                        raise too_large(self.max_bytes)
                     out.write(chunk)
             if size == 0:
                 raise InvalidCv("The CV file is empty.")

@@ -19,7 +19,6 @@ from app.i18n import translator
 from app.people.errors import EmployeeHasLeft
 from app.people.logins import InvalidInitData, verify_init_data
 from app.people.models import Employee, EmployeeStatus, Platform, Role
-from app.people.tokens import ROLE_RANK
 from app.web import apply
 from app.web.errors import ApiError
 from app.web.keys import RUNTIME
@@ -138,17 +137,11 @@ async def dashboard_login(request: web.Request) -> web.Response:
         principal = None
     if principal is None:
         return _login_form(request, _("This API token is not valid."), 401)
-    employee = None
-    if principal.employee_id is not None:
-        employee = await Employee.get_or_none(id=principal.employee_id)
-    # A token never grants more than its employee's role: a demoted recruiter's old token
-    # opens nothing.
-    role = principal.role
-    if employee is not None and ROLE_RANK[employee.role] < ROLE_RANK[role]:
-        role = employee.role
-    if ROLE_RANK[role] < ROLE_RANK[Role.RECRUITER]:
+    # The principal's role is already capped by its employee's current role: a demoted
+    # recruiter's old token opens nothing.
+    if not principal.has_role(Role.RECRUITER):
         return _login_form(request, _("The dashboard is for recruiters and admins."), 403)
-    session_id = await open_session(runtime, employee.id if employee else None, role)
+    session_id = await open_session(runtime, principal.employee_id, principal.role, capped=True)
     response = web.HTTPFound("/dashboard")
     set_session_cookie(response, session_id, runtime.settings)
     raise response

@@ -6,8 +6,10 @@ mini app's fetches in the `X-CSRF-Token` header; a page from another site can ma
 browser send the cookie but cannot know the token. Roles are read from the employee row
 on every request, so a demotion or a departure takes effect at once.
 
-A dashboard session opened with an API token that names no employee (the bootstrap
-`ADMIN_TOKEN`) is stored as employee 0, with its role beside it in Redis.
+A dashboard session opened with an API token keeps the token's role beside it in Redis
+as a ceiling (an admin signing in with a recruiter token gets a recruiter's dashboard);
+one whose token names no employee (the bootstrap `ADMIN_TOKEN`) is stored as employee 0,
+and that role is its role.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from aiohttp import web
 
 from app.people.models import Employee, EmployeeStatus, Role
 from app.people.sessions import COOKIE
-from app.people.tokens import ROLE_RANK
+from app.people.tokens import ROLE_RANK, lower_role
 from app.runtime import Runtime
 from app.settings import Settings
 from app.web.errors import ApiError
@@ -62,9 +64,14 @@ def csrf_for(secret_key: str, session_id: str) -> str:
     return hmac.new(key, session_id.encode(), hashlib.sha256).hexdigest()
 
 
-async def open_session(runtime: Runtime, employee_id: int | None, role: Role) -> str:
+async def open_session(
+    runtime: Runtime, employee_id: int | None, role: Role, *, capped: bool = False
+) -> str:
+    """A new session. Its role is the employee's, read at each request; `capped` (a
+    session opened with an API token) also keeps it at or below `role`, the token's. A
+    session with no employee (the bootstrap token) has `role`."""
     session_id = await runtime.sessions.open(employee_id or NO_EMPLOYEE)
-    if not employee_id:
+    if not employee_id or capped:
         await runtime.redis.set(ROLE_KEY + session_id, role.value, ex=runtime.sessions.ttl_seconds)
     return session_id
 
@@ -94,18 +101,16 @@ async def _lookup(request: web.Request) -> Viewer | None:
         return None
     csrf = csrf_for(runtime.settings.secret_key, session_id)
     employee_id = owners[session_id]
+    stored = await runtime.redis.get(ROLE_KEY + session_id)
+    ceiling = Role(stored.decode() if isinstance(stored, bytes) else stored) if stored else None
     if employee_id == NO_EMPLOYEE:
-        role = await runtime.redis.get(ROLE_KEY + session_id)
-        if role is None:
-            return None
-        return Viewer(
-            session_id, None, Role(role.decode() if isinstance(role, bytes) else role), csrf
-        )
+        return Viewer(session_id, None, ceiling, csrf) if ceiling else None
     employee = await Employee.get_or_none(id=employee_id)
     if employee is None or employee.status == EmployeeStatus.LEFT:
         await close_session(runtime, session_id)
         return None
-    return Viewer(session_id, employee, employee.role, csrf)
+    role = lower_role(employee.role, ceiling) if ceiling else employee.role
+    return Viewer(session_id, employee, role, csrf)
 
 
 async def require_viewer(request: web.Request, role: Role = Role.EMPLOYEE) -> Viewer:

@@ -68,6 +68,7 @@ async def teams(
     settings.teams_tenant_id = TENANT
     settings.teams_openid_metadata_url = fake.openid_url
     settings.teams_token_url = fake.token_url
+    settings.teams_file_origins = fake.url.rstrip("/")  # files "in OneDrive", at the fake
     monkeypatch.setattr(TeamsChannel, "backoff_seconds", 0.01)
     app = create_app(settings, runtime)
     async with TestClient(TestServer(app)) as client:

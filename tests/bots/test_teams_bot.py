@@ -250,38 +250,6 @@ async def test_the_step_by_step_form_works_in_teams_too(teams: TeamsWorld) -> No
     assert referral.note == "Navy"
 
 
-async def test_a_cv_sent_as_a_teams_file_joins_the_chat_form(teams: TeamsWorld) -> None:
-    runtime, fake = teams.runtime, teams.fake
-    await joined(teams)
-    job = await make_open_job(runtime)
-    fake.files["cv.pdf"] = b"%PDF-1.4 a real enough pdf"
-    cv = teams.message(ADA) | {
-        "attachments": [
-            {
-                "contentType": "application/vnd.microsoft.teams.file.download.info",
-                "name": "cv.pdf",
-                "content": {"downloadUrl": f"{fake.url}files/cv.pdf", "fileType": "pdf"},
-            }
-        ]
-    }
-    steps = [
-        teams.click(ADA, "refer:steps"),
-        teams.click(ADA, f"refer:job:{job.id}"),
-        teams.message(ADA, "Grace Hopper"),
-        teams.message(ADA, "grace@navy.example"),
-        teams.click(ADA, "refer:skip"),
-        teams.click(ADA, "refer:skip"),
-        cv,
-        teams.click(ADA, "refer:skip"),
-    ]
-    for step in steps:
-        assert await teams.post(step) == 200
-    assert "CV attached" in teams.sent_to(ADA)[-1]
-    await teams.post(teams.click(ADA, "refer:confirm"))
-    [referral] = await Referral.all()
-    assert referral.cv_file and referral.cv_file.endswith(".pdf")
-
-
 async def test_a_recruiter_moves_a_referral_from_the_cards(teams: TeamsWorld) -> None:
     from app.referrals.intake import CandidateDetails
 

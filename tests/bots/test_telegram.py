@@ -317,3 +317,27 @@ async def test_polling_mode_reads_updates_from_get_updates(
             assert fake.sent("getUpdates")
     finally:
         await fake.stop()
+
+
+async def test_a_document_is_fetched_only_when_the_refer_form_takes_a_cv(
+    telegram: TelegramWorld,
+) -> None:
+    runtime, fake = telegram.runtime, telegram.fake
+    await joined(telegram)
+    await telegram.send(fake.document(ADA, "cv.pdf", b"%PDF-1.4 sent out of the blue"))
+    await fake.wait_for(1, "sendMessage")
+    assert fake.sent("getFile") == []  # no form wants a file: nothing downloaded
+    job = await make_open_job(runtime)
+    runtime.settings.cv_max_bytes = 1024 * 1024
+    steps = [
+        fake.callback(ADA, f"refer:job:{job.id}"),
+        fake.message(ADA, "Grace Hopper"),
+        fake.message(ADA, "grace@navy.example"),
+        fake.callback(ADA, "refer:skip"),
+        fake.callback(ADA, "refer:skip"),
+        fake.document(ADA, "cv.pdf", b"%PDF-1.4" + bytes(2 * 1024 * 1024)),
+    ]
+    for update in steps:
+        await telegram.send(update)
+    await fake.wait_text("The CV is larger than 1 MB.", chat_id=ADA)
+    assert fake.sent("getFile") == []  # refused by its declared size, before any download

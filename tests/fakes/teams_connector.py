@@ -91,6 +91,8 @@ class FakeConnector:
     sent: list[Sent] = field(default_factory=list)
     members: dict[str, dict[str, Any]] = field(default_factory=dict)  # user id -> roster
     files: dict[str, bytes] = field(default_factory=dict)
+    fetched: list[str] = field(default_factory=list)  # paths of the file downloads asked
+    moved: dict[str, str] = field(default_factory=dict)  # file name -> where it redirects
     throttle: list[int] = field(default_factory=list)  # statuses of the next /v3 answers
     gone: set[str] = field(default_factory=set)  # conversations answering 403
     rejected: list[str] = field(default_factory=list)  # "<status> <path>" of refused calls
@@ -198,6 +200,9 @@ class FakeConnector:
         )
 
     async def _file(self, request: web.Request) -> web.Response:
+        self.fetched.append(request.path_qs)
+        if request.match_info["name"] in self.moved:
+            raise web.HTTPFound(self.moved[request.match_info["name"]])
         content = self.files.get(request.match_info["name"])
         if content is None:
             raise web.HTTPNotFound()

@@ -15,24 +15,32 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from app.people.models import Employee, EmployeeStatus, Role
+from app.people.schemas import EmployeeUpdate
 from app.runtime import Runtime
 from tests.conftest import ADMIN_TOKEN
 from tests.helpers import make_employee
 
 T = TypeVar("T")
 
-PERSONAS = ("anonymous", "employee", "recruiter", "admin", "left")
+PERSONAS = ("anonymous", "employee", "recruiter", "admin", "left", "demoted")
+# Telegram user ids of the personas' chat accounts (linked before anyone left or was
+# demoted); "anonymous" is a Telegram user the bot does not know.
+TELEGRAM_IDS = {p: str(7000 + n) for n, p in enumerate(PERSONAS)}
 
 
 @dataclass
 class Company:
-    """One person per role, each with an API token tied to them, and someone who left
-    (whose token was issued before they left, and who was then marked left by HR)."""
+    """One person per role, each with an API token and a Telegram account tied to them;
+    someone who left (their token issued before they left, then marked left by HR); and
+    a recruiter demoted to employee after their recruiter token was issued. Everyone
+    accepted the social media policy. `demoted` is the row as it was before the
+    demotion (a session opened then still says recruiter)."""
 
     employee: Employee
     recruiter: Employee
     admin: Employee
     left: Employee
+    demoted: Employee
     tokens: dict[str, str]
 
     def headers(self, persona: str) -> dict[str, str]:
@@ -41,23 +49,27 @@ class Company:
 
 
 async def make_company(runtime: Runtime) -> Company:
-    employee = await make_employee(runtime, "emma@example.com", "Emma Employee")
-    recruiter = await make_employee(
-        runtime, "rita@example.com", "Rita Recruiter", role=Role.RECRUITER
-    )
-    admin = await make_employee(runtime, "adam@example.com", "Adam Admin", role=Role.ADMIN)
-    left = await make_employee(runtime, "lena@example.com", "Lena Left", role=Role.ADMIN)
-    tokens = {
-        "employee": await runtime.tokens.issue(Role.EMPLOYEE, "matrix", employee),
-        "recruiter": await runtime.tokens.issue(Role.RECRUITER, "matrix", recruiter),
-        "admin": await runtime.tokens.issue(Role.ADMIN, "matrix", admin),
-        "left": await runtime.tokens.issue(Role.ADMIN, "matrix", left),
-        "bootstrap": ADMIN_TOKEN,
-    }
+    people = [
+        ("employee", "emma@example.com", "Emma Employee", Role.EMPLOYEE),
+        ("recruiter", "rita@example.com", "Rita Recruiter", Role.RECRUITER),
+        ("admin", "adam@example.com", "Adam Admin", Role.ADMIN),
+        ("left", "lena@example.com", "Lena Left", Role.ADMIN),
+        ("demoted", "dora@example.com", "Dora Demoted", Role.RECRUITER),
+    ]
+    staff: dict[str, Employee] = {}
+    tokens = {"bootstrap": ADMIN_TOKEN}
+    for persona, email, name, role in people:
+        employee = await make_employee(
+            runtime, email, name, role=role, telegram_id=TELEGRAM_IDS[persona]
+        )
+        await runtime.policy.accept(employee, "telegram")
+        staff[persona] = employee
+        tokens[persona] = await runtime.tokens.issue(role, "matrix", employee)
     # Marked left behind the service's back (an HR sync writing the row), so the token
-    # still exists and it is the role check that must refuse it.
-    await Employee.filter(id=left.id).update(status=EmployeeStatus.LEFT)
-    return Company(employee, recruiter, admin, left, tokens)
+    # and the chat account still exist and it is the role check that must refuse them.
+    await Employee.filter(id=staff["left"].id).update(status=EmployeeStatus.LEFT)
+    await runtime.people.update(staff["demoted"].id, EmployeeUpdate(role=Role.EMPLOYEE))
+    return Company(tokens=tokens, **staff)
 
 
 async def run_beside_loop(search: Callable[[Callable[[Awaitable[T]], T]], None]) -> None:

@@ -1,22 +1,30 @@
-"""Who may do what: every route of the app × (anonymous, employee, recruiter, admin, an
-employee who left) gets exactly the answer their role allows.
+"""Who may do what: every route of the app and every chat action × (anonymous, employee,
+recruiter, admin, an employee who left, a recruiter demoted to employee) gets exactly the
+answer their CURRENT role allows.
 
 REST operations take their minimum role from the registry (`Operation.role`, the same
 declaration the OpenAPI document shows): below it 403 `forbidden`, without a token 401,
 with the token of someone who left 403 `employee_left`; at or above it, the request goes
 past the gate (whatever the handler then says about the empty body). Pages and the mini
 app's JSON use sessions: the table below declares each route's rule, and a route missing
-from it fails the test, so a new route cannot ship without an access rule.
+from it fails the test, so a new route cannot ship without an access rule. Chat actions
+take their role from their registry (`app/bots/actions.py`): each is tried by every entry
+that reaches it (its command and each of its button verbs).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pytest
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
+from app.bots.actions import ACTIONS, Action
+from app.bots.conversation import Conversation
+from app.bots.replies import ChatUser, Intent, Reply
+from app.bots.turn import FormStore
 from app.people.models import Role
 from app.people.sessions import COOKIE
 from app.people.tokens import ROLE_RANK
@@ -24,9 +32,15 @@ from app.runtime import Runtime
 from app.server import build_api
 from app.web.session_auth import csrf_for, open_session
 from tests.helpers import make_employee
-from tests.security.support import PERSONAS, Company, make_company
+from tests.security.support import PERSONAS, TELEGRAM_IDS, Company, make_company
 
-ROLE_OF = {"employee": Role.EMPLOYEE, "recruiter": Role.RECRUITER, "admin": Role.ADMIN}
+# What each persona may do now: a demoted recruiter is an employee, whatever they hold.
+ROLE_OF = {
+    "employee": Role.EMPLOYEE,
+    "recruiter": Role.RECRUITER,
+    "admin": Role.ADMIN,
+    "demoted": Role.EMPLOYEE,
+}
 
 # Rules for the routes outside the REST registry.
 PUBLIC = "public"  # the same answer whoever asks (and never a 5xx)
@@ -288,3 +302,74 @@ async def test_a_dashboard_session_from_the_bootstrap_token_has_no_mini_app(
     session_id = await open_session(runtime, None, ROLE_OF[persona])
     async with client.get("/app/api/home", headers={"Cookie": f"{COOKIE}={session_id}"}) as r:
         assert (r.status, (await r.json())["error"]["code"]) == (403, "employee_required")
+
+
+@pytest.mark.parametrize(
+    ("persona", "status", "says"),
+    [
+        ("recruiter", 302, ""),
+        ("demoted", 403, "for recruiters and admins"),
+        ("left", 401, "not valid"),
+    ],
+)
+async def test_the_dashboard_sign_in_reads_the_current_role_behind_a_token(
+    client: TestClient, runtime: Runtime, persona: str, status: int, says: str
+) -> None:
+    company = await make_company(runtime)
+    async with client.get("/dashboard/login") as form:
+        csrf = re.search(r'name="csrf" value="([^"]+)"', await form.text())
+        nonce = {"Cookie": f"pv_csrf={form.cookies['pv_csrf'].value}"}
+    assert csrf is not None
+    data = {"csrf": csrf.group(1), "token": company.tokens[persona]}
+    async with client.post(
+        "/dashboard/login", data=data, headers=nonce, allow_redirects=False
+    ) as response:
+        assert response.status == status
+        assert says in await response.text()
+        assert (COOKIE in response.cookies) == (status == 302)
+
+
+# -- chat actions ----------------------------------------------------------------------------
+
+REFUSALS = {"This is for recruiters and admins.", "This is for admins."}
+
+
+def chat_entries(action: Action) -> list[Intent]:
+    """Every way to reach `action`: its command and a press of each of its buttons."""
+    entries = [Intent("command", action.name)] if action.command else []
+    return entries + [Intent("action", f"{verb}:1") for verb in action.buttons]
+
+
+def chat_verdict(replies: list[Reply]) -> str:
+    text = "\n".join(reply.text for reply in replies)
+    if text in REFUSALS:
+        return "refused"
+    if "This bot is for employees" in text:
+        return "stranger"
+    if "Something went wrong" in text:
+        return "error"
+    return "allowed"
+
+
+def expected_chat(role: Role, persona: str) -> str:
+    if persona in ("anonymous", "left"):  # the bot does not know them (any more)
+        return "stranger"
+    return "refused" if ROLE_RANK[ROLE_OF[persona]] < ROLE_RANK[role] else "allowed"
+
+
+async def test_every_chat_action_admits_exactly_its_roles_by_every_entry(
+    runtime: Runtime,
+) -> None:
+    await make_company(runtime)
+    conversation = Conversation(runtime)
+    wrong: list[str] = []
+    for action in ACTIONS:
+        for intent in chat_entries(action):
+            for persona in PERSONAS:
+                user = ChatUser("telegram", TELEGRAM_IDS[persona], TELEGRAM_IDS[persona])
+                await FormStore(runtime, user).clear()  # each press on its own
+                verdict = chat_verdict(await conversation.handle(user, intent))
+                expected = expected_chat(action.role, persona)
+                if verdict != expected:
+                    wrong.append(f"{intent.name} as {persona}: {verdict}, expected {expected}")
+    assert not wrong, "\n".join(wrong)

@@ -39,6 +39,7 @@ async def teams(
     settings.teams_tenant_id = TENANT
     settings.teams_openid_metadata_url = fake.openid_url
     settings.teams_token_url = fake.token_url
+    settings.teams_file_origins = fake.url.rstrip("/")
     monkeypatch.setattr(TeamsChannel, "backoff_seconds", 0.01)
     async with TestClient(TestServer(create_app(settings, runtime))) as client:
         yield client, fake

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp.test_utils import TestClient
 
+from app.jobs.models import JobOffer
 from app.people.models import Role
 from app.runtime import Runtime
 from tests.helpers import bearer, make_employee
@@ -65,7 +66,7 @@ async def test_an_employee_reads_only_their_own_record(
 
 
 async def test_a_left_employee_can_do_nothing(client: TestClient, runtime: Runtime) -> None:
-    ada = await make_employee(runtime)
+    ada = await make_employee(runtime, role=Role.ADMIN)
     headers = await bearer(runtime, Role.ADMIN, ada)
     assert (await client.get("/api/v1/employees", headers=headers)).status == 200
     await runtime.people.deactivate(ada.id)
@@ -84,3 +85,40 @@ async def test_a_token_of_an_employee_marked_left_elsewhere_is_refused(
     response = await client.get(f"/api/v1/employees/{ada.id}", headers=headers)
     assert response.status == 403
     assert (await response.json())["error"]["code"] == "employee_left"
+
+
+async def test_a_demoted_recruiters_token_acts_with_their_new_role(
+    client: TestClient, runtime: Runtime, admin_headers: dict[str, str]
+) -> None:
+    rita = await make_employee(runtime, "rita@example.com", "Rita", role=Role.RECRUITER)
+    headers = await bearer(runtime, Role.RECRUITER, rita)
+    assert (await client.get("/api/v1/employees", headers=headers)).status == 200
+    demoted = await client.patch(
+        f"/api/v1/employees/{rita.id}", json={"role": "employee"}, headers=admin_headers
+    )
+    assert demoted.status == 200
+    refused = [
+        await client.get("/api/v1/employees", headers=headers),
+        await client.get("/api/v1/analytics/referrals.csv", headers=headers),
+        await client.post("/api/v1/jobs", json={"title": "Spy"}, headers=headers),
+    ]
+    assert [(r.status, (await r.json())["error"]["code"]) for r in refused] == [
+        (403, "forbidden")
+    ] * 3
+    assert not await JobOffer.filter(title="Spy").exists()
+    # What every employee may do, she still may: her own record.
+    assert (await client.get(f"/api/v1/employees/{rita.id}", headers=headers)).status == 200
+
+
+async def test_a_token_never_acts_above_its_employees_role(
+    client: TestClient, runtime: Runtime
+) -> None:
+    """An admin token issued to someone who is (now) a recruiter is a recruiter's token."""
+    rita = await make_employee(runtime, "rita@example.com", "Rita", role=Role.RECRUITER)
+    headers = await bearer(runtime, Role.ADMIN, rita)
+    assert (await client.get("/api/v1/employees", headers=headers)).status == 200
+    response = await client.post(
+        "/api/v1/employees", json={"email": "x@example.com", "name": "X"}, headers=headers
+    )
+    assert (response.status, (await response.json())["error"]["code"]) == (403, "forbidden")
+    assert await runtime.people.find_by_email("x@example.com") is None

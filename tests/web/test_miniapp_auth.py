@@ -232,3 +232,27 @@ async def test_dashboard_sign_in_with_an_api_token(
     )
     assert out.status == 302
     assert (await client.get("/dashboard", headers=cookie, allow_redirects=False)).status == 302
+
+
+async def test_a_dashboard_session_never_goes_above_the_token_it_was_opened_with(
+    client: TestClient, runtime: Runtime
+) -> None:
+    """An admin who signs in with her recruiter token gets a recruiter's dashboard."""
+    alan = await make_employee(runtime, "alan@example.com", "Alan", role=Role.ADMIN)
+    token = (await bearer(runtime, Role.RECRUITER, alan))["Authorization"][7:]
+    form = await client.get("/dashboard/login")
+    csrf = (await form.text()).split('name="csrf" value="')[1].split('"')[0]
+    nonce = {"Cookie": f"pv_csrf={form.cookies['pv_csrf'].value}"}
+    ok = await client.post(
+        "/dashboard/login",
+        data={"csrf": csrf, "token": token},
+        headers=nonce,
+        allow_redirects=False,
+    )
+    assert ok.status == 302
+    cookie = {"Cookie": f"{COOKIE}={ok.cookies[COOKIE].value}"}
+    assert (await client.get("/dashboard/pipeline", headers=cookie)).status == 200
+    assert (await client.get("/dashboard/redemptions", headers=cookie)).status == 403
+    alan.role = Role.EMPLOYEE  # and a demotion below the token still takes effect at once
+    await alan.save()
+    assert (await client.get("/dashboard/pipeline", headers=cookie)).status == 403

@@ -18,7 +18,6 @@ import random
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-import aiohttp
 from aiohttp import web
 from botbuilder.core import MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsInfo
@@ -27,15 +26,17 @@ from botbuilder.schema import Activity, ActivityTypes, ConversationReference
 from botframework.connector.auth import AuthenticationConstants, JwtTokenExtractor
 from msrest.exceptions import HttpOperationError
 
+from app.bots.actions import ACTIONS
 from app.bots.conversation import Conversation
 from app.bots.referral_card import ReferForm
-from app.bots.replies import ChatUser, Intent, Reply, Upload
+from app.bots.replies import ChatUser, Intent, Reply
 from app.bots.teams.auth import BotCredentials, SigningKeys, auth_configuration
 from app.bots.teams.bot import TeamsBot
+from app.bots.teams.files import upload_of
 from app.bots.teams.rendering import as_activities, card_activity
 from app.bots.turn import FormStore
 from app.i18n import translator
-from app.people.models import ChatIdentity, Platform
+from app.people.models import ChatIdentity, Platform, Role
 from app.runtime import Runtime
 
 log = logging.getLogger("app.bots.teams")  # one logger name for the whole channel
@@ -43,12 +44,10 @@ log = logging.getLogger("app.bots.teams")  # one logger name for the whole chann
 T = TypeVar("T")
 RETRY_STATUSES = frozenset({412, 429, 502, 504})
 GONE_STATUSES = frozenset({403, 404})
-FILE_INFO = "application/vnd.microsoft.teams.file.download.info"
-MAX_CV_BYTES = 5 * 1024 * 1024
-# Words Teams users pick from the bot's command menu (no slash in Teams).
+# Words Teams users pick from the bot's command menu (no slash in Teams): every command
+# an employee has.
 MENU_COMMANDS = frozenset(
-    {"start", "menu", "help", "jobs", "news", "refer", "me", "leaderboard", "rewards"}
-    | {"settings", "app", "policy", "report", "cancel", "badges"}
+    action.name for action in ACTIONS if action.command and action.role == Role.EMPLOYEE
 )
 
 
@@ -181,7 +180,7 @@ class TeamsChannel:
         if isinstance(value, dict) and isinstance(value.get("action"), str):
             fields = {k: v for k, v in value.items() if k != "action"}  # a form's inputs
             return Intent("action", value["action"][:200], json.dumps(fields) if fields else "")
-        upload = await self._upload(activity)
+        upload = upload_of(activity.attachments, self.runtime.settings)
         if upload is not None:
             return Intent("document", upload=upload)
         text = (TurnContext.remove_recipient_mention(activity) or activity.text or "").strip()
@@ -196,23 +195,6 @@ class TeamsChannel:
         ):
             return Intent("command", word)
         return Intent("text", args=text)
-
-    async def _upload(self, activity: Activity) -> Upload | None:
-        for attachment in activity.attachments or []:
-            content = attachment.content if isinstance(attachment.content, dict) else {}
-            url = content.get("downloadUrl")
-            if attachment.content_type != FILE_INFO or not isinstance(url, str):
-                continue
-            name = attachment.name or "cv"
-            timeout = aiohttp.ClientTimeout(total=30)
-            async with (
-                aiohttp.ClientSession(timeout=timeout) as session,
-                session.get(url) as response,
-            ):
-                response.raise_for_status()
-                data = await response.content.read(MAX_CV_BYTES + 1)
-            return Upload(name, data)
-        return None
 
     async def respond(self, user: ChatUser, intent: Intent) -> list[Reply] | list[Activity]:
         form = await self.refer_form.handle(user, intent)
