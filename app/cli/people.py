@@ -5,12 +5,12 @@ export an employee's data (GDPR), and talk to the bot as one of them.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 from typing import Any
 
 from app.cli.command import CommandError, progress_bar, with_runtime
+from app.csv_export import csv_lines
 from app.people.models import Role
 from app.people.schemas import EmployeeCreate
 from app.runtime import Runtime
@@ -45,22 +45,21 @@ def invites_cmd(settings: Settings, args: argparse.Namespace) -> int:
     async def go(runtime: Runtime) -> int:
         links = await runtime.people.pending_invites()
         if args.format == "csv":
-            out = csv.writer(sys.stdout)
-            out.writerow(
-                ["email", "name", "language", "code", "telegram_link", "expires_at", "message"]
+            header = ["email", "name", "language", "code", "telegram_link", "expires_at",
+                      "message"]  # fmt: skip
+            rows = (
+                [
+                    link.employee.email,
+                    link.employee.name,
+                    link.employee.language,
+                    link.invite.code,
+                    link.telegram_link,
+                    link.invite.expires_at.isoformat(),
+                    link.message(settings.company_name),
+                ]
+                for link in links
             )
-            for link in links:
-                out.writerow(
-                    [
-                        link.employee.email,
-                        link.employee.name,
-                        link.employee.language,
-                        link.invite.code,
-                        link.telegram_link,
-                        link.invite.expires_at.isoformat(),
-                        link.message(settings.company_name),
-                    ]
-                )
+            sys.stdout.writelines(csv_lines(header, rows))
         else:
             for link in links:
                 print(f"{link.employee.email:40} {link.telegram_link}")

@@ -9,9 +9,8 @@ that are not duplicates. Months and days are in the company's time zone.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
@@ -19,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from tortoise.functions import Count
 
+from app.csv_export import csv_lines
 from app.jobs.models import JobOffer
 from app.people.models import Employee
 from app.referrals.models import Click, ClickClass, ContentType, Referral, ReferralStatus
@@ -114,16 +114,15 @@ class Funnel:
 
     # -- CSV -----------------------------------------------------------------------------
 
-    def funnel_csv(self, rows: list[FunnelRow]) -> str:
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["key", "label", *STAGES, "avg_days_to_hire"])
-        for r in rows:
-            days = "" if r.avg_days_to_hire is None else r.avg_days_to_hire
-            writer.writerow(
-                [r.key, r.label, r.clicks, r.applications, r.interviews, r.offers, r.hires, days]
-            )
-        return out.getvalue()
+    def funnel_csv(self, rows: list[FunnelRow]) -> Iterator[str]:
+        return csv_lines(
+            ["key", "label", *STAGES, "avg_days_to_hire"],
+            (
+                [r.key, r.label, r.clicks, r.applications, r.interviews, r.offers, r.hires,
+                 r.avg_days_to_hire]
+                for r in rows
+            ),
+        )  # fmt: skip
 
     # -- queries -------------------------------------------------------------------------
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+from aiohttp.payload import AsyncIterablePayload
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from app.people.errors import EmployeeHasLeft
@@ -269,13 +270,26 @@ def _respond(op: Operation, result: Any) -> web.StreamResponse:
     return web.Response(text=text, status=op.status, content_type="application/json")
 
 
-def csv_response(text: str, filename: str) -> web.Response:
-    """A CSV answer the browser saves as `filename` (exports for payroll and analysts)."""
+def csv_response(lines: Iterable[str], filename: str) -> web.Response:
+    """A CSV export (`app.csv_export` lines) the browser saves as `filename`, streamed in
+    chunks as the lines are produced rather than built whole in memory."""
     return web.Response(
-        text=text,
-        content_type="text/csv",
+        body=AsyncIterablePayload(_chunks(lines), content_type="text/csv; charset=utf-8"),
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+async def _chunks(lines: Iterable[str], size: int = 65_536) -> AsyncIterator[bytes]:
+    chunk: list[str] = []
+    length = 0
+    for line in lines:
+        chunk.append(line)
+        length += len(line)
+        if length >= size:
+            yield "".join(chunk).encode()
+            chunk, length = [], 0
+    if chunk:
+        yield "".join(chunk).encode()
 
 
 __all__ = ["Api", "ApiError", "Call", "ErrorBody", "Operation"]

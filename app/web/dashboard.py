@@ -30,6 +30,7 @@ from app.referrals.models import Channel, ReferralSource, ReferralStatus
 from app.referrals.pipeline import Actor, allowed_moves
 from app.referrals.service import ReferralFilter
 from app.runtime import Runtime
+from app.web.api import csv_response
 from app.web.charts import funnel_chart, line_chart
 from app.web.keys import RUNTIME
 from app.web.session_auth import Viewer, check_csrf, current_viewer
@@ -214,20 +215,12 @@ async def export_funnel(request: web.Request) -> web.Response:
     _days, start, end = period_of(request, runtime)
     funnel = runtime.referrals.funnel
     rows = await funnel.rows(FunnelQuery(by, start, end))  # type: ignore[arg-type]
-    return _csv(funnel.funnel_csv(rows), f"funnel-by-{by}.csv")
+    return csv_response(funnel.funnel_csv(rows), f"funnel-by-{by}.csv")
 
 
 async def export_referrals(request: web.Request) -> web.Response:
     await viewer_for(request)
-    return _csv(await request.app[RUNTIME].referrals.referrals_csv(), "referrals.csv")
-
-
-def _csv(text: str, filename: str) -> web.Response:
-    return web.Response(
-        text=text,
-        content_type="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return csv_response(await request.app[RUNTIME].referrals.referrals_csv(), "referrals.csv")
 
 
 # -- the referral pipeline -----------------------------------------------------------------
