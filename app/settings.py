@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     port: int = 8080
     public_base_url: str = "http://127.0.0.1:8080"
     max_body_bytes: int = 1_048_576
+    max_json_depth: int = 64
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -101,6 +102,7 @@ class Settings(BaseSettings):
     referral_consent_days: int = 30
     referral_bonus_waiting_days: int = 90
     cv_max_bytes: int = 5_242_880
+    import_max_bytes: int = 20_971_520
     job_board_cost_per_hire: float = 4000.0
     referral_cost_per_hire: float = 1500.0
     currency: str = "EUR"

@@ -15,6 +15,7 @@ from app.bots.replies import ChatUser, InlineResult, Intent, Reply
 from app.bots.turn import FormStore, Turn
 from app.errors import DomainError
 from app.i18n import LANGUAGES, translator
+from app.parsing import whole_number
 from app.people.models import Platform, Role
 from app.runtime import Runtime
 
@@ -32,7 +33,7 @@ ROLE_OF_COMMAND = {
 
 
 def _int(value: str) -> int:
-    return int(value) if value.isdigit() else 0
+    return whole_number(value) or 0
 
 
 COMMANDS: dict[str, Handler] = {

@@ -11,6 +11,7 @@ from typing import Any
 
 from app.cli.command import CommandError, progress_bar, with_runtime
 from app.csv_export import csv_lines
+from app.parsing import whole_number
 from app.people.models import Role
 from app.people.schemas import EmployeeCreate
 from app.runtime import Runtime
@@ -103,9 +104,10 @@ def token_cmd(settings: Settings, args: argparse.Namespace) -> int:
 
 def export_cmd(settings: Settings, args: argparse.Namespace) -> int:
     async def go(runtime: Runtime) -> int:
+        employee_id = whole_number(args.who)
         employee = (
-            await runtime.people.get(int(args.who))
-            if args.who.isdigit()
+            await runtime.people.get(employee_id)
+            if employee_id is not None
             else await runtime.people.find_by_email(args.who)
         )
         if employee is None:

@@ -20,6 +20,7 @@ from tortoise.functions import Count
 
 from app.csv_export import csv_lines
 from app.jobs.models import JobOffer
+from app.parsing import whole_number
 from app.people.models import Employee
 from app.referrals.models import Click, ClickClass, ContentType, Referral, ReferralStatus
 
@@ -189,14 +190,14 @@ class Funnel:
         return referral.submitted_at.astimezone(self.zone).strftime("%Y-%m")
 
     async def _label(self, by: FunnelBy, rows: list[FunnelRow]) -> None:
-        ids = [int(r.key) for r in rows if r.key.isdigit()]
+        ids = [i for i in (whole_number(r.key) for r in rows) if i is not None]
         names: dict[int, str] = {}
         if by == "job":
             names = dict(await JobOffer.filter(id__in=ids).values_list("id", "title"))
         elif by == "employee":
             names = dict(await Employee.filter(id__in=ids).values_list("id", "name"))
         for r in rows:
-            if r.key.isdigit():
-                r.label = names.get(int(r.key), r.key)
+            if (key := whole_number(r.key)) is not None:
+                r.label = names.get(key, r.key)
             elif r.key == "general":
                 r.label = "General referral"

@@ -23,6 +23,7 @@ from aiohttp import web
 from app.errors import DomainError
 from app.gamification.models import RedemptionStatus
 from app.i18n import translator
+from app.parsing import whole_number
 from app.people.models import Employee, Role
 from app.referrals.analytics import ClickQuery
 from app.referrals.funnel import FunnelQuery, FunnelRow
@@ -110,7 +111,8 @@ def page(
 
 def period_of(request: web.Request, runtime: Runtime) -> tuple[int, date, date]:
     raw = request.query.get("days", "30")
-    days = int(raw) if raw.isdigit() and int(raw) in PERIODS else 30
+    asked = whole_number(raw)
+    days = asked if asked is not None and asked in PERIODS else 30
     today = runtime.clock.now().astimezone(ZoneInfo(runtime.settings.company_timezone)).date()
     return days, today - timedelta(days=days - 1), today
 
@@ -334,9 +336,9 @@ def add_routes(app: web.Application) -> None:
                    export_funnel)  # fmt: skip
     router.add_get("/dashboard/exports/referrals.csv", export_referrals)
     router.add_get("/dashboard/pipeline", pipeline)
-    router.add_post(r"/dashboard/referrals/{referral_id:\d{1,9}}/move", move_referral)
+    router.add_post(r"/dashboard/referrals/{referral_id:[0-9]{1,9}}/move", move_referral)
     router.add_get("/dashboard/redemptions", redemptions)
     router.add_post(
-        r"/dashboard/redemptions/{redemption_id:\d{1,9}}/{action:approve|reject|fulfil}",
+        r"/dashboard/redemptions/{redemption_id:[0-9]{1,9}}/{action:approve|reject|fulfil}",
         decide_redemption,
     )
