@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     proxy_count: int = 0
     session_ttl_hours: int = 720
     miniapp_auth_max_age_seconds: int = 86400
+    miniapp_auth_clock_skew_seconds: int = 300
     login_link_minutes: int = 15
     click_worker_batch: int = 500
     redirect_limit_per_minute: int = 120

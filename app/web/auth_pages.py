@@ -51,6 +51,7 @@ async def telegram_sign_in(request: web.Request) -> web.Response:
             settings.telegram_bot_token,
             runtime.clock.now(),
             settings.miniapp_auth_max_age_seconds,
+            settings.miniapp_auth_clock_skew_seconds,
         )
     except InvalidInitData as exc:
         raise ApiError(401, "invalid_init_data", str(exc)) from None
