@@ -95,6 +95,7 @@ class Settings(BaseSettings):
         "https://login.botframework.com/v1/.well-known/openidconfiguration"
     )
     teams_token_url: str = ""
+    teams_keys_retry_seconds: float = 30.0
     teams_sso_jwks_url: str = "https://login.microsoftonline.com/common/discovery/v2.0/keys"
 
     ats_webhook_secret: str = ""

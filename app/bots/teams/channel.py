@@ -81,7 +81,9 @@ class TeamsChannel:
             self.runtime.settings.teams_openid_metadata_url,
             AuthenticationConstants.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL,
         ):
-            JwtTokenExtractor.metadataCache[url] = SigningKeys(url)
+            JwtTokenExtractor.metadataCache[url] = SigningKeys(
+                url, self.runtime.settings.teams_keys_retry_seconds, self.runtime.clock
+            )
 
     async def stop(self) -> None:
         return None
