@@ -70,6 +70,7 @@ class Settings(BaseSettings):
     click_worker_batch: int = 500
     redirect_limit_per_minute: int = 120
     sign_in_limit_per_minute: int = 60
+    apply_limit_per_minute: int = 10
 
     broadcast_on_publish: bool = True
     push_daily_cap: int = 3
@@ -104,6 +105,8 @@ class Settings(BaseSettings):
     referral_consent_days: int = 30
     referral_bonus_waiting_days: int = 90
     cv_max_bytes: int = 5_242_880
+    cv_max_zip_entries: int = 1000
+    cv_max_unzipped_bytes: int = 104_857_600
     import_max_bytes: int = 20_971_520
     job_board_cost_per_hire: float = 4000.0
     referral_cost_per_hire: float = 1500.0

@@ -26,7 +26,7 @@ from app.referrals.ats import AtsWebhook, load_stage_map
 from app.referrals.bonuses import Bonuses
 from app.referrals.candidates import Candidates
 from app.referrals.consent import Consent
-from app.referrals.cv import CvStore
+from app.referrals.cv import CvStore, ZipLimits
 from app.referrals.errors import ReferralNotFound
 from app.referrals.funnel import Funnel
 from app.referrals.intake import Intake
@@ -67,7 +67,11 @@ class ReferralService:
         config: Path,
     ) -> None:
         self.clock = clock
-        self.cv_store = CvStore(settings.data_dir / "cv", settings.cv_max_bytes)
+        self.cv_store = CvStore(
+            settings.data_dir / "cv",
+            settings.cv_max_bytes,
+            ZipLimits(settings.cv_max_zip_entries, settings.cv_max_unzipped_bytes),
+        )
         self.mailer = Mailer(settings.smtp_host, settings.smtp_port, settings.smtp_from)
         self.pipeline = Pipeline(clock, events, settings.referral_bonus_waiting_days)
         self.candidates = Candidates(clock, self.cv_store, settings.referral_consent_days)

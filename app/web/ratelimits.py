@@ -16,6 +16,9 @@ a few seconds.
   so guessing tokens or links from one machine is slow whatever the user agent says.
   (Every credential is long and random, so this is a brake, not the defence; it is
   generous because an office behind one NAT address shares it.)
+- applications (`POST /apply/{job}`, public, with a CV of up to CV_MAX_BYTES):
+  APPLY_LIMIT_PER_MINUTE per client address (hashed), refused before the upload is read,
+  so one machine cannot fill the disk or the recruiters' pipeline.
 """
 
 from __future__ import annotations
@@ -93,10 +96,18 @@ def ceiling_for(request: web.Request) -> tuple[Ceiling, str] | None:
     if path.startswith("/r/"):  # the same visitor the click will be counted for
         return Ceiling("redirect", settings.redirect_limit_per_minute), visitor_of(request)
     if path.startswith(SIGN_IN_PATHS) and request.method in ("GET", "POST"):
-        ip = client_ip(request, settings.proxy_count)
-        visitor = visitor_hash(settings.secret_key, ip, "sign-in", runtime.clock.now())
-        return Ceiling("sign-in", settings.sign_in_limit_per_minute), visitor
+        return Ceiling("sign-in", settings.sign_in_limit_per_minute), address_of(request)
+    if path.startswith("/apply/") and request.method == "POST":
+        return Ceiling("apply", settings.apply_limit_per_minute), address_of(request)
     return None
+
+
+def address_of(request: web.Request) -> str:
+    """The client address, hashed (never stored as such), for per-address ceilings."""
+    runtime = request.app[RUNTIME]
+    settings = runtime.settings
+    ip = client_ip(request, settings.proxy_count)
+    return visitor_hash(settings.secret_key, ip, "address", runtime.clock.now())
 
 
 @web.middleware
