@@ -45,6 +45,13 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8080"
     max_body_bytes: int = 1_048_576
     max_json_depth: int = 64
+    hsts_max_age_seconds: int = 31_536_000
+    miniapp_frame_ancestors: str = (
+        "https://web.telegram.org https://*.telegram.org "
+        "https://teams.microsoft.com https://*.teams.microsoft.com https://*.cloud.microsoft "
+        "https://*.microsoft365.com https://*.office.com "
+        "https://outlook.office.com https://outlook.office365.com"
+    )
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
