@@ -2,7 +2,9 @@
 
 Every line written while a request is handled carries its request id. Credentials that
 libraries put in what they log (the Telegram bot token is part of every Bot API URL,
-which httpx logs) are masked on the way out, tracebacks included.
+which httpx logs) are masked on the way out, tracebacks included, and so are the
+one-time tokens of sign-in and consent links, whether or not a route matched the path.
+The access log also masks any path segment that looks like a token (`mask_path`).
 """
 
 from __future__ import annotations
@@ -16,10 +18,27 @@ from datetime import UTC, datetime
 
 request_id: ContextVar[str] = ContextVar("request_id", default="-")
 BOT_TOKEN_IN_URL = re.compile(r"(/bot|/file/bot)\d+:[A-Za-z0-9_-]+")
+# What follows these is a live credential, even with a slash or junk after it.
+SECRET_LINK = re.compile(r"(/app/login/|/consent/)[^/\s?#\"'<>]+")
+# A run this long of URL-safe characters is a token unless it reads like words
+# (`funnel-by-department`): random tokens mix digits or both cases.
+TOKEN_LIKE = re.compile(r"[A-Za-z0-9_-]{20,}")
 
 
 def redact(text: str) -> str:
-    return BOT_TOKEN_IN_URL.sub(r"\1<redacted>", text)
+    return SECRET_LINK.sub(r"\1<token>", BOT_TOKEN_IN_URL.sub(r"\1<redacted>", text))
+
+
+def mask_path(path: str) -> str:
+    """A request path as logs may show it: secret links and token-like segments masked
+    (an unmatched route, `/consent/<token>/` or a token pasted anywhere, included)."""
+    return TOKEN_LIKE.sub(_token_or_words, redact(path))
+
+
+def _token_or_words(match: re.Match[str]) -> str:
+    text = match.group()
+    mixed_case = not text.islower() and not text.isupper()
+    return "<token>" if mixed_case or any(c.isdigit() for c in text) else text
 
 
 class RedactingHandler(logging.StreamHandler):  # type: ignore[type-arg]

@@ -27,6 +27,7 @@ from app.web import (
     dashboard,
     dashboard_admin,
     employees,
+    headers,
     landing,
     links,
     miniapp,
@@ -96,6 +97,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Applic
     dashboard.add_routes(app)
     dashboard_admin.add_routes(app)
     ui.add_static(app)
+    headers.install(app, settings)
     ratelimits.install(app)  # after the runtime: the limiter counts in its Redis
     wiring.install(app)  # after the runtime: the bots need it when they start
     return app

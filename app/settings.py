@@ -45,6 +45,14 @@ class Settings(BaseSettings):
     port: int = 8080
     public_base_url: str = ""  # empty: http://HOST:PORT (see _default_public_base_url)
     max_body_bytes: int = 1_048_576
+    max_json_depth: int = 64
+    hsts_max_age_seconds: int = 31_536_000
+    miniapp_frame_ancestors: str = (
+        "https://web.telegram.org https://*.telegram.org "
+        "https://teams.microsoft.com https://*.teams.microsoft.com https://*.cloud.microsoft "
+        "https://*.microsoft365.com https://*.office.com "
+        "https://outlook.office.com https://outlook.office365.com"
+    )
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -67,11 +75,13 @@ class Settings(BaseSettings):
     proxy_count: int = 0
     session_ttl_hours: int = 720
     miniapp_auth_max_age_seconds: int = 86400
+    miniapp_auth_clock_skew_seconds: int = 300
     login_link_minutes: int = 15
     click_worker_batch: int = 500
     redirect_limit_per_minute: int = 120
     redirect_address_limit_per_minute: int = 240
     sign_in_limit_per_minute: int = 60
+    apply_limit_per_minute: int = 10
 
     broadcast_on_publish: bool = True
     push_daily_cap: int = 3
@@ -97,6 +107,7 @@ class Settings(BaseSettings):
         "https://login.botframework.com/v1/.well-known/openidconfiguration"
     )
     teams_token_url: str = ""
+    teams_keys_retry_seconds: float = 30.0
     teams_sso_jwks_url: str = "https://login.microsoftonline.com/common/discovery/v2.0/keys"
     teams_file_origins: str = "https://*.sharepoint.com,https://*.sharepoint.us"
 
@@ -106,6 +117,9 @@ class Settings(BaseSettings):
     referral_consent_days: int = 30
     referral_bonus_waiting_days: int = 90
     cv_max_bytes: int = 5_242_880
+    cv_max_zip_entries: int = 1000
+    cv_max_unzipped_bytes: int = 104_857_600
+    import_max_bytes: int = 20_971_520
     job_board_cost_per_hire: float = 4000.0
     referral_cost_per_hire: float = 1500.0
     currency: str = "EUR"

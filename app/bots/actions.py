@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from app.bots import account, points, recruiting, referring, sharing
 from app.bots.replies import Intent, Reply
 from app.bots.turn import Turn
+from app.parsing import whole_number
 from app.people.models import Role
 from app.people.tokens import ROLE_RANK
 from app.referrals.models import ReferralStatus
 
 Args = list[str]
 Handler = Callable[[Turn, Args], Awaitable[list[Reply]]]
-MAX_ID = 2**31 - 1  # ids are 32-bit columns: anything beyond names nothing
 
 
 @dataclass(frozen=True)
@@ -43,9 +43,7 @@ class Action:
 
 def number(value: str) -> int:
     """A button's numeric argument; 0 (which names nothing) for anything else."""
-    if value.isascii() and value.isdigit() and int(value) <= MAX_ID:
-        return int(value)
-    return 0
+    return whole_number(value) or 0
 
 
 async def stale(turn: Turn) -> list[Reply]:

@@ -15,6 +15,7 @@ from app.bots.conversation import Conversation
 from app.bots.replies import Button, ChatUser, Intent, Reply, Upload
 from app.bots.turn import FormStore, Turn
 from app.errors import DomainError, NotFound
+from app.parsing import whole_number
 from app.people.errors import EmployeeHasLeft
 from app.people.models import EmployeeStatus
 from app.runtime import Runtime
@@ -53,8 +54,9 @@ class ConsoleSession:
         if text.startswith("@file "):
             path = Path(text.removeprefix("@file ").strip())
             return Intent("document", upload=Upload.of(path.name, path.read_bytes()))
-        if text.isdigit() and 1 <= int(text) <= len(self.choices):
-            button = self.choices[int(text) - 1]
+        choice = whole_number(text)
+        if choice is not None and 1 <= choice <= len(self.choices):
+            button = self.choices[choice - 1]
             if button.action:
                 return Intent("action", button.action)
         return Intent("text", args=text)

@@ -20,6 +20,7 @@ from app.bots.conversation import Conversation
 from app.bots.referring import SKIP
 from app.bots.replies import ChatUser, Intent, Reply
 from app.bots.turn import FormStore, Turn
+from app.parsing import whole_number
 from app.runtime import Runtime
 
 STEPS = "refer:steps"
@@ -87,7 +88,7 @@ class ReferForm:
     async def _submit(self, turn: Turn, user: ChatUser, values: dict[str, str]) -> Any:
         forms = FormStore(self.runtime, user)
         job = values.get("job", "")
-        opener = f"refer:job:{job}" if job.isdigit() else "refer:general"
+        opener = f"refer:job:{job}" if whole_number(job) is not None else "refer:general"
         replies = await self.conversation.handle(user, Intent("action", opener))
         form = await forms.get()
         if form is None or form.step != "name":

@@ -16,6 +16,7 @@ from pydantic import EmailStr, TypeAdapter, ValidationError
 
 from app.bots.replies import Reply
 from app.bots.turn import Turn
+from app.parsing import whole_number
 from app.people.emails import parse_domains
 from app.people.models import Platform
 
@@ -78,7 +79,7 @@ async def check(turn: Turn, text: str) -> list[Reply] | None:
     _ = turn._
     state_key, lock_key = _keys(turn)
     raw = await turn.runtime.redis.get(state_key)
-    if raw is None or not text.strip().isdigit():
+    if raw is None or whole_number(text.strip()) is None:
         return None
     state = json.loads(raw)
     if not hmac.compare_digest(state["code"], _hash(turn, text.strip())):

@@ -10,6 +10,7 @@ from app.bots.replies import Button, InlineResult, Reply
 from app.bots.turn import Turn
 from app.jobs.models import JobOffer, NewsPost
 from app.jobs.service import Audience
+from app.parsing import whole_number
 from app.referrals.links import caption_for
 from app.referrals.models import Channel, ContentType
 
@@ -163,8 +164,9 @@ async def inline_results(turn: Turn, query: str) -> list[InlineResult]:
     jobs, posts = await _feed(turn)
     words = query.lower().split()
     wanted: tuple[str, int] | None = None
-    if len(words) == 2 and words[0] in ("job", "news") and words[1].isdigit():
-        wanted = (words[0], int(words[1]))
+    number = whole_number(words[1]) if len(words) == 2 else None
+    if number is not None and words[0] in ("job", "news"):
+        wanted = (words[0], number)
         words = []
     items: list[JobOffer | NewsPost] = [*jobs, *posts]
     results = []
@@ -197,9 +199,10 @@ async def inline_results(turn: Turn, query: str) -> list[InlineResult]:
 async def inline_chosen(turn: Turn, result_id: str) -> None:
     """The card went into a chat: its link exists already; make sure the share counts."""
     kind, _sep, raw_id = result_id.partition(":")
-    if kind in ("job", "news") and raw_id.isdigit():
+    content_id = whole_number(raw_id)
+    if kind in ("job", "news") and content_id is not None:
         await turn.runtime.links.record_share(
-            turn.me(), ContentType(kind), int(raw_id), _inline_channel(turn)
+            turn.me(), ContentType(kind), content_id, _inline_channel(turn)
         )
 
 

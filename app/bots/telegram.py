@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -39,6 +38,7 @@ from app.bots.replies import Button, ChatUser, Intent, Reply, Upload
 from app.i18n import translator
 from app.referrals.cv import too_large
 from app.runtime import Runtime
+from app.web.bodies import read_json
 
 log = logging.getLogger(__name__)
 
@@ -155,8 +155,8 @@ class TelegramChannel:
             return web.json_response(
                 {"error": {"code": "forbidden", "message": "Wrong secret token."}}, status=403
             )
+        data = await read_json(request)  # 413, 400 or 422 with its JSON error
         try:
-            data = json.loads(await request.read())
             update = Update.de_json(data, self.application.bot)
         except Exception as exc:  # untrusted input: any parsing failure is a 400, logged
             log.warning("telegram webhook: unreadable update: %r", exc)

@@ -18,7 +18,7 @@ from app.settings import Settings
 
 
 def import_jobs_cmd(settings: Settings, args: argparse.Namespace) -> int:
-    text = _read_source(args.source, args.timeout)
+    text = _read_source(args.source, args.timeout, settings.import_max_bytes)
     progress = progress_bar(args.quiet)
 
     async def go(runtime: Runtime) -> int:
@@ -33,17 +33,27 @@ def import_jobs_cmd(settings: Settings, args: argparse.Namespace) -> int:
     return with_runtime(settings, go)
 
 
-def _read_source(source: str, timeout: float) -> str:
-    """The text of a file, or of an http(s) URL (fetched before the database is opened)."""
+def _read_source(source: str, timeout: float, max_bytes: int) -> str:
+    """The text of a file, or of an http(s) URL (fetched before the database is opened),
+    refused beyond IMPORT_MAX_BYTES."""
     if source.startswith(("http://", "https://")):
-        return asyncio.run(_fetch(source, aiohttp.ClientTimeout(total=timeout)))
+        return asyncio.run(_fetch(source, aiohttp.ClientTimeout(total=timeout), max_bytes))
     try:
-        return Path(source).read_text(encoding="utf-8-sig")
+        path = Path(source)
+        if path.stat().st_size > max_bytes:
+            raise CommandError(_too_large(source, max_bytes))
+        return path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise CommandError(f"cannot read {source}: {exc}") from None
 
 
-async def _fetch(url: str, limit: aiohttp.ClientTimeout) -> str:
+def _too_large(source: str, max_bytes: int) -> str:
+    return f"cannot import {source}: larger than {max_bytes:,} bytes (IMPORT_MAX_BYTES)"
+
+
+async def _fetch(url: str, limit: aiohttp.ClientTimeout, max_bytes: int) -> str:
+    """The answer's text, read in chunks and abandoned as soon as it passes `max_bytes`
+    (a feed that never ends must not fill the memory)."""
     headers = {
         "Accept": "application/json, application/rss+xml, application/atom+xml, */*;q=0.5",
         "User-Agent": "Porte-voix job import",
@@ -55,7 +65,14 @@ async def _fetch(url: str, limit: aiohttp.ClientTimeout) -> str:
         ):
             if response.status >= 400:
                 raise CommandError(f"cannot fetch {url}: HTTP {response.status} {response.reason}")
-            return await response.text()
+            if (response.content_length or 0) > max_bytes:
+                raise CommandError(_too_large(url, max_bytes))
+            body = bytearray()
+            async for chunk in response.content.iter_chunked(65_536):
+                body += chunk
+                if len(body) > max_bytes:
+                    raise CommandError(_too_large(url, max_bytes))
+            return body.decode(response.get_encoding())
     except TimeoutError:
         raise CommandError(f"cannot fetch {url}: no answer within {limit.total:g} s") from None
     except (aiohttp.ClientError, UnicodeDecodeError) as exc:

@@ -5,12 +5,13 @@ export an employee's data (GDPR), and talk to the bot as one of them.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 from typing import Any
 
 from app.cli.command import CommandError, progress_bar, with_runtime
+from app.csv_export import csv_lines
+from app.parsing import whole_number
 from app.people.models import EmployeeStatus, Role
 from app.people.schemas import EmployeeCreate
 from app.runtime import Runtime
@@ -45,22 +46,21 @@ def invites_cmd(settings: Settings, args: argparse.Namespace) -> int:
     async def go(runtime: Runtime) -> int:
         links = await runtime.people.pending_invites()
         if args.format == "csv":
-            out = csv.writer(sys.stdout)
-            out.writerow(
-                ["email", "name", "language", "code", "telegram_link", "expires_at", "message"]
+            header = ["email", "name", "language", "code", "telegram_link", "expires_at",
+                      "message"]  # fmt: skip
+            rows = (
+                [
+                    link.employee.email,
+                    link.employee.name,
+                    link.employee.language,
+                    link.invite.code,
+                    link.telegram_link or "",
+                    link.invite.expires_at.isoformat(),
+                    link.message(settings.company_name),
+                ]
+                for link in links
             )
-            for link in links:
-                out.writerow(
-                    [
-                        link.employee.email,
-                        link.employee.name,
-                        link.employee.language,
-                        link.invite.code,
-                        link.telegram_link or "",
-                        link.invite.expires_at.isoformat(),
-                        link.message(settings.company_name),
-                    ]
-                )
+            sys.stdout.writelines(csv_lines(header, rows))
         else:
             for link in links:
                 where = link.telegram_link or f"code {link.invite.code}"
@@ -107,9 +107,10 @@ def token_cmd(settings: Settings, args: argparse.Namespace) -> int:
 
 def export_cmd(settings: Settings, args: argparse.Namespace) -> int:
     async def go(runtime: Runtime) -> int:
+        employee_id = whole_number(args.who)
         employee = (
-            await runtime.people.get(int(args.who))
-            if args.who.isdigit()
+            await runtime.people.get(employee_id)
+            if employee_id is not None
             else await runtime.people.find_by_email(args.who)
         )
         if employee is None:

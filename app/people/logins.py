@@ -81,8 +81,11 @@ def init_data_hash(fields: dict[str, str], bot_token: str) -> str:
 
 
 def verify_init_data(
-    init_data: str, bot_token: str, now: datetime, max_age_seconds: int
+    init_data: str, bot_token: str, now: datetime, max_age_seconds: int, max_skew_seconds: int = 0
 ) -> TelegramUser:
+    """The Telegram user in `init_data`, if our bot signed it at most `max_age_seconds`
+    ago and at most `max_skew_seconds` in the future (clocks differ a little; a date far
+    ahead would make a captured initData usable for years)."""
     if not bot_token:
         raise InvalidInitData("Telegram sign-in is not configured (TELEGRAM_BOT_TOKEN).")
     try:
@@ -104,6 +107,8 @@ def verify_init_data(
     age = (now - auth_date).total_seconds()
     if age > max_age_seconds:
         raise InvalidInitData("initData is too old; open the app again from Telegram.")
+    if -age > max_skew_seconds:
+        raise InvalidInitData("initData is dated in the future; check the server's clock.")
     return TelegramUser(
         id=user_id,
         first_name=str(user.get("first_name", "")),

@@ -3,10 +3,10 @@ still employed, then HR exports the due bonuses and marks them paid."""
 
 from __future__ import annotations
 
-import csv
-import io
+from collections.abc import Iterator
 
 from app.clock import Clock
+from app.csv_export import Cell, csv_lines
 from app.db import transaction
 from app.people.models import Employee, EmployeeStatus
 from app.referrals.errors import BonusNotDue, ReferralNotFound
@@ -66,35 +66,33 @@ class Bonuses:
             await referral.save()
         return referral
 
-    async def due_csv(self) -> str:
-        """The bonuses to pay: one line per hire, with the referrer HR pays."""
+    async def due_csv(self) -> Iterator[str]:
+        """The bonuses to pay: one CSV line per hire, with the referrer HR pays."""
         due = await self.listing(BonusStatus.DUE)
         people = {
             e.id: e
             for e in await Employee.filter(id__in=[r.referrer_id for r in due if r.referrer_id])
         }
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(
-            ["referral_id", "employee_id", "employee_external_id", "employee_name",
-             "employee_email", "department", "job_id", "hired_at", "bonus_due_at"]
-        )  # fmt: skip
-        for r in due:
+        header = [
+            "referral_id", "employee_id", "employee_external_id", "employee_name",
+            "employee_email", "department", "job_id", "hired_at", "bonus_due_at",
+        ]  # fmt: skip
+
+        def row(r: Referral) -> list[Cell]:
             e = people.get(r.referrer_id or 0)
-            writer.writerow(
-                [
-                    r.id,
-                    r.referrer_id,
-                    (e.external_id or "") if e else "",
-                    e.name if e else "",
-                    e.email if e else "",
-                    r.department,
-                    r.job_id if r.job_id is not None else "",
-                    r.hired_at.isoformat() if r.hired_at else "",
-                    r.bonus_due_at.isoformat() if r.bonus_due_at else "",
-                ]
-            )
-        return out.getvalue()
+            return [
+                r.id,
+                r.referrer_id,
+                e.external_id if e else None,
+                e.name if e else None,
+                e.email if e else None,
+                r.department,
+                r.job_id,
+                r.hired_at.isoformat() if r.hired_at else None,
+                r.bonus_due_at.isoformat() if r.bonus_due_at else None,
+            ]
+
+        return csv_lines(header, (row(r) for r in due))
 
 
 def _not_due(referral: Referral) -> str:

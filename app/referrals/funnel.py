@@ -14,9 +14,8 @@ issue 16). docs/glossary.md defines each figure; `conversions` is the one rate.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
@@ -25,7 +24,9 @@ from zoneinfo import ZoneInfo
 from tortoise.expressions import RawSQL
 from tortoise.queryset import QuerySet
 
+from app.csv_export import csv_lines
 from app.jobs.models import JobOffer
+from app.parsing import whole_number
 from app.people.models import Employee
 from app.referrals.models import Click, ClickClass, ContentType, Referral, ReferralStatus
 
@@ -171,16 +172,15 @@ class Funnel:
 
     # -- CSV -----------------------------------------------------------------------------
 
-    def funnel_csv(self, rows: list[FunnelRow]) -> str:
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["key", "label", *STAGES, "avg_days_to_hire"])
-        for r in rows:
-            days = "" if r.avg_days_to_hire is None else r.avg_days_to_hire
-            writer.writerow(
-                [r.key, r.label, r.clicks, r.applications, r.interviews, r.offers, r.hires, days]
-            )
-        return out.getvalue()
+    def funnel_csv(self, rows: list[FunnelRow]) -> Iterator[str]:
+        return csv_lines(
+            ["key", "label", *STAGES, "avg_days_to_hire"],
+            (
+                [r.key, r.label, r.clicks, r.applications, r.interviews, r.offers, r.hires,
+                 r.avg_days_to_hire]
+                for r in rows
+            ),
+        )  # fmt: skip
 
     # -- queries -------------------------------------------------------------------------
 
@@ -268,14 +268,14 @@ class Funnel:
         return str(getattr(value, "value", value))
 
     async def _label(self, by: FunnelBy, rows: list[FunnelRow]) -> None:
-        ids = [int(r.key) for r in rows if r.key.isdigit()]
+        ids = [i for i in (whole_number(r.key) for r in rows) if i is not None]
         names: dict[int, str] = {}
         if by == "job":
             names = dict(await JobOffer.filter(id__in=ids).values_list("id", "title"))
         elif by == "employee":
             names = dict(await Employee.filter(id__in=ids).values_list("id", "name"))
         for r in rows:
-            if r.key.isdigit():
-                r.label = names.get(int(r.key), r.key)
+            if (key := whole_number(r.key)) is not None:
+                r.label = names.get(key, r.key)
             elif r.key == "general":
                 r.label = "General referral"

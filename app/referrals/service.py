@@ -8,14 +8,14 @@ GDPR export holds.
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from app.clock import Clock
+from app.csv_export import csv_lines
 from app.events import ApplicationSubmitted, EventBus, ReferralStatusChanged
 from app.jobs.models import JobOffer
 from app.jobs.service import ContentService
@@ -27,7 +27,7 @@ from app.referrals.ats import AtsWebhook, load_stage_map
 from app.referrals.bonuses import Bonuses
 from app.referrals.candidates import Candidates
 from app.referrals.consent import Consent
-from app.referrals.cv import CvStore
+from app.referrals.cv import CvStore, ZipLimits
 from app.referrals.errors import ReferralNotFound
 from app.referrals.funnel import Funnel
 from app.referrals.intake import Intake
@@ -68,7 +68,11 @@ class ReferralService:
         config: Path,
     ) -> None:
         self.clock = clock
-        self.cv_store = CvStore(settings.data_dir / "cv", settings.cv_max_bytes)
+        self.cv_store = CvStore(
+            settings.data_dir / "cv",
+            settings.cv_max_bytes,
+            ZipLimits(settings.cv_max_zip_entries, settings.cv_max_unzipped_bytes),
+        )
         self.mailer = Mailer(
             settings.smtp_host,
             settings.smtp_port,
@@ -186,42 +190,42 @@ class ReferralService:
 
     # -- CSV and GDPR --------------------------------------------------------------------
 
-    async def referrals_csv(self) -> str:
+    async def referrals_csv(self) -> Iterator[str]:
+        """Every consented referral, one CSV line at a time (`app.csv_export`)."""
         rows, _ = await self.search(ReferralFilter(limit=1_000_000), recruiter=True)
         people = dict(
             await Employee.filter(id__in={r.referrer_id for r in rows}).values_list("id", "name")
         )
         candidates = await self.candidates_of(rows)
         titles = await self.job_titles(rows)
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(
-            ["referral_id", "job_id", "job_title", "referrer_id", "referrer_name",
-             "department", "channel", "source", "status", "prior_applicant",
-             "candidate_name", "candidate_email", "created_at", "submitted_at",
-             "interview_at", "offer_at", "hired_at", "bonus_status"]
-        )  # fmt: skip
-        for r in sorted(rows, key=lambda r: r.id):
-            c = candidates[r.candidate_id]  # type: ignore[attr-defined]
-            writer.writerow(
+        header = [
+            "referral_id", "job_id", "job_title", "referrer_id", "referrer_name",
+            "department", "channel", "source", "status", "prior_applicant",
+            "candidate_name", "candidate_email", "created_at", "submitted_at",
+            "interview_at", "offer_at", "hired_at", "bonus_status",
+        ]  # fmt: skip
+        return csv_lines(
+            header,
+            (
                 [
                     r.id,
-                    _blank(r.job_id),
+                    r.job_id,
                     titles.get(r.job_id or 0, ""),
-                    _blank(r.referrer_id),
+                    r.referrer_id,
                     people.get(r.referrer_id, ""),
                     r.department,
                     r.channel,
                     r.source.value,
                     r.status.value,
-                    "yes" if r.prior_applicant else "no",
-                    c.name,
-                    c.email or "",
+                    r.prior_applicant,
+                    candidates[r.candidate_id].name,  # type: ignore[attr-defined]
+                    candidates[r.candidate_id].email,  # type: ignore[attr-defined]
                     *(_when(getattr(r, f)) for f in _TIMES),
                     r.bonus_status.value,
                 ]
-            )
-        return out.getvalue()
+                for r in sorted(rows, key=lambda r: r.id)
+            ),
+        )
 
     async def export_for_employee(self, employee_id: int) -> list[dict[str, Any]]:
         """The referrals an employee made (their GDPR export): no candidate's details."""
@@ -240,10 +244,6 @@ class ReferralService:
 
 
 _TIMES = ("created_at", "submitted_at", "interview_at", "offer_at", "hired_at")
-
-
-def _blank(value: int | None) -> str | int:
-    return "" if value is None else value
 
 
 def _when(value: Any) -> str:

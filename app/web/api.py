@@ -9,28 +9,29 @@ OpenAPI document, so no route can be missing from it.
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+from aiohttp.payload import AsyncIterablePayload
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from app.parsing import MAX_INT, whole_number
 from app.people.errors import EmployeeHasLeft
 from app.people.models import Employee, Role
 from app.people.tokens import Principal
 from app.runtime import Runtime
+from app.web.bodies import parse_json, read_bytes
 from app.web.errors import ApiError, ErrorBody, validation_error
 from app.web.keys import RUNTIME
 
 Handler = Callable[["Call"], Awaitable[Any]]
 PATH_PARAM = re.compile(r"\{(\w+)(?::[^}]+)?\}")
-# Ids and numbers are INTEGER columns: a value outside 32 bits names no row (404 in a
-# path) and fits no column (422 in a query or body), rather than a database error. Nor
-# can PostgreSQL store a NUL character in text or JSON.
-MAX_INT = 2**31 - 1
+# Ids and numbers are INTEGER columns (`app.parsing.MAX_INT`): a value outside 32 bits
+# names no row (404 in a path) and fits no column (422 in a query or body), rather than a
+# database error. Nor can PostgreSQL store a NUL character in text or JSON.
 
 
 @dataclass
@@ -140,8 +141,6 @@ def _make_view(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamRes
         runtime = request.app[RUNTIME]
         principal = await _authorise(request, runtime, op.role)
         path = {name: _path_value(request.match_info[name]) for name in op.path_params}
-        if any(isinstance(value, int) and value > MAX_INT for value in path.values()):
-            raise ApiError(404, "not_found", "There is nothing at this address.")
         _check_header_lengths(op, request)
         query = within_range(_parse_query(op, request), "query")
         body = within_range(await _parse_body(op, request), "body")
@@ -183,7 +182,14 @@ def _check_header_lengths(op: Operation, request: web.Request) -> None:
 
 
 def _path_value(raw: str) -> Any:
-    return int(raw) if raw.isdigit() else raw
+    """A path parameter: a number if it is all ASCII digits (404 beyond 32 bits), else
+    the text (the handler's model says what it accepts)."""
+    if raw.isdigit():  # "²" and "٣" too, which are not numbers here
+        number = whole_number(raw)
+        if number is None:
+            raise ApiError(404, "not_found", "There is nothing at this address.")
+        return number
+    return raw
 
 
 def _parse_query(op: Operation, request: web.Request) -> Any:
@@ -198,16 +204,13 @@ def _parse_query(op: Operation, request: web.Request) -> Any:
 async def _parse_body(op: Operation, request: web.Request) -> Any:
     if op.body is None:
         return None
-    raw = await request.read()
+    raw = await read_bytes(request)
     if op.body is str:
         try:
             return raw.decode("utf-8")
         except UnicodeDecodeError:
             raise ApiError(400, "bad_encoding", "The body must be UTF-8 text.") from None
-    try:
-        data = json.loads(raw) if raw.strip() else {}  # no body: the model's defaults
-    except ValueError:
-        raise ApiError(400, "bad_json", "The body is not valid JSON.") from None
+    data = parse_json(request, raw, empty={})  # no body: the model's defaults
     try:
         return op.body.model_validate(data)
     except ValidationError as exc:
@@ -269,13 +272,26 @@ def _respond(op: Operation, result: Any) -> web.StreamResponse:
     return web.Response(text=text, status=op.status, content_type="application/json")
 
 
-def csv_response(text: str, filename: str) -> web.Response:
-    """A CSV answer the browser saves as `filename` (exports for payroll and analysts)."""
+def csv_response(lines: Iterable[str], filename: str) -> web.Response:
+    """A CSV export (`app.csv_export` lines) the browser saves as `filename`, streamed in
+    chunks as the lines are produced rather than built whole in memory."""
     return web.Response(
-        text=text,
-        content_type="text/csv",
+        body=AsyncIterablePayload(_chunks(lines), content_type="text/csv; charset=utf-8"),
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+async def _chunks(lines: Iterable[str], size: int = 65_536) -> AsyncIterator[bytes]:
+    chunk: list[str] = []
+    length = 0
+    for line in lines:
+        chunk.append(line)
+        length += len(line)
+        if length >= size:
+            yield "".join(chunk).encode()
+            chunk, length = [], 0
+    if chunk:
+        yield "".join(chunk).encode()
 
 
 __all__ = ["Api", "ApiError", "Call", "ErrorBody", "Operation"]

@@ -20,6 +20,7 @@ from pydantic import BaseModel, EmailStr, Field, HttpUrl, ValidationError, field
 
 from app.i18n import translator
 from app.jobs.models import JobOffer
+from app.parsing import whole_number
 from app.people.models import Employee
 from app.referrals.errors import AlreadyApplied, CvTooLarge, InvalidCv
 from app.referrals.intake import CandidateDetails
@@ -114,7 +115,8 @@ def page(request: web.Request, status: int, language: str, title: str, *lines: s
 async def open_job_or_page(request: web.Request) -> JobOffer | web.Response:
     runtime = request.app[RUNTIME]
     raw = request.match_info["job_id"]
-    job = await JobOffer.get_or_none(id=int(raw)) if raw.isdigit() and len(raw) < 10 else None
+    job_id = whole_number(raw)
+    job = await JobOffer.get_or_none(id=job_id) if job_id is not None else None
     if job is None:
         return page(
             request,

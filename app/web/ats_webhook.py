@@ -3,13 +3,13 @@ moves it along the pipeline (the event handling itself is `app.referrals.ats`)."
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
 from app.referrals.ats import AtsEvent, AtsResult, signature_ok
 from app.web.api import Api, ApiError, Call, HeaderParam, within_range
+from app.web.bodies import parse_json, read_bytes
 from app.web.errors import validation_error
 
 ATS_EVENT: TypeAdapter[Any] = TypeAdapter(AtsEvent)
@@ -42,16 +42,13 @@ def register(api: Api) -> None:
         '`"outcome": "replayed"` and changes nothing.',
     )
     async def ats_webhook(call: Call) -> AtsResult:
-        raw = await call.request.read()
+        raw = await read_bytes(call.request)
         settings = call.runtime.settings
         if not signature_ok(
             settings.ats_webhook_secret, raw, call.request.headers.get("X-Signature", "")
         ):
             raise ApiError(401, "bad_signature", "The X-Signature header does not match the body.")
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            raise ApiError(400, "bad_json", "The body is not valid JSON.") from None
+        data = parse_json(call.request, raw)
         try:
             event = ATS_EVENT.validate_python(data)
         except ValidationError as exc:

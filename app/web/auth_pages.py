@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 
 from aiohttp import web
@@ -20,6 +19,7 @@ from app.people.errors import EmployeeHasLeft
 from app.people.logins import InvalidInitData, verify_init_data
 from app.people.models import Employee, EmployeeStatus, Platform, Role
 from app.web import apply
+from app.web.bodies import read_json
 from app.web.errors import ApiError
 from app.web.keys import RUNTIME
 from app.web.session_auth import (
@@ -40,10 +40,7 @@ MAX_INIT_DATA = 4096
 async def telegram_sign_in(request: web.Request) -> web.Response:
     runtime = request.app[RUNTIME]
     settings = runtime.settings
-    try:
-        body = json.loads(await request.read() or b"{}")
-    except ValueError:
-        raise ApiError(400, "bad_json", "The body is not valid JSON.") from None
+    body = await read_json(request, empty={})
     init_data = body.get("init_data") if isinstance(body, dict) else None
     if not isinstance(init_data, str) or not init_data or len(init_data) > MAX_INIT_DATA:
         raise ApiError(422, "invalid", 'Send {"init_data": "<Telegram.WebApp.initData>"}.')
@@ -53,6 +50,7 @@ async def telegram_sign_in(request: web.Request) -> web.Response:
             settings.telegram_bot_token,
             runtime.clock.now(),
             settings.miniapp_auth_max_age_seconds,
+            settings.miniapp_auth_clock_skew_seconds,
         )
     except InvalidInitData as exc:
         raise ApiError(401, "invalid_init_data", str(exc)) from None

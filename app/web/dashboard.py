@@ -21,6 +21,7 @@ from aiohttp import web
 from app.errors import DomainError
 from app.gamification.models import RedemptionStatus
 from app.i18n import translator
+from app.parsing import whole_number
 from app.people.models import Employee, Role
 from app.referrals.analytics import ClickQuery
 from app.referrals.figures import Period
@@ -29,6 +30,7 @@ from app.referrals.models import Channel, ReferralSource, ReferralStatus, Reject
 from app.referrals.pipeline import Actor, allowed_moves
 from app.referrals.service import ReferralFilter
 from app.runtime import Runtime
+from app.web.api import csv_response
 from app.web.charts import funnel_chart, line_chart
 from app.web.glossary import definitions
 from app.web.keys import RUNTIME
@@ -110,7 +112,8 @@ def page(
 def period_of(request: web.Request, runtime: Runtime) -> tuple[int, Period]:
     """The period picked on the page: the last 7, 30 (default), 90 or 365 local days."""
     raw = request.query.get("days", "30")
-    days = int(raw) if raw.isdigit() and int(raw) in PERIODS else 30
+    asked = whole_number(raw)
+    days = asked if asked is not None and asked in PERIODS else 30
     return days, runtime.figures.last_days(days, runtime.clock.now())
 
 
@@ -206,20 +209,12 @@ async def export_funnel(request: web.Request) -> web.Response:
     _days, period = period_of(request, runtime)
     funnel = runtime.referrals.funnel
     rows = await funnel.rows(FunnelQuery(by, period.start, period.end))  # type: ignore[arg-type]
-    return _csv(funnel.funnel_csv(rows), f"funnel-by-{by}.csv")
+    return csv_response(funnel.funnel_csv(rows), f"funnel-by-{by}.csv")
 
 
 async def export_referrals(request: web.Request) -> web.Response:
     await viewer_for(request)
-    return _csv(await request.app[RUNTIME].referrals.referrals_csv(), "referrals.csv")
-
-
-def _csv(text: str, filename: str) -> web.Response:
-    return web.Response(
-        text=text,
-        content_type="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return csv_response(await request.app[RUNTIME].referrals.referrals_csv(), "referrals.csv")
 
 
 # -- the referral pipeline -----------------------------------------------------------------
@@ -337,9 +332,9 @@ def add_routes(app: web.Application) -> None:
                    export_funnel)  # fmt: skip
     router.add_get("/dashboard/exports/referrals.csv", export_referrals)
     router.add_get("/dashboard/pipeline", pipeline)
-    router.add_post(r"/dashboard/referrals/{referral_id:\d{1,9}}/move", move_referral)
+    router.add_post(r"/dashboard/referrals/{referral_id:[0-9]{1,9}}/move", move_referral)
     router.add_get("/dashboard/redemptions", redemptions)
     router.add_post(
-        r"/dashboard/redemptions/{redemption_id:\d{1,9}}/{action:approve|reject|fulfil}",
+        r"/dashboard/redemptions/{redemption_id:[0-9]{1,9}}/{action:approve|reject|fulfil}",
         decide_redemption,
     )

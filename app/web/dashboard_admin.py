@@ -237,11 +237,11 @@ def add_routes(app: web.Application) -> None:
     router = app.router
     router.add_get("/dashboard/content", content)
     router.add_post(r"/dashboard/content/{what:job|news}", create_content)
-    router.add_post(r"/dashboard/content/{what:job|news}/{content_id:\d{1,9}}/"
+    router.add_post(r"/dashboard/content/{what:job|news}/{content_id:[0-9]{1,9}}/"
                     r"{action:publish|close}", change_content)  # fmt: skip
     router.add_get("/dashboard/broadcasts", broadcasts)
     router.add_post("/dashboard/broadcasts", create_broadcast)
-    router.add_post(r"/dashboard/broadcasts/{broadcast_id:\d{1,9}}/{action:cancel|retry}",
+    router.add_post(r"/dashboard/broadcasts/{broadcast_id:[0-9]{1,9}}/{action:cancel|retry}",
                     change_broadcast)  # fmt: skip
     router.add_get("/dashboard/reports", reports)
-    router.add_post(r"/dashboard/reports/{report_id:\d{1,9}}/handled", handle_report)
+    router.add_post(r"/dashboard/reports/{report_id:[0-9]{1,9}}/handled", handle_report)

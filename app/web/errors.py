@@ -15,7 +15,7 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from app.errors import DomainError
-from app.logs import request_id
+from app.logs import mask_path, request_id
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
         code = REASONS.get(exc.status, "error")
         return error_response(exc.status, code, _plain_reason(exc))
     except Exception:
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        log.exception("unhandled error on %s %s", request.method, mask_path(request.path))
         return error_response(
             500, "internal", f"Something went wrong on our side (request {request_id.get()})."
         )

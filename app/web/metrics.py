@@ -17,7 +17,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
 from prometheus_client.exposition import generate_latest
 
-from app.logs import request_id
+from app.logs import mask_path, request_id
 from app.web.keys import METRICS_REGISTRY
 
 access_log = logging.getLogger("portevoix.access")
@@ -56,10 +56,10 @@ class HttpMetrics:
 
 
 def logged_path(request: web.Request) -> str:
-    """The path for the access log, without the secret a route carries (one-time sign-in
-    links, consent links): whoever reads the logs must not be able to use them."""
-    secret = request.match_info.get("token")
-    return request.path.replace(secret, "<token>") if secret else request.path
+    """The path for the access log, without the secrets it may carry (one-time sign-in
+    links, consent links, anything token-like, matched by a route or not): whoever reads
+    the logs must not be able to use them."""
+    return mask_path(request.path)
 
 
 def route_label(request: web.Request) -> str:

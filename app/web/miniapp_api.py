@@ -24,6 +24,7 @@ from app.referrals.models import ContentType, ReferralSource, TrackedLink
 from app.referrals.service import ReferralFilter
 from app.runtime import Runtime
 from app.web.api import within_range
+from app.web.bodies import read_json
 from app.web.challenges import ChallengeOut
 from app.web.charts import bar_chart
 from app.web.errors import ApiError, validation_error
@@ -83,10 +84,7 @@ async def read_body(request: web.Request, model: type[M]) -> tuple[Viewer, Emplo
     """The signed-in employee and the validated JSON body of a write (CSRF-checked)."""
     viewer, employee = await require_employee(request)
     check_csrf(viewer, request.headers.get(CSRF_HEADER, ""))
-    try:
-        data = json.loads(await request.read() or b"{}")
-    except ValueError:
-        raise ApiError(400, "bad_json", "The body is not valid JSON.") from None
+    data = await read_json(request, empty={})
     try:
         body = model.model_validate(data)
     except ValidationError as exc:
@@ -407,6 +405,6 @@ def add_routes(app: web.Application) -> None:
     router.add_get("/app/api/leaderboard", leaderboard)
     router.add_get("/app/api/shop", shop)
     router.add_post("/app/api/redemptions", redeem)
-    router.add_post(r"/app/api/redemptions/{redemption_id:\d{1,9}}/cancel", cancel_redemption)
+    router.add_post(r"/app/api/redemptions/{redemption_id:[0-9]{1,9}}/cancel", cancel_redemption)
     router.add_get("/app/api/settings", get_settings)
     router.add_post("/app/api/settings", save_settings)

@@ -54,9 +54,13 @@ def add_routes(app: web.Application, api: Api) -> None:
     async def docs_script(request: web.Request) -> web.FileResponse:
         return web.FileResponse(STATIC / "api-docs.js")
 
+    async def docs_style(request: web.Request) -> web.FileResponse:
+        return web.FileResponse(STATIC / "api-docs.css")
+
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics_view)
     app.router.add_get("/api/v1/openapi.json", openapi_json)
     app.router.add_get("/api/docs", docs_page)
     app.router.add_get("/api/docs.js", docs_script)
+    app.router.add_get("/api/docs.css", docs_style)

@@ -206,5 +206,5 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/r/{code}", redirect)
     app.router.add_get("/jobs", open_jobs)
     # At most 9 digits: every id fits an INTEGER column, a longer one is a plain 404.
-    app.router.add_get(r"/jobs/{job_id:\d{1,9}}", job_page)
-    app.router.add_get(r"/news/{news_id:\d{1,9}}", news_page)
+    app.router.add_get(r"/jobs/{job_id:[0-9]{1,9}}", job_page)
+    app.router.add_get(r"/news/{news_id:[0-9]{1,9}}", news_page)

@@ -19,6 +19,9 @@ is left alone for a few seconds.
   so guessing tokens or links from one machine is slow whatever the user agent says.
   (Every credential is long and random, so this is a brake, not the defence; it is
   generous because an office behind one NAT address shares it.)
+- applications (`POST /apply/{job}`, public, with a CV of up to CV_MAX_BYTES):
+  APPLY_LIMIT_PER_MINUTE per client address (hashed), refused before the upload is read,
+  so one machine cannot fill the disk or the recruiters' pipeline.
 """
 
 from __future__ import annotations
@@ -109,10 +112,18 @@ def ceilings_for(request: web.Request) -> list[Counted]:
             (Ceiling("redirect-address", settings.redirect_address_limit_per_minute), address),
         ]
     if path.startswith(SIGN_IN_PATHS) and request.method in ("GET", "POST"):
-        ip = client_ip(request, settings.proxy_count)
-        address = address_hash(settings.secret_key, ip, runtime.clock.now())
-        return [(Ceiling("sign-in", settings.sign_in_limit_per_minute), address)]
+        return [(Ceiling("sign-in", settings.sign_in_limit_per_minute), address_of(request))]
+    if path.startswith("/apply/") and request.method == "POST":
+        return [(Ceiling("apply", settings.apply_limit_per_minute), address_of(request))]
     return []
+
+
+def address_of(request: web.Request) -> str:
+    """The client address, hashed (never stored as such), for per-address ceilings."""
+    runtime = request.app[RUNTIME]
+    settings = runtime.settings
+    ip = client_ip(request, settings.proxy_count)
+    return address_hash(settings.secret_key, ip, runtime.clock.now())
 
 
 @web.middleware

@@ -1,5 +1,6 @@
 """Rendering for the mini app and the dashboard: their Jinja2 templates, in the viewer's
-language, and the static files (CSS, JS) served from our own origin (no CDN)."""
+language, and the static files (CSS, JS) served from our own origin (no CDN): the mini
+app's and dashboard's under `/app/static`, the public pages' under `/static`."""
 
 from __future__ import annotations
 
@@ -33,16 +34,7 @@ def language_of(request: web.Request, preferred: str | None = None) -> str:
 def render_page(template: str, language: str, status: int = 200, **context: Any) -> web.Response:
     html = TEMPLATES.get_template(template).render(_=translator(language), lang=language, **context)
     response = web.Response(text=html, status=status, content_type="text/html")
-    response.headers["Cache-Control"] = "no-store"
-    if template.startswith("dashboard/"):  # the mini app must stay frameable by Telegram
-        response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Referrer-Policy"] = "same-origin"
-    # Our own scripts only (the config travels as inert JSON); inline style attributes
-    # are the progress bars' widths.
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-        "img-src 'self' data: https:; connect-src 'self'; base-uri 'none'; form-action 'self'"
-    )
+    response.headers["Cache-Control"] = "no-store"  # security headers: `app.web.headers`
     return response
 
 
@@ -56,3 +48,4 @@ def message_page(
 
 def add_static(app: web.Application) -> None:
     app.router.add_static("/app/static", STATIC, name="app_static")
+    app.router.add_static("/static", HERE / "static" / "site", name="site_static")

@@ -6,9 +6,12 @@ exists only for the Bot Framework Emulator (`app/bots/teams/auth.py`).
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from app.clock import FrozenClock
 from app.people.models import ChatIdentity
 from app.runtime import Runtime
 from app.server import create_app
@@ -100,3 +103,36 @@ async def test_without_an_app_id_the_endpoint_exists_only_in_emulator_mode(
             assert "invitation" in hello
     finally:
         await fake.stop()
+
+
+async def test_unreachable_signing_keys_are_not_fetched_again_for_every_token(
+    settings: Settings, runtime: Runtime, clock: FrozenClock
+) -> None:
+    """Microsoft's key endpoint answering 503: the first token fetches, is refused, and
+    the next ones are refused at once, until TEAMS_KEYS_RETRY_SECONDS have passed."""
+    fetches: list[str] = []
+
+    async def unavailable(request: web.Request) -> web.Response:
+        fetches.append(request.path)
+        return web.Response(status=503)
+
+    keys_app = web.Application()
+    keys_app.router.add_get("/v1/.well-known/openidconfiguration", unavailable)
+    fake = FakeConnector()
+    await fake.start()
+    async with TestServer(keys_app, host="127.0.0.1") as keys_server:
+        settings.teams_app_id, settings.teams_app_password = APP_ID, "secret"
+        settings.teams_openid_metadata_url = str(
+            keys_server.make_url("/v1/.well-known/openidconfiguration")
+        )
+        settings.teams_keys_retry_seconds = 30
+        async with TestClient(TestServer(create_app(settings, runtime))) as client:
+            world = TeamsWorld(fake, client, runtime)
+            for _ in range(20):
+                assert await world.post(world.message(ADA, "help")) == 401
+            assert len(fetches) == 1
+            clock.advance(timedelta(seconds=31))
+            assert await world.post(world.message(ADA, "help")) == 401
+            assert len(fetches) == 2
+    await fake.stop()
+    assert fake.sent == []

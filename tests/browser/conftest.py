@@ -11,6 +11,7 @@ import os
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestServer
@@ -78,15 +79,28 @@ async def browser() -> AsyncIterator[object]:
             await launched.close()
 
 
+def watch(page: Any) -> list[str]:
+    """The page's JavaScript errors and Content-Security-Policy violations (Chromium
+    reports each violation on the console), collected for the test to assert none."""
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on(
+        "console",
+        lambda message: (
+            errors.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    return errors
+
+
 @pytest.fixture
 async def phone(browser: object) -> AsyncIterator[object]:
-    """A phone-sized page that fails the test on any JavaScript error."""
+    """A phone-sized page that fails the test on any JavaScript error or CSP violation."""
     context = await browser.new_context(  # type: ignore[attr-defined]
         viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="en-GB"
     )
     page = await context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    errors = watch(page)
     yield page
     await context.close()
     assert errors == [], errors
@@ -98,8 +112,7 @@ async def desktop(browser: object) -> AsyncIterator[object]:
         viewport={"width": 1366, "height": 900}, locale="en-GB"
     )
     page = await context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    errors = watch(page)
     yield page
     await context.close()
     assert errors == [], errors

@@ -416,6 +416,9 @@ async def test_the_cli_stops_on_a_bad_file_with_one_line(
     assert await JobOffer.all().count() == 0
 
 
+SENT = {"endless": 0}
+
+
 @pytest.fixture
 async def careers_site() -> AsyncIterator[str]:
     """A local web server (127.0.0.1 only) serving the samples, one slow page and a 404."""
@@ -427,9 +430,25 @@ async def careers_site() -> AsyncIterator[str]:
         await asyncio.sleep(5)
         return web.Response(text=LEVER, content_type="application/json")
 
+    async def endless(request: web.Request) -> web.StreamResponse:
+        """50 MB of a Greenhouse board, chunked (no Content-Length); counts what it sent."""
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        await response.prepare(request)
+        chunk = b'{"id": 1, "title": "Engineer", "absolute_url": "https://x.example/1"},' * 900
+        await response.write(b'{"jobs": [')
+        try:
+            while SENT["endless"] < 50_000_000:
+                await response.write(chunk)
+                SENT["endless"] += len(chunk)
+        except (ConnectionError, RuntimeError):  # the client hung up
+            return response
+        await response.write_eof(b"{}]}")
+        return response
+
     app = web.Application()
     app.router.add_get("/jobs.rss", feed)
     app.router.add_get("/slow.json", slow)
+    app.router.add_get("/endless.json", endless)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     yield str(server.make_url("/")).rstrip("/")
@@ -467,6 +486,22 @@ async def test_the_cli_reports_a_failed_fetch_in_one_line(
     result = await asyncio.to_thread(portevoix, "import-jobs", url, *options, settings=settings)
     assert result.returncode == 1
     assert result.stderr.strip() == f"portevoix: cannot fetch {url}: {message}"
+    assert await JobOffer.all().count() == 0
+
+
+async def test_the_cli_stops_reading_an_answer_beyond_its_size_cap(
+    runtime: Runtime, settings: Settings, careers_site: str
+) -> None:
+    url = f"{careers_site}/endless.json"
+    SENT["endless"] = 0
+    result = await asyncio.to_thread(
+        portevoix, "import-jobs", url, settings=settings, env={"IMPORT_MAX_BYTES": "1000000"}
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"portevoix: cannot import {url}: larger than 1,000,000 bytes (IMPORT_MAX_BYTES)"
+    )
+    assert SENT["endless"] < 10_000_000  # it hung up, rather than taking the 50 MB
     assert await JobOffer.all().count() == 0
 
 

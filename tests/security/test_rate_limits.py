@@ -10,7 +10,7 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 
 from app.clock import FrozenClock
-from app.referrals.models import Channel, Click, ContentType
+from app.referrals.models import Channel, Click, ContentType, Referral
 from app.runtime import Runtime
 from app.store import PipelinedCalls
 from app.web.ratelimits import Ceiling, HttpLimiter
@@ -183,3 +183,34 @@ async def test_with_redis_unreachable_requests_are_let_through() -> None:
     assert await limiter.retry_after(counted, 0.0) == 0
     assert await limiter.retry_after(counted, 0.0) == 0  # and Redis is left alone
     await nowhere.aclose()
+
+
+async def test_applications_from_one_address_are_capped_before_the_upload_is_read(
+    client: TestClient, runtime: Runtime
+) -> None:
+    from tests.web.test_apply_page import Browser, application, stored_cvs
+
+    runtime.settings.proxy_count = 1
+    runtime.settings.apply_limit_per_minute = 3
+    job = await make_open_job(runtime)
+    cv = b"%PDF-1.7\n" + b"0" * 1_048_576  # 1 MiB, as in the probe
+    statuses = []
+    for n in range(5):
+        browser = Browser(client)
+        _, page = await browser.get(f"/apply/{job.id}")
+        form = application(page, cv=cv, email=f"fake{n}@example.org")
+        headers = browser.headers() | {"X-Forwarded-For": "203.0.113.7"}
+        async with client.post(f"/apply/{job.id}", data=form, headers=headers) as response:
+            statuses.append(response.status)
+            retry_after = response.headers.get("Retry-After")
+            page_text = await response.text()
+    assert statuses == [200, 200, 200, 429, 429]
+    assert retry_after and f"wait {retry_after} seconds" in page_text
+    assert await Referral.all().count() == 3 and len(stored_cvs(runtime)) == 3
+    # Someone else, from another address, still applies.
+    browser = Browser(client)
+    _, page = await browser.get(f"/apply/{job.id}")
+    headers = browser.headers() | {"X-Forwarded-For": "198.51.100.9"}
+    form = application(page, email="marie@example.org")
+    async with client.post(f"/apply/{job.id}", data=form, headers=headers) as response:
+        assert response.status == 200

@@ -136,3 +136,26 @@ async def test_no_credential_is_ever_logged(
     assert "/bot<redacted>/sendMessage" in written  # and httpx the Bot API calls, masked
     leaked = {name for name, value in secrets.items() if value and value in written}
     assert not leaked, f"written to the logs: {sorted(leaked)}"
+
+
+async def test_tokens_are_masked_in_paths_that_no_route_matched(
+    world: tuple[TestClient, FakeTelegram], runtime: Runtime, log_output: io.StringIO
+) -> None:
+    client, _fake = world
+    ada = await make_employee(runtime)
+    login = (await runtime.logins.create(ada.id)).rsplit("/", 1)[1]
+    consent = "Qx3_kLm9-pT2vB7nR4sW8yZ1aC5dE6fG0hJ"  # as a consent link's token looks
+    paths = [
+        f"/app/login/{login}/",  # the bot's link with a slash added by a chat client
+        f"/consent/{consent}/",
+        f"/consent/{consent}%20please",
+        f"/jobs/{consent}",
+        f"/{login}",
+    ]
+    for path in paths:
+        async with client.get(path, allow_redirects=False) as response:
+            assert response.status == 404, path
+    written = log_output.getvalue()
+    assert login not in written and consent not in written
+    assert "/consent/<token>/" in written and "/app/login/<token>/" in written
+    assert "/jobs/<token>" in written

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 import zipfile
 from pathlib import Path
+from typing import Any
 
+import pytest
 from aiohttp import FormData
 from aiohttp.test_utils import TestClient
 
@@ -331,3 +334,53 @@ async def test_a_form_without_a_valid_csrf_token_is_refused(
     status, _ = await browser.post(f"/apply/{job.id}", {"name": "x"})  # not multipart
     assert status == 400
     await nothing_written(runtime)
+
+
+def zip_of(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+async def test_a_docx_with_too_many_entries_or_a_zip_bomb_is_refused_off_the_event_loop(
+    client: TestClient, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The probe's 58,000-entry DOCX stalled every request while it was parsed: a zip is
+    now bounded by its declared entries and unpacked size, and checked in a thread."""
+    from app.referrals import cv
+
+    threads: list[str] = []
+    real_sniff = cv.sniff
+
+    def watched_sniff(*args: Any) -> str | None:
+        threads.append(threading.current_thread().name)
+        return real_sniff(*args)
+
+    monkeypatch.setattr(cv, "sniff", watched_sniff)
+    limits = cv.ZipLimits(max_entries=50, max_unzipped_bytes=1_000_000)
+    runtime.referrals.cv_store.zip_limits = limits
+    job = await make_open_job(runtime)
+    word = {"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document/>"}
+    many = word | {f"word/media/{n}.xml": b"" for n in range(limits.max_entries)}
+    bomb = word | {"word/media/big.bin": b"\0" * (limits.max_unzipped_bytes + 1)}
+    for refused in (zip_of(many), zip_of(bomb)):
+        assert len(refused) < 100_000  # small on the wire
+        browser = Browser(client)
+        _, page = await browser.get(f"/apply/{job.id}")
+        status, answer = await browser.post(
+            f"/apply/{job.id}", application(page, cv=refused, filename="cv.docx")
+        )
+        assert status == 415, answer
+        await nothing_written(runtime)
+    browser = Browser(client)
+    _, page = await browser.get(f"/apply/{job.id}")
+    fits = word | {f"word/media/{n}.xml": b"" for n in range(limits.max_entries - 2)}
+    status, _ = await browser.post(
+        f"/apply/{job.id}", application(page, cv=zip_of(fits), filename="cv.docx")
+    )
+    assert status == 200
+    assert [path.suffix for path in stored_cvs(runtime)] == [".docx"]
+    main = threading.main_thread().name
+    assert len(threads) == 3 and main not in threads  # each check ran in a worker thread

@@ -84,6 +84,22 @@ async def test_the_maximum_age_of_init_data_is_a_setting(
     assert (await telegram_sign_in(client, runtime, init_data)).status == 401
 
 
+async def test_init_data_dated_in_the_future_is_refused_beyond_the_clock_skew(
+    client: TestClient, runtime: Runtime
+) -> None:
+    await make_employee(runtime, telegram_id=TELEGRAM_ID)
+    now, skew = runtime.clock.now(), runtime.settings.miniapp_auth_clock_skew_seconds
+    for ahead in (timedelta(days=3650), timedelta(seconds=skew + 1)):
+        response = await telegram_sign_in(
+            client, runtime, telegram_init_data(int(TELEGRAM_ID), now + ahead)
+        )
+        assert response.status == 401, ahead
+        assert "future" in (await response.json())["error"]["message"]
+        assert session_of(response) == ""
+    close = telegram_init_data(int(TELEGRAM_ID), now + timedelta(seconds=skew))
+    assert (await telegram_sign_in(client, runtime, close)).status == 200
+
+
 async def test_a_one_time_link_signs_in_once(client: TestClient, runtime: Runtime) -> None:
     ada = await make_employee(runtime)
     url = await runtime.logins.create(ada.id)

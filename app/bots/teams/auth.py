@@ -10,7 +10,9 @@ its OpenID key fetcher (`SigningKeys`) and MSAL for the bot's own token
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import time
 from types import SimpleNamespace
 from typing import Any
@@ -24,7 +26,10 @@ from botframework.connector.auth import (
 )
 from jwt.algorithms import RSAAlgorithm
 
+from app.clock import Clock
 from app.settings import Settings
+
+log = logging.getLogger("app.bots.teams")
 
 
 class BotCredentials(ServiceClientCredentialsFactory):
@@ -96,19 +101,29 @@ class SigningKeys:
 
     Installed in botbuilder's metadata cache in place of its own fetcher, which calls
     `requests` without a timeout on the event loop. Refreshed daily, and at most every
-    five minutes when a token names a key we do not know (a rollover).
+    five minutes when a token names a key we do not know (a rollover). One fetch at a
+    time; when the endpoint fails, no other is tried for `retry_seconds`
+    (TEAMS_KEYS_RETRY_SECONDS): every token is refused meanwhile, and a flood of forged
+    tokens does not become a flood of requests to Microsoft, each waiting its timeout.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, retry_seconds: float, clock: Clock) -> None:
         self.url = url
+        self.clock = clock
+        self.retry_seconds = retry_seconds
         self.keys: list[dict[str, Any]] = []
         self.fetched = 0.0
+        self.quiet_until = 0.0
+        self._lock = asyncio.Lock()
+
+    def _now(self) -> float:
+        return self.clock.now().timestamp()
 
     async def get(self, key_id: str) -> SimpleNamespace:
-        if not self.keys or time.monotonic() - self.fetched > 86_400:
+        if not self.keys or self._now() - self.fetched > 86_400:
             await self._refresh()
         key = self._find(key_id)
-        if key is None and time.monotonic() - self.fetched > 300:
+        if key is None and self._now() - self.fetched > 300:
             await self._refresh()
             key = self._find(key_id)
         if key is None:
@@ -116,6 +131,23 @@ class SigningKeys:
         return key
 
     async def _refresh(self) -> None:
+        asked = self._now()
+        async with self._lock:
+            if self.fetched > asked:  # fetched while this request waited for the lock
+                return
+            if asked < self.quiet_until:
+                raise PermissionError("the signing keys are unreachable; retrying shortly")
+            try:
+                await self._fetch()
+            except (aiohttp.ClientError, TimeoutError, ValueError, KeyError, TypeError) as exc:
+                self.quiet_until = self._now() + self.retry_seconds
+                log.warning(
+                    "teams: signing keys unreachable at %s (%s); next try in %.0fs",
+                    self.url, exc or type(exc).__name__, self.retry_seconds,
+                )  # fmt: skip
+                raise PermissionError("the signing keys are unreachable") from None
+
+    async def _fetch(self) -> None:
         timeout = aiohttp.ClientTimeout(total=10)
         async with aiohttp.ClientSession(timeout=timeout) as session:
             async with session.get(self.url) as response:
@@ -124,7 +156,7 @@ class SigningKeys:
             async with session.get(jwks_uri) as response:
                 response.raise_for_status()
                 self.keys = list((await response.json(content_type=None))["keys"])
-        self.fetched = time.monotonic()
+        self.fetched = self._now()
 
     def _find(self, key_id: str) -> SimpleNamespace | None:
         for key in self.keys:

@@ -38,6 +38,7 @@ from app.bots.turn import FormStore
 from app.i18n import translator
 from app.people.models import ChatIdentity, Platform, Role
 from app.runtime import Runtime
+from app.web.bodies import read_json
 
 log = logging.getLogger("app.bots.teams")  # one logger name for the whole channel
 
@@ -79,7 +80,9 @@ class TeamsChannel:
             self.runtime.settings.teams_openid_metadata_url,
             AuthenticationConstants.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL,
         ):
-            JwtTokenExtractor.metadataCache[url] = SigningKeys(url)
+            JwtTokenExtractor.metadataCache[url] = SigningKeys(
+                url, self.runtime.settings.teams_keys_retry_seconds, self.runtime.clock
+            )
 
     async def stop(self) -> None:
         return None
@@ -89,8 +92,8 @@ class TeamsChannel:
     async def messages_view(self, request: web.Request) -> web.StreamResponse:
         if request.content_type != "application/json":
             return _error(415, "unsupported_media_type", "Send a JSON activity.")
+        body = await read_json(request)  # 413, 400 or 422 with its JSON error
         try:
-            body = await request.json()
             activity = Activity().deserialize(body) if isinstance(body, dict) else None
         except Exception as exc:  # untrusted input: any parsing failure is a 400
             log.info("teams: unreadable activity: %r", exc)

@@ -15,6 +15,7 @@
       if (value === false || value === null || value === undefined) continue;
       if (key.startsWith("on")) el.addEventListener(key.slice(2), value);
       else if (key === "html") el.innerHTML = value; // only our own server-made SVG
+      else if (key === "style") el.style.cssText = value; // CSSOM: allowed by the CSP
       else el.setAttribute(key, value === true ? "" : value);
     }
     for (const child of children.flat()) {
@@ -163,7 +164,7 @@
       const policy = await api("/policy");
       parts.push(h("div", { class: "card notice", id: "policy" },
         h("strong", {}, t("Accept the social media policy to share")),
-        h("details", {}, h("summary", {}, policy.version), h("p", { style: "white-space:pre-line" }, policy.text)),
+        h("details", {}, h("summary", {}, policy.version), h("p", { class: "pre-line" }, policy.text)),
         h("button", { type: "button", onclick: async () => { await api("/policy/accept", {}); jobs(); } }, t("I accept"))));
     }
     parts.push(h("h2", {}, t("Open jobs")));
