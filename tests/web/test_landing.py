@@ -60,9 +60,9 @@ def page_sections(client: TestClient) -> set[str]:
         path = route.resource.canonical if route.resource else ""
         if route.method != "GET" or "{" in path or path.endswith((".js", ".css", ".csv")):
             continue
-        if path.startswith(("/api/v1/", "/app/api/", "/app/static")) and not path.endswith(
-            "openapi.json"
-        ):
+        if path.startswith(
+            ("/api/v1/", "/app/api/", "/app/static", "/static")
+        ) and not path.endswith("openapi.json"):
             continue
         parts = path.strip("/").split("/")
         sections.add("/" + "/".join(parts[:2] if parts[0] == "api" else parts[:1]))
