@@ -10,7 +10,10 @@ import json
 import sys
 from typing import Any
 
-from app.cli.command import CommandError, progress_bar, with_runtime
+from pydantic import ValidationError
+
+from app.cli.command import CommandError, progress_bar, read_file, with_runtime, write_file
+from app.errors import explain
 from app.people.models import Role
 from app.people.schemas import EmployeeCreate
 from app.runtime import Runtime
@@ -18,19 +21,22 @@ from app.settings import Settings
 
 
 def invite_cmd(settings: Settings, args: argparse.Namespace) -> int:
+    try:  # checked before anything is opened: a typo changes nothing
+        draft = EmployeeCreate(
+            email=args.email,
+            name=args.name,
+            department=args.department,
+            location=args.location,
+            language=args.language or settings.default_language,
+            role=Role(args.role),
+        )
+    except ValidationError as exc:
+        raise CommandError(f"cannot invite {args.email!r}: {explain(exc)}") from None
+
     async def go(runtime: Runtime) -> int:
-        employee = await runtime.people.find_by_email(args.email)
+        employee = await runtime.people.find_by_email(draft.email)
         if employee is None:
-            employee = await runtime.people.create(
-                EmployeeCreate(
-                    email=args.email,
-                    name=args.name,
-                    department=args.department,
-                    location=args.location,
-                    language=args.language or settings.default_language,
-                    role=Role(args.role),
-                )
-            )
+            employee = await runtime.people.create(draft)
         link = await runtime.people.invite(employee.id)
         print(f"Invite for {employee.name} <{employee.email}> ({employee.role.value})")
         print(f"  Telegram: {link.telegram_link}")
@@ -71,15 +77,12 @@ def invites_cmd(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def import_employees_cmd(settings: Settings, args: argparse.Namespace) -> int:
-    try:
-        text = args.file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CommandError(f"cannot read {args.file}: {exc}") from None
+    data = read_file(args.file)
     progress = progress_bar(args.quiet)
 
     async def go(runtime: Runtime) -> int:
         report = await runtime.employee_import.run(
-            text, progress=lambda done, total: progress("employees", done, total)
+            data, progress=lambda done, total: progress("employees", done, total)
         )
         print(report.summary())
         for line, message in report.errors:
@@ -114,7 +117,7 @@ def export_cmd(settings: Settings, args: argparse.Namespace) -> int:
         data: dict[str, Any] = await runtime.privacy.export(employee.id)
         text = json.dumps(data, indent=2, ensure_ascii=False)
         if args.output:
-            args.output.write_text(text + "\n", encoding="utf-8")
+            write_file(args.output, (text + "\n").encode())
             print(f"Wrote {args.output}")
         else:
             print(text)
