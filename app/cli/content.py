@@ -117,6 +117,9 @@ async def _watch(service: Broadcasts, report: CampaignReport) -> CampaignReport:
 
 
 def _print_campaigns(reports: list[CampaignReport]) -> None:
+    if not reports:
+        print("No broadcasts yet: publishing a job or news, or POST /api/v1/broadcasts, makes one.")
+        return
     print(
         f"{'ID':>5}  {'KIND':12} {'TITLE':30} {'OUTCOME':17} {'CREATED':16} {'SEND AT':16} "
         f"{'REACHED':>9} {'SKIPPED':>7} {'FAILED':>6} {'WAITING':>7}"
