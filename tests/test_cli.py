@@ -248,6 +248,15 @@ async def test_a_token_never_grants_more_than_its_employees_role(
     )
     assert refused.stdout == ""
     assert await ApiToken.all().count() == 0
+    again = portevoix("invite", ada.email, "--name", "Ada", "--role", "admin", settings=settings)
+    assert again.returncode == 0 and f"Invite for Ada Lovelace <{ada.email}> (employee)" in (
+        again.stdout
+    )
+    assert again.stderr == (
+        f"portevoix: {ada.email} already exists as Ada Lovelace (employee); invited as is "
+        "(change people with the API)\n"
+    )
+    assert (await Employee.get(id=ada.id)).role == Role.EMPLOYEE
     grace = await make_employee(runtime, "grace@example.com", "Grace", role=Role.ADMIN)
     lower = portevoix("token", "--role", "recruiter", "--employee", grace.email, settings=settings)
     principal = await runtime.tokens.authenticate(lower.stdout.strip())

@@ -37,6 +37,12 @@ def invite_cmd(settings: Settings, args: argparse.Namespace) -> int:
         employee = await runtime.people.find_by_email(draft.email)
         if employee is None:
             employee = await runtime.people.create(draft)
+        elif (employee.name, employee.role) != (draft.name, draft.role):
+            print(  # an invite never edits someone: say so rather than seem to promote
+                f"portevoix: {employee.email} already exists as {employee.name} "
+                f"({employee.role.value}); invited as is (change people with the API)",
+                file=sys.stderr,
+            )
         link = await runtime.people.invite(employee.id)
         print(f"Invite for {employee.name} <{employee.email}> ({employee.role.value})")
         print(f"  Telegram: {link.telegram_link}")
