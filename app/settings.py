@@ -244,6 +244,30 @@ class Settings(BaseSettings):
             raise ValueError("must be 16 characters or more (it grants every right)")
         return value
 
+    @field_validator("smtp_from")
+    @classmethod
+    def _mail_address(cls, value: str) -> str:
+        from email.utils import parseaddr
+
+        if value and "@" not in parseaddr(value)[1]:
+            raise ValueError("expected an e-mail address such as Porte-voix <jobs@example.com>")
+        return value
+
+    @field_validator("self_service_domains")
+    @classmethod
+    def _domains(cls, value: str) -> str:
+        for domain in (d.strip().lstrip("@") for d in value.split(",")):
+            if domain and not re.fullmatch(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+", domain):
+                raise ValueError(f"{domain!r} is not a domain: expected example.com,example.fr")
+        return value
+
+    @field_validator("company_name")
+    @classmethod
+    def _named(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty: people read it in every invite")
+        return value.strip()
+
     @field_validator("currency")
     @classmethod
     def _currency_code(cls, value: str) -> str:

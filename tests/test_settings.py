@@ -63,6 +63,9 @@ def test_embedded_mode_keeps_a_generated_secret_across_restarts(tmp_path: Path) 
         ("TELEGRAM_WEBHOOK_SECRET", "a b", "invalid setting TELEGRAM_WEBHOOK_SECRET: Telegram"),
         ("ADMIN_TOKEN", "short", "invalid setting ADMIN_TOKEN: must be 16 characters or more"),
         ("CURRENCY", "euro", "invalid setting CURRENCY: expected a 3-letter ISO 4217 code"),
+        ("SMTP_FROM", "jobs", "invalid setting SMTP_FROM: expected an e-mail address"),
+        ("SELF_SERVICE_DOMAINS", "acme.com, acme fr", "'acme fr' is not a domain"),
+        ("COMPANY_NAME", "  ", "invalid setting COMPANY_NAME: must not be empty"),
     ],
 )
 def test_a_bad_value_gives_one_line_naming_the_setting(
@@ -97,6 +100,8 @@ def test_well_formed_values_are_accepted_as_operators_write_them(
     monkeypatch.setenv("TEAMS_APP_ID", " 0D2F5C1E-7A41-4B8E-9C55-3F1B2A6D7E90 ")
     monkeypatch.setenv("TELEGRAM_BOT_USERNAME", "@AcmeAdvocacyBot")
     monkeypatch.setenv("REDIRECT_LIMIT_PER_MINUTE", "0")  # 0 = off, as documented
+    monkeypatch.setenv("SMTP_FROM", "Porte-voix <jobs@acme.example>")
+    monkeypatch.setenv("SELF_SERVICE_DOMAINS", "acme.example, @acme-group.fr")
     settings = load_settings()
     assert settings.teams_app_id == "0D2F5C1E-7A41-4B8E-9C55-3F1B2A6D7E90"
     assert settings.telegram_bot_username == "AcmeAdvocacyBot"
