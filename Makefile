@@ -1,8 +1,10 @@
 # `make run` and `make test` are all a newcomer needs: each creates .venv on first use.
 # Python 3.11 to 3.13: the first of these that is 3.11 or newer (or PYTHON=...).
-PYTHON ?= $(shell for p in python3 python3.13 python3.12 python3.11; do \
+ifndef PYTHON
+PYTHON := $(shell for p in python3 python3.13 python3.12 python3.11; do \
 	command -v $$p >/dev/null && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 	2>/dev/null && command -v $$p && break; done)
+endif
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
