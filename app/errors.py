@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import ValidationError
+
 ErrorKind = Literal["invalid", "not_found", "conflict", "forbidden", "gone"]
 
 
@@ -35,3 +37,12 @@ class Forbidden(DomainError):
 class Gone(DomainError):
     kind = "gone"
     code = "gone"
+
+
+def explain(exc: ValidationError) -> str:
+    """A pydantic error in one line a person can read: `field: problem; field: problem`."""
+    parts = []
+    for error in exc.errors():
+        where = ".".join(str(p) for p in error["loc"]) or "row"
+        parts.append(f"{where}: {str(error['msg']).removeprefix('Value error, ')}")
+    return "; ".join(parts)

@@ -7,6 +7,7 @@ operator never has to read a traceback to find a typo in `PORT` or `DATABASE_URL
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import Literal
@@ -22,6 +23,7 @@ from pydantic_settings import (
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 WILDCARD_HOSTS = ("", "0.0.0.0", "::")
+GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 
 
 def config_dir() -> Path:
@@ -174,11 +176,125 @@ class Settings(BaseSettings):
             raise ValueError("expected an http(s) URL such as https://advocacy.example.com")
         return value.rstrip("/")
 
-    @field_validator("port")
+    @field_validator("port", "smtp_port")
     @classmethod
     def _port_in_range(cls, value: int) -> int:
         if not 0 <= value <= 65535:
             raise ValueError("must be between 0 and 65535")
+        return value
+
+    @field_validator(
+        "redis_timeout_seconds", "redis_max_connections", "max_body_bytes",
+        "invite_valid_days", "attribution_cookie_days", "click_repeat_window_hours",
+        "click_visitor_limit_per_minute", "click_link_limit_per_minute", "session_ttl_hours",
+        "miniapp_auth_max_age_seconds", "login_link_minutes", "click_worker_batch",
+        "push_daily_cap", "broadcast_lease_seconds", "broadcast_max_attempts",
+        "telegram_messages_per_second", "telegram_chat_messages_per_second",
+        "telegram_group_messages_per_minute", "referral_ownership_days",
+        "referral_consent_days", "cv_max_bytes",
+    )  # fmt: skip
+    @classmethod
+    def _positive(cls, value: float) -> float:
+        """A duration, limit or size of 0 or less would make the product refuse all."""
+        if value <= 0:
+            raise ValueError("must be more than 0")
+        return value
+
+    @field_validator(
+        "link_cache_seconds", "proxy_count", "redirect_limit_per_minute",
+        "sign_in_limit_per_minute", "telegram_jitter_ms", "referral_bonus_waiting_days",
+        "job_board_cost_per_hire", "referral_cost_per_hire",
+    )  # fmt: skip
+    @classmethod
+    def _not_negative(cls, value: float) -> float:
+        if value < 0:
+            raise ValueError("must be 0 or more")
+        return value
+
+    @field_validator("digest_weekday")
+    @classmethod
+    def _weekday(cls, value: int) -> int:
+        if not 0 <= value <= 6:
+            raise ValueError("must be between 0 (Monday) and 6 (Sunday)")
+        return value
+
+    @field_validator("digest_hour")
+    @classmethod
+    def _hour(cls, value: int) -> int:
+        if not 0 <= value <= 23:
+            raise ValueError("must be between 0 and 23")
+        return value
+
+    @field_validator("teams_app_id", "teams_tenant_id")
+    @classmethod
+    def _guid(cls, value: str) -> str:
+        """Microsoft ids are GUIDs: anything else would only fail at the first message."""
+        if value and not GUID.fullmatch(value.strip()):
+            raise ValueError("expected a GUID such as 00000000-0000-0000-0000-000000000000")
+        return value.strip()
+
+    @field_validator(
+        "telegram_api_base_url", "teams_openid_metadata_url", "teams_token_url",
+        "teams_sso_jwks_url",
+    )  # fmt: skip
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if value and (parts.scheme not in ("http", "https") or not parts.netloc):
+            raise ValueError("expected an http(s) URL")
+        return value
+
+    @field_validator("telegram_bot_username")
+    @classmethod
+    def _bot_username(cls, value: str) -> str:
+        name = value.strip().removeprefix("@")
+        if name and not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{4,31}", name):
+            raise ValueError("expected the bot's @username: 5 to 32 letters, digits or _")
+        return name
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: str) -> str:
+        if value and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
+            raise ValueError("Telegram accepts 1 to 256 letters, digits, _ and -")
+        return value
+
+    @field_validator("admin_token")
+    @classmethod
+    def _admin_token_long_enough(cls, value: str) -> str:
+        if value and len(value) < 16:
+            raise ValueError("must be 16 characters or more (it grants every right)")
+        return value
+
+    @field_validator("smtp_from")
+    @classmethod
+    def _mail_address(cls, value: str) -> str:
+        from email.utils import parseaddr
+
+        if value and "@" not in parseaddr(value)[1]:
+            raise ValueError("expected an e-mail address such as Porte-voix <jobs@example.com>")
+        return value
+
+    @field_validator("self_service_domains")
+    @classmethod
+    def _domains(cls, value: str) -> str:
+        for domain in (d.strip().lstrip("@") for d in value.split(",")):
+            if domain and not re.fullmatch(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+", domain):
+                raise ValueError(f"{domain!r} is not a domain: expected example.com,example.fr")
+        return value
+
+    @field_validator("company_name")
+    @classmethod
+    def _named(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty: people read it in every invite")
+        return value.strip()
+
+    @field_validator("currency")
+    @classmethod
+    def _currency_code(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Z]{3}", value):
+            raise ValueError("expected a 3-letter ISO 4217 code such as EUR")
         return value
 
     @field_validator("company_timezone")
@@ -251,10 +367,15 @@ def _one_line(exc: ValidationError) -> str:
 def _embedded_secret(data_dir: Path) -> str:
     """A stable secret for embedded mode, created once and kept beside the SQLite file."""
     path = data_dir / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_urlsafe(32)
-    path.write_text(secret)
-    path.chmod(0o600)
+    try:
+        if path.exists():
+            return path.read_text().strip()
+        data_dir.mkdir(parents=True, exist_ok=True)
+        secret = secrets.token_urlsafe(32)
+        path.write_text(secret)
+        path.chmod(0o600)
+    except OSError as exc:
+        raise SettingsError(
+            f"invalid setting DATA_DIR: cannot use {data_dir}: {exc.strerror or exc}"
+        ) from None
     return secret

@@ -33,6 +33,11 @@ SECRET_KEY = "test-secret-key-0123456789abcdef"
 START = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 BACKENDS = ["embedded", "servers"]
+# What a skipped test was missing (a fragment of its skip reason) and how to provide it.
+MISSING = {
+    "TEST_DATABASE_URL": "PostgreSQL and Redis (set TEST_DATABASE_URL and TEST_REDIS_URL)",
+    "Chromium": "Chromium (apt-get install chromium, or set CHROMIUM)",
+}
 
 
 def _servers_or_skip() -> tuple[str, str]:
@@ -168,3 +173,25 @@ async def redis_server_client() -> AsyncIterator[Redis]:
     client = Redis.from_url(redis_url)
     yield client
     await client.aclose()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """End the run with one line saying what was skipped and what would run it, so a
+    green run on a laptop without the servers is not mistaken for the whole suite."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter is not None else []
+    if not skipped:
+        return
+    needs: dict[str, int] = {}
+    for report in skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else ""
+        need = next((how for key, how in MISSING.items() if key in reason), "")
+        needs[need] = needs.get(need, 0) + 1
+    # The others are by design: tests of one backend's behaviour, skipped on the other.
+    parts = [
+        f"{n} need {need}" if need else f"{n} only apply to one backend"
+        for need, n in needs.items()
+    ]
+    missing = any(needs.keys() - {""})
+    hint = "; .ci/run installs and starts them (README, Development)" if missing else ""
+    reporter.write_line(f"{len(skipped)} tests skipped: {', '.join(parts)}{hint}.", yellow=True)

@@ -33,7 +33,10 @@ COMMANDS = [
 
 
 def portevoix(
-    *args: str, settings: Settings | None = None, env: dict[str, str] | None = None
+    *args: str,
+    settings: Settings | None = None,
+    env: dict[str, str] | None = None,
+    stdout: int = subprocess.PIPE,
 ) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("TEST_")}
     for name in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ADMIN_TOKEN"):
@@ -48,7 +51,8 @@ def portevoix(
     environment.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "app", *args],
-        capture_output=True,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
         text=True,
         env=environment,
         timeout=60,
@@ -73,14 +77,20 @@ def test_help_lists_every_command() -> None:
         ({"PORT": "abc"}, "portevoix: invalid setting PORT"),
         ({"DATABASE_URL": "mysql://x/y"}, "portevoix: invalid setting DATABASE_URL"),
         ({"DATABASE_URL": "postgres://u@db/x"}, "portevoix: invalid settings: SECRET_KEY"),
+        (
+            {"TEAMS_APP_ID": "not-a-guid"},
+            "portevoix: invalid setting TEAMS_APP_ID: expected a GUID",
+        ),
+        ({"INVITE_VALID_DAYS": "-3"}, "portevoix: invalid setting INVITE_VALID_DAYS: must be more"),
+        ({"DATA_DIR": "/proc/no-such-dir"}, "portevoix: invalid setting DATA_DIR: cannot use"),
     ],
 )
 def test_bad_settings_stop_with_one_clear_line(
     tmp_path: Path, env: dict[str, str], expected: str
 ) -> None:
-    result = portevoix("migrate", env={**env, "DATA_DIR": str(tmp_path)})
+    result = portevoix("migrate", env={"DATA_DIR": str(tmp_path), **env})
     assert result.returncode == 2
-    assert result.stderr.strip().startswith(expected)
+    assert result.stderr.startswith("portevoix: ") and expected in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.stderr
 
@@ -133,12 +143,24 @@ async def test_import_employees_reports_bad_lines(runtime: Runtime, settings: Se
     sample = Path(__file__).parent / "people" / "samples" / "hr_export.csv"
     result = portevoix("import-employees", str(sample), settings=settings)
     assert result.returncode == 1  # some rows failed
-    assert "5 rows: 3 created" in result.stdout
+    assert "5 rows (read as UTF-8, columns separated by ','): 3 created" in result.stdout
     assert "line 4: email" in result.stdout and "line 5: language" in result.stdout
     assert "employees: 100%" in result.stderr  # the progress bar
     assert await Employee.all().count() == 3
     missing = portevoix("import-employees", "/no/such.csv", settings=settings)
     assert missing.returncode == 1 and "cannot read /no/such.csv" in missing.stderr
+
+
+async def test_import_employees_says_how_it_read_a_french_excel_file(
+    runtime: Runtime, settings: Settings
+) -> None:
+    sample = Path(__file__).parent / "people" / "samples" / "excel_fr_windows1252.csv"
+    result = portevoix("import-employees", "--quiet", str(sample), settings=settings)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(
+        "3 rows (read as Windows-1252, columns separated by ';'): 3 created"
+    )
+    assert (await Employee.get(email="helene.dupre@example.com")).name == "Hélène Dupré"
 
 
 async def test_export_writes_the_gdpr_json(
@@ -188,3 +210,149 @@ async def test_rebuild_leaderboards_reports_what_it_read(
     if settings.redis_url:  # the embedded Redis lives in the subprocess only
         top = await runtime.gamification.leaderboard("all", "company", "all")
         assert [(s.employee_id, s.points) for s in top] == [(ada.id, 10)]
+
+
+def one_line_failure(result: subprocess.CompletedProcess[str], code: int = 1) -> str:
+    """The single stderr line of a command that failed as an operator should see it."""
+    assert result.returncode == code, (result.returncode, result.stderr)
+    assert "Traceback" not in result.stderr
+    [line] = result.stderr.strip().splitlines()
+    return line
+
+
+async def test_a_malformed_email_is_one_line_and_invites_nobody(
+    runtime: Runtime, settings: Settings
+) -> None:
+    result = portevoix("invite", "not-an-email", "--name", "X", settings=settings)
+    line = one_line_failure(result)
+    assert line == (
+        "portevoix: cannot invite 'not-an-email': email: value is not a valid email "
+        "address: An email address must have an @-sign."
+    )
+    blank = portevoix("invite", "ok@example.com", "--name", " ", settings=settings)
+    assert "name: String should have at least 1 character" in one_line_failure(blank)
+    assert await Employee.all().count() == 0
+
+
+async def test_a_token_never_grants_more_than_its_employees_role(
+    runtime: Runtime, settings: Settings
+) -> None:
+    from app.people.models import ApiToken
+    from tests.helpers import make_employee
+
+    ada = await make_employee(runtime)  # an ordinary employee
+    refused = portevoix("token", "--role", "admin", "--employee", ada.email, settings=settings)
+    assert one_line_failure(refused) == (
+        "portevoix: ada@example.com is employee: their token cannot be admin "
+        "(change their role first)"
+    )
+    assert refused.stdout == ""
+    assert await ApiToken.all().count() == 0
+    again = portevoix("invite", ada.email, "--name", "Ada", "--role", "admin", settings=settings)
+    assert again.returncode == 0 and f"Invite for Ada Lovelace <{ada.email}> (employee)" in (
+        again.stdout
+    )
+    assert again.stderr == (
+        f"portevoix: {ada.email} already exists as Ada Lovelace (employee); invited as is "
+        "(change people with the API)\n"
+    )
+    assert (await Employee.get(id=ada.id)).role == Role.EMPLOYEE
+    grace = await make_employee(runtime, "grace@example.com", "Grace", role=Role.ADMIN)
+    lower = portevoix("token", "--role", "recruiter", "--employee", grace.email, settings=settings)
+    principal = await runtime.tokens.authenticate(lower.stdout.strip())
+    assert principal is not None and principal.role == Role.RECRUITER
+
+
+async def test_a_reader_that_closes_the_pipe_is_no_error(
+    runtime: Runtime, settings: Settings
+) -> None:
+    """`portevoix invites --format csv | head -1`: head has its line; nothing to report."""
+    from tests.helpers import make_employee
+
+    await make_employee(runtime)
+    await runtime.people.invite((await Employee.get()).id)
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first write
+    try:
+        result = portevoix("invites", "--format", "csv", settings=settings, stdout=write_end)
+    finally:
+        os.close(write_end)
+    assert result.stderr == ""  # not "cannot reach a service"
+    assert result.returncode == 141  # what a shell shows for a reader that went away
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "expected"),
+    [
+        (
+            ["invites"],
+            {"DATABASE_URL": "postgres://portevoix:hunter2@127.0.0.1:1/x"},
+            "portevoix: cannot reach the database (postgres://portevoix:***@127.0.0.1:1/x): ",
+        ),
+        (
+            ["rebuild-leaderboards"],
+            {"REDIS_URL": "redis://:hunter2@127.0.0.1:1/0"},
+            "portevoix: cannot reach Redis (redis://:***@127.0.0.1:1/0): Error 111",
+        ),
+    ],
+)
+def test_an_unreachable_server_is_named_in_one_line(
+    tmp_path: Path, args: list[str], env: dict[str, str], expected: str
+) -> None:
+    environment = {"DATA_DIR": str(tmp_path), "SECRET_KEY": "s" * 32}
+    assert portevoix("migrate", env=environment).returncode == 0  # the SQLite file is fine
+    line = one_line_failure(portevoix(*args, env={**environment, **env}))
+    assert line.startswith(expected)
+    assert "hunter2" not in line
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["export", "employee", "ghost@x.io"], "portevoix: no employee ghost@x.io"),
+        (["chat", "--as", "ghost@x.io"], "portevoix: no employee with e-mail ghost@x.io"),
+        (["broadcast", "status", "9"], "portevoix: No broadcast with id 9."),
+        (["import-employees", "/no/such.csv"], "portevoix: cannot read /no/such.csv: No such"),
+        (["import-employees", sys.executable], "portevoix: This is not a text file"),
+        (["import-jobs", "/no/such.json"], "portevoix: cannot read /no/such.json: No such"),
+        (["import-jobs", "ftp://jobs.example"], "only http(s) URLs are fetched"),
+        (["token", "--role", "god"], "portevoix token: argument --role: invalid choice: 'god'"),
+        (["invite", "--name", "X"], "portevoix invite: the following arguments are required"),
+        (["broadcast", "status", "abc"], "portevoix broadcast: argument ID: invalid int value"),
+    ],
+)
+def test_wrong_input_is_one_clear_line(tmp_path: Path, args: list[str], expected: str) -> None:
+    env = {"DATA_DIR": str(tmp_path), "DEMO_ON_EMPTY": "false"}
+    assert portevoix("migrate", env=env).returncode == 0  # no migration logs in stderr
+    result = portevoix(*args, env=env)
+    usage = args[0] in ("token", "invite") or args[-1] == "abc"
+    line = one_line_failure(result, 2 if usage else 1)
+    assert expected in line
+
+
+def test_a_file_that_cannot_be_written_is_named(tmp_path: Path) -> None:
+    env = {"DATA_DIR": str(tmp_path), "TEAMS_APP_ID": "0d2f5c1e-7a41-4b8e-9c55-3f1b2a6d7e90"}
+    result = portevoix("teams-manifest", "--output", "/no/such/dir/app.zip", env=env)
+    assert one_line_failure(result) == (
+        "portevoix: cannot write /no/such/dir/app.zip: No such file or directory"
+    )
+
+
+def test_an_unmigrated_database_says_what_to_run(tmp_path: Path) -> None:
+    env = {"DATA_DIR": str(tmp_path), "SECRET_KEY": "s" * 32, "REDIS_URL": "redis://x:1/0"}
+    line = one_line_failure(portevoix("invites", env=env))
+    assert line.endswith("no such table: invite (run `portevoix migrate`)")
+
+
+def test_run_on_a_taken_port_says_so(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {"DATA_DIR": str(tmp_path), "DEMO_ON_EMPTY": "false", "PORT": str(port)}
+        assert portevoix("migrate", env=env).returncode == 0  # no migration logs in stderr
+        line = one_line_failure(portevoix("run", env=env))
+    assert line.startswith(f"portevoix: cannot listen on 127.0.0.1:{port}: ")
+    assert "address already in use" in line.lower()

@@ -85,6 +85,25 @@ def test_embedded_mode_keeps_a_generated_secret_across_restarts(tmp_path: Path) 
         ("REDIS_URL", "http://cache", "invalid setting REDIS_URL"),
         ("LOG_FORMAT", "xml", "invalid setting LOG_FORMAT"),
         ("COMPANY_TIMEZONE", "Mars/Olympus", "unknown time zone"),
+        ("TEAMS_APP_ID", "not-a-guid", "invalid setting TEAMS_APP_ID: expected a GUID"),
+        ("TEAMS_TENANT_ID", "contoso", "invalid setting TEAMS_TENANT_ID: expected a GUID"),
+        ("INVITE_VALID_DAYS", "-3", "INVITE_VALID_DAYS: must be more than 0 (got '-3')"),
+        ("PUSH_DAILY_CAP", "0", "invalid setting PUSH_DAILY_CAP: must be more than 0"),
+        ("SESSION_TTL_HOURS", "0", "invalid setting SESSION_TTL_HOURS: must be more than 0"),
+        ("TELEGRAM_MESSAGES_PER_SECOND", "-1", "TELEGRAM_MESSAGES_PER_SECOND: must be more"),
+        ("PROXY_COUNT", "-1", "invalid setting PROXY_COUNT: must be 0 or more"),
+        ("DIGEST_HOUR", "24", "invalid setting DIGEST_HOUR: must be between 0 and 23"),
+        ("DIGEST_WEEKDAY", "7", "invalid setting DIGEST_WEEKDAY: must be between 0 (Monday)"),
+        ("SMTP_PORT", "99999", "invalid setting SMTP_PORT: must be between 0 and 65535"),
+        ("TELEGRAM_API_BASE_URL", "api.telegram.org", "TELEGRAM_API_BASE_URL: expected an"),
+        ("TEAMS_TOKEN_URL", "ftp://login", "invalid setting TEAMS_TOKEN_URL: expected an http"),
+        ("TELEGRAM_BOT_USERNAME", "my bot", "invalid setting TELEGRAM_BOT_USERNAME: expected"),
+        ("TELEGRAM_WEBHOOK_SECRET", "a b", "invalid setting TELEGRAM_WEBHOOK_SECRET: Telegram"),
+        ("ADMIN_TOKEN", "short", "invalid setting ADMIN_TOKEN: must be 16 characters or more"),
+        ("CURRENCY", "euro", "invalid setting CURRENCY: expected a 3-letter ISO 4217 code"),
+        ("SMTP_FROM", "jobs", "invalid setting SMTP_FROM: expected an e-mail address"),
+        ("SELF_SERVICE_DOMAINS", "acme.com, acme fr", "'acme fr' is not a domain"),
+        ("COMPANY_NAME", "  ", "invalid setting COMPANY_NAME: must not be empty"),
     ],
 )
 def test_a_bad_value_gives_one_line_naming_the_setting(
@@ -111,3 +130,17 @@ def test_a_credential_in_a_bad_url_is_never_echoed(monkeypatch: pytest.MonkeyPat
     with pytest.raises(SettingsError) as error:
         load_settings()
     assert "hunter2" not in str(error.value)
+
+
+def test_well_formed_values_are_accepted_as_operators_write_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TEAMS_APP_ID", " 0D2F5C1E-7A41-4B8E-9C55-3F1B2A6D7E90 ")
+    monkeypatch.setenv("TELEGRAM_BOT_USERNAME", "@AcmeAdvocacyBot")
+    monkeypatch.setenv("REDIRECT_LIMIT_PER_MINUTE", "0")  # 0 = off, as documented
+    monkeypatch.setenv("SMTP_FROM", "Porte-voix <jobs@acme.example>")
+    monkeypatch.setenv("SELF_SERVICE_DOMAINS", "acme.example, @acme-group.fr")
+    settings = load_settings()
+    assert settings.teams_app_id == "0D2F5C1E-7A41-4B8E-9C55-3F1B2A6D7E90"
+    assert settings.telegram_bot_username == "AcmeAdvocacyBot"
+    assert settings.redirect_limit_per_minute == 0

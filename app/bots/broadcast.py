@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from tortoise.exceptions import IntegrityError
 from tortoise.functions import Count
 
+from app.bots.campaign_report import CampaignReport
 from app.bots.models import Broadcast, BroadcastKind, BroadcastStatus, Delivery, DeliveryStatus
 from app.db import transaction
 from app.errors import Conflict, NotFound
@@ -168,26 +169,78 @@ class Broadcasts:
             return "opted out"
         return None
 
+    async def report(self, broadcast_id: int) -> CampaignReport:
+        [report] = await self.reports([await self.get(broadcast_id)])
+        return report
+
     async def counts(self, broadcast_id: int) -> dict[str, int]:
-        rows = (
-            await Delivery.filter(broadcast_id=broadcast_id)
-            .annotate(n=Count("id"))
-            .group_by("status")
-            .values("status", "n")
-        )
-        counts = {status.value: 0 for status in DeliveryStatus}
-        for row in rows:
-            counts[str(getattr(row["status"], "value", row["status"]))] = row["n"]
-        return counts
+        """Deliveries by status, every status present."""
+        return (await self.report(broadcast_id)).statuses
 
     async def skipped_reasons(self, broadcast_id: int) -> dict[str, int]:
-        rows = (
-            await Delivery.filter(broadcast_id=broadcast_id, status=DeliveryStatus.SKIPPED)
-            .annotate(n=Count("id"))
-            .group_by("reason")
-            .values("reason", "n")
+        return (await self.report(broadcast_id)).skipped
+
+    async def latest(self, limit: int) -> list[CampaignReport]:
+        """The newest campaigns first, each with what it did."""
+        return await self.reports(
+            list(await Broadcast.all().order_by("-created_at", "-id").limit(limit))
         )
-        return {row["reason"]: row["n"] for row in rows}
+
+    async def reports(self, broadcasts: list[Broadcast]) -> list[CampaignReport]:
+        """What each campaign did, in two queries for the tallies and titles of all."""
+        tallies = await self._tallies([b.id for b in broadcasts])
+        titles = await self._titles(broadcasts)
+        return [
+            CampaignReport.tally(
+                tallies.get(b.id, []),
+                broadcast_id=b.id,
+                kind=b.kind,
+                content_id=b.content_id,
+                title=titles.get(b.id, ""),
+                status=b.status,
+                created_at=b.created_at,
+                send_at=b.send_at,
+                finished_at=b.finished_at,
+            )
+            for b in broadcasts
+        ]
+
+    async def _tallies(self, ids: list[int]) -> dict[int, list[tuple[DeliveryStatus, str, int]]]:
+        rows = (
+            await Delivery.filter(broadcast_id__in=ids)
+            .annotate(n=Count("id"))
+            .group_by("broadcast_id", "status", "reason")
+            .values("broadcast_id", "status", "reason", "n")
+        )
+        tallies: dict[int, list[tuple[DeliveryStatus, str, int]]] = {}
+        for row in rows:
+            status = DeliveryStatus(getattr(row["status"], "value", row["status"]))
+            tallies.setdefault(row["broadcast_id"], []).append((status, row["reason"], row["n"]))
+        return tallies
+
+    @staticmethod
+    async def _titles(broadcasts: list[Broadcast]) -> dict[int, str]:
+        """What each campaign pushes, as a person would name it."""
+        wanted = {
+            kind: {b.content_id for b in broadcasts if b.kind == kind} for kind in BroadcastKind
+        }
+        jobs = dict(
+            await JobOffer.filter(id__in=wanted[BroadcastKind.JOB]).values_list("id", "title")
+        )
+        news = dict(
+            await NewsPost.filter(id__in=wanted[BroadcastKind.NEWS]).values_list("id", "title")
+        )
+        titles = {}
+        for b in broadcasts:
+            if b.kind == BroadcastKind.JOB:
+                titles[b.id] = str(jobs.get(b.content_id, f"job {b.content_id}"))
+            elif b.kind == BroadcastKind.NEWS:
+                titles[b.id] = str(news.get(b.content_id, f"news {b.content_id}"))
+            elif b.kind == BroadcastKind.DIGEST:
+                titles[b.id] = "weekly digest"
+            else:
+                titles[b.id] = " ".join(b.text.split())[:80]
+        return titles
 
     async def cancel(self, broadcast_id: int) -> int:
         """Stop a campaign: pending deliveries are skipped (in-flight ones may finish)."""

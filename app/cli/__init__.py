@@ -11,11 +11,14 @@ sharing what `command` provides.
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
-from app.cli.command import CommandError
+from app.cli.command import CommandError, service_failure
 from app.cli.content import broadcast_cmd, import_jobs_cmd
 from app.cli.operations import (
     demo_cmd,
@@ -40,6 +43,9 @@ from app.people.models import Role
 from app.settings import SettingsError, config_dir, load_settings
 
 EXIT_USAGE = 2
+EXIT_CLOSED_PIPE = 128 + 13  # what a shell reports for a command that SIGPIPE stopped
+
+log = logging.getLogger("portevoix")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,19 +60,46 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(settings.log_format, settings.log_level)
     try:
         result: int = args.func(settings, args)
+        sys.stdout.flush()  # a reader that went away shows here, not at exit
+    except BrokenPipeError:
+        return _reader_went_away()
     except (CommandError, DomainError) as exc:
         print(f"portevoix: {exc}", file=sys.stderr)
         return 1
-    except (OSError, ConnectionError) as exc:
-        print(f"portevoix: cannot reach a service: {exc}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        failure = service_failure(exc, settings)
+        if failure is None:  # a defect: its traceback is for LOG_LEVEL=DEBUG, not the operator
+            log.debug("%s failed", args.command, exc_info=True)
+            failure = f"{args.command} failed: {exc!r} (LOG_LEVEL=DEBUG shows where)"
+        print(f"portevoix: {failure}", file=sys.stderr)
+        return 1
     return result
 
 
+def _reader_went_away() -> int:
+    """`portevoix invites | head -1`: the reader has what it wanted, which is no error.
+    Quiet, like any Unix tool; stdout points at /dev/null so the exit flush is quiet too."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return EXIT_CLOSED_PIPE
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) == 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number above 0, not {text!r}")
+    return int(text)
+
+
+class _Parser(argparse.ArgumentParser):
+    """Wrong arguments get one line, which says where the help is."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="portevoix",
         description="Porte-voix: employee advocacy and referrals in Telegram and Teams.",
     )
@@ -128,10 +161,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rebuild.add_argument("--quiet", action="store_true", help="no progress bar")
 
-    broadcast = command("broadcast", "Follow, cancel or retry a broadcast", broadcast_cmd)
-    broadcast.add_argument("action", choices=["status", "cancel", "retry-failed"])
-    broadcast.add_argument("broadcast_id", type=int, metavar="ID")
+    broadcast = command("broadcast", "List broadcasts; follow, cancel or retry one", broadcast_cmd)
+    broadcast.add_argument("action", choices=["list", "status", "cancel", "retry-failed"])
+    broadcast.add_argument("broadcast_id", type=int, metavar="ID", nargs="?")
     broadcast.add_argument("--watch", action="store_true", help="status: follow until done")
+    broadcast.add_argument(
+        "--limit", type=_positive, default=20, metavar="N", help="list: the N newest (20)"
+    )
 
     teams = command(
         "teams-manifest",

@@ -8,17 +8,66 @@ them after, whatever happens.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
+import asyncpg
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from tortoise.exceptions import DBConnectionError, OperationalError
 from tqdm import tqdm
 
+from app import db
 from app.runtime import Runtime, open_runtime
 from app.settings import Settings
+
+DATABASE_FAILURES = (DBConnectionError, OperationalError, asyncpg.PostgresError, sqlite3.Error)
 
 
 class CommandError(Exception):
     """A failure to report in one line (exit code 1)."""
+
+
+def service_failure(exc: BaseException, settings: Settings) -> str | None:
+    """One line naming the server that failed (never its password), or None when `exc`
+    is not a server's failure. File errors never get here: commands report those
+    themselves (`read_file`, `write_file`), so a raw OSError is a connection's."""
+    database = db.describe(settings.effective_database_url())
+    redis = db.describe(settings.redis_url) if settings.redis_url else "the embedded Redis"
+    if isinstance(exc, (RedisConnectionError, RedisTimeoutError)):
+        return f"cannot reach Redis ({redis}): {_reason(exc)}"
+    if isinstance(exc, RedisError):
+        return f"Redis ({redis}) refused: {_reason(exc)}"
+    if isinstance(exc, DBConnectionError) or (isinstance(exc, OSError) and not settings.embedded):
+        return f"cannot reach the database ({database}): {_reason(exc)}"
+    if isinstance(exc, DATABASE_FAILURES):
+        reason = _reason(exc)
+        if "no such table" in reason or ("relation" in reason and "does not exist" in reason):
+            reason += " (run `portevoix migrate`)"
+        return f"the database ({database}) refused: {reason}"
+    return None
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return " ".join(text.split())  # server messages may span lines
+
+
+def read_file(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise CommandError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def write_file(path: Path, data: bytes) -> None:
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise CommandError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def with_runtime(

@@ -1,5 +1,5 @@
 """Commands about what employees share: import job offers (from a file or a careers
-site's feed) and follow, cancel or retry a broadcast.
+site's feed) and list, follow, cancel or retry broadcasts.
 """
 
 from __future__ import annotations
@@ -8,13 +8,18 @@ import argparse
 import asyncio
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import aiohttp
 from tqdm import tqdm
 
-from app.cli.command import CommandError, progress_bar, with_runtime
+from app.bots.campaign_report import OUTCOME_WORDS, CampaignReport
+from app.cli.command import CommandError, progress_bar, read_file, with_runtime
 from app.runtime import Runtime
 from app.settings import Settings
+
+if TYPE_CHECKING:
+    from app.bots.broadcast import Broadcasts
 
 
 def import_jobs_cmd(settings: Settings, args: argparse.Namespace) -> int:
@@ -38,13 +43,23 @@ def _read_source(source: str, timeout: float, max_bytes: int) -> str:
     refused beyond IMPORT_MAX_BYTES."""
     if source.startswith(("http://", "https://")):
         return asyncio.run(_fetch(source, aiohttp.ClientTimeout(total=timeout), max_bytes))
+    if "://" in source:
+        raise CommandError(f"cannot fetch {source}: only http(s) URLs are fetched")
+    path = Path(source)
     try:
-        path = Path(source)
-        if path.stat().st_size > max_bytes:
-            raise CommandError(_too_large(source, max_bytes))
-        return path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CommandError(f"cannot read {source}: {exc}") from None
+        too_large = path.stat().st_size > max_bytes
+    except OSError as exc:
+        raise CommandError(f"cannot read {source}: {exc.strerror or exc}") from None
+    if too_large:
+        raise CommandError(_too_large(source, max_bytes))
+    data = read_file(path)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CommandError(
+            f"cannot read {source}: not UTF-8 text (byte {data[exc.start]:#04x} "
+            f"at position {exc.start})"
+        ) from None
 
 
 def _too_large(source: str, max_bytes: int) -> str:
@@ -83,31 +98,63 @@ def broadcast_cmd(settings: Settings, args: argparse.Namespace) -> int:
     from app.bots.broadcast import Broadcasts
     from app.bots.engine import limits_from
 
+    if args.action != "list" and args.broadcast_id is None:
+        raise CommandError(f"broadcast {args.action} needs the broadcast's ID (see `list`)")
+
     async def go(runtime: Runtime) -> int:
         service = Broadcasts(runtime, limits_from(settings))
+        if args.action == "list":
+            _print_campaigns(await service.latest(args.limit))
+            return 0
         if args.action == "cancel":
             print(f"{await service.cancel(args.broadcast_id)} pending delivery(ies) cancelled.")
             return 0
         if args.action == "retry-failed":
             print(f"{await service.retry_failed(args.broadcast_id)} delivery(ies) will be retried.")
             return 0
-        bar = None
-        while True:
-            broadcast = await service.get(args.broadcast_id)
-            counts = await service.counts(broadcast.id)
-            total = sum(counts.values())
-            finished = total - counts["pending"] - counts["sending"]
-            if bar is None:
-                bar = tqdm(total=total, desc=f"broadcast {broadcast.id}", file=sys.stderr)
-            bar.total = total
-            bar.update(finished - bar.n)
-            if not args.watch or broadcast.status.value in ("done", "cancelled"):
-                break
-            await asyncio.sleep(1)
-        bar.close()
-        print(f"{broadcast.status.value}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
-        for reason, count in (await service.skipped_reasons(broadcast.id)).items():
-            print(f"  skipped ({reason}): {count}")
+        report = await service.report(args.broadcast_id)
+        if args.watch:
+            report = await _watch(service, report)
+        print(f"broadcast {report.broadcast_id} ({report.kind.value}: {report.title})")
+        print(report.summary())
         return 0
 
     return with_runtime(settings, go)
+
+
+async def _watch(service: Broadcasts, report: CampaignReport) -> CampaignReport:
+    """Follow a campaign until nothing waits; the bar counts handled deliveries, which
+    is not reached ones: the summary after it says what the campaign did."""
+    bar = tqdm(desc=f"broadcast {report.broadcast_id} handled", file=sys.stderr)
+    while True:
+        bar.total = report.total
+        bar.update(report.total - report.counts["waiting"] - bar.n)
+        if report.outcome not in ("scheduled", "sending"):
+            break
+        await asyncio.sleep(1)
+        report = await service.report(report.broadcast_id)
+    bar.close()
+    return report
+
+
+def _print_campaigns(reports: list[CampaignReport]) -> None:
+    if not reports:
+        print("No broadcasts yet: publishing a job or news, or POST /api/v1/broadcasts, makes one.")
+        return
+    print(
+        f"{'ID':>5}  {'KIND':12} {'TITLE':30} {'OUTCOME':17} {'CREATED':16} {'SEND AT':16} "
+        f"{'REACHED':>9} {'SKIPPED':>7} {'FAILED':>6} {'WAITING':>7}"
+    )
+    for r in reports:
+        counts = r.counts
+        print(
+            f"{r.broadcast_id:>5}  {r.kind.value:12} {_cut(r.title, 30):30} "
+            f"{OUTCOME_WORDS[r.outcome]:17} {r.created_at:%Y-%m-%d %H:%M} "
+            f"{r.send_at:%Y-%m-%d %H:%M} {f'{r.sent}/{r.total}':>9} {counts['skipped']:>7} "
+            f"{counts['failed']:>6} {counts['waiting']:>7}"
+        )
+    print(f"{len(reports)} broadcast(s). `portevoix broadcast status ID` says why.")
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"

@@ -13,7 +13,7 @@ import sys
 from aiohttp import web
 
 from app import db
-from app.cli.command import CommandError, progress_bar, with_runtime
+from app.cli.command import CommandError, progress_bar, with_runtime, write_file
 from app.runtime import Runtime
 from app.settings import Settings
 
@@ -35,7 +35,13 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, settings.host, settings.port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as exc:  # the port is taken, or HOST is not this machine's
+            await runner.cleanup()
+            raise CommandError(
+                f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}"
+            ) from None
         print(_welcome(settings), flush=True)
         stop = _stop_on_signals()
         background = []
@@ -156,7 +162,7 @@ def teams_manifest_cmd(settings: Settings, args: argparse.Namespace) -> int:
         data = package(settings)
     except ManifestError as exc:
         raise CommandError(str(exc)) from None
-    args.output.write_bytes(data)
+    write_file(args.output, data)
     print(f"wrote {args.output}: upload it in Teams (Apps > Manage your apps > Upload an app)")
     if not settings.public_base_url.startswith("https://"):
         print(

@@ -9,8 +9,11 @@ import json
 import sys
 from typing import Any
 
-from app.cli.command import CommandError, progress_bar, with_runtime
+from pydantic import ValidationError
+
+from app.cli.command import CommandError, progress_bar, read_file, with_runtime, write_file
 from app.csv_export import csv_lines
+from app.errors import explain
 from app.parsing import whole_number
 from app.people.models import EmployeeStatus, Role
 from app.people.schemas import EmployeeCreate
@@ -19,18 +22,27 @@ from app.settings import Settings
 
 
 def invite_cmd(settings: Settings, args: argparse.Namespace) -> int:
+    try:  # checked before anything is opened: a typo changes nothing
+        draft = EmployeeCreate(
+            email=args.email,
+            name=args.name,
+            department=args.department,
+            location=args.location,
+            language=args.language,  # none: the person's chat language when they join
+            role=Role(args.role),
+        )
+    except ValidationError as exc:
+        raise CommandError(f"cannot invite {args.email!r}: {explain(exc)}") from None
+
     async def go(runtime: Runtime) -> int:
-        employee = await runtime.people.find_by_email(args.email)
+        employee = await runtime.people.find_by_email(draft.email)
         if employee is None:
-            employee = await runtime.people.create(
-                EmployeeCreate(
-                    email=args.email,
-                    name=args.name,
-                    department=args.department,
-                    location=args.location,
-                    language=args.language,  # none: the person's chat language when they join
-                    role=Role(args.role),
-                )
+            employee = await runtime.people.create(draft)
+        elif (employee.name, employee.role) != (draft.name, draft.role):
+            print(  # an invite never edits someone: say so rather than seem to promote
+                f"portevoix: {employee.email} already exists as {employee.name} "
+                f"({employee.role.value}); invited as is (change people with the API)",
+                file=sys.stderr,
             )
         link = await runtime.people.invite(employee.id)
         print(f"Invite for {employee.name} <{employee.email}> ({employee.role.value})")
@@ -74,15 +86,12 @@ def invites_cmd(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def import_employees_cmd(settings: Settings, args: argparse.Namespace) -> int:
-    try:
-        text = args.file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CommandError(f"cannot read {args.file}: {exc}") from None
+    data = read_file(args.file)
     progress = progress_bar(args.quiet)
 
     async def go(runtime: Runtime) -> int:
         report = await runtime.employee_import.run(
-            text, progress=lambda done, total: progress("employees", done, total)
+            data, progress=lambda done, total: progress("employees", done, total)
         )
         print(report.summary())
         for line, message in report.errors:
@@ -118,7 +127,7 @@ def export_cmd(settings: Settings, args: argparse.Namespace) -> int:
         data: dict[str, Any] = await runtime.privacy.export(employee.id)
         text = json.dumps(data, indent=2, ensure_ascii=False)
         if args.output:
-            args.output.write_text(text + "\n", encoding="utf-8")
+            write_file(args.output, (text + "\n").encode())
             print(f"Wrote {args.output}")
         else:
             print(text)

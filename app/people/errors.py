@@ -17,6 +17,10 @@ class EmployeeHasLeft(Forbidden):
     code = "employee_left"
 
 
+class RoleAboveEmployee(Forbidden):
+    code = "role_above_employee"
+
+
 class InvalidEmployee(DomainError):
     code = "invalid_employee"
 

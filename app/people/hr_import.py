@@ -5,6 +5,11 @@ Columns (header row required, order free, names case-insensitive):
 `role` (employee/recruiter/admin), `external_id` (the HR id), `status` (`active` or
 `left`; `left` marks the employee as having left).
 
+The file is read as HR tools and Excel write it: UTF-8 with or without a byte order
+mark, else Windows-1252 (Excel's "CSV" on Windows); columns separated by `,` or by `;`
+(what Excel writes where `,` is the decimal mark, as in French). The report says which
+it found, so a file that looks wrong can be explained.
+
 A row is created or updated by e-mail (or by `external_id` when given), new employees
 get an invite, `status=left` deactivates. Each row is its own transaction: a malformed
 row is reported with its line number and does not stop the others.
@@ -12,6 +17,7 @@ row is reported with its line number and does not stop the others.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from collections.abc import Callable
@@ -20,7 +26,7 @@ from dataclasses import dataclass, field
 from pydantic import ValidationError
 
 from app.db import transaction
-from app.errors import DomainError
+from app.errors import DomainError, explain
 from app.people.emails import normalise_email
 from app.people.models import Employee, EmployeeStatus
 from app.people.schemas import EmployeeCreate, EmployeeUpdate
@@ -38,12 +44,69 @@ KNOWN_COLUMNS = REQUIRED_COLUMNS | {
 }
 
 
+DELIMITERS = (",", ";")
+
+
 class MalformedFile(DomainError):
     code = "malformed_file"
 
 
+@dataclass(frozen=True)
+class HrFile:
+    """An HR export's text and how it was written."""
+
+    text: str
+    encoding: str  # "UTF-8", "UTF-8 with BOM" or "Windows-1252"
+    delimiter: str
+
+    @classmethod
+    def read(cls, data: bytes) -> HrFile:
+        text, encoding = _decode(data)
+        return cls(text, encoding, _delimiter(text))
+
+    def describe(self) -> str:
+        return f"read as {self.encoding}, columns separated by {self.delimiter!r}"
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise MalformedFile(
+            "The file is UTF-16 (Excel's 'Unicode text'): save it as 'CSV UTF-8' instead."
+        )
+    if b"\0" in data:
+        raise MalformedFile("This is not a text file: expected a CSV export.")
+    if data.startswith(codecs.BOM_UTF8):
+        try:
+            return data[len(codecs.BOM_UTF8) :].decode("utf-8"), "UTF-8 with BOM"
+        except UnicodeDecodeError as exc:
+            raise MalformedFile(f"The file starts as UTF-8 but is not: {exc.reason}.") from None
+    try:
+        return data.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    try:  # any byte but five is a Windows-1252 letter: this is the last guess
+        return data.decode("cp1252"), "Windows-1252"
+    except UnicodeDecodeError:
+        raise MalformedFile(
+            "The file is neither UTF-8 nor Windows-1252 text: save it as 'CSV UTF-8'."
+        ) from None
+
+
+def _delimiter(text: str) -> str:
+    """The separator under which the header names the most known columns (`,` on a tie).
+    The header alone decides: a name or an address in the rows may hold either."""
+    header = text.lstrip("\ufeff").split("\n", 1)[0]
+
+    def known(delimiter: str) -> int:
+        names = next(csv.reader([header], delimiter=delimiter), [])
+        return len({name.strip().lower() for name in names} & KNOWN_COLUMNS)
+
+    return max(DELIMITERS, key=known)
+
+
 @dataclass
 class ImportReport:
+    file: HrFile
     rows: int = 0
     created: int = 0
     updated: int = 0
@@ -54,21 +117,21 @@ class ImportReport:
 
     def summary(self) -> str:
         return (
-            f"{self.rows} rows: {self.created} created, {self.updated} updated, "
-            f"{self.unchanged} unchanged, {self.left} marked as left, {self.invited} invited, "
-            f"{len(self.errors)} errors"
+            f"{self.rows} rows ({self.file.describe()}): {self.created} created, "
+            f"{self.updated} updated, {self.unchanged} unchanged, {self.left} marked as left, "
+            f"{self.invited} invited, {len(self.errors)} errors"
         )
 
 
-def parse_rows(text: str) -> list[tuple[int, dict[str, str]]]:
+def parse_rows(file: HrFile) -> list[tuple[int, dict[str, str]]]:
     """(line number, row) pairs; raises MalformedFile when the header is unusable."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    reader = csv.DictReader(io.StringIO(file.text), delimiter=file.delimiter)
     if reader.fieldnames is None:
         raise MalformedFile("The file is empty: expected a header row with email,name,...")
     columns = {name.strip().lower() for name in reader.fieldnames if name}
     missing = REQUIRED_COLUMNS - columns
     if missing:
-        raise MalformedFile(f"Missing column(s): {', '.join(sorted(missing))}.")
+        raise MalformedFile(f"Missing column(s): {', '.join(sorted(missing))} ({file.describe()}).")
     rows = []
     for row in reader:
         cleaned = {
@@ -85,15 +148,17 @@ class EmployeeImport:
         self.people = people
 
     async def run(
-        self, text: str, progress: Callable[[int, int], None] | None = None
+        self, data: bytes, progress: Callable[[int, int], None] | None = None
     ) -> ImportReport:
-        rows = parse_rows(text)
-        report = ImportReport(rows=len(rows))
+        """Import the file as it came (bytes: its encoding is found here)."""
+        file = HrFile.read(data)
+        rows = parse_rows(file)
+        report = ImportReport(file, rows=len(rows))
         for done, (line, row) in enumerate(rows, start=1):
             try:
                 await self._apply(row, report)
             except ValidationError as exc:
-                report.errors.append((line, _explain(exc)))
+                report.errors.append((line, explain(exc)))
             except DomainError as exc:
                 report.errors.append((line, exc.message))
             if progress is not None:
@@ -143,11 +208,3 @@ class EmployeeImport:
             if found is not None:
                 return found
         return await self.people.find_by_email(values.get("email", ""))
-
-
-def _explain(exc: ValidationError) -> str:
-    parts = []
-    for error in exc.errors():
-        where = ".".join(str(p) for p in error["loc"]) or "row"
-        parts.append(f"{where}: {str(error['msg']).removeprefix('Value error, ')}")
-    return "; ".join(parts)

@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 
 from app.clock import Clock
-from app.people.errors import EmployeeHasLeft
+from app.people.errors import EmployeeHasLeft, RoleAboveEmployee
 from app.people.models import ApiToken, Employee, EmployeeStatus, Role
 
 ROLE_RANK = {Role.EMPLOYEE: 0, Role.RECRUITER: 1, Role.ADMIN: 2}
@@ -50,8 +50,15 @@ class TokenService:
         self.admin_token = admin_token
 
     async def issue(self, role: Role, name: str, employee: Employee | None = None) -> str:
+        """A new token. One tied to an employee never grants more than that employee's
+        own role: an employee's token with the admin role would make them an admin."""
         if employee is not None and employee.status == EmployeeStatus.LEFT:
             raise EmployeeHasLeft(f"{employee.name} has left the company.")
+        if employee is not None and ROLE_RANK[role] > ROLE_RANK[employee.role]:
+            raise RoleAboveEmployee(
+                f"{employee.email} is {employee.role.value}: their token cannot be "
+                f"{role.value} (change their role first)"
+            )
         token = "pv_" + secrets.token_urlsafe(32)
         await ApiToken.create(
             name=name,

@@ -87,7 +87,9 @@ class Operation:
     tag: str
     role: Role | None
     query: type[BaseModel] | None = None
-    body: Any = None  # a pydantic model for JSON, or `str` for a text body (CSV)
+    # A pydantic model for JSON, `str` for a UTF-8 text body, `bytes` for a file whose
+    # encoding the handler finds itself (an HR export may be Windows-1252).
+    body: Any = None
     body_media: str = "application/json"
     # Documented as the request body but read by the handler itself (a signed webhook
     # must check the signature over the raw bytes before anything is parsed).
@@ -205,6 +207,8 @@ async def _parse_body(op: Operation, request: web.Request) -> Any:
     if op.body is None:
         return None
     raw = await read_bytes(request)
+    if op.body is bytes:
+        return raw
     if op.body is str:
         try:
             return raw.decode("utf-8")

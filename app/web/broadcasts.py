@@ -7,8 +7,9 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.bots.broadcast import Broadcasts
+from app.bots.campaign_report import CampaignReport, Outcome
 from app.bots.engine import limits_from
-from app.bots.models import Broadcast, BroadcastKind, BroadcastStatus
+from app.bots.models import BroadcastKind, BroadcastStatus
 from app.people.models import Role
 from app.web.api import Api, Call
 
@@ -37,12 +38,22 @@ class BroadcastOut(BaseModel):
     id: int
     kind: BroadcastKind
     content_id: int | None
-    status: BroadcastStatus
+    title: str = Field(description="The job's or news post's title, or the announcement")
+    status: BroadcastStatus = Field(description="The sender's state: done once nothing waits")
+    outcome: Outcome = Field(
+        description="What the campaign did: a done campaign that sent nothing reached nobody"
+    )
     send_at: datetime
     created_at: datetime
     finished_at: datetime | None
-    counts: dict[str, int]
-    skipped: dict[str, int]
+    counts: dict[str, int] = Field(description="Deliveries by status")
+    reached: int = Field(description="Deliveries sent")
+    skipped: dict[str, int] = Field(description="Skipped deliveries by reason")
+    failed: dict[str, int] = Field(description="Failed deliveries by reason")
+    waiting: dict[str, int] = Field(
+        description="Deliveries still to send, by why they wait (quiet hours, daily cap...)"
+    )
+    summary: str = Field(description="The same in one line, as `portevoix broadcast` says it")
 
 
 class Changed(BaseModel):
@@ -53,17 +64,23 @@ def _service(call: Call) -> Broadcasts:
     return Broadcasts(call.runtime, limits_from(call.runtime.settings))
 
 
-async def _out(service: Broadcasts, broadcast: Broadcast) -> BroadcastOut:
+def _out(report: CampaignReport) -> BroadcastOut:
     return BroadcastOut(
-        id=broadcast.id,
-        kind=broadcast.kind,
-        content_id=broadcast.content_id,
-        status=broadcast.status,
-        send_at=broadcast.send_at,
-        created_at=broadcast.created_at,
-        finished_at=broadcast.finished_at,
-        counts=await service.counts(broadcast.id),
-        skipped=await service.skipped_reasons(broadcast.id),
+        id=report.broadcast_id,
+        kind=report.kind,
+        content_id=report.content_id,
+        title=report.title,
+        status=report.status,
+        outcome=report.outcome,
+        send_at=report.send_at,
+        created_at=report.created_at,
+        finished_at=report.finished_at,
+        counts=report.statuses,
+        reached=report.sent,
+        skipped=report.skipped,
+        failed=report.failed,
+        waiting=report.waiting,
+        summary=report.summary(),
     )
 
 
@@ -98,7 +115,7 @@ def register(api: Api) -> None:
             send_at=body.send_at,
             created_by=call.principal.token_name,
         )
-        return await _out(service, broadcast)
+        return _out(await service.report(broadcast.id))
 
     @api.operation(
         "GET",
@@ -109,9 +126,7 @@ def register(api: Api) -> None:
         response=list[BroadcastOut],
     )
     async def list_broadcasts(call: Call) -> list[BroadcastOut]:
-        service = _service(call)
-        rows = await Broadcast.all().order_by("-created_at", "-id").limit(50)
-        return [await _out(service, b) for b in rows]
+        return [_out(report) for report in await _service(call).latest(50)]
 
     @api.operation(
         "GET",
@@ -122,8 +137,7 @@ def register(api: Api) -> None:
         response=BroadcastOut,
     )
     async def get_broadcast(call: Call) -> BroadcastOut:
-        service = _service(call)
-        return await _out(service, await service.get(call.path["broadcast_id"]))
+        return _out(await _service(call).report(call.path["broadcast_id"]))
 
     @api.operation(
         "POST",

@@ -16,8 +16,9 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from app.bots.broadcast import Broadcasts
+from app.bots.campaign_report import OUTCOME_WORDS, reason_words
 from app.bots.engine import limits_from
-from app.bots.models import Broadcast, BroadcastKind
+from app.bots.models import BroadcastKind
 from app.errors import DomainError
 from app.i18n import translator
 from app.jobs.schemas import ContentFilter, JobCreate, NewsCreate
@@ -148,28 +149,16 @@ def _broadcasts(request: web.Request) -> Broadcasts:
 async def broadcasts(request: web.Request, flash: str = "", kind: str = "ok") -> web.Response:
     viewer = await viewer_for(request, Role.RECRUITER)
     _ = translator(viewer.language)
-    service = _broadcasts(request)
-    rows = []
-    for broadcast in await Broadcast.all().order_by("-created_at", "-id").limit(30):
-        counts = await service.counts(broadcast.id)
-        total = sum(counts.values())
-        done = total - counts["pending"] - counts["sending"]
-        rows.append(
-            {
-                "b": broadcast,
-                "counts": counts,
-                "total": total,
-                "percent": round(100 * done / total) if total else 0,
-                "skipped": await service.skipped_reasons(broadcast.id),
-            }
-        )
+    reports = await _broadcasts(request).latest(30)
     return page(
         request,
         viewer,
         "dashboard/broadcasts.html.j2",
         _("Broadcasts"),
         status=422 if kind == "error" else 200,
-        rows=rows,
+        reports=reports,
+        outcome_words=OUTCOME_WORDS,
+        reason_words=reason_words,
         flash=flash,
         flash_kind=kind,
         is_admin=viewer.has_role(Role.ADMIN),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from app.people.models import Role
 from app.people.schemas import (
@@ -27,6 +27,10 @@ class ImportProblem(BaseModel):
 
 
 class ImportReportOut(BaseModel):
+    encoding: str = Field(
+        description="How the file was read: UTF-8, UTF-8 with BOM or Windows-1252"
+    )
+    delimiter: str = Field(description="The column separator found in the header: , or ;")
     rows: int
     created: int
     updated: int
@@ -157,15 +161,19 @@ def register(api: Api) -> None:
         summary="Create, update and deactivate from an HR CSV",
         tag=TAG,
         role=Role.ADMIN,
-        body=str,
+        body=bytes,
         body_media="text/csv",
         response=ImportReportOut,
         description="Columns: email, name, department, location, language, timezone, role, "
-        "external_id, status (active|left). Malformed rows are reported by line number.",
+        "external_id, status (active|left), separated by , or ; (found from the header). "
+        "UTF-8 (with or without BOM) or Windows-1252. Malformed rows are reported by line "
+        "number.",
     )
     async def import_employees(call: Call) -> ImportReportOut:
         report = await call.runtime.employee_import.run(call.body)
         return ImportReportOut(
+            encoding=report.file.encoding,
+            delimiter=report.file.delimiter,
             rows=report.rows,
             created=report.created,
             updated=report.updated,

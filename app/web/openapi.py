@@ -74,7 +74,7 @@ def _operation(op: Operation, schemas: _Schemas, error_ref: dict[str, Any]) -> d
         doc["description"] = (doc.get("description", "") + f"\n\nRole: {op.role.value}.").strip()
     body = op.body if op.body is not None else op.body_doc
     if body is not None:
-        body_schema = {"type": "string"} if body is str else schemas.ref(body)
+        body_schema = {"type": "string"} if body in (str, bytes) else schemas.ref(body)
         doc["requestBody"] = {"required": True, "content": {op.body_media: {"schema": body_schema}}}
     if op.status == 204:
         doc["responses"]["204"] = {"description": "Done"}

@@ -26,7 +26,7 @@ from aiohttp.test_utils import TestServer
 from tests.fakes.jwt_keys import ISSUER, SigningKey
 
 PAYLOADS = Path(__file__).resolve().parent.parent / "bots" / "payloads"
-APP_ID = "test-app-id"
+APP_ID = "5c4b2a10-9d3e-4f61-8a7b-0e1d2c3b4a59"  # a GUID, like every Microsoft app id
 APP_PASSWORD = "test-app-password"
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 

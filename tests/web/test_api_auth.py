@@ -6,6 +6,7 @@ from aiohttp.test_utils import TestClient
 
 from app.jobs.models import JobOffer
 from app.people.models import Role
+from app.people.schemas import EmployeeUpdate
 from app.runtime import Runtime
 from tests.helpers import bearer, make_employee
 
@@ -113,9 +114,10 @@ async def test_a_demoted_recruiters_token_acts_with_their_new_role(
 async def test_a_token_never_acts_above_its_employees_role(
     client: TestClient, runtime: Runtime
 ) -> None:
-    """An admin token issued to someone who is (now) a recruiter is a recruiter's token."""
-    rita = await make_employee(runtime, "rita@example.com", "Rita", role=Role.RECRUITER)
+    """An admin token of someone who is now a recruiter is a recruiter's token."""
+    rita = await make_employee(runtime, "rita@example.com", "Rita", role=Role.ADMIN)
     headers = await bearer(runtime, Role.ADMIN, rita)
+    await runtime.people.update(rita.id, EmployeeUpdate(role=Role.RECRUITER))
     assert (await client.get("/api/v1/employees", headers=headers)).status == 200
     response = await client.post(
         "/api/v1/employees", json={"email": "x@example.com", "name": "X"}, headers=headers
