@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     redis_timeout_seconds: float = 2.0
     redis_max_connections: int = 50
+    embedded_redis_idle_seconds: float = 5.0
+    embedded_redis_snapshot_seconds: float = 1.0
 
     host: str = "127.0.0.1"
     port: int = 8080

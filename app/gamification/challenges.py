@@ -62,13 +62,6 @@ class Challenges:
         self.ledger = ledger
         self.zone = ZoneInfo(timezone)
 
-    def subscribe(self) -> None:
-        # Clicks and points arrive in batches (the click worker, the ledger): a batch
-        # refreshes each challenge once, not once per event.
-        self.events.subscribe_batch(ClickRecorded, self._on_clicks)
-        self.events.subscribe_batch(PointsAwarded, self._on_points)
-        self.events.subscribe(ShareRecorded, self._on_share)
-
     async def create(self, draft: ChallengeDraft) -> Challenge:
         return await Challenge.create(**draft.model_dump(), created_at=self.clock.now())
 
@@ -81,16 +74,16 @@ class Challenges:
     async def all(self) -> list[Challenge]:
         return list(await Challenge.all().order_by("-starts_on", "id"))
 
-    async def _on_clicks(self, events: list[ClickRecorded]) -> None:
+    async def on_clicks(self, events: list[ClickRecorded]) -> None:
         unique = {event.employee_id for event in events if event.classification == "unique"}
         await self.refresh_for(unique, "unique_clicks")
 
-    async def _on_points(self, events: list[PointsAwarded]) -> None:
+    async def on_points(self, events: list[PointsAwarded]) -> None:
         # A bonus must not feed its own target.
         earners = {e.employee_id for e in events if not e.key.startswith("challenge:")}
         await self.refresh_for(earners, "points")
 
-    async def _on_share(self, event: ShareRecorded) -> None:
+    async def on_share(self, event: ShareRecorded) -> None:
         await self.refresh_for({event.employee_id}, "shares")
 
     async def refresh_for(self, employee_ids: set[int], metric: Metric) -> None:
