@@ -89,7 +89,9 @@ def in_process_redis() -> Redis:
 
 
 async def close_redis(redis: Redis) -> None:
-    await redis.aclose()
+    # The pool was given to the client, so the client does not close it by itself: an
+    # open connection would keep the embedded Redis's host waiting for its last client.
+    await redis.aclose(close_connection_pool=True)
 
 
 log = logging.getLogger(__name__)
