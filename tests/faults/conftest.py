@@ -20,6 +20,7 @@ from tests.processes import Processes, free_port
 
 __all__ = ["Processes", "start_redis"]
 
+
 @pytest.fixture
 def servers_only(settings: Settings) -> None:
     if not settings.redis_url:
