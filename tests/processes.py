@@ -59,6 +59,7 @@ class Processes:
     settings: Settings
     tmp: Path
     started: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    common: dict[str, str] = field(default_factory=dict)  # every process's extra settings
 
     def env(self, **extra: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("TEST_")}
@@ -73,6 +74,7 @@ class Processes:
             DEMO_ON_EMPTY="false",
             BROADCAST_LEASE_SECONDS="3",
         )
+        env.update(self.common)
         env.update(extra)
         return env
 
