@@ -121,7 +121,11 @@ async def opened_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     try:
         await redis.flushdb()
         await db.migrate(db_ctx)
-        yield build_runtime(settings, db_ctx, redis)
+        runtime = build_runtime(settings, db_ctx, redis)
+        try:
+            yield runtime
+        finally:
+            await runtime.reactors.aclose()  # the process's senders (the push engine's)
     finally:
         try:
             await redis.flushdb()
