@@ -183,7 +183,8 @@ class Settings(BaseSettings):
 
     @property
     def embedded(self) -> bool:
-        """Embedded mode: SQLite and an in-process Redis, one process does everything."""
+        """Embedded mode: SQLite and the data directory's own Redis (`app.store_host`), one
+        server process does everything."""
         return not self.redis_url and not self.database_url.startswith("postgres")
 
     @property
