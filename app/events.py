@@ -33,7 +33,6 @@ class EventBus:
     def __init__(self) -> None:
         # Each handler with whether it takes a list of events (a batch handler).
         self._handlers: dict[type, list[tuple[Handler, bool]]] = defaultdict(list)
-        self._named: set[str] = set()
 
     def subscribe(self, event_type: type, handler: Handler) -> None:
         self._handlers[event_type].append((handler, False))
@@ -42,13 +41,6 @@ class EventBus:
         """`handler` gets a list of events of that type: all those of a `publish_many`,
         or the single event of a `publish`."""
         self._handlers[event_type].append((handler, True))
-
-    def subscribe_once(self, event_type: type, name: str, handler: Handler) -> None:
-        """Subscribe unless a handler of that name is already there (two parts of one
-        process, e.g. the web app and the embedded worker, wiring the same reaction)."""
-        if name not in self._named:
-            self._named.add(name)
-            self.subscribe(event_type, handler)
 
     async def publish(self, event: object) -> None:
         """Run every handler; one failing handler is logged and does not stop the others."""

@@ -1,7 +1,8 @@
 """Everything a running Porte-voix needs, opened and closed in one place.
 
 The web server (`create_app`), the worker and the CLI commands all build the same
-`Runtime`, so a service is wired identically wherever it is used. Nothing here is global:
+`Runtime`, so a service is wired identically wherever it is used, and its event
+reactions are those of the one table in `app/reactions.py`. Nothing here is global:
 two runtimes (two replicas in a test) can live in one process.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from redis.asyncio import Redis
@@ -36,6 +37,7 @@ from app.people.policy import PolicyService
 from app.people.service import PeopleService
 from app.people.sessions import SessionStore
 from app.people.tokens import TokenService
+from app.reactions import Reactors, react
 from app.referrals import privacy as link_privacy
 from app.referrals.analytics import ClickAnalytics
 from app.referrals.clicks import ClickLimits, RedisRecentClicks
@@ -76,6 +78,7 @@ class Runtime:
     gamification: GamificationService
     shop: Shop
     challenges: Challenges
+    reactors: Reactors = field(init=False)  # set by build_runtime, from app/reactions.py
 
     def click_worker(self, consumer: str | None = None) -> ClickWorker:
         return ClickWorker(
@@ -117,10 +120,8 @@ def build_runtime(
     gamification = GamificationService(
         clock, events, rules, ledger, boards, settings.company_timezone, content.referral_points
     )
-    gamification.subscribe()
     analytics = ClickAnalytics()
     challenges = Challenges(clock, events, ledger, settings.company_timezone)
-    challenges.subscribe()
     click_writer = ClickWriter(
         events, sessions, RedisRecentClicks(redis), limits, settings.company_timezone
     )
@@ -155,31 +156,35 @@ def build_runtime(
         referrals=referrals,
         gamification=gamification,
     )
-    _push_on_publish(runtime)
+    runtime.reactors = react(runtime)  # every event reaction, in its one table
     return runtime
-
-
-def _push_on_publish(runtime: Runtime) -> None:
-    """Publishing a job or a news post creates its campaign in whichever process
-    publishes (API, dashboard, chat, `import-jobs`, a scheduled `publish_at`): the push
-    follows from `ContentService.publish_*`, not from the caller."""
-    from app.bots.broadcast import Broadcasts  # the bots package imports Runtime
-    from app.bots.engine import limits_from, push_on_publish
-
-    push_on_publish(runtime, Broadcasts(runtime, limits_from(runtime.settings)))
 
 
 @asynccontextmanager
 async def open_runtime(
-    settings: Settings, *, migrate: bool = False, clock: Clock | None = None
+    settings: Settings,
+    *,
+    migrate: bool = False,
+    clock: Clock | None = None,
+    redis: Redis | None = None,
 ) -> AsyncIterator[Runtime]:
-    """Connect to the database and Redis; optionally apply pending migrations first."""
+    """Connect to the database and Redis; optionally apply pending migrations first.
+    `redis` replaces the settings' Redis (tests give each test its own in-process one);
+    the runtime closes it."""
     db_ctx = await db.open_db(settings.effective_database_url())
-    redis = open_redis(settings)
+    try:
+        redis = redis or await open_redis(settings)
+    except BaseException:
+        await db.close_db(db_ctx)
+        raise
+    runtime = None
     try:
         if migrate:
             await db.migrate(db_ctx)
-        yield build_runtime(settings, db_ctx, redis, clock)
+        runtime = build_runtime(settings, db_ctx, redis, clock)
+        yield runtime
     finally:
+        if runtime is not None:
+            await runtime.reactors.aclose()
         await close_redis(redis)
         await db.close_db(db_ctx)

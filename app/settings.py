@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     redis_timeout_seconds: float = 2.0
     redis_max_connections: int = 50
+    embedded_redis_idle_seconds: float = 5.0
+    embedded_redis_snapshot_seconds: float = 1.0
 
     host: str = "127.0.0.1"
     port: int = 8080
@@ -331,7 +333,8 @@ class Settings(BaseSettings):
 
     @property
     def embedded(self) -> bool:
-        """Embedded mode: SQLite and an in-process Redis, one process does everything."""
+        """Embedded mode: SQLite and the data directory's own Redis (`app.store_host`), one
+        server process does everything."""
         return not self.redis_url and not self.database_url.startswith("postgres")
 
     @property

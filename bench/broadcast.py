@@ -117,11 +117,15 @@ def bench_settings(backend: Backend, workdir: Path, base_url: str) -> Settings:
 @asynccontextmanager
 async def opened_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     db_ctx = await db.open_db(settings.effective_database_url())
-    redis = open_redis(settings)  # the app's own client (pool size, timeouts)
+    redis = await open_redis(settings)  # the app's own client (pool size, timeouts)
     try:
         await redis.flushdb()
         await db.migrate(db_ctx)
-        yield build_runtime(settings, db_ctx, redis)
+        runtime = build_runtime(settings, db_ctx, redis)
+        try:
+            yield runtime
+        finally:
+            await runtime.reactors.aclose()  # the process's senders (the push engine's)
     finally:
         try:
             await redis.flushdb()

@@ -99,7 +99,7 @@ from app.gamification.periods import Periods  # noqa: E402
 from app.people.models import Employee, EmployeeStatus  # noqa: E402
 from app.runtime import Runtime, build_runtime  # noqa: E402
 from app.settings import load_settings  # noqa: E402
-from app.store import close_redis, embedded_redis  # noqa: E402
+from app.store import close_redis, in_process_redis  # noqa: E402
 
 TARGETS = {"awards_per_s": 3000.0, "leaderboard_p99_ms": 5.0, "rebuild_s": 60.0}
 BENCH_REDIS_DB = 12
@@ -153,7 +153,7 @@ async def opened_runtime(backend: Backend, workdir: Path, clock: FrozenClock):  
         secret_key=SECRET_KEY,
     )
     db_ctx = await db.open_db(settings.effective_database_url())
-    redis: Redis = Redis.from_url(backend.redis_url) if backend.redis_url else embedded_redis()
+    redis: Redis = Redis.from_url(backend.redis_url) if backend.redis_url else in_process_redis()
     try:
         await redis.flushdb()
         await db.migrate(db_ctx)

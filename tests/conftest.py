@@ -27,6 +27,7 @@ from app.clock import FrozenClock
 from app.runtime import Runtime, open_runtime
 from app.server import create_app
 from app.settings import Settings, load_settings
+from app.store import in_process_redis
 
 ADMIN_TOKEN = "test-admin-token-0123456789"
 SECRET_KEY = "test-secret-key-0123456789abcdef"
@@ -134,7 +135,10 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 async def runtime(settings: Settings, clock: FrozenClock) -> AsyncIterator[Runtime]:
-    async with open_runtime(settings, clock=clock) as opened:
+    # Embedded tests get an in-process Redis each: a data directory's shared one is a
+    # separate process, which tests/test_store_host.py and tests/journeys/ exercise.
+    redis = None if settings.redis_url else in_process_redis()
+    async with open_runtime(settings, clock=clock, redis=redis) as opened:
         if settings.redis_url:
             await _reset_servers(opened)
         yield opened

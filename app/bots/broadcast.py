@@ -17,10 +17,12 @@ from app.bots.campaign_report import CampaignReport
 from app.bots.models import Broadcast, BroadcastKind, BroadcastStatus, Delivery, DeliveryStatus
 from app.db import transaction
 from app.errors import Conflict, NotFound
+from app.events import ContentPublished
 from app.jobs.models import JobOffer, NewsPost
 from app.jobs.service import Audience, targets
 from app.people.models import ChatIdentity, Employee, EmployeeStatus
 from app.runtime import Runtime
+from app.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -274,3 +276,36 @@ class Broadcasts:
                 status=BroadcastStatus.SENDING, finished_at=None
             )
         return retried
+
+
+def limits_from(settings: Settings) -> Limits:
+    return Limits(
+        lease=timedelta(seconds=settings.broadcast_lease_seconds),
+        max_attempts=settings.broadcast_max_attempts,
+        daily_cap=settings.push_daily_cap,
+        telegram_per_second=settings.telegram_messages_per_second,
+        telegram_chat_per_second=settings.telegram_chat_messages_per_second,
+        telegram_group_per_minute=settings.telegram_group_messages_per_minute,
+        telegram_jitter=settings.telegram_jitter_ms / 1000,
+    )
+
+
+class PushOnPublish:
+    """Publishing a job or news creates its broadcast, in whichever process publishes
+    (keyed `job:<id>` / `news:<id>`, so once)."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.enabled = runtime.settings.broadcast_on_publish
+        self.broadcasts = Broadcasts(runtime, limits_from(runtime.settings))
+
+    async def on_published(self, event: ContentPublished) -> None:
+        if not self.enabled or not event.push:  # the demo's seeded content pushes nothing
+            return
+        kind = BroadcastKind.JOB if event.content_type == "job" else BroadcastKind.NEWS
+        await self.broadcasts.create(
+            kind,
+            content_id=event.content_id,
+            send_at=event.visible_at,
+            key=f"{event.content_type}:{event.content_id}",
+            created_by="publish",
+        )

@@ -1,16 +1,21 @@
 """Notifications: what happened to an employee, told in their chat, in their language.
 
-Subscribes to domain events (a referral moved, a badge, a level, a redemption decided)
-and sends one message to each of the employee's active chat accounts through the
-channel registered for its platform. Employees can turn notifications off. (Durable,
-rate-limited fan-out to thousands is the broadcast engine's job, issue #8.)
+Reacts to domain events (a referral moved, a badge, a level, a redemption decided; the
+table is `app/reactions.py`) in whichever process they happen, and sends one message to
+each of the employee's active chat accounts through that process's sender for its
+platform (`ChatSenders`: the Bot API, a proactive Teams message). Employees can turn
+notifications off. (Durable, rate-limited fan-out to thousands is the broadcast
+engine's job, issue #8.)
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
+from app.bots.chat_senders import ChatSenders
+from app.bots.replies import Reply
 from app.events import (
     ApplicationSubmitted,
     BadgeEarned,
@@ -23,33 +28,20 @@ from app.people.models import ChatIdentity, Employee
 from app.runtime import Runtime
 
 log = logging.getLogger(__name__)
-
-# (chat identity, text) -> delivered?
-Sender = Callable[[ChatIdentity, str], Awaitable[bool]]
+THROTTLED_TRIES = 3  # a notice waits out Telegram's retry_after this many times
 
 
 class Notifier:
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, senders: ChatSenders) -> None:
         self.runtime = runtime
-        self.senders: dict[str, Sender] = {}
+        self.senders = senders
 
-    def register(self, platform: str, sender: Sender) -> None:
-        self.senders[platform] = sender
-
-    def subscribe(self) -> None:
-        events = self.runtime.events
-        events.subscribe(ApplicationSubmitted, self._referral)
-        events.subscribe(ReferralStatusChanged, self._referral)
-        events.subscribe(BadgeEarned, self._badge)
-        events.subscribe(LevelReached, self._level)
-        events.subscribe(RedemptionDecided, self._redemption)
-
-    async def _referral(self, event: ApplicationSubmitted | ReferralStatusChanged) -> None:
+    async def on_referral(self, event: ApplicationSubmitted | ReferralStatusChanged) -> None:
         notice = await self.runtime.referrals.notice_for(event)
         if notice is not None:
             await self.tell(notice.employee_id, lambda _language: notice.text)
 
-    async def _badge(self, event: BadgeEarned) -> None:
+    async def on_badge(self, event: BadgeEarned) -> None:
         badges = {b.code: b for b in self.runtime.gamification.rules.badges}
         badge = badges.get(event.badge)
         if badge is None:
@@ -61,7 +53,7 @@ class Notifier:
             ),
         )
 
-    async def _level(self, event: LevelReached) -> None:
+    async def on_level(self, event: LevelReached) -> None:
         level = self.runtime.gamification.rules.levels[event.level]
         await self.tell(
             event.employee_id,
@@ -70,7 +62,7 @@ class Notifier:
             ),
         )
 
-    async def _redemption(self, event: RedemptionDecided) -> None:
+    async def on_redemption(self, event: RedemptionDecided) -> None:
         texts = {
             "approved": "Your reward request was approved.",
             "fulfilled": "Your reward was handed over. Enjoy!",
@@ -91,14 +83,29 @@ class Notifier:
         text = render(employee.language if employee.language in ("en", "fr") else "en")
         sent = 0
         for identity in await self.runtime.people.identities(employee_id):
-            sender = self.senders.get(identity.platform.value)
-            if sender is None:
-                continue
+            if await self._send(identity, text):
+                sent += 1
+        return sent
+
+    async def _send(self, identity: ChatIdentity, text: str) -> bool:
+        from app.bots.senders import Throttled, Unreachable
+
+        sender = self.senders.get(identity.platform.value)
+        if sender is None:
+            return False
+        for attempt in range(1, THROTTLED_TRIES + 1):
             try:
-                if await sender(identity, text):
-                    sent += 1
-                else:
-                    await ChatIdentity.filter(id=identity.id).update(active=False)
+                await sender.send(identity, Reply(text))
+                return True
+            except Unreachable:  # blocked the bot, left the conversation
+                await ChatIdentity.filter(id=identity.id).update(active=False)
+                return False
+            except Throttled as exc:
+                if attempt == THROTTLED_TRIES:
+                    log.warning("notification to %s throttled; dropped", identity.platform.value)
+                    return False
+                await asyncio.sleep(exc.retry_after)
             except Exception:  # one channel failing must not stop the others
                 log.exception("notification to %s failed", identity.platform.value)
-        return sent
+                return False
+        return False

@@ -23,8 +23,10 @@ log = logging.getLogger(__name__)
 class TeamsSender:
     platform = "teams"
 
-    def __init__(self, runtime: Runtime) -> None:
-        self.channel = TeamsChannel(runtime, Conversation(runtime))
+    def __init__(self, runtime: Runtime, channel: TeamsChannel | None = None) -> None:
+        """`channel`: the web process's own (one bot token for replies and pushes);
+        other processes get one of their own, which never serves /api/messages."""
+        self.channel = channel or TeamsChannel(runtime, Conversation(runtime))
 
     async def start(self) -> None:
         await self.channel.start()

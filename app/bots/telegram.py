@@ -29,7 +29,7 @@ from telegram import (
     WebAppInfo,
 )
 from telegram import User as TelegramUser
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import BadRequest, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from app.bots.actions import menu_commands
@@ -312,14 +312,6 @@ class TelegramChannel:
                 await self._call(
                     bot.send_message, chat_id, part, reply_markup=markup if last else None
                 )
-
-    async def send_text(self, chat_id: str, text: str) -> bool:
-        """A notification; False when the chat is gone (blocked bot, deleted account)."""
-        try:
-            await self.deliver(int(chat_id), [Reply(text)])
-        except Forbidden:
-            return False
-        return True
 
     async def _call(self, function: Any, *args: Any, **kwargs: Any) -> Any:
         """Call the Bot API, waiting as long as Telegram asks on 429 (three tries)."""

@@ -1,5 +1,6 @@
-"""Starting the chat channels with the web app: the conversation core, the notifier, and
-Telegram when its token is set. (Teams plugs in here too.)"""
+"""Starting the chat channels with the web app: the conversation core, Telegram when its
+token is set, Teams when its app id is. (The notices and the pushes on publication are
+reactions of every process: app/reactions.py.)"""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from aiohttp import web
 from app.bots.conversation import Conversation
 from app.bots.notify import Notifier
 from app.bots.teams import TeamsChannel
+from app.bots.teams_sender import TeamsSender
 from app.bots.telegram import TelegramChannel
-from app.people.models import ChatIdentity
 from app.web.errors import error_response
 from app.web.keys import RUNTIME
 
@@ -35,23 +36,17 @@ BOTS = web.AppKey("bots", Bots)
 async def bots_ctx(app: web.Application) -> AsyncIterator[None]:
     runtime = app[RUNTIME]
     conversation = Conversation(runtime)
-    notifier = Notifier(runtime)
-    notifier.subscribe()
-    bots = Bots(conversation, notifier)
+    bots = Bots(conversation, runtime.reactors.notifier)
     if runtime.settings.telegram_bot_token:
         bots.telegram = TelegramChannel(runtime, conversation)
         await bots.telegram.start()
-        telegram = bots.telegram
-
-        async def send(identity: ChatIdentity, text: str) -> bool:
-            return await telegram.send_text(identity.chat_id or identity.platform_user_id, text)
-
-        notifier.register("telegram", send)
-        log.info("telegram bot started (%s)", "webhook" if telegram.webhook else "polling")
+        mode = "webhook" if bots.telegram.webhook else "polling"
+        log.info("telegram bot started (%s)", mode)
     if runtime.settings.teams_app_id or runtime.settings.teams_emulator:
         bots.teams = TeamsChannel(runtime, conversation)
         await bots.teams.start()
-        notifier.register("teams", bots.teams.send_text)
+        # Notices and pushes from this process go through the same channel (one token).
+        runtime.reactors.senders.register("teams", TeamsSender(runtime, bots.teams))
         log.info("teams bot ready on /api/messages (%s)", bots.teams.mode)
     app[BOTS] = bots
     try:

@@ -75,10 +75,6 @@ def with_runtime(
 ) -> int:
     async def go() -> int:
         async with open_runtime(settings, migrate=migrate or settings.embedded) as runtime:
-            if settings.embedded:
-                # The in-process Redis starts empty in every process: leaderboards are
-                # rebuilt from the ledger (small, in embedded mode) before anything reads them.
-                await runtime.gamification.boards.rebuild()
             return await work(runtime)
 
     return asyncio.run(go())

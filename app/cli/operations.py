@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import fcntl
 import logging
+import os
 import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from aiohttp import web
 
@@ -18,6 +22,7 @@ from app.runtime import Runtime
 from app.settings import Settings
 
 log = logging.getLogger("portevoix")
+RUN_LOCK = "run.lock"
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
@@ -25,6 +30,10 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 
     async def serve(runtime: Runtime) -> int:
         await runtime.policy.publish_from_files()
+        if settings.embedded and not await runtime.gamification.boards.built():
+            # A new embedded Redis (first start, or its snapshot was lost): the boards
+            # come back from the ledger before anyone reads them.
+            await runtime.gamification.boards.rebuild()
         if settings.embedded and settings.demo_on_empty:
             from app import demo
 
@@ -52,7 +61,32 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         await asyncio.gather(*background)
         return 0
 
-    return with_runtime(settings, serve)
+    if not settings.embedded:
+        return with_runtime(settings, serve)
+    with _only_server_of(settings):
+        return with_runtime(settings, serve)
+
+
+@contextmanager
+def _only_server_of(settings: Settings) -> Iterator[None]:
+    """Embedded mode has one server per data directory (it is also the worker, and
+    SQLite has one writer): a second `run` stops with one line. The lock is an flock,
+    which the kernel releases when the server dies, so a crash leaves nothing stale."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with (settings.data_dir / RUN_LOCK).open("a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            holder = lock.read().strip() or "another process"
+            raise CommandError(
+                f"{settings.data_dir} is already served by {holder}; stop it, or give this "
+                "one another DATA_DIR"
+            ) from None
+        lock.truncate(0)
+        lock.write(f"portevoix run (pid {os.getpid()}, port {settings.port})\n")
+        lock.flush()
+        yield
 
 
 def _stop_on_signals() -> asyncio.Event:
@@ -87,7 +121,7 @@ async def _background(runtime: Runtime, stop: asyncio.Event) -> None:
     finally:
         await engine.stop()
         if runtime.settings.embedded:
-            # The in-process Redis dies with the process: store what it still holds.
+            # No worker runs once the server stops: store the clicks still queued.
             await runtime.click_worker().drain()
 
 
@@ -97,7 +131,7 @@ def _welcome(settings: Settings) -> str:
     from app.web.landing import PAGES
 
     base = settings.public_base_url
-    mode = "embedded (SQLite + in-process Redis)" if settings.embedded else "PostgreSQL + Redis"
+    mode = "embedded (SQLite + its own Redis)" if settings.embedded else "PostgreSQL + Redis"
     token = "ADMIN_TOKEN" if settings.admin_token else "`portevoix token --role admin`"
     pages = [("Home", "/"), *((page.title, page.path) for page in PAGES)]
     pages.append(("OpenAPI", "/api/v1/openapi.json"))

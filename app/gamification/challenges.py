@@ -63,11 +63,6 @@ class Challenges:
         self.ledger = ledger
         self.zone = ZoneInfo(timezone)
 
-    def subscribe(self) -> None:
-        # Points arrive in batches (the click worker's, the ledger's): a batch refreshes
-        # each challenge once, not once per award.
-        self.events.subscribe_batch(PointsAwarded, self._on_points)
-
     async def create(self, draft: ChallengeDraft) -> Challenge:
         return await Challenge.create(**draft.model_dump(), created_at=self.clock.now())
 
@@ -80,8 +75,9 @@ class Challenges:
     async def all(self) -> list[Challenge]:
         return list(await Challenge.all().order_by("-starts_on", "id"))
 
-    async def _on_points(self, events: list[PointsAwarded]) -> None:
-        # A bonus must not feed its own target.
+    async def on_points(self, events: list[PointsAwarded]) -> None:
+        # A bonus must not feed its own target. Clicks and shares count when they earned
+        # points (`rewarded`), so they are refreshed from the ledger's awards too.
         earned = [e for e in events if not e.key.startswith("challenge:")]
         await self.refresh_for({e.employee_id for e in earned}, "points")
         for reason, metric in COUNTED_REASONS.items():

@@ -31,6 +31,9 @@ Scope = Literal["company", "department", "location"]
 PERIODS: tuple[Period, ...] = ("week", "month", "quarter", "all")
 EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 SHIFT = 2**32
+# Set with the boards by every rebuild: its absence means this Redis has never had them
+# (a new embedded Redis, or one whose snapshot was lost).
+BUILT_KEY = "boards:built"
 
 # KEYS: boards. ARGV: member, points delta, time part.
 ADD_SCRIPT = """
@@ -265,7 +268,12 @@ class Leaderboards:
                     pipe.unlink(key)
             for key, temporary in staged.items():
                 pipe.rename(temporary, key)
+            pipe.set(BUILT_KEY, up_to)
             await pipe.execute()
+
+    async def built(self) -> bool:
+        """Were the boards of this Redis ever built from the ledger?"""
+        return bool(await self.redis.exists(BUILT_KEY))
 
     async def _catch_up(self, staged: dict[str, str], up_to: int) -> None:
         """Apply to the staged boards the entries that arrived after `up_to`."""

@@ -94,13 +94,7 @@ class GamificationService:
         self.boards = boards
         self.zone = ZoneInfo(timezone)
 
-    def subscribe(self) -> None:
-        self.events.subscribe_batch(ClickRecorded, self.on_clicks)
-        self.events.subscribe(ShareRecorded, self.on_share)
-        self.events.subscribe(PolicyAccepted, self.on_policy_accepted)
-        self.events.subscribe(ReferralStatusChanged, self.on_status_changed)
-
-    # -- reactions -----------------------------------------------------------------------
+    # -- reactions (subscribed by the table in app/reactions.py) --------------------------
 
     async def on_click(self, event: ClickRecorded) -> AwardResult | None:
         return (await self.on_clicks([event]))[0]

@@ -6,6 +6,7 @@ from typing import Any
 
 from aiohttp.test_utils import TestServer
 
+from app.bots.replies import Reply
 from app.bots.wiring import BOTS
 from app.events import ReferralStatusChanged
 from app.gamification.ledger import Award
@@ -54,12 +55,12 @@ async def test_a_recruiter_moves_a_referral_on_the_board_and_the_referrer_is_tol
     async def seen(event: ReferralStatusChanged) -> None:
         moves.append(event)
 
-    async def telegram(identity: ChatIdentity, text: str) -> bool:
-        chat.append((identity.platform_user_id, text))
-        return True
+    class Telegram:  # the bot's sender, faked
+        async def send(self, identity: ChatIdentity, reply: Reply) -> None:
+            chat.append((identity.platform_user_id, reply.text))
 
     runtime.events.subscribe(ReferralStatusChanged, seen)
-    live_server.app[BOTS].notifier.register("telegram", telegram)  # the bot's sender, faked
+    live_server.app[BOTS].notifier.senders.register("telegram", Telegram())  # type: ignore[arg-type]
     await open_dashboard(desktop, runtime, live_url, rita)
     await desktop.goto(f"{live_url}/dashboard/pipeline")
     card = f"#referral-{referral.id}"
@@ -125,11 +126,11 @@ async def test_an_admin_approves_a_redemption(
     ada = await make_sharer(runtime, telegram_id="4242")
     chat: list[str] = []
 
-    async def telegram(identity: ChatIdentity, text: str) -> bool:
-        chat.append(text)
-        return True
+    class Telegram:  # the bot's sender, faked
+        async def send(self, identity: ChatIdentity, reply: Reply) -> None:
+            chat.append(reply.text)
 
-    live_server.app[BOTS].notifier.register("telegram", telegram)
+    live_server.app[BOTS].notifier.senders.register("telegram", Telegram())  # type: ignore[arg-type]
     alan = await make_employee(runtime, "alan@example.com", "Alan", role=Role.ADMIN)
     rita = await make_employee(runtime, "rita@example.com", "Rita", role=Role.RECRUITER)
     await runtime.gamification.ledger.award(

@@ -6,98 +6,19 @@ These tests need real servers (TEST_DATABASE_URL, TEST_REDIS_URL); they run in C
 
 from __future__ import annotations
 
-import asyncio
-import os
-import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import aiohttp
 import pytest
 
 from app.runtime import Runtime
 from app.settings import Settings
+from tests.processes import Processes, free_port
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass
-class Processes:
-    settings: Settings
-    tmp: Path
-    started: list[subprocess.Popen[bytes]] = field(default_factory=list)
-
-    def env(self, **extra: str) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TEST_")}
-        env.update(
-            DATABASE_URL=self.settings.effective_database_url(),
-            REDIS_URL=self.settings.redis_url,
-            SECRET_KEY=self.settings.secret_key,
-            ADMIN_TOKEN=self.settings.admin_token,
-            PUBLIC_BASE_URL=self.settings.public_base_url,
-            DATA_DIR=str(self.tmp),
-            LOG_LEVEL="WARNING",
-            DEMO_ON_EMPTY="false",
-            BROADCAST_LEASE_SECONDS="3",
-        )
-        env.update(extra)
-        return env
-
-    def start(self, command: str, **extra: str) -> subprocess.Popen[bytes]:
-        log = (self.tmp / f"{command}-{len(self.started)}.log").open("wb")
-        process = subprocess.Popen(
-            [sys.executable, "-m", "app", command],
-            cwd=ROOT,
-            env=self.env(**extra),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        self.started.append(process)
-        return process
-
-    async def web(self, **extra: str) -> tuple[subprocess.Popen[bytes], str]:
-        port = free_port()
-        process = self.start("run", PORT=str(port), HOST="127.0.0.1", **extra)
-        base = f"http://127.0.0.1:{port}"
-        await wait_ready(base, process)
-        return process, base
-
-    def stop_all(self) -> None:
-        for process in self.started:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in self.started:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
-async def wait_ready(base: str, process: subprocess.Popen[bytes], within: float = 30) -> None:
-    deadline = time.monotonic() + within
-    async with aiohttp.ClientSession() as session:
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise AssertionError(f"the process exited with {process.returncode}")
-            try:
-                async with session.get(f"{base}/readyz") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.2)
-    raise AssertionError(f"{base} never became ready")
+__all__ = ["Processes", "start_redis"]
 
 
 @pytest.fixture

@@ -14,8 +14,9 @@ import aiohttp
 import pytest
 
 from app.runtime import Runtime
-from tests.faults.conftest import ROOT, Processes, free_port
+from tests.faults.conftest import Processes
 from tests.faults.test_faults import shared_link
+from tests.processes import ROOT, free_port
 from tests.referrals.test_clicks import CHROME
 
 pytestmark = pytest.mark.faults

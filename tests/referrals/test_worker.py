@@ -271,7 +271,7 @@ async def test_a_busy_connection_pool_waits_instead_of_failing(
 
     if not settings.redis_url:
         pytest.skip("the embedded Redis has no connection pool to exhaust")
-    small = open_redis(settings.model_copy(update={"redis_max_connections": 2}))
+    small = await open_redis(settings.model_copy(update={"redis_max_connections": 2}))
     try:
         ids = await asyncio.gather(*(small.xadd("busy", {"n": n}) for n in range(40)))
     finally:

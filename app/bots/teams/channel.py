@@ -36,7 +36,7 @@ from app.bots.teams.files import upload_of
 from app.bots.teams.rendering import as_activities, card_activity
 from app.bots.turn import FormStore
 from app.i18n import translator
-from app.people.models import ChatIdentity, Platform, Role
+from app.people.models import Platform, Role
 from app.runtime import Runtime
 from app.web.bodies import read_json
 
@@ -274,12 +274,6 @@ class TeamsChannel:
                 return False
             raise failure[0]
         return True
-
-    async def send_text(self, identity: ChatIdentity, text: str) -> bool:
-        """A notification (the Notifier's sender for the "teams" platform)."""
-        if not identity.conversation_reference:
-            raise LookupError(f"no conversation reference for Teams identity {identity.id}")
-        return await self.push(identity.conversation_reference, [Reply(text)])
 
     async def _on_turn_error(self, context: TurnContext, error: Exception) -> None:
         log.error("teams: turn failed on %s", context.activity.type, exc_info=error)
