@@ -61,3 +61,17 @@ async def test_the_dashboard_pages_render_under_their_policy(
     await desktop.goto(f"{live_url}/dashboard/tables")
     width = await desktop.evaluate("document.querySelector('#days').getBoundingClientRect().width")
     assert width < 400  # class="fit" from app.css, not the full-width default
+
+
+async def test_the_public_pages_render_under_their_policy(
+    runtime: Runtime, live_url: str, desktop: Page
+) -> None:
+    job = await make_open_job(runtime)
+    for path in ("/", "/jobs", f"/jobs/{job.id}"):
+        await desktop.goto(f"{live_url}{path}")
+        await desktop.wait_for_selector("main")
+    await desktop.goto(f"{live_url}/")
+    columns = await desktop.evaluate(
+        "getComputedStyle(document.querySelector('.pages')).gridTemplateColumns"
+    )
+    assert len(columns.split()) > 1  # the landing page's cards side by side, from site.css
