@@ -17,8 +17,8 @@ from aiohttp.test_utils import TestClient
 from app.cli.operations import _welcome
 from app.runtime import Runtime
 from app.settings import Settings
-from tests.faults.conftest import ROOT, free_port, wait_ready
 from tests.helpers import make_open_job
+from tests.processes import ROOT, free_port, wait_ready
 
 
 def links(html: str) -> list[str]:
