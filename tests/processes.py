@@ -16,13 +16,15 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
 import aiohttp
 
+from app.runtime import Runtime
 from app.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -129,6 +131,20 @@ class Processes:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+@asynccontextmanager
+async def running_processes(
+    settings: Settings, runtime: Runtime, tmp: Path
+) -> AsyncIterator[Processes]:
+    """A test's processes: the policy published first (as an installation has it, so
+    people can join), every process stopped at the end, whatever the test did."""
+    await runtime.policy.publish_from_files()
+    procs = Processes(settings, tmp)
+    try:
+        yield procs
+    finally:
+        procs.stop_all()
 
 
 async def wait_ready(base: str, process: subprocess.Popen[bytes], within: float = 30) -> None:

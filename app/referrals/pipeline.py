@@ -73,10 +73,7 @@ class Pipeline:
         self.bonus_waiting = timedelta(days=bonus_waiting_days)
 
     async def get(self, referral_id: int) -> Referral:
-        referral = await Referral.get_or_none(id=referral_id)
-        if referral is None:
-            raise ReferralNotFound(f"No referral with id {referral_id}.")
-        return referral
+        return _found(await Referral.get_or_none(id=referral_id), referral_id)
 
     async def move(
         self,
@@ -88,12 +85,9 @@ class Pipeline:
     ) -> Referral:
         """Move one step (or to rejected/withdrawn); InvalidTransition says what is allowed.
         A rejection may say why (`reason`); the history keeps it before the note."""
-        if reason is not None and target != S.REJECTED:
-            raise InvalidRejection("A reason is given only with a rejection.")
+        _check_reason(target, reason)
         async with transaction():
-            referral = await Referral.select_for_update().get_or_none(id=referral_id)
-            if referral is None:
-                raise ReferralNotFound(f"No referral with id {referral_id}.")
+            referral = await _locked(referral_id)
             old = referral.status
             if target not in allowed_moves(old):
                 raise InvalidTransition(_refusal(old, target))
@@ -111,12 +105,9 @@ class Pipeline:
     ) -> list[ReferralStatus]:
         """Move forward to `target` through every stage in between (the ATS's way).
         Returns the statuses entered; [] when the referral is already there."""
-        if reason is not None and target != S.REJECTED:
-            raise InvalidRejection("A reason is given only with a rejection.")
+        _check_reason(target, reason)
         async with transaction():
-            referral = await Referral.select_for_update().get_or_none(id=referral_id)
-            if referral is None:
-                raise ReferralNotFound(f"No referral with id {referral_id}.")
+            referral = await _locked(referral_id)
             if referral.status == target:
                 return []
             start = referral.status
@@ -243,6 +234,23 @@ REASON_NOTES = {
     RejectionReason.NOT_SELECTED: "not selected",
     RejectionReason.NOT_A_REAL_CANDIDATE: "not a real candidate",
 }
+
+
+def _check_reason(target: ReferralStatus, reason: RejectionReason | None) -> None:
+    """A reason says why a referral was rejected: any other move refuses one."""
+    if reason is not None and target != S.REJECTED:
+        raise InvalidRejection("A reason is given only with a rejection.")
+
+
+async def _locked(referral_id: int) -> Referral:
+    """The referral, locked until the caller's transaction ends (one move at a time)."""
+    return _found(await Referral.select_for_update().get_or_none(id=referral_id), referral_id)
+
+
+def _found(referral: Referral | None, referral_id: int) -> Referral:
+    if referral is None:
+        raise ReferralNotFound(f"No referral with id {referral_id}.")
+    return referral
 
 
 def _with_reason(note: str, reason: RejectionReason | None) -> str:

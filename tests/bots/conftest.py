@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from app.bots.engine import PushEngine
 from app.bots.teams import TeamsChannel
 from app.runtime import Runtime
 from app.server import create_app
@@ -27,6 +28,27 @@ async def fake() -> AsyncIterator[FakeTelegram]:
     await server.start()
     yield server
     await server.stop()
+
+
+@pytest.fixture
+def engine_settings(settings: Settings, fake: FakeTelegram) -> Settings:
+    """The settings a worker's push engine starts with: the fake Bot API's, and fast
+    (tests send many messages to one chat). A test module adds its own by overriding
+    this fixture."""
+    settings.telegram_bot_token = fake.token
+    settings.telegram_api_base_url = fake.base_url
+    settings.telegram_chat_messages_per_second = 1000
+    return settings
+
+
+@pytest.fixture
+async def engine(runtime: Runtime, engine_settings: Settings) -> AsyncIterator[PushEngine]:
+    """A worker's push engine sending to the fake Bot API (the web app, if any, started
+    before it and runs no bot)."""
+    push = PushEngine(runtime)
+    await push.start()
+    yield push
+    await push.stop()
 
 
 @dataclass

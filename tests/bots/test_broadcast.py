@@ -5,11 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import Counter
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from aiohttp.test_utils import TestClient
 
 from app.bots.deliveries import BroadcastSender
@@ -18,22 +16,8 @@ from app.bots.models import Broadcast, BroadcastKind, BroadcastStatus, Delivery,
 from app.clock import FrozenClock
 from app.people.models import ChatIdentity, Employee, Role
 from app.runtime import Runtime
-from app.settings import Settings
 from tests.fakes.telegram_api import FakeTelegram
 from tests.helpers import bearer, make_employee, make_open_job
-
-
-@pytest.fixture
-async def engine(
-    settings: Settings, runtime: Runtime, fake: FakeTelegram
-) -> AsyncIterator[PushEngine]:
-    settings.telegram_bot_token = fake.token
-    settings.telegram_api_base_url = fake.base_url
-    settings.telegram_chat_messages_per_second = 1000  # tests send fast to one chat
-    push = PushEngine(runtime)
-    await push.start()
-    yield push
-    await push.stop()
 
 
 async def announcement(runtime: Runtime, engine: PushEngine, people: int, text: str) -> Broadcast:

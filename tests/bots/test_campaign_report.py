@@ -4,10 +4,8 @@ a campaign that sent nothing is not a success with a full bar."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
-import pytest
 from aiohttp.test_utils import TestClient
 
 from app.bots.engine import PushEngine
@@ -23,19 +21,6 @@ from tests.test_cli import portevoix
 from tests.web.test_dashboard_admin import signed_in
 
 NOBODY = "done, reached nobody: 0 of 50 reached; 50 skipped (no chat account 50)"
-
-
-@pytest.fixture
-async def engine(
-    settings: Settings, runtime: Runtime, fake: FakeTelegram
-) -> AsyncIterator[PushEngine]:
-    settings.telegram_bot_token = fake.token
-    settings.telegram_api_base_url = fake.base_url
-    settings.telegram_chat_messages_per_second = 1000
-    push = PushEngine(runtime)
-    await push.start()
-    yield push
-    await push.stop()
 
 
 async def nobody_reachable(runtime: Runtime, engine: PushEngine) -> Broadcast:

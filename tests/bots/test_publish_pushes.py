@@ -4,7 +4,6 @@ process, or a news post scheduled for later. Seeding the demo company pushes not
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -27,19 +26,10 @@ SAMPLES = Path(__file__).parents[1] / "jobs" / "samples"
 
 
 @pytest.fixture
-async def engine(
-    settings: Settings, runtime: Runtime, fake: FakeTelegram
-) -> AsyncIterator[PushEngine]:
-    """A worker's push engine sending to the fake Bot API (the web app, if any, started
-    before it and runs no bot)."""
-    settings.telegram_bot_token = fake.token
-    settings.telegram_api_base_url = fake.base_url
-    settings.telegram_chat_messages_per_second = 1000
-    settings.push_daily_cap = 100
-    push = PushEngine(runtime)
-    await push.start()
-    yield push
-    await push.stop()
+def engine_settings(engine_settings: Settings) -> Settings:
+    """Room for every push these tests publish in a day."""
+    engine_settings.push_daily_cap = 100
+    return engine_settings
 
 
 async def ada(runtime: Runtime) -> Employee:

@@ -16,7 +16,7 @@ import pytest
 
 from app.runtime import Runtime
 from app.settings import Settings
-from tests.processes import Processes, free_port
+from tests.processes import Processes, free_port, running_processes
 
 __all__ = ["Processes", "start_redis"]
 
@@ -31,12 +31,8 @@ def servers_only(settings: Settings) -> None:
 async def processes(
     servers_only: None, settings: Settings, runtime: Runtime, tmp_path: Path
 ) -> AsyncIterator[Processes]:
-    await runtime.policy.publish_from_files()
-    procs = Processes(settings, tmp_path)
-    try:
+    async with running_processes(settings, runtime, tmp_path) as procs:
         yield procs
-    finally:
-        procs.stop_all()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 from app.runtime import Runtime
 from app.settings import Settings
 from tests.fakes.telegram_api import FakeTelegram
-from tests.processes import Processes
+from tests.processes import Processes, running_processes
 
 WEBHOOK_SECRET = "journey-webhook-secret"
 
@@ -20,12 +20,8 @@ WEBHOOK_SECRET = "journey-webhook-secret"
 async def processes(
     settings: Settings, runtime: Runtime, tmp_path: Path
 ) -> AsyncIterator[Processes]:
-    await runtime.policy.publish_from_files()
-    procs = Processes(settings, tmp_path)
-    try:
+    async with running_processes(settings, runtime, tmp_path) as procs:
         yield procs
-    finally:
-        procs.stop_all()
 
 
 @pytest.fixture
