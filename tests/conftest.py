@@ -9,6 +9,7 @@ instead of skipping.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import shutil
 import uuid
@@ -33,6 +34,9 @@ ADMIN_TOKEN = "test-admin-token-0123456789"
 SECRET_KEY = "test-secret-key-0123456789abcdef"
 START = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+# aiosmtpd (the tests' local SMTP server) logs each connection at INFO from its own thread,
+# sometimes after pytest closed the test's captured stream: "--- Logging error ---" noise.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 BACKENDS = ["embedded", "servers"]
 # What a skipped test was missing (a fragment of its skip reason) and how to provide it.
 MISSING = {
