@@ -333,7 +333,8 @@ async def test_an_employee_journey_from_invite_to_erasure(
     # The candidate's consent link went to the candidate's mailbox only.
     assert "/consent/" not in json.dumps(chat.messages())
 
-    # Erased, nothing of her stays in the database.
+    # Erased, nothing of her stays in the database (where the search found her before).
+    assert await rows_holding(runtime, "ada@example.com", "Ada Lovelace")
     await api(world.web(), "POST", f"/employees/{ada['id']}/erase")
     assert await rows_holding(runtime, "ada@example.com", "Ada Lovelace") == []
 

@@ -14,7 +14,7 @@ import os
 import hypothesis
 from hypothesis import strategies as st
 
-from app.bots.actions import BY_BUTTON
+from app.bots.actions import BY_BUTTON, BY_COMMAND
 from app.bots.conversation import Conversation
 from app.bots.replies import ChatUser, Intent
 from app.people.models import ReportKind, Role
@@ -93,3 +93,29 @@ async def test_any_button_from_anyone_gets_a_friendly_reply_and_no_leak(
 
     await run_beside_loop(search)
     assert not failures, "\n".join(failures)
+
+
+async def test_every_command_from_anyone_shows_only_what_the_role_may_see(
+    runtime: Runtime,
+) -> None:
+    """The markers above are alive: recruiters see the referral and the week's figures,
+    the admin the report (`/reports` has no button, so only its command shows it), and
+    nobody below sees them, whichever command they type."""
+    await seed(runtime)
+    conversation = Conversation(runtime)
+    seen: dict[str, str] = {}
+    for persona in PERSONAS:
+        user = ChatUser("telegram", TELEGRAM_IDS[persona], TELEGRAM_IDS[persona])
+        texts = []
+        for name in sorted(BY_COMMAND):
+            replies = await conversation.handle(user, Intent("command", name))
+            texts.extend(reply.text for reply in replies)
+        seen[persona] = "\n".join(texts)
+        assert "Something went wrong" not in seen[persona], persona
+        leaked = [secret for secret in hidden_from(persona) if secret in seen[persona]]
+        assert not leaked, f"{persona} sees {leaked}"
+    admins = [p for p in PERSONAS if ROLE_OF.get(p) == Role.ADMIN]
+    recruiters = [p for p in PERSONAS if ROLE_OF.get(p) == Role.RECRUITER]
+    assert admins and recruiters
+    assert all(all(m in seen[p] for m in ADMINS_ONLY + RECRUITERS_ONLY) for p in admins)
+    assert all(all(m in seen[p] for m in RECRUITERS_ONLY) for p in recruiters)

@@ -113,3 +113,10 @@ async def test_json_answers_are_nosniff_and_plain_http_gets_no_hsts(
     ):
         assert "Strict-Transport-Security" not in response.headers
         assert directives(response)["frame-ancestors"] == "'none'"
+    settings.public_base_url = "https://advocacy.test"
+    settings.hsts_max_age_seconds = 0  # HTTPS, with HSTS turned off
+    async with (
+        TestClient(TestServer(create_app(settings, runtime))) as no_hsts,
+        no_hsts.get("/jobs") as response,
+    ):
+        assert "Strict-Transport-Security" not in response.headers

@@ -17,7 +17,7 @@ from app.people.models import Employee, Role
 from app.referrals.models import Referral
 from app.referrals.models import ReferralStatus as S
 from app.runtime import Runtime
-from tests.helpers import bearer, make_employee
+from tests.helpers import bearer, give, make_employee
 from tests.referrals.factories import consented, recruiter_headers, refer, seen, team
 from tests.web.test_ats_webhook import SECRET, created, deliver, sharer_code, stage
 from tests.web.test_miniapp_auth import dashboard_cookie
@@ -115,6 +115,8 @@ async def test_points_already_spent_leave_a_debt_the_shop_respects(
     with pytest.raises(InsufficientPoints):
         await runtime.shop.redeem(ada.id, mug.id)
     assert await balance(ada.id) == -60
+    await give(runtime, ada.id, 100, "adjustment:after-the-debt")  # later points pay it first
+    assert await balance(ada.id) == 40
 
 
 async def test_the_board_rejects_as_not_a_real_candidate(
