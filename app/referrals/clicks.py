@@ -58,6 +58,11 @@ class Agent:
     family: str  # a browser family for analytics (`ua_family`)
 
 
+# A HEAD request is a bot whatever it says it is (link previews probe with HEAD), so the
+# redirect does not run crawlerdetect for it.
+HEAD_AGENT = Agent(bot=True, family="")
+
+
 @dataclass(frozen=True)
 class ClickFacts:
     """One served redirect, as it travels through the stream."""

@@ -17,7 +17,14 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from app.errors import NotFound
 from app.people.sessions import COOKIE as SESSION_COOKIE
-from app.referrals.clicks import ClickFacts, address_hash, agent_of, new_click_id, visitor_hash
+from app.referrals.clicks import (
+    HEAD_AGENT,
+    ClickFacts,
+    address_hash,
+    agent_of,
+    new_click_id,
+    visitor_hash,
+)
 from app.web.keys import RUNTIME
 
 ATTRIBUTION_COOKIE = "pv_ref"
@@ -102,15 +109,16 @@ async def redirect(request: web.Request) -> web.Response:
             action="See our open jobs · Voir nos offres",
         )
     visitor, address = visitor_of(request)
+    head = request.method == "HEAD"  # a bot whatever its agent: crawlerdetect can wait
     await runtime.click_recorder.record(
         ClickFacts(
             click_id=new_click_id(),
             link_id=resolved.link_id,
             at=runtime.clock.now(),
             visitor_hash=visitor,
-            agent=agent_of(user_agent(request)),  # the raw agent goes no further
+            agent=HEAD_AGENT if head else agent_of(user_agent(request)),  # never the raw agent
             referrer_host=urlsplit(request.headers.get("Referer", "")).hostname or "",
-            head=request.method == "HEAD",
+            head=head,
             session_id=request.cookies.get(SESSION_COOKIE, "")[:64],
             address_hash=address,
         )
@@ -142,10 +150,7 @@ def cookie_attributes(days: int, secure: bool) -> str:
 
 async def open_jobs(request: web.Request) -> web.Response:
     runtime = request.app[RUNTIME]
-    from app.jobs.schemas import ContentFilter
-
-    jobs, _ = await runtime.content.search_jobs(ContentFilter(status="open", limit=500))
-    jobs = [job for job in jobs if runtime.content.job_is_open(job)]
+    jobs = await runtime.content.open_jobs()
     return render(
         "jobs.html.j2",
         company=runtime.settings.company_name,
