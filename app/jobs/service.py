@@ -132,6 +132,17 @@ class ContentService:
         values = await JobOffer.filter(id=job_id).values_list("referral_points", flat=True)
         return values[0] if values else None  # type: ignore[return-value]
 
+    async def open_jobs(self, limit: int = 500) -> list[JobOffer]:
+        """The jobs open now (not closed, closing date not passed), newest first: what the
+        public `/jobs` page lists and the landing page counts."""
+        now = self.clock.now()
+        return (
+            await JobOffer.filter(status=JobStatus.OPEN)
+            .filter(Q(closes_at__isnull=True) | Q(closes_at__gt=now))
+            .order_by("-published_at", "-id")
+            .limit(limit)
+        )
+
     def job_is_open(self, job: JobOffer) -> bool:
         return job.status == JobStatus.OPEN and (
             job.closes_at is None or job.closes_at > self.clock.now()

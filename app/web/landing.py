@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from app.i18n import translator
-from app.jobs.schemas import ContentFilter
 from app.web.keys import RUNTIME
 from app.web.public import render
 from app.web.ui import language_of
@@ -51,8 +50,7 @@ PAGES = (
 async def landing(request: web.Request) -> web.Response:
     runtime = request.app[RUNTIME]
     language = language_of(request)
-    jobs, _total = await runtime.content.search_jobs(ContentFilter(status="open", limit=500))
-    open_jobs = sum(1 for job in jobs if runtime.content.job_is_open(job))
+    open_jobs = len(await runtime.content.open_jobs())  # what /jobs lists
     _ = translator(language)
     response = render(
         "landing.html.j2",
