@@ -23,6 +23,7 @@ from tqdm import tqdm
 from app import db
 from app.runtime import Runtime, open_runtime
 from app.settings import Settings
+from app.store_host import StoreHostError
 
 DATABASE_FAILURES = (DBConnectionError, OperationalError, asyncpg.PostgresError, sqlite3.Error)
 
@@ -37,6 +38,8 @@ def service_failure(exc: BaseException, settings: Settings) -> str | None:
     themselves (`read_file`, `write_file`), so a raw OSError is a connection's."""
     database = db.describe(settings.effective_database_url())
     redis = db.describe(settings.redis_url) if settings.redis_url else "the embedded Redis"
+    if isinstance(exc, StoreHostError):  # the embedded Redis could not start: it says why
+        return str(exc)
     if isinstance(exc, (RedisConnectionError, RedisTimeoutError)):
         return f"cannot reach Redis ({redis}): {_reason(exc)}"
     if isinstance(exc, RedisError):

@@ -19,7 +19,7 @@ from tortoise.functions import Sum
 
 from app.clock import Clock
 from app.events import EventBus, PointsAwarded
-from app.gamification.ledger import Award, Ledger, rewarded
+from app.gamification.ledger import REWARDED, Award, Ledger, rewarded
 from app.gamification.models import Challenge, PointsEntry
 from app.people.models import Employee, EmployeeStatus
 
@@ -121,7 +121,7 @@ class Challenges:
         )
         counted = {metric: reason for reason, metric in COUNTED_REASONS.items()}
         if challenge.metric in counted:  # rewarded entries: `ledger.rewarded`
-            return await entries.filter(reason=counted[challenge.metric], points__gt=0).count()
+            return await entries.filter(REWARDED, reason=counted[challenge.metric]).count()
         rows = (
             await entries.filter(counts_for_boards=True)
             .exclude(reason__in=["challenge_bonus"])

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from redis.exceptions import RedisError
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.expressions import F
+from tortoise.expressions import F, Q
 
 from app.clock import Clock
 from app.db import transaction
@@ -48,6 +48,10 @@ def rewarded(points: int) -> bool:
     """Whether an entry counts for counters, badges, streaks and challenges: the one
     rule for all of them is that it earned points."""
     return points > 0
+
+
+# `rewarded` as a filter on ledger entries, for the queries that count them.
+REWARDED = Q(points__gt=0)
 
 
 @dataclass(frozen=True)

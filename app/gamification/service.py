@@ -26,7 +26,7 @@ from app.events import (
 )
 from app.gamification.caps import DailyCap
 from app.gamification.leaderboards import Leaderboards, MyStanding, Period, Scope, Standing
-from app.gamification.ledger import Award, AwardResult, Ledger, rewarded
+from app.gamification.ledger import REWARDED, Award, AwardResult, Ledger, rewarded
 from app.gamification.models import BadgeAward, PointsEntry, Profile
 from app.gamification.periods import Periods
 from app.gamification.rules import Rules
@@ -276,7 +276,7 @@ class GamificationService:
         balance covers a reward, and later points pay the debt first."""
         source = f"referral:{referral_id}"
         earned = await PointsEntry.filter(
-            employee_id=employee_id, source=source, points__gt=0
+            REWARDED, employee_id=employee_id, source=source
         ).values_list("reason", "points")
         points = sum(int(p) for _, p in earned)
         if not points:
