@@ -136,3 +136,15 @@ async def test_unreachable_signing_keys_are_not_fetched_again_for_every_token(
             assert len(fetches) == 2
     await fake.stop()
     assert fake.sent == []
+
+
+async def test_keys_already_fetched_still_serve_when_the_daily_refresh_fails(
+    teams: TeamsWorld, clock: FrozenClock
+) -> None:
+    """A day later the key endpoint is down: the keys fetched before still verify tokens
+    (they rotate over weeks), instead of every Teams message being refused."""
+    assert await teams.post(teams.message(ADA, "help")) == 200
+    teams.fake.keys_down = True
+    clock.advance(timedelta(days=1, seconds=1))
+    assert await teams.post(teams.message(ADA, "help")) == 200
+    assert teams.fake.key_fetches == 2  # the refresh was tried, and failed

@@ -99,6 +99,8 @@ class FakeConnector:
     token_requests: list[dict[str, str]] = field(default_factory=list)
     access_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     require_token: bool = True
+    keys_down: bool = False  # the OpenID metadata answers 503, as in an outage
+    key_fetches: int = 0
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _server: TestServer | None = None
 
@@ -177,6 +179,9 @@ class FakeConnector:
         return web.json_response(member)
 
     async def _openid(self, request: web.Request) -> web.Response:
+        self.key_fetches += 1
+        if self.keys_down:
+            return web.Response(status=503)
         return web.json_response(
             {
                 "issuer": ISSUER,

@@ -11,6 +11,7 @@ its OpenID key fetcher (`SigningKeys`) and MSAL for the bot's own token
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -120,8 +121,11 @@ class SigningKeys:
         return self.clock.now().timestamp()
 
     async def get(self, key_id: str) -> SimpleNamespace:
-        if not self.keys or self._now() - self.fetched > 86_400:
+        if not self.keys:
             await self._refresh()
+        elif self._now() - self.fetched > 86_400:
+            with contextlib.suppress(PermissionError):  # logged; the keys we have still verify
+                await self._refresh()
         key = self._find(key_id)
         if key is None and self._now() - self.fetched > 300:
             await self._refresh()
