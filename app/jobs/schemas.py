@@ -14,7 +14,9 @@ Label = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 Language = Literal["en", "fr"]
 Url = Annotated[AnyHttpUrl, Field(description="An http(s) URL")]
 # In an update, "" removes the address (null leaves it as it is).
-ClearableUrl = Annotated[AnyHttpUrl | Literal[""], Field(description='An http(s) URL, or "" for none')]
+ClearableUrl = Annotated[
+    AnyHttpUrl | Literal[""], Field(description='An http(s) URL, or "" for none')
+]
 NETWORKS = ("default", "linkedin", "x", "facebook", "whatsapp", "telegram", "teams", "email")
 
 
