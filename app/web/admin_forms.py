@@ -30,6 +30,7 @@ from app.web.session_auth import Viewer
 Errors = dict[str, str]  # form field name -> what is wrong with it
 Translate = Callable[[str], str]
 LANGUAGE_NAMES = {"en": "English", "fr": "Français"}
+ROLE_WORDS = {"employee": "Employees", "recruiter": "Recruiters", "admin": "Admins"}
 TARGET_FIELDS = ("target_departments", "target_locations", "target_languages")
 CSRF_REFUSED = "This form came from an old or another page: nothing was saved. Reload the page."
 
@@ -52,7 +53,7 @@ class TargetingChoices:
             "target_locations": self.locations,
             "roles": self.roles,
         }[field]
-        return [(value, _(value)) for value in values]
+        return [(value, _(ROLE_WORDS.get(value, value))) for value in values]
 
     def offered(self, field: str) -> set[str]:
         return {value for value, _ in self.pairs(field)}
@@ -89,7 +90,7 @@ def audience_text(lists: dict[str, list[str]], _: Translate) -> str:
         *lists.get("departments", ()),
         *lists.get("locations", ()),
         *(LANGUAGE_NAMES.get(code, code) for code in lists.get("languages", ())),
-        *(_(role) for role in lists.get("roles", ())),
+        *(_(ROLE_WORDS.get(role, role)) for role in lists.get("roles", ())),
     ]
     return " · ".join(parts) if parts else _("everyone")
 

@@ -308,7 +308,7 @@ async def _form_page(
         network_names=NETWORK_NAMES,
         captions_open=any(
             key.startswith("captions.") and not key.startswith("captions.default.")
-            for key in [*values, *errors]
+            for key in [*(k for k, v in values.items() if any(v)), *errors]
         ),
         is_draft=item is None or item.status in (JobStatus.DRAFT, NewsStatus.DRAFT),
         zone=zone_label(zone, runtime.clock.now()),

@@ -76,7 +76,7 @@ async def test_an_announcement_is_targeted_and_scheduled_in_company_time(
     assert await service(runtime).expand_due() == 0  # not before its time
     listed = await (await client.get("/dashboard/broadcasts", headers=cookie)).text()
     assert "scheduled for Nov 30, 2026, 08:30" in listed
-    assert "For: Sales · Français · employee" in listed
+    assert "For: Sales · Français · Employees" in listed
     await Broadcast.filter(id=broadcast.id).update(send_at=runtime.clock.now())
     await service(runtime).expand_due()
     delivered = await Delivery.filter(broadcast_id=broadcast.id).values_list(
