@@ -222,6 +222,11 @@ def _message(error: Any, _: Translate) -> str:
     return str(error["msg"]).removeprefix("Value error, ")
 
 
+def typed(form: Any) -> dict[str, list[str]]:
+    """What the form carried, field by field, to show it again when it is refused."""
+    return {key: [str(v) for v in form.getall(key)] for key in set(form.keys()) - {"csrf"}}
+
+
 async def posted(request: web.Request, viewer: Viewer) -> Any | None:
     """The posted form; None when its CSRF token is not this session's (the page then
     says so, with nothing changed)."""

@@ -33,6 +33,7 @@ from app.web.admin_forms import (
     posted,
     targeting_choices,
     timing_of,
+    typed,
     zone_label,
 )
 from app.web.broadcasts import BroadcastCreate
@@ -102,7 +103,7 @@ async def create_broadcast(request: web.Request) -> web.Response:
     form = await posted(request, viewer)
     if form is None:
         return await broadcasts(request, flash=_(CSRF_REFUSED), status=403)
-    values = {key: [str(v) for v in form.getall(key)] for key in set(form.keys()) - {"csrf"}}
+    values = typed(form)
     errors: Errors = {}
     picked = chosen(form, await targeting_choices(runtime), (*TARGET_FIELDS, "roles"), errors, _)
     zone = runtime.settings.company_timezone

@@ -37,6 +37,7 @@ from app.web.admin_forms import (
     posted,
     targeting_choices,
     timing_of,
+    typed,
     zone_label,
 )
 from app.web.dashboard import page, viewer_for
@@ -154,7 +155,7 @@ async def save_content(request: web.Request) -> web.Response:
     if form is None:
         stored = _values_of(item, runtime.settings.company_timezone) if item else {}
         return await _form_page(request, viewer, item, stored, {}, _(CSRF_REFUSED), 403)
-    values = {key: [str(v) for v in form.getall(key)] for key in set(form.keys()) - {"csrf"}}
+    values = typed(form)
     errors: Errors = {}
     timing, fields = await _fields(form, what, item, runtime, errors, _)
     schema: Any = {
