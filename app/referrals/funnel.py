@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo
 
 from tortoise.expressions import RawSQL
@@ -28,7 +28,9 @@ from app.csv_export import csv_lines
 from app.jobs.models import JobOffer
 from app.parsing import whole_number
 from app.people.models import Employee
-from app.referrals.models import Click, ClickClass, ContentType, Referral, ReferralStatus
+from app.referrals.analytics import counts as click_counts
+from app.referrals.models import ContentType, Referral, ReferralStatus
+from app.referrals.rollup import next_month
 
 FunnelBy = Literal["job", "employee", "department", "channel", "month"]
 STAGES = ("clicks", "applications", "interviews", "offers", "hires")
@@ -69,6 +71,8 @@ REFERRAL_COLUMN = {
 }
 NOT_APPLICATIONS = (ReferralStatus.PENDING_CONSENT, ReferralStatus.DUPLICATE)
 COUNT_ALL = "COUNT(*)"  # not COUNT(id): lets PostgreSQL answer from an index alone
+DAYS_TO_HIRE_POSTGRES = "AVG(EXTRACT(EPOCH FROM hired_at - submitted_at)) / 86400"
+DAYS_TO_HIRE_SQLITE = "AVG(julianday(hired_at) - julianday(submitted_at))"
 
 
 @dataclass(frozen=True)
@@ -185,54 +189,64 @@ class Funnel:
     # -- queries -------------------------------------------------------------------------
 
     async def _clicks(self, q: FunnelQuery) -> dict[str, int]:
-        where: dict[str, Any] = {
-            "content_type": ContentType.JOB,
-            "classification": ClickClass.UNIQUE,
-        }
-        if q.start:
-            where["day__gte"] = q.start
-        if q.end:
-            where["day__lte"] = q.end
+        """Unique job clicks per key, from the click roll-ups (`analytics.counts`)."""
+        where: dict[str, Any] = {"content_type": ContentType.JOB.value}
         for name, column in CLICK_FILTERS.items():
             if getattr(q, name) is not None:
                 where[column] = getattr(q, name)
         column = CLICK_COLUMN[q.by]
-        grouped = (
-            await Click.filter(**where)
-            .annotate(n=RawSQL(COUNT_ALL))
-            .group_by(column)
-            .values(column, "n")
-        )
         counts: dict[str, int] = defaultdict(int)
-        for item in grouped:
+        for item in await click_counts((column,), where, q.start, q.end):
             value = item[column]
             plain = value.isoformat()[:7] if q.by == "month" else getattr(value, "value", value)
-            counts[str(plain)] += item["n"]
+            counts[str(plain)] += int(item["unique"] or 0)
         return counts
 
     async def _stage(self, q: FunnelQuery, stage_time: str) -> dict[str, int]:
         """How many referrals reached the stage of `stage_time` in the period, per key."""
-        query = self._reached(q, stage_time)
-        counts: dict[str, int] = defaultdict(int)
-        if q.by == "month":  # the local month of each time: too zone-bound for SQL
-            for (at,) in await query.values_list(stage_time):
-                counts[self._month(at)] += 1
-            return counts
-        column = REFERRAL_COLUMN[q.by]
-        grouped = await query.annotate(n=RawSQL(COUNT_ALL)).group_by(column).values(column, "n")
-        for item in grouped:
-            counts[self._key(item[column])] += item["n"]
-        return counts
+        counts = await self._per_key(q, stage_time, COUNT_ALL)
+        return {key: int(n) for key, n in counts.items()}
 
     async def _days_to_hire(self, q: FunnelQuery) -> dict[str, float]:
         """The average days from submission to hire of the period's hires, per key."""
-        column = REFERRAL_COLUMN.get(q.by, "hired_at")
-        durations: dict[str, list[float]] = defaultdict(list)
-        hires = await self._reached(q, "hired_at").values_list(column, "submitted_at", "hired_at")
-        for value, submitted_at, hired_at in hires:
-            key = self._month(value) if q.by == "month" else self._key(value)
-            durations[key].append((hired_at - submitted_at).total_seconds() / 86400)
-        return {key: round(sum(d) / len(d), 1) for key, d in durations.items()}
+        postgres = Referral._meta.db.capabilities.dialect == "postgres"
+        days = DAYS_TO_HIRE_POSTGRES if postgres else DAYS_TO_HIRE_SQLITE
+        averages = await self._per_key(q, "hired_at", days)
+        return {key: round(float(avg), 1) for key, avg in averages.items() if avg is not None}
+
+    async def _per_key(self, q: FunnelQuery, stage_time: str, aggregate: str) -> dict[str, Any]:
+        """`aggregate` over the referrals that reached a stage in the period, per key of
+        `q.by` (a local month: a CASE over the months' bounds, so PostgreSQL and SQLite
+        group alike and no row comes back to Python)."""
+        query = self._reached(q, stage_time)
+        if q.by == "month":
+            key = RawSQL(await self._month_of(query, q, stage_time))
+            grouped = query.annotate(k=key, n=RawSQL(aggregate)).group_by("k").values("k", "n")
+            return {str(item["k"]): item["n"] for item in await grouped if item["k"]}
+        column = REFERRAL_COLUMN[q.by]
+        rows = await query.annotate(n=RawSQL(aggregate)).group_by(column).values(column, "n")
+        return {self._key(item[column]): item["n"] for item in rows}
+
+    async def _month_of(self, query: QuerySet[Referral], q: FunnelQuery, stage_time: str) -> str:
+        """SQL for the local month ("2026-11") of `stage_time`, for the period's months
+        (an open period runs from the first such time to the last)."""
+        first, last = q.start, q.end
+        for bound, field in ((first, stage_time), (last, f"-{stage_time}")):
+            if bound is None:
+                found = await query.order_by(field).limit(1).values_list(stage_time, flat=True)
+                if not found:
+                    return "NULL"
+                local = cast(datetime, found[0]).astimezone(self.zone).date()
+                first, last = (local, last) if field == stage_time else (first, local)
+        assert first is not None and last is not None
+        cases = []
+        month = first.replace(day=1)
+        while month <= last:
+            following = next_month(month)
+            ends = self._midnight(following).astimezone(UTC).isoformat(" ")
+            cases.append(f"WHEN {stage_time} < '{ends}' THEN '{month.isoformat()[:7]}'")
+            month = following
+        return f"CASE {' '.join(cases)} END"
 
     def _reached(self, q: FunnelQuery, stage_time: str) -> QuerySet[Referral]:
         """Attributed, consented applications whose `stage_time` falls in the period."""
@@ -256,9 +270,6 @@ class Funnel:
 
     def _midnight(self, day: date) -> datetime:
         return datetime(day.year, day.month, day.day, tzinfo=self.zone)
-
-    def _month(self, at: datetime) -> str:
-        return at.astimezone(self.zone).strftime("%Y-%m")
 
     @staticmethod
     def _key(value: Any) -> str:
