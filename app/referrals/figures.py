@@ -12,6 +12,7 @@ counts on its `day`, a referral stage on the local day it was reached.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -70,10 +71,10 @@ class Figures:
 
     async def overview(self, period: Period) -> Overview:
         """Reach, unique clicks, the funnel and the savings of a period."""
-        reach, unique = await self.analytics.totals(
-            ClickQuery(by="day", start=period.start, end=period.end)
+        (reach, unique), funnel = await asyncio.gather(
+            self.analytics.totals(ClickQuery(by="day", start=period.start, end=period.end)),
+            self.funnel.totals(FunnelQuery("channel", period.start, period.end)),
         )
-        funnel = await self.funnel.totals(FunnelQuery("channel", period.start, period.end))
         return Overview(
             period=period,
             reach=reach,
