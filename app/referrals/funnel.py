@@ -1,15 +1,18 @@
 """Recruiter analytics: the referral funnel, what referral hires saved, and CSV exports.
 
 The funnel is job clicks → applications → interviews → offers → hires, grouped by job,
-employee, department, channel or month. Job clicks are unique clicks on job links (the
-click table); the other stages are attributed, consented referrals that are not
-duplicates (each referral keeps when it first reached interview, offer and hire).
+employee, department, channel or month. Job clicks are unique clicks on job links, read
+from the click roll-ups (`analytics.counts`); the other stages are attributed, consented
+referrals that are not duplicates (each referral keeps when it first reached interview,
+offer and hire), counted by GROUP BYs on the referral table, whose current status decides
+(a referral later found a duplicate leaves every stage at once).
 
 Every stage counts the events of the period *by the date of that event*: a click on its
 day, an application on the day it was submitted, a hire on the day it was hired, all in
 the company's time zone. So the hires of a period are the same number here, in the ROI
-and on every surface, and a stage is a sum of per-day counts (what a daily roll-up keeps,
-issue 16). docs/glossary.md defines each figure; `conversions` is the one rate.
+and on every surface. A local month is computed in SQL from the month's bounds, and the
+days to hire are averaged in SQL: no referral comes back to Python to be counted.
+docs/glossary.md defines each figure; `conversions` is the one rate.
 """
 
 from __future__ import annotations
