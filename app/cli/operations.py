@@ -199,6 +199,8 @@ def rebuild_analytics_cmd(settings: Settings, args: argparse.Namespace) -> int:
     async def go() -> int:
         ctx = await db.open_db(settings.effective_database_url())
         try:
+            if settings.embedded:  # as every embedded command: the schema comes first
+                await db.migrate(ctx)
             months = await rebuild(progress=lambda done, total: progress("months", done, total))
         finally:
             await db.close_db(ctx)

@@ -206,7 +206,8 @@ async def rebuild(progress: Callable[[int, int], object] = lambda done, total: N
     """Count every roll-up again from the click table, a month at a time (safe while
     clicks are being stored: see the module's docstring); returns the months rebuilt."""
     months = await _months_to_rebuild()
-    progress(0, len(months))
+    if months:
+        progress(0, len(months))
     for done, (first, last) in enumerate(months, 1):
         async with transaction() as connection:
             postgres = _postgres(connection)
