@@ -12,18 +12,16 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from aiohttp.test_utils import TestClient
-from redis.asyncio import Redis
 
 from app.jobs.schemas import NewsCreate
 from app.referrals.analytics import GROUP_COLUMNS, ClickQuery, slices
 from app.referrals.clicks import ClickFacts, agent_of, new_click_id
 from app.referrals.models import Channel, Click, ClickClass, ContentType, Grain, TrackedLink
-from app.referrals.redirects import ClickRecorder
 from app.referrals.rollup import ROLLUPS, Rollup, rebuild
 from app.runtime import Runtime
 from tests.helpers import make_open_job, make_sharer
 from tests.referrals.test_clicks import CHROME
-from tests.referrals.test_worker import visit
+from tests.referrals.test_worker import redis_down, visit
 
 FIRST_DAY = datetime(2026, 9, 20, 12, tzinfo=UTC)
 DAYS = 70  # 20 September to 28 November: three months, two of them cut
@@ -121,15 +119,9 @@ async def test_a_click_written_directly_when_redis_is_down_is_counted(
     client: TestClient, runtime: Runtime
 ) -> None:
     links = await company_links(runtime)
-    unreachable = Redis.from_url(
-        "redis://127.0.0.1:1/0", socket_connect_timeout=0.2, socket_timeout=0.2
-    )
-    runtime.click_recorder = ClickRecorder(unreachable, runtime.click_writer)
-    try:
+    async with redis_down(runtime):
         assert await visit(client, links[0].code) == 302
         assert await visit(client, links[0].code) == 302
-    finally:
-        await unreachable.aclose()
     assert await Click.all().count() == 2
     await assert_rollups_are_the_raw_clicks_grouped()
     [today] = await ROLLUPS[0].model.filter(grain=Grain.DAY).values("raw_clicks", "unique_clicks")
