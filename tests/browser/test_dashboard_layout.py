@@ -3,8 +3,9 @@
 axe-core (no serious or critical WCAG 2.1 AA violation), is never wider than the screen,
 can be used with the keyboard, and speaks in labels and formatted numbers, not codes.
 
-With SAVE_SCREENSHOTS=1 the screenshots go to docs/screenshots/ (embedded backend only);
-otherwise to the test's temporary directory.
+Every screenshot goes to the test's temporary directory; with SAVE_SCREENSHOTS=1 (embedded
+backend) the phone ones in English, light, and the dark overview also go to
+docs/screenshots/ as dashboard-<page>-phone[-dark].png, for the README.
 """
 
 from __future__ import annotations
@@ -146,7 +147,6 @@ async def test_every_dashboard_page_fits_reads_and_passes_axe(
     await admin.save(update_fields=["language"])
     role = "Administrator" if language == "en" else "Administrateur·rice"
     save = os.environ.get("SAVE_SCREENSHOTS") == "1" and backend == "embedded"
-    out = DOCS if save else tmp_path
     for size, viewport in SIZES.items():
         for scheme in ("light", "dark"):
             context = await browser.new_context(
@@ -164,9 +164,13 @@ async def test_every_dashboard_page_fits_reads_and_passes_axe(
                 await assert_accessible(page)
                 if path == "/pipeline":
                     await check_pipeline(page, size)
-                name = f"dashboard-{(path.strip('/') or 'overview')}-{size}-{scheme}-{language}"
-                if not save or (scheme == "light" or path == ""):
-                    await page.screenshot(path=out / f"{name}.png", full_page=True)
+                section = path.strip("/") or "overview"
+                name = f"dashboard-{section}-{size}-{scheme}-{language}.png"
+                shot = await page.screenshot(path=tmp_path / name, full_page=True)
+                for_readme = size == "phone" and language == "en" and scheme == "light"
+                if save and (for_readme or (size, language, path) == ("phone", "en", "")):
+                    dark = "-dark" if scheme == "dark" else ""
+                    (DOCS / f"dashboard-{section}-phone{dark}.png").write_bytes(shot)
             await context.close()
             assert errors == [], errors
 
