@@ -49,11 +49,17 @@ class Step:
     note: str
 
 
-def _actor_name(actor: str, names: dict[int, str], _: Any) -> str:
-    """ "employee:12" → their name; the other actors by what they are."""
+def _employee_of(actor: str) -> int | None:
+    """ "employee:12" → 12; the other actors ("candidate", "ats", "system") → None."""
     kind, _sep, ident = actor.partition(":")
-    if kind == "employee" and ident.isdigit():
-        return names.get(int(ident), _("a former employee"))
+    return int(ident) if kind == "employee" and ident.isdigit() else None
+
+
+def _actor_name(actor: str, names: dict[int, str], _: Any) -> str:
+    """An employee by their name; the other actors by what they are."""
+    if (employee_id := _employee_of(actor)) is not None:
+        return names.get(employee_id, _("a former employee"))
+    kind = actor.partition(":")[0]
     words = {"candidate": _("the candidate"), "ats": _("the ATS"), "system": _("Porte-voix")}
     return words.get(kind, actor)
 
@@ -92,12 +98,8 @@ async def pipeline(request: web.Request, flash: str = "", kind: str = "ok") -> w
     candidates = await service.candidates_of(rows)
     titles = await service.job_titles(rows)
     histories = await service.pipeline.histories([r.id for r in rows])
-    people = {r.referrer_id for r in rows if r.referrer_id} | {
-        int(c.actor.partition(":")[2])
-        for changes in histories.values()
-        for c in changes
-        if c.actor.startswith("employee:") and c.actor.partition(":")[2].isdigit()
-    }
+    actors = {_employee_of(c.actor) for changes in histories.values() for c in changes}
+    people = {r.referrer_id for r in rows if r.referrer_id} | (actors - {None})
     names = dict(await Employee.filter(id__in=people).values_list("id", "name"))
     columns: dict[str, list[dict[str, Any]]] = {status: [] for status in BOARD}
     for r in rows:

@@ -7,7 +7,7 @@ import re
 
 from aiohttp.test_utils import TestClient
 
-from app.people.models import Role
+from app.people.models import Employee, Role
 from app.referrals.intake import CandidateDetails
 from app.referrals.models import Referral, ReferralStatus
 from app.referrals.pipeline import Actor
@@ -40,13 +40,20 @@ async def with_cv(runtime: Runtime, referral: Referral) -> None:
     await Referral.filter(id=referral.id).update(cv_file=name)
 
 
-async def test_a_card_shows_the_date_referrer_contact_cv_and_history(
+async def consented_with_cv(
     client: TestClient, runtime: Runtime
-) -> None:
+) -> tuple[Employee, Referral, dict]:
+    """Ada's referral of Marie, consented, with a CV; and a recruiter's session."""
     ada, _bob, job = await team(runtime)
     referral = await consented(runtime, await refer(runtime, ada, job))
     await with_cv(runtime, referral)
-    cookie = await recruiter(client, runtime)
+    return ada, referral, await recruiter(client, runtime)
+
+
+async def test_a_card_shows_the_date_referrer_contact_cv_and_history(
+    client: TestClient, runtime: Runtime
+) -> None:
+    ada, referral, cookie = await consented_with_cv(client, runtime)
     await runtime.referrals.pipeline.move(
         referral.id, ReferralStatus.SCREENING, Actor.employee(ada.id, referral.source)
     )
@@ -87,10 +94,7 @@ async def test_a_direct_application_says_so_in_french_too(
 async def test_a_recruiter_downloads_the_cv_and_nobody_else_does(
     client: TestClient, runtime: Runtime
 ) -> None:
-    ada, _bob, job = await team(runtime)
-    referral = await consented(runtime, await refer(runtime, ada, job))
-    await with_cv(runtime, referral)
-    cookie = await recruiter(client, runtime)
+    ada, referral, cookie = await consented_with_cv(client, runtime)
     cv = await client.get(f"/dashboard/referrals/{referral.id}/cv", headers=cookie)
     assert (cv.status, await cv.read()) == (200, PDF)
     assert cv.headers["Content-Disposition"] == f'attachment; filename="referral-{referral.id}.pdf"'
