@@ -23,7 +23,7 @@ from aiohttp import web
 from app.errors import DomainError
 from app.gamification.models import RedemptionStatus
 from app.i18n import translator
-from app.i18n.formats import ROLES, Formats, formats_for
+from app.i18n.formats import Formats, formats_for
 from app.parsing import whole_number
 from app.people.models import Employee, Role
 from app.referrals.analytics import ClickQuery
@@ -50,13 +50,15 @@ async def viewer_for(request: web.Request, role: Role = Role.RECRUITER) -> Viewe
         raise web.HTTPFound("/dashboard/login")
     if not viewer.has_role(role):
         _ = translator(viewer.language)
+        settings = request.app[RUNTIME].settings
+        named = formats_for(viewer.language, settings.company_timezone).role(role.value)
         raise _html_error(
             message_page(
                 viewer.language,
                 _("Not allowed"),
-                _("This page is for the {role} role.").format(role=_(ROLES[role.value]).lower()),
+                _("This page is for the {role} role.").format(role=named.lower()),
                 403,
-                request.app[RUNTIME].settings.company_name,
+                settings.company_name,
             )
         )
     return viewer
