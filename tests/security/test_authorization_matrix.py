@@ -123,6 +123,15 @@ ROUTES: dict[tuple[str, str], tuple[str, str]] = {
     ),
     ("GET", "/dashboard/content"): ("/dashboard/content", RECRUITER_PAGE),
     ("POST", "/dashboard/content/{what}"): ("/dashboard/content/job", RECRUITER_PAGE),
+    ("GET", "/dashboard/content/{what}/new"): ("/dashboard/content/job/new", RECRUITER_PAGE),
+    ("GET", "/dashboard/content/{what}/{content_id}/edit"): (
+        "/dashboard/content/job/1/edit",
+        RECRUITER_PAGE,
+    ),
+    ("POST", "/dashboard/content/{what}/{content_id}"): (
+        "/dashboard/content/job/1",
+        RECRUITER_PAGE,
+    ),
     ("POST", "/dashboard/content/{what}/{content_id}/{action}"): (
         "/dashboard/content/job/1/close",
         RECRUITER_PAGE,

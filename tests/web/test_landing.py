@@ -54,8 +54,7 @@ async def test_the_landing_page_speaks_french_to_a_french_browser(client: TestCl
 def page_sections(client: TestClient) -> set[str]:
     """Where each page a person opens lives: GET routes without a parameter that are
     not JSON, CSV, style, script or image (the logo) endpoints, cut to their section
-    (`/dashboard/tables` is the
-    dashboard's; `/api/docs` stays itself)."""
+    (`/dashboard/tables` is the dashboard's; `/api/docs` stays itself)."""
     sections = set()
     for route in client.app.router.routes():
         path = route.resource.canonical if route.resource else ""
