@@ -111,6 +111,11 @@ ROUTES: dict[tuple[str, str], tuple[str, str]] = {
         "/dashboard/referrals/1/move",
         RECRUITER_PAGE,
     ),
+    ("GET", "/dashboard/referrals/{referral_id}/cv"): (
+        "/dashboard/referrals/1/cv",
+        RECRUITER_PAGE,
+    ),
+    ("GET", "/branding/logo"): ("/branding/logo", PUBLIC),
     ("GET", "/dashboard/redemptions"): ("/dashboard/redemptions", ADMIN_PAGE),
     ("POST", "/dashboard/redemptions/{redemption_id}/{action}"): (
         "/dashboard/redemptions/1/approve",
