@@ -44,8 +44,14 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
+if __name__ == "__main__":  # run alone: bench/ holds the harness package
+    sys.path.insert(0, str(ROOT / "bench"))
+
+from harness.backends import SECRET_KEY  # noqa: E402
+from harness.processes import progress  # noqa: E402
+from harness.scratch import admin_dsn  # noqa: E402
+
 ZONE = "Europe/Paris"
-SECRET_KEY = "bench-secret-key-0123456789abcdef"
 RECRUITER_EMAIL = "recruiter@example.com"
 
 # Full-scale sizes (issue 16). Jobs and news do not grow with the company as fast.
@@ -126,22 +132,14 @@ class SeedReport:
         return asdict(self)
 
 
-def progress(message: str) -> None:
-    print(f"[year] {message}", file=sys.stderr, flush=True)
-
-
-def asyncpg_dsn(url: str) -> str:
-    """asyncpg wants postgresql:// and no query string (pool settings of the app)."""
-    return "postgresql://" + url.split("://", 1)[1].split("?", 1)[0]
-
-
-def portevoix(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run this tree's `portevoix` (its own `app`, whatever is installed) on the database."""
+def portevoix(database_url: str, *args: str, tree: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """Run the `portevoix` of a source tree (its own `app`, whatever is installed) on the
+    database."""
     env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DATABASE_URL"}}
-    env |= {"DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY, "PYTHONPATH": str(ROOT)}
+    env |= {"DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY, "PYTHONPATH": str(tree)}
     return subprocess.run(
         [sys.executable, "-m", "app", *args],
-        cwd=ROOT,
+        cwd=tree,
         env=env,
         capture_output=True,
         text=True,
@@ -149,27 +147,28 @@ def portevoix(database_url: str, *args: str) -> subprocess.CompletedProcess[str]
     )
 
 
-def has_command(name: str) -> bool:
-    listing = portevoix("sqlite://:memory:", "--help")
+def has_command(name: str, tree: Path = ROOT) -> bool:
+    listing = portevoix("sqlite://:memory:", "--help", tree=tree)
     return f" {name} " in listing.stdout or f" {name}\n" in listing.stdout
 
 
 # -- the seeding, table by table -----------------------------------------------------------
 
 
-async def seed_year(database_url: str, scale: float = 1.0) -> SeedReport:
-    """Migrate the (empty) database, fill it with a year, then rebuild the roll-ups when
-    the tree has the command. Returns what was written and how long each part took."""
+async def seed_year(database_url: str, scale: float = 1.0, tree: Path = ROOT) -> SeedReport:
+    """Migrate the (empty) database with `tree`'s migrations, fill it with a year, then
+    rebuild the roll-ups when that tree has the command. Returns what was written and how
+    long each part took."""
     import asyncpg
 
     sizes = Sizes.at(scale)
     report = SeedReport(database_url, scale, sizes)
     started = time.monotonic()
-    migrated = portevoix(database_url, "migrate")
+    migrated = portevoix(database_url, "migrate", tree=tree)
     if migrated.returncode != 0:
         raise RuntimeError(f"portevoix migrate failed:\n{migrated.stdout}{migrated.stderr}")
     report.seconds["migrate"] = round(time.monotonic() - started, 1)
-    conn = await asyncpg.connect(asyncpg_dsn(database_url), timeout=10)
+    conn = await asyncpg.connect(admin_dsn(database_url), timeout=10)
     try:
         await conn.execute("SET synchronous_commit = off; SET work_mem = '64MB'")
         await conn.execute("SELECT setseed(0.16)")
@@ -188,19 +187,19 @@ async def seed_year(database_url: str, scale: float = 1.0) -> SeedReport:
         await conn.close()
     report.seconds["total_seed"] = round(time.monotonic() - started, 1)
     progress(f"seeded in {report.seconds['total_seed']} s: {report.rows}")
-    report.rebuild_analytics_s = rebuild_analytics(database_url)
+    report.rebuild_analytics_s = rebuild_analytics(database_url, tree)
     return report
 
 
-def rebuild_analytics(database_url: str) -> float | None:
+def rebuild_analytics(database_url: str, tree: Path = ROOT) -> float | None:
     """`portevoix rebuild-analytics` on the seeded data, timed; None when the tree has no
     such command (a tree before the roll-ups)."""
-    if not has_command("rebuild-analytics"):
+    if not has_command("rebuild-analytics", tree):
         progress("this tree has no `portevoix rebuild-analytics`: no roll-up to fill")
         return None
     progress("portevoix rebuild-analytics ...")
     began = time.monotonic()
-    done = portevoix(database_url, "rebuild-analytics")
+    done = portevoix(database_url, "rebuild-analytics", tree=tree)
     if done.returncode != 0:
         raise RuntimeError(f"rebuild-analytics failed:\n{done.stdout}{done.stderr}")
     seconds = round(time.monotonic() - began, 1)
@@ -692,6 +691,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", required=True, help="an empty PostgreSQL database")
     parser.add_argument("--scale", type=float, default=1.0, help="1.0 = the issue's year")
+    parser.add_argument(
+        "--tree", type=Path, default=ROOT, help="the source tree whose migrations make the schema"
+    )
     args = parser.parse_args()
     if not args.database_url.startswith(("postgres://", "postgresql://")):
         parser.error("--database-url must be a PostgreSQL URL (postgres://...)")
@@ -699,7 +701,7 @@ def main() -> int:
         parser.error("--scale must be above 0 and at most 10")
     import json
 
-    report = asyncio.run(seed_year(args.database_url, args.scale))
+    report = asyncio.run(seed_year(args.database_url, args.scale, args.tree.resolve()))
     print(json.dumps({"seed": "year", **report.as_json()}))
     return 0
 
