@@ -5,6 +5,7 @@ data for a 10,000-person company, beside the raw-table queries its figures would
     TEST_REDIS_URL=redis://127.0.0.1:6379/15 .venv/bin/python bench/analytics.py
     ... bench/analytics.py --scale 0.1 --requests 10     # a tenth of the year, quicker
     ... bench/analytics.py --tree /tmp/main              # measure another source tree
+    ... bench/analytics.py --only 'funnel' --skip-exports  # some endpoints; '^$': exports only
 
 It needs PostgreSQL (the year is seeded with generate_series); without TEST_DATABASE_URL
 it prints a `skipped` line and exits 0. It is for `make bench`, not CI.
@@ -35,8 +36,9 @@ it prints a `skipped` line and exits 0. It is for `make bench`, not CI.
 5. Exports at `--csv-rows` referrals (100,000 by default, whatever the scale): the
    referrals are copied in SQL until that many are visible, then both referral CSVs are
    downloaded `--csv-requests` times beside the baseline (the same rows, joined, fetched
-   by asyncpg). `server_peak_rss_growth_mb` is how much the server's peak resident memory
-   (VmHWM) grew during the exports: a streamed export keeps it flat.
+   by asyncpg). `server_rss_growth_mb` is how far the server's resident memory rose
+   (sampled every 20 ms) above what it held before the first export: a streamed export
+   keeps it flat.
 
 One JSON line goes to stdout, progress to stderr: `{"bench": "analytics", "endpoints":
 {name: {p50_ms, p95_ms, n, baseline_p50_ms, baseline_p95_ms, ratio_p50, ...}}, "exports":
@@ -61,6 +63,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -365,7 +369,7 @@ async def measure(
         fits = int(budget_s * 1000 / max(warm, 1.0))
         endpoint.wanted = max(3, min(requests, fits))
         progress(f"warm-up {endpoint.name}: {warm:.0f} ms, {endpoint.wanted} requests")
-    for n in range(max(e.wanted for e in found)):
+    for n in range(max((e.wanted for e in found), default=0)):
         for endpoint in found:
             if len(endpoint.times_ms) < endpoint.wanted:
                 await measure_once(clients, conn, endpoint)
@@ -416,39 +420,58 @@ async def grow_referrals(conn: Any, rows: int) -> int:
     return int(await conn.fetchval(f"SELECT COUNT(*) FROM referral WHERE {visible}"))
 
 
-def peak_rss_mb(server: ServerProcess) -> float | None:
+def rss_mb(server: ServerProcess) -> float | None:
+    """The server's resident memory now (Linux; None elsewhere)."""
     try:
         status = Path(f"/proc/{server.pid}/status").read_text()
     except OSError:
         return None
-    match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
+    match = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
     return round(int(match.group(1)) / 1024, 1) if match else None
+
+
+@asynccontextmanager
+async def rss_samples(server: ServerProcess) -> AsyncIterator[list[float]]:
+    """The server's resident memory every 20 ms while the block runs. (Its peak since
+    start, VmHWM, would say nothing here: the pages before may have set it.)"""
+    samples: list[float] = []
+
+    async def sample() -> None:
+        while True:
+            if (mb := rss_mb(server)) is not None:
+                samples.append(mb)
+            await asyncio.sleep(0.02)
+
+    task = asyncio.create_task(sample())
+    try:
+        yield samples
+    finally:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
 
 
 async def measure_exports(
     clients: Clients, conn: Any, server: ServerProcess, args: argparse.Namespace
 ) -> tuple[dict[str, Any], list[Endpoint]]:
-    """The referral CSVs once `args.csv_rows` referrals are visible, and how much the
-    server's peak memory grew meanwhile."""
+    """The referral CSVs once `args.csv_rows` referrals are visible, and how far the
+    server's memory rose above what it held before the first of them."""
     progress(f"exports: copying referrals until {args.csv_rows:,} are visible ...")
     visible = await grow_referrals(conn, args.csv_rows)
     found = export_endpoints()
-    for endpoint in found:
-        await measure_once(clients, conn, endpoint, record=False)  # warm-up
-    peak_before = peak_rss_mb(server)
-    for _ in range(args.csv_requests):
+    before = rss_mb(server)
+    async with rss_samples(server) as samples:
         for endpoint in found:
-            await measure_once(clients, conn, endpoint)
-    peak_after = peak_rss_mb(server)
-    growth = (
-        round(peak_after - peak_before, 1)
-        if peak_after is not None and peak_before is not None
-        else None
-    )
+            await measure_once(clients, conn, endpoint, record=False)  # warm-up
+        for _ in range(args.csv_requests):
+            for endpoint in found:
+                await measure_once(clients, conn, endpoint)
+    peak = max(samples, default=None)
     measured = {
         "visible_referrals": visible,
-        "server_peak_rss_mb": [peak_before, peak_after],
-        "server_peak_rss_growth_mb": growth,
+        "server_rss_mb_before": before,
+        "server_rss_mb_peak": peak,
+        "server_rss_growth_mb": round(peak - before, 1) if peak and before else None,
         **{e.name: summary(e) for e in found},
     }
     return measured, found
@@ -507,7 +530,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         try:
             await conn.execute("SET plan_cache_mode = force_custom_plan")
             await clients.sign_in(token)
-            found = endpoints()
+            found = [e for e in endpoints() if re.search(args.only, e.name)]
             await measure(clients, conn, found, args.requests, args.budget_s)
             exports = None
             if not args.skip_exports:
@@ -598,6 +621,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--csv-requests", type=int, default=5, help="downloads of each CSV")
     parser.add_argument("--skip-exports", action="store_true", help="no 100k-row export phase")
     parser.add_argument(
+        "--only", default="", metavar="REGEX", help="measure only the endpoints named so"
+    )
+    parser.add_argument(
         "--tree", type=Path, default=ROOT, help="the source tree to serve (default: this one)"
     )
     parser.add_argument(
@@ -612,6 +638,10 @@ def parse_args() -> argparse.Namespace:
         parser.error("--requests and --csv-requests must be at least 1")
     if any("=" not in setting for setting in args.set):
         parser.error("--set takes NAME=VALUE")
+    try:
+        re.compile(args.only)
+    except re.error as exc:
+        parser.error(f"--only: {exc}")
     args.tree = args.tree.resolve()
     return args
 
