@@ -12,8 +12,9 @@ Numbers stay numbers: a cell is numeric only when the code hands over an `int`, 
 or `Decimal` (a points adjustment of -50 is written `-50`); text is never read as a
 number, so a name that happens to be "-50" is written `'-50`.
 
-Rows are formatted one at a time (`csv_lines`), so an export can be streamed as its rows
-are produced.
+Rows are formatted one at a time (`csv_lines`) or a page at a time (`csv_block`), so an
+export can be streamed as its rows are produced. An export whose cells the database
+writes applies the same rule in SQL (`neutral_sql`).
 """
 
 from __future__ import annotations
@@ -42,6 +43,18 @@ def neutral(value: Cell) -> str | int | float | Decimal:
     return text
 
 
+def neutral_sql(expression: str) -> str:
+    """`neutral` for a text column, in SQL that PostgreSQL and SQLite both run: for an
+    export whose cells the database writes (`app.referrals.exports`). One test after the
+    leading spaces covers both of `neutral`'s (a space starts no formula). An empty text
+    becomes NULL, which both write as an empty cell."""
+    starts = ", ".join(f"'{start}'" for start in FORMULA_STARTS)
+    return (
+        f"CASE WHEN substr(ltrim({expression}, ' '), 1, 1) IN ({starts}) "
+        f"THEN '''' || {expression} ELSE NULLIF({expression}, '') END"
+    )
+
+
 def csv_lines(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> Iterator[str]:
     """The header line, then one line per row, each cell neutralised (lazily: a row is
     formatted only when its line is asked for)."""
@@ -57,6 +70,15 @@ def csv_lines(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> Iterator
     yield line(header)
     for row in rows:
         yield line(row)
+
+
+def csv_block(rows: Iterable[Sequence[Cell]]) -> str:
+    """The lines of `rows` as one string, each cell neutralised: a page of an export."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(
+        [neutral(cell) for cell in cells] for cells in rows
+    )
+    return buffer.getvalue()
 
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> str:

@@ -113,6 +113,19 @@ async def migrate(
     return applied
 
 
+async def copy_csv(connection: BaseDBAsyncClient, query: str) -> str:
+    """The rows of `query` as CSV text written by PostgreSQL itself (`COPY (query) TO
+    STDOUT`): for an export, several times faster than decoding the rows in Python."""
+    chunks: list[bytes] = []
+
+    async def keep(chunk: bytes) -> None:
+        chunks.append(chunk)
+
+    async with connection.acquire_connection() as raw:
+        await raw.copy_from_query(query, output=keep, format="csv")
+    return b"".join(chunks).decode()
+
+
 async def ping(ctx: TortoiseContext) -> None:
     await ctx.db().execute_query("SELECT 1")
 

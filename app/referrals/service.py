@@ -9,20 +9,19 @@ GDPR export holds.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from app.clock import Clock
-from app.csv_export import csv_lines
 from app.events import ApplicationSubmitted, EventBus, ReferralStatusChanged
 from app.jobs.models import JobOffer
 from app.jobs.service import ContentService
 from app.people.emails import CompanyDomains, parse_domains
 from app.people.gdpr import PrivacyService
 from app.people.models import Employee
-from app.referrals import notices
+from app.referrals import exports, notices
 from app.referrals.ats import AtsWebhook, load_stage_map
 from app.referrals.bonuses import Bonuses
 from app.referrals.candidates import Candidates
@@ -190,42 +189,9 @@ class ReferralService:
 
     # -- CSV and GDPR --------------------------------------------------------------------
 
-    async def referrals_csv(self) -> Iterator[str]:
-        """Every consented referral, one CSV line at a time (`app.csv_export`)."""
-        rows, _ = await self.search(ReferralFilter(limit=1_000_000), recruiter=True)
-        people = dict(
-            await Employee.filter(id__in={r.referrer_id for r in rows}).values_list("id", "name")
-        )
-        candidates = await self.candidates_of(rows)
-        titles = await self.job_titles(rows)
-        header = [
-            "referral_id", "job_id", "job_title", "referrer_id", "referrer_name",
-            "department", "channel", "source", "status", "prior_applicant",
-            "candidate_name", "candidate_email", "created_at", "submitted_at",
-            "interview_at", "offer_at", "hired_at", "bonus_status",
-        ]  # fmt: skip
-        return csv_lines(
-            header,
-            (
-                [
-                    r.id,
-                    r.job_id,
-                    titles.get(r.job_id or 0, ""),
-                    r.referrer_id,
-                    people.get(r.referrer_id, ""),
-                    r.department,
-                    r.channel,
-                    r.source.value,
-                    r.status.value,
-                    r.prior_applicant,
-                    candidates[r.candidate_id].name,  # type: ignore[attr-defined]
-                    candidates[r.candidate_id].email,  # type: ignore[attr-defined]
-                    *(_when(getattr(r, f)) for f in _TIMES),
-                    r.bonus_status.value,
-                ]
-                for r in sorted(rows, key=lambda r: r.id)
-            ),
-        )
+    def referrals_csv(self, page_size: int = exports.PAGE_SIZE) -> AsyncIterator[str]:
+        """Every consented referral, streamed a page of CSV lines at a time."""
+        return exports.referrals_csv(page_size)
 
     async def export_for_employee(self, employee_id: int) -> list[dict[str, Any]]:
         """The referrals an employee made (their GDPR export): no candidate's details."""
@@ -236,15 +202,8 @@ class ReferralService:
                 "job_id": r.job_id,
                 "status": r.status.value,
                 "created_at": r.created_at.isoformat(),
-                "hired_at": _when(r.hired_at),
+                "hired_at": r.hired_at.isoformat() if r.hired_at else "",
                 "bonus_status": r.bonus_status.value,
             }
             for r in rows
         ]
-
-
-_TIMES = ("created_at", "submitted_at", "interview_at", "offer_at", "hired_at")
-
-
-def _when(value: Any) -> str:
-    return value.isoformat() if value is not None else ""

@@ -10,7 +10,7 @@ OpenAPI document, so no route can be missing from it.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -276,19 +276,22 @@ def _respond(op: Operation, result: Any) -> web.StreamResponse:
     return web.Response(text=text, status=op.status, content_type="application/json")
 
 
-def csv_response(lines: Iterable[str], filename: str) -> web.Response:
-    """A CSV export (`app.csv_export` lines) the browser saves as `filename`, streamed in
-    chunks as the lines are produced rather than built whole in memory."""
+def csv_response(lines: Iterable[str] | AsyncIterable[str], filename: str) -> web.Response:
+    """A CSV export (`app.csv_export` lines) the browser saves as `filename`, sent in
+    chunks as the lines are produced (an async source is read only as the client takes
+    them), never built whole in memory."""
     return web.Response(
         body=AsyncIterablePayload(_chunks(lines), content_type="text/csv; charset=utf-8"),
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 
-async def _chunks(lines: Iterable[str], size: int = 65_536) -> AsyncIterator[bytes]:
+async def _chunks(
+    lines: Iterable[str] | AsyncIterable[str], size: int = 65_536
+) -> AsyncIterator[bytes]:
     chunk: list[str] = []
     length = 0
-    for line in lines:
+    async for line in _each(lines):
         chunk.append(line)
         length += len(line)
         if length >= size:
@@ -296,6 +299,15 @@ async def _chunks(lines: Iterable[str], size: int = 65_536) -> AsyncIterator[byt
             chunk, length = [], 0
     if chunk:
         yield "".join(chunk).encode()
+
+
+async def _each(lines: Iterable[str] | AsyncIterable[str]) -> AsyncIterator[str]:
+    if isinstance(lines, AsyncIterable):
+        async for line in lines:
+            yield line
+    else:
+        for line in lines:
+            yield line
 
 
 __all__ = ["Api", "ApiError", "Call", "ErrorBody", "Operation"]

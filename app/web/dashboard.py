@@ -241,7 +241,7 @@ async def export_funnel(request: web.Request) -> web.Response:
 
 async def export_referrals(request: web.Request) -> web.Response:
     await viewer_for(request)
-    return csv_response(await request.app[RUNTIME].referrals.referrals_csv(), "referrals.csv")
+    return csv_response(request.app[RUNTIME].referrals.referrals_csv(), "referrals.csv")
 
 
 # -- redemptions ---------------------------------------------------------------------------

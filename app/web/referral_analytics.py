@@ -127,4 +127,4 @@ def register(api: Api) -> None:
         response_media="text/csv",
     )
     async def referrals_csv(call: Call) -> web.Response:
-        return csv_response(await call.runtime.referrals.referrals_csv(), "referrals.csv")
+        return csv_response(call.runtime.referrals.referrals_csv(), "referrals.csv")

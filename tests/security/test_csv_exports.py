@@ -13,7 +13,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from app.clock import FrozenClock
-from app.csv_export import FORMULA_STARTS, csv_text, neutral
+from app.csv_export import FORMULA_STARTS, csv_text, neutral, neutral_sql
 from app.people.models import Role
 from app.people.schemas import EmployeeCreate
 from app.referrals.models import ContentType, Referral, ReferralSource, ReferralStatus
@@ -46,6 +46,17 @@ def test_text_that_a_spreadsheet_would_evaluate_is_quoted_and_numbers_stay_numbe
     assert neutral("-50") == "'-50"  # text is never taken for a number
     exported = csv_text(["who", "points"], [["=1+1", -50]])
     assert list(csv.reader(io.StringIO(exported))) == [["who", "points"], ["'=1+1", "-50"]]
+
+
+async def test_the_database_quotes_exactly_what_neutral_quotes(runtime: Runtime) -> None:
+    """The referrals export has its cells written by the database (`neutral_sql`)."""
+    texts = ["=1+1", "+33 6 12", "-x", "@SUM(A1)", "\tA", "\r=1", "  =1+1", "  - 2", "Ada",
+             "O'Brien", "1+1", "a=b", " spaced", "", "Zoë"]  # fmt: skip
+    connection = runtime.db.db()
+    for text in texts:
+        literal = "'" + text.replace("'", "''") + "'"
+        _count, rows = await connection.execute_query(f"SELECT {neutral_sql(literal)}")
+        assert (rows[0][0] or "") == neutral(text), text
 
 
 def cells_of(text: str) -> list[str]:
