@@ -80,7 +80,22 @@ def with_runtime(
         async with open_runtime(settings, migrate=migrate or settings.embedded) as runtime:
             return await work(runtime)
 
-    return asyncio.run(go())
+    with asyncio.Runner(loop_factory=loop_factory(settings)) as runner:
+        return runner.run(go())
+
+
+def loop_factory(settings: Settings) -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """EVENT_LOOP: asyncio's own loop (None: the default), or uvloop's, an optional
+    dependency (`pip install 'portevoix[uvloop]'`)."""
+    if settings.event_loop == "asyncio":
+        return None
+    try:
+        import uvloop
+    except ImportError:
+        raise CommandError(
+            "EVENT_LOOP=uvloop but uvloop is not installed: pip install 'portevoix[uvloop]'"
+        ) from None
+    return uvloop.new_event_loop
 
 
 def progress_bar(quiet: bool) -> Callable[[str, int, int], None]:

@@ -10,7 +10,8 @@ so every replica shares them; the key holds a keyed hash, never an address. If R
 does not answer, requests are let through (a tracked link must keep working) and Redis
 is left alone for a few seconds.
 
-- `/r/{code}`: REDIRECT_LIMIT_PER_MINUTE per visitor, the click pipeline's visitor hash
+- `/r/{code}` (counted by the redirect's front door, `app.web.redirect`, which serves it
+  without this middleware): REDIRECT_LIMIT_PER_MINUTE per visitor, the click pipeline's visitor hash
   (IP + user agent), and REDIRECT_ADDRESS_LIMIT_PER_MINUTE per address alone (hashed),
   so that a script rotating its user agent is stopped all the same (a higher ceiling,
   because an office behind one NAT address shares it);
@@ -36,10 +37,11 @@ from redis.asyncio.client import Pipeline
 from redis.exceptions import RedisError
 
 from app.referrals.clicks import address_hash
+from app.settings import Settings
 from app.store import PipelinedCalls
 from app.web.errors import error_response
 from app.web.keys import RUNTIME
-from app.web.public import client_ip, render, visitor_of
+from app.web.public import client_ip, render
 
 log = logging.getLogger(__name__)
 
@@ -100,17 +102,19 @@ LIMITER = web.AppKey("http_limiter", HttpLimiter)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+def redirect_ceilings(settings: Settings, visitor: str, address: str) -> list[Counted]:
+    """What a tracked link's visit counts against: the same visitor and address that
+    its click will count (`app.web.redirect` checks them, before anything else)."""
+    return [
+        (Ceiling("redirect", settings.redirect_limit_per_minute), visitor),
+        (Ceiling("redirect-address", settings.redirect_address_limit_per_minute), address),
+    ]
+
+
 def ceilings_for(request: web.Request) -> list[Counted]:
     """Which ceilings a request counts against, and whom each counts."""
-    runtime = request.app[RUNTIME]
-    settings = runtime.settings
+    settings = request.app[RUNTIME].settings
     path = request.path
-    if path.startswith("/r/"):  # the same visitor and address the click will count
-        visitor, address = visitor_of(request)
-        return [
-            (Ceiling("redirect", settings.redirect_limit_per_minute), visitor),
-            (Ceiling("redirect-address", settings.redirect_address_limit_per_minute), address),
-        ]
     if path.startswith(SIGN_IN_PATHS) and request.method in ("GET", "POST"):
         return [(Ceiling("sign-in", settings.sign_in_limit_per_minute), address_of(request))]
     if path.startswith("/apply/") and request.method == "POST":
@@ -155,18 +159,25 @@ def too_many(request: web.Request, wait: int) -> web.Response:
         response = error_response(
             429, "too_many_requests", f"Too many attempts; try again in {wait} seconds."
         )
-    else:
-        response = render(
-            "message.html.j2",
-            429,
-            company=request.app[RUNTIME].settings.company_name,
-            title="Too many requests · Trop de requêtes",
-            lines=[
-                f"Please wait {wait} seconds and try again.",
-                f"Merci de patienter {wait} secondes avant de réessayer.",
-            ],
-            action="See our open jobs · Voir nos offres",
-        )
+        response.headers["Retry-After"] = str(wait)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    return too_many_page(request.app[RUNTIME].settings.company_name, wait)
+
+
+def too_many_page(company: str, wait: int) -> web.Response:
+    """The 429 page for people following a link, saying when to try again."""
+    response = render(
+        "message.html.j2",
+        429,
+        company=company,
+        title="Too many requests · Trop de requêtes",
+        lines=[
+            f"Please wait {wait} seconds and try again.",
+            f"Merci de patienter {wait} secondes avant de réessayer.",
+        ],
+        action="See our open jobs · Voir nos offres",
+    )
     response.headers["Retry-After"] = str(wait)
     response.headers["Cache-Control"] = "no-store"
     return response
