@@ -104,6 +104,6 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Applic
     ui.add_static(app)
     headers.install(app, settings)
     ratelimits.install(app)  # after the runtime: the limiter counts in its Redis
-    redirect.install(app)  # after the limiter: `/r/{code}` counts its visits with it
+    redirect.install(app)  # after the runtime: the door needs its link cache and Redis
     wiring.install(app)  # after the runtime: the bots need it when they start
     return app

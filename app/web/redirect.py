@@ -37,7 +37,7 @@ from app.web.headers import SecurityHeaders
 from app.web.keys import RUNTIME
 from app.web.metrics import ACCESS_LOG, HTTP_METRICS, HttpMetrics, request_id_of
 from app.web.public import ATTRIBUTION_COOKIE, TEMPLATES, client_ip
-from app.web.ratelimits import LIMITER, HttpLimiter, redirect_ceilings, too_many_page
+from app.web.ratelimits import counters_of, redirect_ceilings, too_many_page, wait_seconds
 
 ROUTE = "/r/{code}"  # the route label of its metrics, as the router would name it
 PREFIX = "/r/"
@@ -48,12 +48,9 @@ Handler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
 class RedirectDoor:
     """Answers `/r/<code>`; hands every other request to the application."""
 
-    def __init__(
-        self, runtime: Runtime, metrics: HttpMetrics, limiter: HttpLimiter, access: AccessLog
-    ) -> None:
+    def __init__(self, runtime: Runtime, metrics: HttpMetrics, access: AccessLog) -> None:
         self.runtime = runtime
         self.metrics = metrics
-        self.limiter = limiter
         self.access = access
         security = SecurityHeaders(runtime.settings)
         self.page_headers = {"Content-Type": HTML, **security.for_answer(PREFIX, "text/html")}
@@ -98,7 +95,7 @@ class RedirectDoor:
             response = await self._respond(request, code)
         except Exception:
             response = unexpected_error(request)
-            response.headers.extend(self.json_headers)
+            response.headers.update(self.json_headers)
         finally:
             request_id.reset(token)
         response.headers["X-Request-Id"] = rid
@@ -115,7 +112,7 @@ class RedirectDoor:
         method = request.method
         if method != "GET" and method != "HEAD":
             response = error_response(405, "method_not_allowed", "This method is not allowed here.")
-            response.headers.extend(self.json_headers)
+            response.headers.update(self.json_headers)
             return response
         runtime = self.runtime
         settings = runtime.settings
@@ -124,32 +121,34 @@ class RedirectDoor:
         agent = request.headers.get("User-Agent", "")[:512]
         visitor = visitor_hash(settings.secret_key, ip, agent, now)
         address = address_hash(settings.secret_key, ip, now)
-        wait = await self.limiter.retry_after(
-            redirect_ceilings(settings, visitor, address), now.timestamp()
-        )
-        if wait:
-            response = too_many_page(settings.company_name, wait)
-            response.headers.extend(self.page_headers)
-            return response
-        resolved = await runtime.link_resolver.resolve(code) if is_code(code) else None
-        if resolved is None:
-            return web.Response(status=404, body=self.not_found, headers=self.page_headers)
-        if resolved.state == "closed":
-            return web.Response(status=410, body=self.gone, headers=self.page_headers)
+        counters = counters_of(redirect_ceilings(settings, visitor, address), now.timestamp())
+        resolved = runtime.link_resolver.cached(code)
+        if resolved is None or resolved.state != "live":
+            # Not a live link in the cache: the visit is counted before any lookup, so a
+            # script over its ceiling costs no database query.
+            if counters and not await runtime.click_recorder.record(None, counters):
+                return self._too_many(now.timestamp())
+            counters = []
+            resolved = await runtime.link_resolver.resolve(code) if is_code(code) else None
+            if resolved is None:
+                return web.Response(status=404, body=self.not_found, headers=self.page_headers)
+            if resolved.state == "closed":
+                return web.Response(status=410, body=self.gone, headers=self.page_headers)
         head = method == "HEAD"  # a bot whatever its agent: crawlerdetect can wait
-        await runtime.click_recorder.record(
-            ClickFacts(
-                click_id=new_click_id(),
-                link_id=resolved.link_id,
-                at=now,
-                visitor_hash=visitor,
-                agent=HEAD_AGENT if head else agent_of(agent),  # never the raw agent
-                referrer_host=urlsplit(request.headers.get("Referer", "")).hostname or "",
-                head=head,
-                session_id=request.cookies.get(SESSION_COOKIE, "")[:64],
-                address_hash=address,
-            )
+        facts = ClickFacts(
+            click_id=new_click_id(),
+            link_id=resolved.link_id,
+            at=now,
+            visitor_hash=visitor,
+            agent=HEAD_AGENT if head else agent_of(agent),  # never the raw agent
+            referrer_host=urlsplit(request.headers.get("Referer", "")).hostname or "",
+            head=head,
+            session_id=request.cookies.get(SESSION_COOKIE, "")[:64],
+            address_hash=address,
         )
+        # The visit's count and its click in one call: over a ceiling, no click.
+        if not await runtime.click_recorder.record(facts, counters):
+            return self._too_many(now.timestamp())
         return web.Response(
             status=302,
             headers={
@@ -164,6 +163,11 @@ class RedirectDoor:
                 ),
             },
         )
+
+    def _too_many(self, now: float) -> web.Response:
+        response = too_many_page(self.runtime.settings.company_name, wait_seconds(now))
+        response.headers.update(self.page_headers)
+        return response
 
 
 def code_in(request: web.BaseRequest) -> str | None:
@@ -213,11 +217,10 @@ DOOR = web.AppKey("redirect_door", RedirectDoor)
 
 
 def install(app: web.Application) -> None:
-    """The door, built once the runtime and the rate limiter are open (install after
-    `ratelimits`)."""
+    """The door, built once the runtime is open."""
 
     async def door_ctx(app: web.Application) -> AsyncIterator[None]:
-        app[DOOR] = RedirectDoor(app[RUNTIME], app[HTTP_METRICS], app[LIMITER], app[ACCESS_LOG])
+        app[DOOR] = RedirectDoor(app[RUNTIME], app[HTTP_METRICS], app[ACCESS_LOG])
         yield
 
     app.cleanup_ctx.append(door_ctx)
