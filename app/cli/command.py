@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -80,8 +81,13 @@ def with_runtime(
         async with open_runtime(settings, migrate=migrate or settings.embedded) as runtime:
             return await work(runtime)
 
+    return run_on_loop(settings, go())
+
+
+def run_on_loop(settings: Settings, work: Coroutine[Any, Any, int]) -> int:
+    """`asyncio.run` on the event loop EVENT_LOOP names."""
     with asyncio.Runner(loop_factory=loop_factory(settings)) as runner:
-        return runner.run(go())
+        return runner.run(work)
 
 
 def loop_factory(settings: Settings) -> Callable[[], asyncio.AbstractEventLoop] | None:

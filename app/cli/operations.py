@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from aiohttp import web
 
 from app import db
-from app.cli.command import CommandError, progress_bar, with_runtime, write_file
+from app.cli.command import CommandError, progress_bar, run_on_loop, with_runtime, write_file
 from app.runtime import Runtime
 from app.settings import Settings
 
@@ -170,7 +170,7 @@ def migrate(settings: Settings, args: argparse.Namespace) -> int:
         print(f"{len(applied)} migration(s) applied to {where}; the schema is up to date.")
         return 0
 
-    return asyncio.run(go())
+    return run_on_loop(settings, go())
 
 
 def _print_migration(event: str, app_label: str, name: str) -> None:

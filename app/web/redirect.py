@@ -109,6 +109,7 @@ class RedirectDoor:
         return response
 
     async def _respond(self, request: web.BaseRequest, code: str) -> web.Response:
+        """405, 429, 404, 410 or the 302 once the click is in Redis (or the database)."""
         method = request.method
         if method != "GET" and method != "HEAD":
             response = error_response(405, "method_not_allowed", "This method is not allowed here.")
@@ -149,18 +150,21 @@ class RedirectDoor:
         # The visit's count and its click in one call: over a ceiling, no click.
         if not await runtime.click_recorder.record(facts, counters):
             return self._too_many(now.timestamp())
+        return self._found(resolved.destination, code)
+
+    def _found(self, destination: str, code: str) -> web.Response:
+        """The 302, with the attribution cookie written out rather than through
+        set_cookie's Morsel, which costs more than the rest of the answer (the code is
+        plain ASCII letters and digits)."""
+        settings = self.runtime.settings
+        secure = settings.public_base_url.startswith("https://")
+        cookie = cookie_attributes(settings.attribution_cookie_days, secure)
         return web.Response(
             status=302,
             headers={
                 **self.redirect_headers,
-                "Location": resolved.destination,
-                # Written out rather than through set_cookie's Morsel, which costs more
-                # than the rest of the answer; the code is plain ASCII letters and digits.
-                "Set-Cookie": f"{ATTRIBUTION_COOKIE}={code}; "
-                + cookie_attributes(
-                    settings.attribution_cookie_days,
-                    settings.public_base_url.startswith("https://"),
-                ),
+                "Location": destination,
+                "Set-Cookie": f"{ATTRIBUTION_COOKIE}={code}; {cookie}",
             },
         )
 
