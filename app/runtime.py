@@ -48,7 +48,7 @@ from app.referrals.service import ReferralService
 from app.referrals.worker import ClickWorker
 from app.referrals.writer import ClickWriter
 from app.settings import Settings, config_dir
-from app.store import PipelinedCalls, close_redis, open_redis
+from app.store import close_redis, open_redis
 
 
 @dataclass
@@ -58,7 +58,6 @@ class Runtime:
     events: EventBus
     db: TortoiseContext
     redis: Redis
-    pipelined: PipelinedCalls  # Redis commands of concurrent requests, one round trip
     people: PeopleService
     policy: PolicyService
     tokens: TokenService
@@ -125,7 +124,6 @@ def build_runtime(
     click_writer = ClickWriter(
         events, sessions, RedisRecentClicks(redis), limits, settings.company_timezone
     )
-    pipelined = PipelinedCalls(redis)
     privacy.register("points", points_privacy.export, points_privacy.erase)
     privacy.register("links_and_clicks", link_privacy.export, link_privacy.erase)
     privacy.register("pushes", push_privacy.export, push_privacy.erase)
@@ -135,7 +133,6 @@ def build_runtime(
         events=events,
         db=db_ctx,
         redis=redis,
-        pipelined=pipelined,
         people=people,
         policy=policy,
         tokens=TokenService(clock, settings.admin_token),

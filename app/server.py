@@ -13,6 +13,7 @@ from prometheus_client import CollectorRegistry
 
 from app import __version__
 from app.bots import wiring
+from app.logs import AccessLog
 from app.runtime import Runtime, open_runtime
 from app.settings import Settings
 from app.web import (
@@ -36,6 +37,7 @@ from app.web import (
     points,
     public,
     ratelimits,
+    redirect,
     referral_analytics,
     referrals_api,
     shop,
@@ -44,7 +46,7 @@ from app.web import (
 from app.web.api import Api
 from app.web.errors import errors_middleware
 from app.web.keys import METRICS_REGISTRY, RUNTIME
-from app.web.metrics import HTTP_METRICS, HttpMetrics, observe_middleware
+from app.web.metrics import ACCESS_LOG, HTTP_METRICS, HttpMetrics, observe_middleware
 from app.web.pages import add_routes
 
 
@@ -67,7 +69,9 @@ def build_api() -> Api:
 
 def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Application:
     """The web application. Pass `runtime` to share one already opened (tests, `run`);
-    otherwise the app opens its own on start-up and closes it on clean-up."""
+    otherwise the app opens its own on start-up and closes it on clean-up. Serve it with
+    `DoorRunner` (`app.web.redirect`): the tracked links `/r/{code}` are answered in
+    front of it, not by its router."""
     app = web.Application(
         middlewares=[observe_middleware, errors_middleware],
         client_max_size=settings.max_body_bytes,
@@ -75,6 +79,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Applic
     registry = CollectorRegistry()
     app[METRICS_REGISTRY] = registry
     app[HTTP_METRICS] = HttpMetrics(registry)
+    app[ACCESS_LOG] = AccessLog.configured()
 
     if runtime is not None:
         app[RUNTIME] = runtime
@@ -103,5 +108,6 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Applic
     ui.add_static(app)
     headers.install(app, settings)
     ratelimits.install(app)  # after the runtime: the limiter counts in its Redis
+    redirect.install(app)  # after the runtime: the door needs its link cache and Redis
     wiring.install(app)  # after the runtime: the bots need it when they start
     return app

@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     )
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    event_loop: Literal["asyncio", "uvloop"] = "asyncio"
 
     secret_key: str = ""
     admin_token: str = ""

@@ -9,17 +9,13 @@ holds what can be rebuilt or what is on its way to the database (see DESIGN.md).
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from redis.asyncio import BlockingConnectionPool, Redis
-from redis.asyncio.client import Pipeline
 from redis.asyncio.connection import UnixDomainSocketConnection
 
 from app import store_host
-from app.group_commit import GroupCommit
 from app.settings import Settings
 
 
@@ -92,38 +88,3 @@ async def close_redis(redis: Redis) -> None:
     # The pool was given to the client, so the client does not close it by itself: an
     # open connection would keep the embedded Redis's host waiting for its last client.
     await redis.aclose(close_connection_pool=True)
-
-
-log = logging.getLogger(__name__)
-Commands = Callable[[Pipeline], object]
-
-
-class PipelinedCalls:
-    """Sends the Redis commands of concurrent callers in one pipeline (`GroupCommit`),
-    so that a busy replica pays redis-py's per-round-trip work (pool checkout, timeout,
-    socket write) once for many requests. A connection or timeout error fails every
-    caller of that pipeline; an error of one command (WRONGTYPE...) is only that
-    caller's reply, as with `execute(raise_on_error=False)`."""
-
-    def __init__(self, redis: Redis) -> None:
-        self.redis = redis
-        self.batches = GroupCommit(self._execute)
-
-    async def call(self, commands: Commands) -> list[Any]:
-        """Queue `commands(pipe)` (it adds one or more commands to `pipe`) and return
-        their replies, in order."""
-        return await self.batches.submit(commands)
-
-    async def _execute(self, batch: list[Commands]) -> list[list[Any]]:
-        async with self.redis.pipeline(transaction=False) as pipe:
-            sizes = []
-            for commands in batch:
-                before = len(pipe.command_stack)
-                commands(pipe)
-                sizes.append(len(pipe.command_stack) - before)
-            replies = await pipe.execute(raise_on_error=False)
-        results, start = [], 0
-        for size in sizes:
-            results.append(replies[start : start + size])
-            start += size
-        return results

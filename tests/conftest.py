@@ -20,7 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from redis.asyncio import Redis
 
 from app import db
@@ -29,6 +29,7 @@ from app.runtime import Runtime, open_runtime
 from app.server import create_app
 from app.settings import Settings, load_settings
 from app.store import in_process_redis
+from tests.helpers import AppServer
 
 ADMIN_TOKEN = "test-admin-token-0123456789"
 SECRET_KEY = "test-secret-key-0123456789abcdef"
@@ -165,7 +166,7 @@ async def _reset_servers(runtime: Runtime) -> None:
 @pytest.fixture
 async def client(settings: Settings, runtime: Runtime) -> AsyncIterator[TestClient]:
     app = create_app(settings, runtime)
-    async with TestClient(TestServer(app)) as test_client:
+    async with TestClient(AppServer(app)) as test_client:
         yield test_client
 
 

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from aiohttp.test_utils import TestServer
+from aiohttp.web_runner import BaseRunner
+
 from app.gamification.ledger import Award
 from app.jobs.models import JobOffer
 from app.jobs.schemas import JobCreate
 from app.people.models import Employee, Platform, Role
 from app.people.schemas import EmployeeCreate
 from app.runtime import Runtime
+from app.web.redirect import DoorRunner
 
 
 async def make_employee(
@@ -71,3 +77,11 @@ async def someone_opens(runtime: Runtime, code: str, visitor: str = "a-reader") 
     now = runtime.clock.now()
     facts = ClickFacts(new_click_id(), link.id, now, visitor, browser, "", False, "")
     await runtime.click_writer.store([facts])
+
+
+class AppServer(TestServer):
+    """Serves the application as `portevoix run` does: through the redirect's front door
+    (`DoorRunner`), which answers `/r/{code}` before the router."""
+
+    async def _make_runner(self, **kwargs: Any) -> BaseRunner:
+        return DoorRunner(self.app, **kwargs)

@@ -375,3 +375,28 @@ def test_run_on_a_taken_port_says_so(tmp_path: Path) -> None:
         line = one_line_failure(portevoix("run", env=env))
     assert line.startswith(f"portevoix: cannot listen on 127.0.0.1:{port}: ")
     assert "address already in use" in line.lower()
+
+
+def test_commands_run_on_uvloop_when_event_loop_says_so(tmp_path: Path) -> None:
+    env = {"DATA_DIR": str(tmp_path), "EVENT_LOOP": "uvloop"}
+    result = portevoix("migrate", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "applying portevoix.0001_initial" in result.stdout
+
+
+def test_an_unknown_event_loop_is_one_clear_line(tmp_path: Path) -> None:
+    env = {"DATA_DIR": str(tmp_path), "EVENT_LOOP": "trio"}
+    line = one_line_failure(portevoix("migrate", env=env), code=2)
+    assert line == (
+        "portevoix: invalid setting EVENT_LOOP: Input should be 'asyncio' or 'uvloop' (got 'trio')"
+    )
+
+
+def test_the_event_loop_setting_picks_the_loop(settings: Settings) -> None:
+    import uvloop
+
+    from app.cli.command import loop_factory
+
+    assert loop_factory(settings) is None  # asyncio's own, the default
+    settings.event_loop = "uvloop"
+    assert loop_factory(settings) is uvloop.new_event_loop

@@ -6,13 +6,14 @@ import json
 import logging
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from redis.asyncio import Redis
 
 from app.logs import JsonFormatter, RequestIdFilter
 from app.runtime import Runtime
 from app.server import create_app
 from app.settings import Settings
+from tests.helpers import AppServer
 
 
 async def test_healthz_answers_without_touching_storage(client: TestClient) -> None:
@@ -68,7 +69,7 @@ async def test_a_body_over_the_limit_is_refused_and_nothing_is_written(
     settings: Settings, runtime: Runtime, admin_headers: dict[str, str]
 ) -> None:
     settings = settings.model_copy(update={"max_body_bytes": 1024})
-    async with TestClient(TestServer(create_app(settings, runtime))) as small:
+    async with TestClient(AppServer(create_app(settings, runtime))) as small:
         body = {"email": "big@example.com", "name": "x" * 2000}
         response = await small.post("/api/v1/employees", json=body, headers=admin_headers)
         assert response.status == 413

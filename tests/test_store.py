@@ -2,17 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-
-import pytest
-from redis.asyncio import Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import ResponseError
-
 from app.runtime import Runtime
-from app.store import PipelinedCalls
 
 INCR_IF_BELOW = """
 local value = redis.call('INCR', KEYS[1])
@@ -41,48 +31,3 @@ async def test_streams_and_consumer_groups_work(runtime: Runtime) -> None:
 async def test_each_test_starts_with_an_empty_redis(runtime: Runtime) -> None:
     assert await runtime.redis.dbsize() == 0
     await runtime.redis.set("left-behind", "1")
-
-
-async def test_concurrent_callers_share_pipelines_and_each_gets_its_own_replies(
-    runtime: Runtime,
-) -> None:
-    calls = PipelinedCalls(runtime.redis)
-
-    async def count(n: int) -> list[object]:
-        return await calls.call(lambda pipe: pipe.incrby("hits", n).incrby(f"own:{n}", n))
-
-    replies = await asyncio.gather(*(count(n) for n in range(1, 101)))
-
-    assert [own for _, own in replies] == list(range(1, 101))
-    assert sorted(total for total, _ in replies)[-1] == sum(range(1, 101))
-    assert calls.batches.flushes <= 2  # not one per caller
-    assert int(await runtime.redis.get("hits")) == sum(range(1, 101))
-
-
-async def test_a_failing_command_is_only_its_callers_reply(runtime: Runtime) -> None:
-    await runtime.redis.set("text", "not a number")
-    calls = PipelinedCalls(runtime.redis)
-
-    bad, good = await asyncio.gather(
-        calls.call(lambda pipe: pipe.incr("text")), calls.call(lambda pipe: pipe.incr("n"))
-    )
-
-    assert isinstance(bad[0], ResponseError)
-    assert good == [1]
-
-
-async def test_an_unreachable_redis_fails_every_caller_and_the_next_call_tries_again() -> None:
-    nowhere = Redis(
-        host="127.0.0.1", port=1, socket_connect_timeout=0.2, retry=Retry(NoBackoff(), 0)
-    )
-    calls = PipelinedCalls(nowhere)
-    try:
-        results = await asyncio.gather(
-            *(calls.call(lambda pipe: pipe.ping()) for _ in range(5)), return_exceptions=True
-        )
-        assert all(isinstance(r, RedisConnectionError) for r in results)
-        with pytest.raises(RedisConnectionError):
-            await calls.call(lambda pipe: pipe.ping())
-        assert calls.batches.flushes == 2  # the five together, then the retry
-    finally:
-        await nowhere.aclose()

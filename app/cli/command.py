@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -80,7 +81,27 @@ def with_runtime(
         async with open_runtime(settings, migrate=migrate or settings.embedded) as runtime:
             return await work(runtime)
 
-    return asyncio.run(go())
+    return run_on_loop(settings, go())
+
+
+def run_on_loop(settings: Settings, work: Coroutine[Any, Any, int]) -> int:
+    """`asyncio.run` on the event loop EVENT_LOOP names."""
+    with asyncio.Runner(loop_factory=loop_factory(settings)) as runner:
+        return runner.run(work)
+
+
+def loop_factory(settings: Settings) -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """EVENT_LOOP: asyncio's own loop (None: the default), or uvloop's, an optional
+    dependency (`pip install 'portevoix[uvloop]'`)."""
+    if settings.event_loop == "asyncio":
+        return None
+    try:
+        import uvloop
+    except ImportError:
+        raise CommandError(
+            "EVENT_LOOP=uvloop but uvloop is not installed: pip install 'portevoix[uvloop]'"
+        ) from None
+    return uvloop.new_event_loop
 
 
 def progress_bar(quiet: bool) -> Callable[[str, int, int], None]:

@@ -43,6 +43,12 @@ class LinkResolver:
         self._cache: dict[str, tuple[float, ResolvedLink | None]] = {}
         self._loading: dict[str, asyncio.Future[ResolvedLink | None]] = {}
 
+    def cached(self, code: str) -> ResolvedLink | None:
+        """The link if the cache holds it fresh, without waiting for anything (None: not
+        cached, or no such link)."""
+        hit = self._cache.get(code)
+        return hit[1] if hit is not None and hit[0] > time.monotonic() else None
+
     async def resolve(self, code: str) -> ResolvedLink | None:
         hit = self._cache.get(code)
         if hit is not None and hit[0] > time.monotonic():
@@ -74,14 +80,35 @@ class LinkResolver:
         return ResolvedLink(link.id, state, destination, link.content_type.value)
 
 
-# Appends a batch of clicks, one entry each, in one command: the client packs one
-# argument per click after the field name, and Redis runs one call for the lot.
-APPEND_CLICKS = """
-for i = 2, #ARGV do
-  redis.call('XADD', KEYS[1], '*', ARGV[1], ARGV[i])
+# Counts a batch of visits against their ceilings and appends their clicks, in one call.
+# KEYS[1]: the stream. ARGV[1]: its field; ARGV[2]: the counters' lifetime (s); then for
+# each visit: its number of counters n, n pairs (counter, ceiling), and its click ("" for
+# none). A visit over a ceiling appends nothing. Returns, per visit, 1 if it was admitted.
+# (The counters are arguments, not KEYS: one Redis, never a cluster, holds the stream.)
+ADMIT_AND_APPEND = """
+local field, ttl = ARGV[1], ARGV[2]
+local i, answers = 3, {}
+while i <= #ARGV do
+  local n = tonumber(ARGV[i])
+  i = i + 1
+  local admitted = 1
+  for _ = 1, n do
+    local count = redis.call('INCR', ARGV[i])
+    if count == 1 then redis.call('EXPIRE', ARGV[i], ttl) end
+    if count > tonumber(ARGV[i + 1]) then admitted = 0 end
+    i = i + 2
+  end
+  if admitted == 1 and ARGV[i] ~= '' then
+    redis.call('XADD', KEYS[1], '*', field, ARGV[i])
+  end
+  i = i + 1
+  answers[#answers + 1] = admitted
 end
-return #ARGV - 1
+return answers
 """
+Counter = tuple[str, int]  # a Redis counter of the current window, and its ceiling
+COUNTER_SECONDS = 120  # a counter outlives its one-minute window
+Visit = tuple[list[Counter], str]  # a visit's counters, and its click's entry ("": none)
 
 
 class ClickRecorder:
@@ -89,20 +116,35 @@ class ClickRecorder:
 
     The clicks of concurrent redirects go to Redis together (`GroupCommit`), and each
     redirect answers only once Redis has acknowledged the batch holding its own click: a
-    302 served is a click stored somewhere, even if the process dies the next instant."""
+    302 served is a click stored somewhere, even if the process dies the next instant.
+    The same call counts each visit against its abuse ceilings (`counters`): a visit over
+    one appends nothing, and a redirect pays one round trip for both."""
 
     def __init__(self, redis: Redis, writer: ClickWriter) -> None:
         self.writer = writer
-        self.appends = GroupCommit(self._append_all)
-        self._script = redis.register_script(APPEND_CLICKS)
+        self.appends = GroupCommit(self._admit_all)
+        self._script = redis.register_script(ADMIT_AND_APPEND)
 
-    async def record(self, facts: ClickFacts) -> None:
+    async def record(self, facts: ClickFacts | None, counters: list[Counter] | None = None) -> bool:
+        """Counts the visit and appends its click (if any) unless a counter goes over its
+        ceiling: False then, and nothing is appended. With Redis unreachable the ceilings
+        are off: the click is stored in the database directly, and the visit admitted."""
         try:
-            await self.appends.submit(facts.to_json())
+            return await self.appends.submit((counters or [], facts.to_json() if facts else ""))
         except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
-            log.warning("redis unreachable (%s): storing click %s directly", exc, facts.click_id)
-            await self.writer.store_direct(facts)
+            if facts is not None:
+                log.warning(
+                    "redis unreachable (%s): storing click %s directly", exc, facts.click_id
+                )
+                await self.writer.store_direct(facts)
+            return True
 
-    async def _append_all(self, clicks: list[str]) -> list[None]:
-        await self._script(keys=[STREAM], args=[FIELD, *clicks])
-        return [None] * len(clicks)
+    async def _admit_all(self, visits: list[Visit]) -> list[bool]:
+        args: list[bytes | str | int] = [FIELD, COUNTER_SECONDS]
+        for counters, click in visits:
+            args.append(len(counters))
+            for key, ceiling in counters:
+                args += (key, ceiling)
+            args.append(click)
+        answers = await self._script(keys=[STREAM], args=args)
+        return [answer == 1 for answer in answers]

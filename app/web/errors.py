@@ -97,10 +97,16 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
         code = REASONS.get(exc.status, "error")
         return error_response(exc.status, code, _plain_reason(exc))
     except Exception:
-        log.exception("unhandled error on %s %s", request.method, mask_path(request.path))
-        return error_response(
-            500, "internal", f"Something went wrong on our side (request {request_id.get()})."
-        )
+        return unexpected_error(request)
+
+
+def unexpected_error(request: web.BaseRequest) -> web.Response:
+    """The answer to an exception nobody expected (call it from its `except`): logged
+    with its traceback, answered as a 500 that shows only the request id."""
+    log.exception("unhandled error on %s %s", request.method, mask_path(request.path))
+    return error_response(
+        500, "internal", f"Something went wrong on our side (request {request_id.get()})."
+    )
 
 
 def _plain_reason(exc: web.HTTPException) -> str:

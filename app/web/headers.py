@@ -36,19 +36,29 @@ class SecurityHeaders:
         max_age = settings.hsts_max_age_seconds
         self.hsts = f"max-age={max_age}" if https and max_age > 0 else ""
 
-    async def on_prepare(self, request: web.Request, response: web.StreamResponse) -> None:
-        headers = response.headers
-        headers["X-Content-Type-Options"] = "nosniff"
+    def for_answer(self, path: str, content_type: str) -> dict[str, str]:
+        """The headers an answer of this content type at this path gets (the redirect's
+        front door builds them once per status with this)."""
+        headers = {"X-Content-Type-Options": "nosniff"}
         if self.hsts:
             headers["Strict-Transport-Security"] = self.hsts
-        if response.content_type != "text/html":
-            return
-        headers.setdefault("Referrer-Policy", "same-origin")
-        if request.path == "/app" or request.path.startswith("/app/"):
+        if content_type != "text/html":
+            return headers
+        headers["Referrer-Policy"] = "same-origin"
+        if path == "/app" or path.startswith("/app/"):
             headers["Content-Security-Policy"] = self.miniapp
         else:
             headers["Content-Security-Policy"] = self.page
             headers["X-Frame-Options"] = "DENY"
+        return headers
+
+    async def on_prepare(self, request: web.Request, response: web.StreamResponse) -> None:
+        headers = response.headers
+        for name, value in self.for_answer(request.path, response.content_type).items():
+            if name == "Referrer-Policy":  # a page may choose its own
+                headers.setdefault(name, value)
+            else:
+                headers[name] = value
 
 
 def install(app: web.Application, settings: Settings) -> None:

@@ -6,7 +6,6 @@ apps in one process (tests, replicas) never mix their numbers.
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import time
@@ -17,10 +16,9 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
 from prometheus_client.exposition import generate_latest
 
-from app.logs import mask_path, request_id
+from app.logs import AccessLog, mask_path, request_id
 from app.web.keys import METRICS_REGISTRY
 
-access_log = logging.getLogger("portevoix.access")
 SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
@@ -69,15 +67,22 @@ def route_label(request: web.Request) -> str:
     return resource.canonical if resource is not None else "unmatched"
 
 
+def request_id_of(request: web.BaseRequest) -> str:
+    """The request's id: the caller's X-Request-Id when it is a plain token (a proxy's),
+    else a new random one."""
+    incoming = request.headers.get("X-Request-Id", "")
+    return incoming if incoming and SAFE_REQUEST_ID.match(incoming) else os.urandom(8).hex()
+
+
 HTTP_METRICS = web.AppKey("http_metrics", HttpMetrics)
+ACCESS_LOG = web.AppKey("access_log", AccessLog)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 @web.middleware
 async def observe_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Request id, access log line and metrics for every request."""
-    incoming = request.headers.get("X-Request-Id", "")
-    rid = incoming if incoming and SAFE_REQUEST_ID.match(incoming) else os.urandom(8).hex()
+    rid = request_id_of(request)
     token = request_id.set(rid)
     started = time.perf_counter()
     status = 500
@@ -92,27 +97,12 @@ async def observe_middleware(request: web.Request, handler: Handler) -> web.Stre
         raise
     finally:
         elapsed = time.perf_counter() - started
-        request.app[HTTP_METRICS].observe(request.method, route_label(request), status, elapsed)
-        if access_log.isEnabledFor(logging.INFO):
-            log_access(request, status, elapsed)
+        app = request.app
+        app[HTTP_METRICS].observe(request.method, route_label(request), status, elapsed)
+        access = app[ACCESS_LOG]
+        if access.enabled:
+            access.line(request.method, logged_path(request), status, elapsed, rid)
         request_id.reset(token)
-
-
-def log_access(request: web.Request, status: int, elapsed: float) -> None:
-    path = logged_path(request)
-    access_log.info(
-        "%s %s %s %.1fms",
-        request.method,
-        path,
-        status,
-        elapsed * 1000,
-        extra={
-            "method": request.method,
-            "path": path,
-            "status": status,
-            "duration_ms": round(elapsed * 1000, 2),
-        },
-    )
 
 
 async def metrics_view(request: web.Request) -> web.Response:

@@ -1,6 +1,6 @@
 """Comparison servers for the redirect benchmark, each run in its own process.
 
-    python bench/harness/servers.py baseline --port 8181
+    python bench/harness/servers.py baseline --port 8181 [--loop uvloop]
     python bench/harness/servers.py sync-insert --port 8182 --db postgres://...
 
 `baseline` is the floor: a bare aiohttp app whose `/r/{code}` only answers 302, so the
@@ -124,9 +124,20 @@ def main() -> None:
     parser.add_argument("kind", choices=["baseline", "sync-insert"])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--db", default="", help="sync-insert: a postgres:// or sqlite:// URL")
+    parser.add_argument(
+        "--loop",
+        choices=["asyncio", "uvloop"],
+        default="asyncio",
+        help="the event loop, the same as the app's when comparing with it",
+    )
     args = parser.parse_args()
     app = baseline_app() if args.kind == "baseline" else sync_insert_app(args.db)
-    web.run_app(app, host="127.0.0.1", port=args.port, access_log=None, print=None)
+    loop = None
+    if args.loop == "uvloop":
+        import uvloop
+
+        loop = uvloop.new_event_loop()
+    web.run_app(app, host="127.0.0.1", port=args.port, access_log=None, print=None, loop=loop)
 
 
 if __name__ == "__main__":

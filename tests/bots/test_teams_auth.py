@@ -19,7 +19,7 @@ from app.settings import Settings
 from tests.bots.teams_support import ADA, TeamsWorld, joined
 from tests.fakes.jwt_keys import SigningKey
 from tests.fakes.teams_connector import APP_ID, FakeConnector
-from tests.helpers import make_employee
+from tests.helpers import AppServer, make_employee
 
 
 async def test_missing_forged_or_expired_tokens_are_refused_and_nothing_is_sent(
@@ -126,7 +126,7 @@ async def test_unreachable_signing_keys_are_not_fetched_again_for_every_token(
             keys_server.make_url("/v1/.well-known/openidconfiguration")
         )
         settings.teams_keys_retry_seconds = 30
-        async with TestClient(TestServer(create_app(settings, runtime))) as client:
+        async with TestClient(AppServer(create_app(settings, runtime))) as client:
             world = TeamsWorld(fake, client, runtime)
             for _ in range(20):
                 assert await world.post(world.message(ADA, "help")) == 401

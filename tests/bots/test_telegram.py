@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from app.gamification.models import PointsEntry
 from app.people.models import ChatIdentity, Employee, EmployeeStatus
@@ -16,7 +16,7 @@ from app.server import create_app
 from app.settings import Settings
 from tests.bots.conftest import TelegramWorld
 from tests.fakes.telegram_api import FakeTelegram
-from tests.helpers import make_employee, make_open_job, someone_opens
+from tests.helpers import AppServer, make_employee, make_open_job, someone_opens
 from tests.web.miniapp_support import open_sign_in_link
 
 ADA = 1001
@@ -311,7 +311,7 @@ async def test_polling_mode_reads_updates_from_get_updates(
         ada = await make_employee(runtime, telegram_id=str(ADA))
         await runtime.policy.accept(ada, "telegram")
         fake.updates.append(fake.message(ADA, "/help"))
-        async with TestClient(TestServer(create_app(settings, runtime))):
+        async with TestClient(AppServer(create_app(settings, runtime))):
             await fake.wait_text("/jobs", within=10)
             assert fake.sent("setWebhook") == []
             assert fake.sent("getUpdates")

@@ -20,6 +20,7 @@ from app.runtime import Runtime
 from app.server import create_app
 from app.settings import Settings
 from tests.conftest import REQUIRE_SERVICES
+from tests.helpers import AppServer
 from tests.web.miniapp_support import BOT_TOKEN
 
 os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
@@ -50,7 +51,7 @@ async def live_server(settings: Settings, runtime: Runtime) -> AsyncIterator[Tes
 
     The token is set after start-up so that the Telegram bot itself stays off: it would
     try to reach Telegram (its own tests use the fake Bot API)."""
-    server = TestServer(create_app(settings, runtime), host="127.0.0.1")
+    server = AppServer(create_app(settings, runtime), host="127.0.0.1")
     await server.start_server()
     settings.telegram_bot_token = BOT_TOKEN
     try:

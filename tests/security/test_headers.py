@@ -8,14 +8,14 @@ from __future__ import annotations
 import re
 
 from aiohttp import ClientResponse
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from app.jobs.schemas import NewsCreate
 from app.people.models import Role
 from app.runtime import Runtime
 from app.server import create_app
 from app.settings import Settings
-from tests.helpers import bearer, make_employee, make_open_job
+from tests.helpers import AppServer, bearer, make_employee, make_open_job
 from tests.web.test_miniapp_api import signed_in
 from tests.web.test_miniapp_auth import dashboard_cookie
 
@@ -108,7 +108,7 @@ async def test_json_answers_are_nosniff_and_plain_http_gets_no_hsts(
             assert "Strict-Transport-Security" in response.headers, path
     settings.public_base_url = "http://127.0.0.1:8080"
     async with (
-        TestClient(TestServer(create_app(settings, runtime))) as plain,
+        TestClient(AppServer(create_app(settings, runtime))) as plain,
         plain.get("/jobs") as response,
     ):
         assert "Strict-Transport-Security" not in response.headers
@@ -116,7 +116,7 @@ async def test_json_answers_are_nosniff_and_plain_http_gets_no_hsts(
     settings.public_base_url = "https://advocacy.test"
     settings.hsts_max_age_seconds = 0  # HTTPS, with HSTS turned off
     async with (
-        TestClient(TestServer(create_app(settings, runtime))) as no_hsts,
+        TestClient(AppServer(create_app(settings, runtime))) as no_hsts,
         no_hsts.get("/jobs") as response,
     ):
         assert "Strict-Transport-Security" not in response.headers

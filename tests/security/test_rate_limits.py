@@ -4,15 +4,15 @@ ceilings here sit far above `CLICK_VISITOR_LIMIT_PER_MINUTE`.)"""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
-from typing import Any
 
 from aiohttp.test_utils import TestClient
 
 from app.clock import FrozenClock
 from app.referrals.models import Channel, Click, ContentType, Referral
+from app.referrals.redirects import Visit
 from app.runtime import Runtime
-from app.store import PipelinedCalls
 from app.web.ratelimits import Ceiling, HttpLimiter
 from tests.helpers import make_open_job, make_sharer
 
@@ -65,20 +65,37 @@ async def test_one_address_rotating_its_user_agent_gets_429_past_the_address_cei
 async def test_a_redirect_counts_its_visitor_and_its_address_in_one_redis_call(
     client: TestClient, runtime: Runtime
 ) -> None:
-    """The redirect is a hot path: the address ceiling adds commands to the request's
-    one pipelined call, never a round trip."""
+    """The redirect is a hot path: its two counters go in the call that appends its
+    click, never a round trip of their own."""
     code = await tracked_code(runtime)
-    calls: list[int] = []
-    real = runtime.pipelined.call
+    recorder = runtime.click_recorder
+    calls: list[list[tuple[int, bool]]] = []
+    real = recorder.appends.flush
 
-    async def counted(commands: Any) -> list[Any]:
-        replies = await real(commands)
-        calls.append(len(replies))
-        return replies
+    async def counted(visits: list[Visit]) -> list[bool]:
+        calls.append([(len(counters), bool(click)) for counters, click in visits])
+        return await real(visits)
 
-    runtime.pipelined.call = counted  # type: ignore[method-assign]
-    assert (await redirect(client, code, "203.0.113.7"))[0] == 302
-    assert calls == [4]  # INCR + EXPIRE for the visitor, and for the address
+    recorder.appends.flush = counted  # type: ignore[method-assign]
+    runtime.link_resolver._cache.clear()
+    assert (await redirect(client, code, "203.0.113.7"))[0] == 302  # the link looked up
+    assert (await redirect(client, code, "203.0.113.8"))[0] == 302  # the link in cache
+    # Looked up: counted first (no database query over a ceiling), then the click; in
+    # cache: one call for both.
+    assert calls == [[(2, False)], [(0, True)], [(2, True)]]
+
+
+async def test_concurrent_requests_are_counted_together_each_by_its_own_counters(
+    runtime: Runtime,
+) -> None:
+    limiter = HttpLimiter(runtime.redis)
+    ceiling = Ceiling("redirect", 3)
+    waits = await asyncio.gather(
+        *(limiter.retry_after([(ceiling, f"v{n % 2}")], 0.0) for n in range(8))
+    )
+    assert sorted(waits) == [0] * 6 + [60] * 2  # three each for v0 and v1
+    assert limiter.counts.flushes <= 2  # not one per request
+    assert await runtime.redis.ttl("http-limit:redirect:v0:0") == 120
 
 
 async def test_the_address_ceiling_is_higher_than_the_visitors_by_default(
@@ -178,7 +195,7 @@ async def test_with_redis_unreachable_requests_are_let_through() -> None:
     nowhere = Redis(
         host="127.0.0.1", port=1, socket_connect_timeout=0.2, retry=Retry(NoBackoff(), 0)
     )
-    limiter = HttpLimiter(PipelinedCalls(nowhere))
+    limiter = HttpLimiter(nowhere)
     counted = [(Ceiling("redirect", 1), "v")]
     assert await limiter.retry_after(counted, 0.0) == 0
     assert await limiter.retry_after(counted, 0.0) == 0  # and Redis is left alone

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from app.bots.teams.channel import TeamsChannel
 from app.parsing import JsonTooDeep, json_loads, whole_number
@@ -22,7 +22,7 @@ from app.server import create_app
 from app.settings import Settings
 from tests.fakes.teams_connector import APP_ID, APP_PASSWORD, TENANT, FakeConnector
 from tests.fakes.telegram_api import FakeTelegram
-from tests.helpers import bearer, make_employee, make_open_job
+from tests.helpers import AppServer, bearer, make_employee, make_open_job
 from tests.web.test_miniapp_api import signed_in
 from tests.web.test_miniapp_auth import dashboard_cookie
 
@@ -70,7 +70,7 @@ async def world(
     settings.teams_openid_metadata_url = teams.openid_url
     settings.teams_token_url = teams.token_url
     monkeypatch.setattr(TeamsChannel, "backoff_seconds", 0.01)
-    async with TestClient(TestServer(create_app(settings, runtime))) as client:
+    async with TestClient(AppServer(create_app(settings, runtime))) as client:
         yield World(client, telegram, teams, settings)
     await telegram.stop()
     await teams.stop()

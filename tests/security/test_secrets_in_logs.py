@@ -12,7 +12,7 @@ import sys
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from app.logs import configure_logging
 from app.people.models import Role
@@ -23,7 +23,7 @@ from app.server import create_app
 from app.settings import Settings
 from tests.conftest import ADMIN_TOKEN, SECRET_KEY
 from tests.fakes.telegram_api import FakeTelegram
-from tests.helpers import make_employee, make_open_job, make_sharer
+from tests.helpers import AppServer, make_employee, make_open_job, make_sharer
 from tests.web.miniapp_support import telegram_init_data
 
 WEBHOOK_SECRET = "telegram-webhook-secret-0123456789"
@@ -58,7 +58,7 @@ async def world(
     settings.telegram_api_base_url = fake.base_url
     settings.telegram_webhook_secret = WEBHOOK_SECRET
     settings.ats_webhook_secret = ATS_SECRET
-    async with TestClient(TestServer(create_app(settings, runtime))) as client:
+    async with TestClient(AppServer(create_app(settings, runtime))) as client:
         yield client, fake
     await fake.stop()
 

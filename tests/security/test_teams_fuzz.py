@@ -11,7 +11,7 @@ from typing import Any
 
 import hypothesis
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from hypothesis import strategies as st
 
 from app.bots.teams import TeamsChannel
@@ -21,7 +21,7 @@ from app.server import create_app
 from app.settings import Settings
 from tests.fakes.jwt_keys import SigningKey
 from tests.fakes.teams_connector import APP_ID, APP_PASSWORD, TENANT, FakeConnector, TeamsUser
-from tests.helpers import make_employee
+from tests.helpers import AppServer, make_employee
 from tests.security.support import run_beside_loop
 from tests.security.test_webhook_fuzz import FUZZ, Post, body_of, header_text, json_values, mutated
 
@@ -41,7 +41,7 @@ async def teams(
     settings.teams_token_url = fake.token_url
     settings.teams_file_origins = fake.url.rstrip("/")
     monkeypatch.setattr(TeamsChannel, "backoff_seconds", 0.01)
-    async with TestClient(TestServer(create_app(settings, runtime))) as client:
+    async with TestClient(AppServer(create_app(settings, runtime))) as client:
         yield client, fake
     await fake.stop()
 

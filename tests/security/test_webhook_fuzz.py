@@ -29,7 +29,7 @@ from app.runtime import Runtime
 from app.server import create_app
 from app.settings import Settings
 from tests.fakes.telegram_api import FakeTelegram
-from tests.helpers import make_employee, make_open_job, make_sharer
+from tests.helpers import AppServer, make_employee, make_open_job, make_sharer
 from tests.security.support import run_beside_loop
 
 TELEGRAM_SECRET = "telegram-webhook-secret-for-fuzzing"
@@ -172,7 +172,7 @@ async def test_telegram_updates_with_the_secret_never_get_a_5xx(
 @pytest.fixture
 async def ats_client(settings: Settings, runtime: Runtime) -> AsyncIterator[TestClient]:
     settings.ats_webhook_secret = ATS_SECRET
-    async with TestClient(TestServer(create_app(settings, runtime))) as client:
+    async with TestClient(AppServer(create_app(settings, runtime))) as client:
         yield client
 
 
