@@ -32,6 +32,7 @@ from app.web import (
     links,
     miniapp,
     points,
+    previews,
     public,
     ratelimits,
     referral_analytics,
@@ -90,6 +91,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Applic
     api.add_routes(app)
     add_routes(app, api)
     public.add_routes(app)
+    previews.install(app, settings)
     landing.add_routes(app)
     apply.add_routes(app)
     auth_pages.add_routes(app)
