@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 WIDTH, HEIGHT = 1200, 630  # what Open Graph consumers crop to 1.91:1 without loss
 MARGIN = 80
 TEXT_WIDTH = WIDTH - 2 * MARGIN
-DESIGN = "1"  # bump when the drawing changes, so every cached card is redrawn
+DESIGN = "2"  # bump when the drawing changes, so every cached card is redrawn
 FONTS = Path(__file__).parent / "fonts"
 BACKGROUND = (29, 36, 51)  # the public pages' header colour
 ACCENT = (11, 87, 208)  # their button colour: white on it is 6.3:1
@@ -36,6 +36,8 @@ WHITE = (255, 255, 255)
 SOFT = (201, 209, 227)  # 10:1 on the background
 TITLE_SIZES = (72, 64, 56, 50)  # the largest that fits in TITLE_LINES wins
 TITLE_LINES = 3
+BODY_TOP, BODY_BOTTOM = 215, 545  # the band between the kicker and the footer
+DETAILS_STEP = 46
 
 
 @dataclass(frozen=True)
@@ -128,16 +130,19 @@ def draw(card: Card) -> bytes:
     pen.text((MARGIN + 20, 150), card.kicker, font=kicker_font, fill=WHITE)
 
     title_font, title = _title_lines(card.title)
-    y = 220
-    for line in title:
-        pen.text((MARGIN, y), line, font=title_font, fill=WHITE)
-        y += int(title_font.size * 1.2)
-
+    title_step = int(title_font.size * 1.2)
     details_font = _font(False, 34)
     room = 2 if len(title) < TITLE_LINES else 1  # above the footer
-    for line in clip(wrap(card.details, details_font, TEXT_WIDTH), room, details_font, TEXT_WIDTH):
-        pen.text((MARGIN, y + 16), line, font=details_font, fill=SOFT)
-        y += 46
+    details = clip(wrap(card.details, details_font, TEXT_WIDTH), room, details_font, TEXT_WIDTH)
+    height = len(title) * title_step + (16 + len(details) * DETAILS_STEP if details else 0)
+    y = BODY_TOP + max(0, (BODY_BOTTOM - BODY_TOP - height) // 2)  # centred in its band
+    for line in title:
+        pen.text((MARGIN, y), line, font=title_font, fill=WHITE)
+        y += title_step
+    y += 16
+    for line in details:
+        pen.text((MARGIN, y), line, font=details_font, fill=SOFT)
+        y += DETAILS_STEP
 
     footer_font = _font(False, 26)
     pen.text((MARGIN, HEIGHT - 70), card.footer, font=footer_font, fill=SOFT)
