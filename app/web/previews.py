@@ -81,26 +81,16 @@ def job_facts(job: JobOffer, _: Translate) -> list[str]:
     ]
 
 
-def job_card(job: JobOffer, settings: Settings, _: Translate) -> Card:
+def card_for(content: JobOffer | NewsPost, settings: Settings, _: Translate) -> Card:
+    """What the content's card says, in its language: a job's facts, a post's title alone."""
+    job = isinstance(content, JobOffer)
     return Card(
-        kind="job",
-        content_id=job.id,
+        kind="job" if job else "news",
+        content_id=content.id,
         company=settings.company_name,
-        kicker=_("We're hiring"),
-        title=job.title,
-        details=" · ".join(job_facts(job, _)),
-        footer=_host(settings),
-    )
-
-
-def news_card(post: NewsPost, settings: Settings, _: Translate) -> Card:
-    return Card(
-        kind="news",
-        content_id=post.id,
-        company=settings.company_name,
-        kicker=_("News"),
-        title=post.title,
-        details="",
+        kicker=_("We're hiring") if job else _("News"),
+        title=content.title,
+        details=" · ".join(job_facts(content, _)) if isinstance(content, JobOffer) else "",
         footer=_host(settings),
     )
 
@@ -111,7 +101,7 @@ def _host(settings: Settings) -> str:
 
 def job_preview(job: JobOffer, settings: Settings, _: Translate) -> Preview:
     base = settings.public_base_url
-    card = job_card(job, settings, _)
+    card = card_for(job, settings, _)
     facts = card.details
     summary = shorten(" — ".join(part for part in (facts, plain_text(job.description)) if part))
     return Preview(
@@ -129,7 +119,7 @@ def job_preview(job: JobOffer, settings: Settings, _: Translate) -> Preview:
 
 def news_preview(post: NewsPost, settings: Settings, _: Translate) -> Preview:
     base = settings.public_base_url
-    card = news_card(post, settings, _)
+    card = card_for(post, settings, _)
     own_image = post.image_url
     return Preview(
         title=post.title,

@@ -11,6 +11,7 @@ language and carries its preview tags (`app.web.previews`).
 from __future__ import annotations
 
 import functools
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -34,9 +35,8 @@ from app.referrals.clicks import (
 )
 from app.runtime import Runtime
 from app.settings import Settings
-from app.web import previews
 from app.web.keys import RUNTIME
-from app.web.previews import LOCALES, card_response, job_facts, job_preview, news_preview
+from app.web.previews import LOCALES, card_for, card_response, job_facts, job_preview, news_preview
 from app.web.ui import language_of
 
 ATTRIBUTION_COOKIE = "pv_ref"
@@ -268,24 +268,20 @@ def published_on(post: NewsPost, settings: Settings) -> str:
     return format_date(local, format="long", locale=LOCALES.get(post.language, "en_GB"))
 
 
-async def job_card_image(request: web.Request) -> web.Response:
-    runtime = request.app[RUNTIME]
-    job = await public_job(runtime, int(request.match_info["job_id"]))
-    if isinstance(job, int):
-        return card_refused(job)
-    return await card_response(
-        request, previews.job_card(job, runtime.settings, translator(job.language))
-    )
+def card_image(
+    find: Callable[[Runtime, int], Awaitable[JobOffer | NewsPost | int]], key: str
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """The handler of a content's preview card: served while `find` says it is public."""
 
+    async def handler(request: web.Request) -> web.Response:
+        runtime = request.app[RUNTIME]
+        content = await find(runtime, int(request.match_info[key]))
+        if isinstance(content, int):
+            return card_refused(content)
+        card = card_for(content, runtime.settings, translator(content.language))
+        return await card_response(request, card)
 
-async def news_card_image(request: web.Request) -> web.Response:
-    runtime = request.app[RUNTIME]
-    post = await public_news(runtime, int(request.match_info["news_id"]))
-    if isinstance(post, int):
-        return card_refused(post)
-    return await card_response(
-        request, previews.news_card(post, runtime.settings, translator(post.language))
-    )
+    return handler
 
 
 def card_refused(status: int) -> web.Response:
@@ -299,5 +295,7 @@ def add_routes(app: web.Application) -> None:
     # At most 9 digits: every id fits an INTEGER column, a longer one is a plain 404.
     app.router.add_get(r"/jobs/{job_id:[0-9]{1,9}}", job_page)
     app.router.add_get(r"/news/{news_id:[0-9]{1,9}}", news_page)
-    app.router.add_get(r"/jobs/{job_id:[0-9]{1,9}}/preview.png", job_card_image)
-    app.router.add_get(r"/news/{news_id:[0-9]{1,9}}/preview.png", news_card_image)
+    app.router.add_get(r"/jobs/{job_id:[0-9]{1,9}}/preview.png", card_image(public_job, "job_id"))
+    app.router.add_get(
+        r"/news/{news_id:[0-9]{1,9}}/preview.png", card_image(public_news, "news_id")
+    )

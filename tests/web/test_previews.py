@@ -188,7 +188,9 @@ async def test_the_card_is_a_1200_by_630_png_light_enough_for_whatsapp(
     assert len(body) < 300_000  # WhatsApp shows no preview image above about 300 KB
     image = Image.open(io.BytesIO(body))
     assert (image.format, image.size) == ("PNG", (1200, 630))
-    assert len(image.getcolors(maxcolors=100_000) or []) > 10  # text was drawn, not a plain rectangle
+    assert (
+        len(image.getcolors(maxcolors=100_000) or []) > 10
+    )  # text was drawn, not a plain rectangle
 
 
 async def test_a_card_is_drawn_once_then_served_from_the_cache(
