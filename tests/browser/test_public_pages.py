@@ -136,6 +136,19 @@ async def test_every_public_page_is_accessible_and_fits(
             await visitor.screenshot(path=shot, full_page=True)
 
 
+async def test_no_public_page_scrolls_sideways_on_a_360_px_phone(
+    runtime: Runtime, live_url: str, browser: Any
+) -> None:
+    context = await browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True)
+    page = await context.new_page()
+    for name, path in (await public_content(runtime, "fr")).items():
+        await page.goto(live_url + path)
+        if name == "api-docs":
+            await page.wait_for_selector("details")
+        assert await overflow(page) <= 0, f"{name} scrolls sideways at 360 px"
+    await context.close()
+
+
 async def test_the_job_list_is_styled_as_cards_not_raw_links(
     runtime: Runtime, live_url: str, desktop: Page
 ) -> None:
