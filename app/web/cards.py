@@ -167,7 +167,7 @@ class CardCache:
     async def png(self, card: Card) -> bytes:
         try:
             return self.path(card).read_bytes()
-        except FileNotFoundError:
+        except OSError:  # not drawn yet, or the directory is unusable: draw it
             pass
         key = self.path(card).name
         drawing = self._drawing.get(key)
@@ -181,14 +181,22 @@ class CardCache:
         png = draw(card)
         target = self.path(card)
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            # Written then renamed: another replica never reads half a file.
-            with tempfile.NamedTemporaryFile(dir=self.directory, delete=False) as out:
-                out.write(png)
-            os.replace(out.name, target)
+            self._keep(png, target)
             for older in self.directory.glob(f"{card.kind}-{card.content_id}-*.png"):
                 if older != target:
                     older.unlink(missing_ok=True)
         except OSError as exc:  # a full or read-only disk: serve it, draw it again next time
             log.warning("preview card %s not kept: %s", target.name, exc)
         return png
+
+    def _keep(self, png: bytes, target: Path) -> None:
+        """Written then renamed, so another replica never reads half a file; a file
+        that could not be completed is removed."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=self.directory, suffix=".part", delete=False) as out:
+            partial = Path(out.name)
+        try:
+            partial.write_bytes(png)
+            os.replace(partial, target)
+        finally:
+            partial.unlink(missing_ok=True)

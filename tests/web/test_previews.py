@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import aiohttp
+import pytest
 from aiohttp.test_utils import TestClient
 from PIL import Image
 
@@ -305,3 +306,15 @@ def test_an_excerpt_is_plain_text_cut_at_a_word() -> None:
     cut = excerpt(long, 50)
     assert cut == "word " * 9 + "word…" and len(cut) <= 50
     assert excerpt("short") == "short"
+
+
+async def test_a_card_that_cannot_be_kept_is_served_all_the_same(
+    client: TestClient, runtime: Runtime, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    (settings.data_dir / "previews").write_text("not a directory")  # as a full disk would
+    job_id = await engineer(runtime)
+    image = (await tags_of(client, f"/jobs/{job_id}")).values["og:image"]
+    response = await card_of(client, image)
+    assert response.status == 200 and response.content_type == "image/png"
+    assert "not kept" in caplog.text
