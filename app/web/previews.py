@@ -25,6 +25,7 @@ from app.web.cards import HEIGHT, WIDTH, Card, CardCache
 Translate = Callable[[str], str]
 LOCALES = {"en": "en_GB", "fr": "fr_FR"}
 EXCERPT_CHARACTERS = 200  # what LinkedIn and WhatsApp show before they cut
+EXCERPT_SOURCE = 4000  # characters of markup read to make one
 CARD_CACHE_SECONDS = 3600  # a closed job's card leaves shared caches within the hour
 CARDS = web.AppKey("preview_cards", CardCache)
 
@@ -50,9 +51,11 @@ class Preview:
     published_time: str = ""
 
 
-def plain_text(markup: str) -> str:
-    """Markdown or HTML reduced to its words on one line: link texts kept, marks dropped."""
-    text = _TAG.sub(" ", _LINK.sub(r"\1", markup))
+def plain_text(markup: str, read: int = EXCERPT_SOURCE) -> str:
+    """The first `read` characters of Markdown or HTML reduced to their words on one
+    line: link texts kept, marks dropped. An excerpt needs only the start, and a page
+    view should not pay for a 50,000-character description."""
+    text = _TAG.sub(" ", _LINK.sub(r"\1", markup[:read]))
     text = _EMPHASIS.sub(r"\2", _LINE_MARK.sub("", text))
     return " ".join(text.split())
 
