@@ -35,6 +35,7 @@ from app.web import (
     miniapp,
     pipeline_board,
     points,
+    previews,
     public,
     ratelimits,
     redirect,
@@ -97,6 +98,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Applic
     api.add_routes(app)
     add_routes(app, api)
     public.add_routes(app)
+    previews.install(app, settings)
     landing.add_routes(app)
     apply.add_routes(app)
     auth_pages.add_routes(app)

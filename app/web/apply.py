@@ -26,6 +26,7 @@ from app.referrals.errors import AlreadyApplied, CvTooLarge, InvalidCv
 from app.referrals.intake import CandidateDetails
 from app.referrals.models import Referral, ReferralStatus
 from app.web.keys import RUNTIME
+from app.web.previews import job_facts
 from app.web.public import ATTRIBUTION_COOKIE, render
 
 CSRF_COOKIE = "pv_csrf"
@@ -144,14 +145,16 @@ def apply_form(
     runtime = request.app[RUNTIME]
     settings = runtime.settings
     nonce, new = csrf_nonce(request)
+    _ = translator(job.language)
     response = render(
         "apply.html.j2",
         status,
         company=settings.company_name,
         title=job.title,
         job=job,
+        facts=job_facts(job, _),
         lang=job.language,
-        _=translator(job.language),
+        _=_,
         csrf=csrf_token(settings.secret_key, nonce),
         ref=ref,
         values=values or {},

@@ -63,6 +63,8 @@ ROUTES: dict[tuple[str, str], tuple[str, str]] = {
     ("GET", "/jobs"): ("/jobs", PUBLIC),
     ("GET", "/jobs/{job_id}"): ("/jobs/1", PUBLIC),
     ("GET", "/news/{news_id}"): ("/news/1", PUBLIC),
+    ("GET", "/jobs/{job_id}/preview.png"): ("/jobs/1/preview.png", PUBLIC),
+    ("GET", "/news/{news_id}/preview.png"): ("/news/1/preview.png", PUBLIC),
     ("GET", "/apply/{job_id}"): ("/apply/1", PUBLIC),
     ("POST", "/apply/{job_id}"): ("/apply/1", PUBLIC),
     ("GET", "/consent/{token}"): ("/consent/no-such-token", PUBLIC),

@@ -13,6 +13,9 @@
     if (schema && schema.$ref) return schemas[schema.$ref.split("/").pop()];
     return schema;
   };
+  // A long path may wrap on a phone: after a slash, never inside a word.
+  const breakable = (path) => path.split(/(?<=\/)/).flatMap((part, i) =>
+    i ? [document.createElement("wbr"), part] : [part]);
   const byTag = {};
   for (const [path, methods] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(methods)) {
@@ -44,7 +47,7 @@
       }
       const role = op.security ? (op.description.match(/Role: (\w+)/) || [])[1] : "public";
       root.append(el("details", {}, el("summary", {},
-        el("span", { class: `m ${verb}` }, verb), el("span", { class: "path" }, path),
+        el("span", { class: `m ${verb}` }, verb), el("span", { class: "path" }, ...breakable(path)),
         " — ", op.summary, el("span", { class: "role" }, role || "")), body));
     }
   }
