@@ -72,7 +72,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Applic
     """The web application. Pass `runtime` to share one already opened (tests, `run`);
     otherwise the app opens its own on start-up and closes it on clean-up. Serve it with
     `DoorRunner` (`app.web.redirect`): the tracked links `/r/{code}` are answered in
-    front of it, not by its router."""
+    front of it, not by its router (any other runner gets the same answers through the
+    router, at the router's and middlewares' cost)."""
     app = web.Application(
         middlewares=[observe_middleware, errors_middleware],
         client_max_size=settings.max_body_bytes,

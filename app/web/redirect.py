@@ -86,13 +86,13 @@ class RedirectDoor:
         return handle
 
     async def answer(self, request: web.BaseRequest, code: str) -> web.StreamResponse:
-        """What the application's middlewares would add to `_respond`: the request id,
+        """What the application's middlewares would add to `respond`: the request id,
         metrics, the access line, and a 500 page for the unexpected."""
         started = time.perf_counter()
         rid = request_id_of(request)
         token = request_id.set(rid)
         try:
-            response = await self._respond(request, code)
+            response = await self.respond(request, code)
         except Exception:
             response = unexpected_error(request)
             response.headers.update(self.json_headers)
@@ -108,7 +108,7 @@ class RedirectDoor:
             self.access.line(request.method, path, status, elapsed, rid)
         return response
 
-    async def _respond(self, request: web.BaseRequest, code: str) -> web.Response:
+    async def respond(self, request: web.BaseRequest, code: str) -> web.Response:
         """405, 429, 404, 410 or the 302 once the click is in Redis (or the database)."""
         method = request.method
         if method != "GET" and method != "HEAD":
@@ -228,6 +228,13 @@ def install(app: web.Application) -> None:
         yield
 
     app.cleanup_ctx.append(door_ctx)
+
+    async def through_router(request: web.Request) -> web.StreamResponse:
+        # Served by a plain `AppRunner` (another runner, a test server), the links still
+        # work: the same answer, with the router's and middlewares' cost.
+        return await app[DOOR].respond(request, request.match_info["code"])
+
+    app.router.add_route("*", ROUTE, through_router)
 
 
 class DoorRunner(web.AppRunner):

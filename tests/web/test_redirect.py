@@ -252,3 +252,22 @@ async def test_above_info_no_access_line_is_written(
         response = await client.get(f"/r/{link.code}", allow_redirects=False)
         assert response.status == 302
     assert "portevoix.access" not in capsys.readouterr().err
+
+
+async def test_served_without_the_front_door_the_links_still_redirect_and_count(
+    settings: Settings, runtime: Runtime
+) -> None:
+    """A plain `AppRunner` (another runner, aiohttp's TestServer) never calls the door:
+    the router answers `/r/{code}` the same way, and the click is recorded."""
+    from aiohttp.test_utils import TestServer
+
+    link = await share(runtime)
+    async with TestClient(TestServer(create_app(settings, runtime))) as plain:
+        response = await plain.get(
+            f"/r/{link.code}", headers={"User-Agent": CHROME}, allow_redirects=False
+        )
+        assert response.status == 302
+        assert response.cookies["pv_ref"].value == link.code
+        gone = await plain.get("/r/NoSuchCode", allow_redirects=False)
+        assert gone.status == 404 and "Link not found" in await gone.text()
+    assert await runtime.redis.xlen("clicks") == 1
