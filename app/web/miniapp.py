@@ -58,6 +58,7 @@ STRINGS = (
     "interview", "offer", "hired", "withdrawn", "duplicate",
     "Confirm", "Reward", "Cost", "Status", "Email", "Copy", "Channel", "Content",
     "Department", "Location", "Name",
+    "Redeem {reward}?", "Balance after", "points",
 )  # fmt: skip
 
 

@@ -14,6 +14,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError
 
 from app.gamification.leaderboards import Standing
+from app.gamification.models import Redemption
 from app.jobs.schemas import JobOut, NewsOut
 from app.jobs.service import Audience
 from app.people.models import Employee
@@ -36,6 +37,7 @@ from app.web.shop import RewardOut, redemption_out
 
 M = TypeVar("M", bound=BaseModel)
 CHART_DAYS = 30
+REDEEM_REQUEST_SECONDS = 86_400  # how long a redemption request is remembered
 
 
 class ShareAsk(BaseModel):
@@ -58,6 +60,9 @@ class RedeemAsk(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reward_id: int = Field(ge=1)
+    # Made by the page when it asks for confirmation: the same request sent twice (a
+    # double tap, a retried fetch) spends once.
+    request_id: str = Field(pattern=r"^[A-Za-z0-9-]{16,64}$")
 
 
 class SettingsAsk(BaseModel):
@@ -346,8 +351,23 @@ async def shop(request: web.Request) -> web.Response:
 
 
 async def redeem(request: web.Request) -> web.Response:
+    """Spend points on a reward, once per `request_id`: a repeat of a request already
+    served answers with the same redemption; one still running is a 409."""
     _, employee, ask = await read_body(request, RedeemAsk)
-    redemption = await request.app[RUNTIME].shop.redeem(employee.id, ask.reward_id)
+    runtime = request.app[RUNTIME]
+    key = f"miniapp-redeem:{employee.id}:{ask.request_id}"
+    if not await runtime.redis.set(key, "running", nx=True, ex=REDEEM_REQUEST_SECONDS):
+        done = await runtime.redis.get(key)
+        if done is None or not done.isdigit():
+            raise ApiError(409, "redeem_in_progress", "This redemption is already on its way.")
+        redemption = await Redemption.get(id=int(done), employee_id=employee.id)
+    else:
+        try:
+            redemption = await runtime.shop.redeem(employee.id, ask.reward_id)
+        except BaseException:
+            await runtime.redis.delete(key)  # refused: the same request may be tried again
+            raise
+        await runtime.redis.set(key, str(redemption.id), ex=REDEEM_REQUEST_SECONDS)
     await redemption.fetch_related("reward")
     return answer(redemption_out(redemption))
 

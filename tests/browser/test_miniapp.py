@@ -153,6 +153,13 @@ async def test_redeeming_a_reward_in_the_shop(runtime: Runtime, live_url: str, p
     await phone.wait_for_selector(f'[data-redeem="{mug.id}"]')
     assert await phone.is_disabled(f'[data-redeem="{trip.id}"]')  # 5000 > 200
     await phone.click(f'[data-redeem="{mug.id}"]')
+    dialog = phone.locator("dialog.confirm")
+    assert "Redeem Mug?" in await dialog.inner_text()
+    assert f"Balance after\n{before - 50} points" in await dialog.inner_text()
+    await phone.click('[data-confirm="no"]')  # changed my mind: nothing spent
+    assert await dialog.count() == 0 and await Redemption.filter(employee_id=ada.id).count() == 0
+    await phone.click(f'[data-redeem="{mug.id}"]')
+    await phone.dblclick('[data-confirm="yes"]')  # a double tap spends once
     await phone.wait_for_selector("text=Redeemed: waiting for approval")
     assert await phone.inner_text("#balance b") == str(before - 50)
     [redemption] = await Redemption.filter(employee_id=ada.id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp.test_utils import TestClient
 
 from app.gamification.ledger import Award
@@ -14,6 +16,8 @@ from app.referrals.models import Referral, ReferralSource, ReferralStatus, Track
 from app.referrals.pipeline import Actor
 from app.runtime import Runtime
 from tests.helpers import make_employee, make_open_job, make_sharer
+
+REQUEST = "0b6f2c1e-8d7a-4f3b-9c2d-5e6f7a8b9c0d"
 
 
 async def signed_in(client: TestClient, runtime: Runtime, who: Employee) -> dict[str, str]:
@@ -119,12 +123,16 @@ async def test_redemptions_are_mine_to_make_and_cancel(
     mug = await runtime.shop.create_reward(RewardDraft(name_en="Mug", name_fr="Tasse", cost=60))
     ada_headers = await signed_in(client, runtime, ada)
     made = await client.post(
-        "/app/api/redemptions", json={"reward_id": mug.id}, headers=ada_headers
+        "/app/api/redemptions",
+        json={"reward_id": mug.id, "request_id": REQUEST},
+        headers=ada_headers,
     )
     redemption = await made.json()
     assert made.status == 200 and redemption["status"] == "requested"
     broke = await client.post(
-        "/app/api/redemptions", json={"reward_id": mug.id}, headers=ada_headers
+        "/app/api/redemptions",
+        json={"reward_id": mug.id, "request_id": "another-request-0001"},
+        headers=ada_headers,
     )
     assert broke.status == 409  # 40 points left
     bob_headers = await signed_in(client, runtime, bob)
@@ -139,6 +147,36 @@ async def test_redemptions_are_mine_to_make_and_cancel(
     assert (await Redemption.get(id=redemption["id"])).status == RedemptionStatus.CANCELLED
     shop = await (await client.get("/app/api/shop", headers=ada_headers)).json()
     assert shop["balance"] == 100  # the points came back
+
+
+async def test_a_redemption_sent_twice_spends_once(client: TestClient, runtime: Runtime) -> None:
+    ada = await make_employee(runtime)
+    await runtime.gamification.ledger.award(
+        Award(ada.id, 100, "adjustment", "t", "seed", runtime.clock.now(), note="t")
+    )
+    mug = await runtime.shop.create_reward(RewardDraft(name_en="Mug", name_fr="Tasse", cost=10))
+    headers = await signed_in(client, runtime, ada)
+    ask = {"reward_id": mug.id, "request_id": REQUEST}
+    together = await asyncio.gather(
+        *(client.post("/app/api/redemptions", json=ask, headers=headers) for _ in range(2))
+    )
+    again = await client.post("/app/api/redemptions", json=ask, headers=headers)
+    served = [r for r in (*together, again) if r.status == 200]
+    assert {r.status for r in together} <= {200, 409} and again.status == 200
+    assert len({(await r.json())["id"] for r in served}) == 1  # the same redemption each time
+    assert await Redemption.filter(employee_id=ada.id).count() == 1
+    await ada.refresh_from_db()
+    assert ada.points_balance == 90
+    unsigned = await client.post(
+        "/app/api/redemptions", json={"reward_id": mug.id}, headers=headers
+    )
+    assert unsigned.status == 422  # no request id: no spending
+    bob = await make_employee(runtime, "bob@example.com", "Bob")
+    theirs = await client.post(
+        "/app/api/redemptions", json=ask, headers=await signed_in(client, runtime, bob)
+    )
+    assert theirs.status == 409  # Bob's request is his own, and Bob has no points
+    assert await Redemption.filter(employee_id=bob.id).count() == 0
 
 
 async def test_leaderboard_scopes_and_opt_out(client: TestClient, runtime: Runtime) -> None:

@@ -18,7 +18,7 @@
       else if (key === "style") el.style.cssText = value; // CSSOM: allowed by the CSP
       else el.setAttribute(key, value === true ? "" : value);
     }
-    for (const child of children.flat()) {
+    for (const child of children.flat(Infinity)) {
       if (child === null || child === undefined || child === false) continue;
       el.append(child instanceof Node ? child : document.createTextNode(String(child)));
     }
@@ -226,14 +226,9 @@
           h("div", { class: "row spread" }, h("strong", {}, C.lang === "fr" ? r.name_fr : r.name_en), h("span", {}, r.cost + " " + t("Points"))),
           (C.lang === "fr" ? r.description_fr : r.description_en) ? h("p", { class: "meta" }, C.lang === "fr" ? r.description_fr : r.description_en) : null,
           r.stock !== null ? h("p", { class: "meta" }, r.stock + " " + t("in stock")) : null,
-          h("button", { type: "button", disabled: soldOut || poor, "data-redeem": r.id, onclick: async (e) => {
-            e.currentTarget.disabled = true;
-            try {
-              const out = await api("/redemptions", { reward_id: r.id });
-              await shop();
-              content.prepend(say(out.status === "requested" ? t("Redeemed: waiting for approval") : t("Redeemed"), "ok"));
-            } catch (err) { message.replaceChildren(say(err.message, "error")); }
-          } }, soldOut ? t("Out of stock") : poor ? t("Not enough points") : t("Redeem")));
+          h("button", { type: "button", disabled: soldOut || poor, "data-redeem": r.id,
+            onclick: () => redeem(r, d.balance, message) },
+            soldOut ? t("Out of stock") : poor ? t("Not enough points") : t("Redeem")));
       }),
       h("h2", {}, t("My redemptions")),
       h("table", { id: "redemptions" }, h("tbody", {}, d.redemptions.map((r) => h("tr", {},
@@ -241,6 +236,45 @@
         h("td", {}, h("span", { class: "status" }, t(r.status))),
         h("td", {}, r.status === "requested" ? h("button", { class: "secondary", type: "button", onclick: async () => {
           await api("/redemptions/" + r.id + "/cancel", {}); shop(); } }, t("Cancel")) : null))))));
+  }
+
+  /* Spending asks first: what, for how much, and the balance after. The request id is
+     made when the question is asked, so a double tap or a retry spends once (the server
+     remembers it). */
+  async function redeem(reward, balance, message) {
+    const name = local({ en: reward.name_en, fr: reward.name_fr });
+    const yes = await ask(fill(t("Redeem {reward}?"), { reward: name }), [
+      [t("Cost"), reward.cost + " " + t("points")],
+      [t("Balance after"), (balance - reward.cost) + " " + t("points")],
+    ], t("Confirm"));
+    if (!yes) return;
+    try {
+      const out = await api("/redemptions", { reward_id: reward.id, request_id: requestId() });
+      await shop();
+      content.prepend(say(out.status === "requested" ? t("Redeemed: waiting for approval") : t("Redeemed"), "ok"));
+    } catch (err) { message.replaceChildren(say(err.message, "error")); }
+  }
+  function requestId() {
+    if (crypto.randomUUID) return crypto.randomUUID();
+    return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+  function fill(text, values) { return text.replace(/\{(\w+)\}/g, (all, key) => key in values ? values[key] : all); }
+  /* A modal question (the page's own <dialog>: focus kept inside, Escape cancels);
+     resolves true only on the confirm button, once. */
+  function ask(title, rows, confirmText) {
+    return new Promise((resolve) => {
+      let answered = false;
+      const finish = (value) => { if (answered) return; answered = true; dialog.close(); dialog.remove(); resolve(value); };
+      const dialog = h("dialog", { class: "confirm", "aria-labelledby": "confirm-title" },
+        h("h2", { id: "confirm-title" }, title),
+        h("dl", {}, rows.map(([label, value]) => [h("dt", {}, label), h("dd", {}, value)])),
+        h("div", { class: "row" },
+          h("button", { type: "button", "data-confirm": "yes", onclick: () => finish(true) }, confirmText),
+          h("button", { type: "button", class: "secondary", "data-confirm": "no", onclick: () => finish(false) }, t("Cancel"))));
+      dialog.addEventListener("cancel", (event) => { event.preventDefault(); finish(false); });
+      document.body.append(dialog);
+      dialog.showModal();
+    });
   }
 
   async function settings() {
