@@ -14,22 +14,24 @@ from __future__ import annotations
 from aiohttp import web
 
 from app.i18n import translator
-from app.web import miniapp_api
+from app.web import miniapp_api, miniapp_jobs
 from app.web.keys import RUNTIME
 from app.web.session_auth import current_viewer
 from app.web.ui import language_of, render_page
 
-# (path under /app, icon, English label); the icons are plain Unicode symbols that
-# every system font has, rather than emoji: the sections, in the bottom bar's order.
-SECTIONS = (
-    ("", "⌂", "Home"),
-    ("/jobs", "↗", "Share"),
-    ("/links", "∿", "My links"),
-    ("/referrals", "♥", "Referrals"),
-    ("/leaderboard", "★", "Ranking"),
-    ("/shop", "◆", "Rewards"),
-    ("/settings", "⚙", "Settings"),
+# The tab bar, in its order: (path under /app, icon in templates/app/icons.svg.j2,
+# English label). Five at most, so that each label fits a 390 px phone.
+TABS = (
+    ("", "home", "Home"),
+    ("/jobs", "jobs", "Jobs"),
+    ("/links", "activity", "Activity"),
+    ("/leaderboard", "ranking", "Ranking"),
+    ("/shop", "rewards", "Rewards"),
 )
+# Sections without a tab of their own: the tab they belong to (settings: the header's).
+TAB_OF = {"/referrals": "/links", "/settings": None}
+# The Activity tab's two sections, switched by a segmented control under the title.
+ACTIVITY = (("/links", "My links"), ("/referrals", "My referrals"))
 TITLES = {
     "": "My points",
     "/jobs": "Jobs and news",
@@ -68,9 +70,17 @@ def strings(language: str) -> dict[str, str]:
 
 
 async def page(request: web.Request) -> web.Response:
-    runtime = request.app[RUNTIME]
     section = request.match_info.get("section", "")
-    section = f"/{section}" if section else ""
+    return await shell(request, f"/{section}" if section else "")
+
+
+async def job_page(request: web.Request) -> web.Response:
+    """One job: its detail view, an inner view of the Jobs tab (Back returns to the list)."""
+    return await shell(request, "/jobs", item=int(request.match_info["job_id"]))
+
+
+async def shell(request: web.Request, section: str, item: int | None = None) -> web.Response:
+    runtime = request.app[RUNTIME]
     if section not in TITLES:
         raise web.HTTPNotFound()
     viewer = await current_viewer(request)
@@ -78,18 +88,25 @@ async def page(request: web.Request) -> web.Response:
     language = language_of(request, employee.language if employee else None)
     _ = translator(language)
     signed_in = employee is not None
+    name = "job" if item is not None else section.strip("/") or "home"
+    title = _("Job offer") if item is not None else _(TITLES[section])
+    activity = signed_in and section in dict(ACTIVITY)
     return render_page(
         "app/shell.html.j2",
         language,
-        title=_(TITLES[section]) if signed_in else runtime.settings.company_name,
+        title=title if signed_in else runtime.settings.company_name,
         company=runtime.settings.company_name,
-        page=(section.strip("/") or "home") if signed_in else "signin",
+        page=name if signed_in else "signin",
         current=section,
+        tab=TAB_OF.get(section, section),
+        back="/app/jobs" if item is not None else "",
         signed_in=signed_in,
-        nav=[(slug, icon, _(label)) for slug, icon, label in SECTIONS],
+        nav=[(slug, icon, _(label)) for slug, icon, label in TABS],
+        subnav=[(slug, _(label)) for slug, label in ACTIVITY] if activity else [],
         config={
             "lang": language,
-            "page": (section.strip("/") or "home") if signed_in else "signin",
+            "page": name if signed_in else "signin",
+            "item": item,
             "csrf": viewer.csrf if viewer and signed_in else "",
             "strings": strings(language),
         },
@@ -100,4 +117,6 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/app", page)
     app.router.add_get("/app/", page)
     app.router.add_get("/app/{section:jobs|links|referrals|leaderboard|shop|settings}", page)
+    app.router.add_get(r"/app/jobs/{job_id:[0-9]{1,9}}", job_page)
     miniapp_api.add_routes(app)
+    miniapp_jobs.add_routes(app)

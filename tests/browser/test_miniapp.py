@@ -34,7 +34,7 @@ async def sign_in_with_link(
 ) -> None:
     link = await runtime.logins.create(employee.id)
     await page.goto(live_url + link.removeprefix(runtime.settings.public_base_url))
-    await page.wait_for_selector("nav.bottom")
+    await page.wait_for_selector("nav.tabs-bar")
 
 
 async def test_telegram_sign_in_follows_the_theme_on_a_phone(
@@ -60,7 +60,7 @@ async def test_telegram_sign_in_follows_the_theme_on_a_phone(
     assert await phone.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scroll
     progress = phone.locator('[role="progressbar"]').first
     assert await progress.get_attribute("aria-label") == "Level"
-    assert await phone.locator("nav.bottom a").count() == 7
+    assert await phone.locator("nav.tabs-bar a").count() == 5
 
 
 async def test_forged_telegram_data_is_refused(
