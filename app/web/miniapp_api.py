@@ -11,12 +11,18 @@ import json
 from typing import Any, Literal, TypeVar
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    HttpUrl,
+    ValidationError,
+    field_validator,
+)
 
 from app.gamification.leaderboards import Standing
 from app.gamification.models import Redemption
-from app.jobs.schemas import JobOut, NewsOut
-from app.jobs.service import Audience
 from app.people.models import Employee
 from app.people.schemas import EmployeeUpdate
 from app.referrals.analytics import ClickQuery
@@ -25,12 +31,12 @@ from app.referrals.models import ContentType, ReferralSource, TrackedLink
 from app.referrals.service import ReferralFilter
 from app.runtime import Runtime
 from app.web.api import within_range
+from app.web.apply import read_form
 from app.web.bodies import read_json
 from app.web.challenges import ChallengeOut
 from app.web.charts import bar_chart
 from app.web.errors import ApiError, validation_error
 from app.web.keys import RUNTIME
-from app.web.links import share_out
 from app.web.points import Leaderboard, Row
 from app.web.session_auth import CSRF_HEADER, Viewer, check_csrf, require_employee
 from app.web.shop import RewardOut, redemption_out
@@ -40,20 +46,25 @@ CHART_DAYS = 30
 REDEEM_REQUEST_SECONDS = 86_400  # how long a redemption request is remembered
 
 
-class ShareAsk(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    content_type: ContentType
-    content_id: int = Field(ge=1)
-
-
 class ReferAsk(BaseModel):
+    """The bot's referral form (`bots/referring.py`): the same fields and limits."""
+
     model_config = ConfigDict(extra="forbid")
 
     job_id: int | None = Field(default=None, ge=1)
     name: str = Field(min_length=1, max_length=200)
     email: EmailStr
+    phone: str = Field(default="", max_length=40)
+    linkedin_url: HttpUrl | None = Field(default=None, max_length=500)
     note: str = Field(default="", max_length=2000)
+
+    @field_validator("job_id", "linkedin_url", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        return value or None
+
+
+REFER_FIELDS = ("job_id", "name", "email", "phone", "linkedin_url", "note")
 
 
 class RedeemAsk(BaseModel):
@@ -147,51 +158,45 @@ async def home(request: web.Request) -> web.Response:
     )
 
 
-# -- jobs, news, sharing, referring ------------------------------------------------------
-
-
-async def feed(request: web.Request) -> web.Response:
-    _, employee = await require_employee(request)
-    runtime = request.app[RUNTIME]
-    jobs, news = await runtime.content.feed(
-        Audience(employee.department, employee.location, employee.language)
-    )
-    return answer(
-        {
-            "policy_accepted": await runtime.policy.has_accepted_current(employee),
-            "jobs": [JobOut.model_validate(j) for j in jobs],
-            "news": [NewsOut.model_validate(n) for n in news],
-        }
-    )
-
-
-async def accept_policy(request: web.Request) -> web.Response:
-    _, employee, _body = await read_body(request, NoFields)
-    await request.app[RUNTIME].policy.accept(employee, "miniapp")
-    return answer({"policy_accepted": True})
-
-
-async def policy_text(request: web.Request) -> web.Response:
-    _, employee = await require_employee(request)
-    policy = await request.app[RUNTIME].policy.current()
-    text = policy.text_fr if employee.language == "fr" else policy.text_en
-    return answer({"version": policy.version, "text": text})
-
-
-async def shares(request: web.Request) -> web.Response:
-    _, employee, ask = await read_body(request, ShareAsk)
-    found = await request.app[RUNTIME].links.shares(employee, ask.content_type, ask.content_id)
-    return answer([share_out(s) for s in found])
+# -- referring (jobs, news and sharing: miniapp_jobs) ------------------------------------
 
 
 async def refer(request: web.Request) -> web.Response:
-    _, employee, ask = await read_body(request, ReferAsk)
+    """Refer someone: JSON, or a multipart form when a CV comes with it. A CV refused for
+    any reason, or left by a refused referral, is deleted."""
+    if not request.content_type.startswith("multipart/form-data"):
+        _, employee, ask = await read_body(request, ReferAsk)
+        return await _refer(request, employee, ask, "")
+    viewer, employee = await require_employee(request)
+    check_csrf(viewer, request.headers.get(CSRF_HEADER, ""))
+    cvs = request.app[RUNTIME].referrals.cv_store
+    try:
+        values, cv_file = await read_form(request, REFER_FIELDS)
+    except (ValueError, RuntimeError):  # broken multipart, a field too long or repeated
+        raise ApiError(400, "bad_form", "This form could not be read; reload and retry.") from None
+    try:
+        try:
+            ask = within_range(ReferAsk.model_validate(values), "body")
+        except ValidationError as exc:
+            raise validation_error(exc, "body") from None
+        response = await _refer(request, employee, ask, cv_file)
+        cv_file = ""  # kept: it belongs to the referral now
+        return response
+    finally:
+        if cv_file:
+            cvs.delete(cv_file)
+
+
+async def _refer(
+    request: web.Request, employee: Employee, ask: ReferAsk, cv_file: str
+) -> web.Response:
     outcome = await request.app[RUNTIME].referrals.intake.refer(
         employee,
         ask.job_id,
-        CandidateDetails(ask.name, str(ask.email), "", ""),
+        CandidateDetails(ask.name, str(ask.email), ask.phone, str(ask.linkedin_url or "")),
         ask.note,
         source=ReferralSource.BOT,  # the mini app is the bot's own screen: channel "chat"
+        cv_file=cv_file,
     )
     return answer(
         {
@@ -415,10 +420,6 @@ async def save_settings(request: web.Request) -> web.Response:
 def add_routes(app: web.Application) -> None:
     router = app.router
     router.add_get("/app/api/home", home)
-    router.add_get("/app/api/feed", feed)
-    router.add_get("/app/api/policy", policy_text)
-    router.add_post("/app/api/policy/accept", accept_policy)
-    router.add_post("/app/api/shares", shares)
     router.add_post("/app/api/referrals", refer)
     router.add_get("/app/api/referrals", my_referrals)
     router.add_get("/app/api/links", my_links)
