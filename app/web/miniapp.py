@@ -26,10 +26,12 @@ TABS = (
     ("/jobs", "jobs", "Jobs"),
     ("/links", "activity", "Activity"),
     ("/leaderboard", "ranking", "Ranking"),
-    ("/shop", "rewards", "Rewards"),
+    ("/shop", "rewards", "Shop"),
 )
 # Sections without a tab of their own: the tab they belong to (settings: the header's).
 TAB_OF = {"/referrals": "/links", "/settings": None}
+# Inner views, and where their Back leads (Telegram's BackButton, or the page's own).
+BACK = {"job": "/app/jobs", "settings": "/app"}
 # The Activity tab's two sections, switched by a segmented control under the title.
 ACTIVITY = (("/links", "My links"), ("/referrals", "My referrals"))
 TITLES = {
@@ -44,29 +46,72 @@ TITLES = {
 # Every text app.js shows, translated on the server into the viewer's language.
 STRINGS = (
     "Points", "Level", "Rank this month", "Week streak", "Badges", "Team challenges",
-    "points to the next level", "Top level reached", "No challenge for your team right now.",
-    "Open jobs", "News", "Share", "Refer someone", "Copy link", "Link copied",
-    "Accept the social media policy to share", "I accept", "Nothing to share right now.",
-    "Candidate's name", "Candidate's e-mail", "How do you know them? (optional)", "Send",
-    "Cancel", "Unique clicks (last 30 days)", "clicks", "unique", "No link yet: share a job.",
-    "You have not referred anyone yet.", "Week", "Month", "Quarter", "All time", "Company",
-    "My department", "My site", "You", "Nobody has points in this ranking yet.",
-    "You are hidden from rankings (see Settings).", "Balance", "Redeem", "My redemptions",
-    "Out of stock", "in stock", "Not enough points", "Redeemed: waiting for approval",
-    "Redeemed", "requested", "approved", "fulfilled", "rejected", "cancelled", "Language",
-    "Hide me from leaderboards", "Save", "Saved", "Sign out",
+    "points to the next level", "Top level reached", "locked", "See open jobs",
+    "No challenge for your team right now. Sharing a job still earns points.",
+    "News", "Share", "Refer someone", "Copy link", "Copy", "Copied", "E-mail",
+    "Select the link and copy it", "Accept the social media policy to share", "I accept",
+    "Search jobs", "Title, department, city…", "Department", "Site", "All departments",
+    "All sites", "{count} of {total} jobs", "No job matches these filters.", "Clear filters",
+    "No open job right now. You can still refer someone for a future opening.",
+    "Up to {points} points for a hire", "Other jobs are open: have a look.", "Points on offer",
+    "When your link brings its first visitor", "Each unique visitor",
+    "Your candidate is screened", "Interview", "Offer", "Hired", "Job description",
+    "Share with my link", "Network", "Your post on {network}", "Share on {network}",
+    "Send in a Telegram chat", "Sent. Each visitor of your link counts for you.", "Not sent.",
+    "Loading…", "Candidate's name", "Candidate's e-mail", "Phone (optional)",
+    "LinkedIn profile (optional)", "CV (optional): PDF, DOC or DOCX, 5 MB at most",
+    "How do you know them? (optional)", "A general referral",
+    "A general referral: no specific job.",
+    "We e-mail the candidate to ask for their consent; recruiters see the referral only once "
+    "they agree.",
+    "Send", "Cancel", "Unique clicks (last 30 days)", "Clicks", "Unique visitors",
+    "Links without a click yet ({count})",
+    "No link yet: share a job and your own link appears here with its clicks.", "Status",
+    "You have not referred anyone yet. Know someone for a job? Refer them in a minute.",
+    "Week", "Month", "Quarter", "All time", "Company", "My department", "My site", "Period",
+    "Scope", "Leaderboard", "You",
+    "Nobody has points in this ranking yet: share a job to be the first.",
+    "Balance", "Redeem", "My redemptions", "Out of stock", "in stock", "Not enough points",
+    "The shop has no reward yet; your points wait for you. Keep sharing!", "Nothing redeemed yet.",
+    "Redeemed: waiting for approval", "Redeemed", "Redeem {reward}?", "Cost", "Balance after",
+    "points", "Confirm", "Language", "Hide me from leaderboards", "Save", "Saved", "Sign out",
     "Open this page from the bot: send /app to get a sign-in link.", "Signing in…",
-    "Something went wrong. Try again.", "pending_consent", "submitted", "screening",
-    "interview", "offer", "hired", "withdrawn", "duplicate",
-    "Confirm", "Reward", "Cost", "Status", "Email", "Copy", "Channel", "Content",
-    "Department", "Location", "Name",
-    "Redeem {reward}?", "Balance after", "points",
+    "Something went wrong. Try again.",
 )  # fmt: skip
+# Stored values (statuses, workplace, contract) as the viewer reads them.
+LABELS = {
+    "pending_consent": "Waiting for the candidate's consent",
+    "submitted": "Submitted",
+    "screening": "Screening",
+    "interview": "Interview",
+    "offer": "Offer",
+    "hired": "Hired",
+    "rejected": "Rejected",
+    "withdrawn": "Withdrawn",
+    "duplicate": "Already referred by someone else",
+    "requested": "Waiting for approval",
+    "approved": "Approved",
+    "fulfilled": "Delivered",
+    "cancelled": "Cancelled",
+    "on_site": "On site",
+    "hybrid": "Hybrid",
+    "remote": "Remote",
+    "full_time": "Full time",
+    "part_time": "Part time",
+    "contract": "Contract",
+    "internship": "Internship",
+    "temporary": "Temporary",
+}
 
 
 def strings(language: str) -> dict[str, str]:
     _ = translator(language)
     return {text: _(text) for text in STRINGS}
+
+
+def labels(language: str) -> dict[str, str]:
+    _ = translator(language)
+    return {value: _(text) for value, text in LABELS.items()}
 
 
 async def page(request: web.Request) -> web.Response:
@@ -99,7 +144,7 @@ async def shell(request: web.Request, section: str, item: int | None = None) -> 
         page=name if signed_in else "signin",
         current=section,
         tab=TAB_OF.get(section, section),
-        back="/app/jobs" if item is not None else "",
+        back=BACK.get(name, ""),
         signed_in=signed_in,
         nav=[(slug, icon, _(label)) for slug, icon, label in TABS],
         subnav=[(slug, _(label)) for slug, label in ACTIVITY] if activity else [],
@@ -109,6 +154,7 @@ async def shell(request: web.Request, section: str, item: int | None = None) -> 
             "item": item,
             "csrf": viewer.csrf if viewer and signed_in else "",
             "strings": strings(language),
+            "labels": labels(language),
         },
     )
 

@@ -11,6 +11,7 @@ import json
 from typing import Any, Literal, TypeVar
 
 from aiohttp import web
+from babel.dates import format_date
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -244,7 +245,12 @@ async def my_links(request: web.Request) -> web.Response:
         {
             "total_unique": sum(values),
             "chart": bar_chart(
-                [d[5:] for d in days], values, f"{days[0]} – {days[-1]}", width=360, height=170
+                [format_date(day, "d MMM", locale=employee.language) for day in period.days],
+                values,
+                f"{format_date(period.days[0], locale=employee.language)} – "
+                f"{format_date(period.days[-1], locale=employee.language)}",
+                width=360,
+                height=170,
             ),
             "days": dict(zip(days, values, strict=True)),
             "links": rows,

@@ -49,7 +49,7 @@ async def test_every_page_renders_on_the_demo_company(
         await phone.wait_for_selector("#content > :not(#loading)")
         if section == "jobs":
             await phone.click("[data-share] >> nth=0")
-            await phone.wait_for_selector('a[data-channel="linkedin"]')
+            await phone.wait_for_selector('a[data-channel-action="linkedin"]')
         await phone.wait_for_load_state("networkidle")
         await phone.screenshot(path=out / f"miniapp-{section or 'home'}.png")
 

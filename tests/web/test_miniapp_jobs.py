@@ -10,7 +10,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from app.gamification.models import PointsEntry
-from app.referrals.models import Channel, ContentType, TrackedLink
+from app.referrals.models import Channel, TrackedLink
 from app.runtime import Runtime
 from app.settings import Settings
 from tests.fakes.telegram_api import FakeTelegram
