@@ -233,3 +233,28 @@ async def test_switching_the_language_to_french(
     await phone.wait_for_selector("#points")
     assert "Points" in await phone.inner_text("#points")
     assert await phone.inner_text("h1") == "Mes points"
+
+
+async def test_redeeming_with_the_keyboard_alone(
+    runtime: Runtime, live_url: str, phone: Page
+) -> None:
+    ada = await make_sharer(runtime)
+    await give(runtime, ada, 100)
+    mug = await runtime.shop.create_reward(RewardDraft(name_en="Mug", name_fr="Tasse", cost=50))
+    await sign_in_with_link(phone, runtime, live_url, ada)
+    await phone.goto(f"{live_url}/app/shop")
+    await phone.focus(f'[data-redeem="{mug.id}"]')
+    await phone.keyboard.press("Enter")
+    await phone.wait_for_selector("dialog.confirm[open]")
+    focused = await phone.evaluate("document.activeElement.closest('dialog') !== null")
+    assert focused  # the focus moved into the question
+    await phone.keyboard.press("Escape")
+    assert await phone.locator("dialog.confirm").count() == 0
+    assert await Redemption.filter(employee_id=ada.id).count() == 0
+    await phone.focus(f'[data-redeem="{mug.id}"]')
+    await phone.keyboard.press("Enter")
+    await phone.wait_for_selector("dialog.confirm[open]")
+    await phone.focus('[data-confirm="yes"]')
+    await phone.keyboard.press("Enter")
+    await phone.wait_for_selector("text=Redeemed: waiting for approval")
+    assert await Redemption.filter(employee_id=ada.id).count() == 1

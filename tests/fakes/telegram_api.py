@@ -36,6 +36,7 @@ class FakeTelegram:
     updates: list[dict[str, Any]] = field(default_factory=list)
     throttle: list[int] = field(default_factory=list)  # retry_after of the next answers
     blocked: set[int] = field(default_factory=set)  # chats whose user blocked the bot
+    prepared: list[str] = field(default_factory=list)  # ids of the prepared messages given
     per_second_limit: int | None = None  # answer 429 above this many sends in a second
     _window: list[float] = field(default_factory=list)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1000))
@@ -145,10 +146,8 @@ class FakeTelegram:
                 "text": params.get("text") or params.get("caption") or "",
             }
         if method == "savePreparedInlineMessage":  # a PreparedInlineMessage
-            return {
-                "id": f"prepared-{next(self._ids)}",
-                "expiration_date": int(time.time()) + 86_400,
-            }
+            self.prepared.append(f"prepared-{next(self._ids)}")
+            return {"id": self.prepared[-1], "expiration_date": int(time.time()) + 86_400}
         if method == "getFile":
             file_id = params["file_id"]
             return {

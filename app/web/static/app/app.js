@@ -131,7 +131,7 @@
   function mainAction(text, handler) {
     const style = getComputedStyle(document.documentElement);
     const colour = (name) => { const v = style.getPropertyValue(name).trim(); return /^#[0-9a-f]{6}$/i.test(v) ? v : undefined; };
-    TG.mainButton(text, handler, { color: colour("--tg-theme-button-color"), text_color: colour("--tg-theme-button-text-color") });
+    TG.mainButton(text, handler, { color: colour("--button"), text_color: colour("--button-text") });
   }
   function innerView() {
     const back = document.getElementById("back");
