@@ -3,14 +3,13 @@ and in a Teams tab on a desktop (1280×800, a one-time link), in French and Engl
 and dark: axe-core finds no serious or critical WCAG 2.1 AA violation, nothing scrolls
 sideways, and the tab bar and the view's first control are reached with the keyboard.
 
-The screenshots go to pytest's tmp_path; with SAVE_SCREENSHOTS=1 (embedded backend) to
-docs/screenshots/miniapp/, the ones the README shows.
+Each view's screenshot is kept in pytest's tmp_path, to look at (the README's come from
+test_screenshots.py, on the demo company).
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -31,11 +30,10 @@ from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import watch
 from tests.browser.test_miniapp import give
 from tests.fakes.telegram_api import FakeTelegram
-from tests.helpers import make_open_job, make_sharer, someone_opens
+from tests.helpers import make_employee, make_open_job, make_sharer, someone_opens
 from tests.web.miniapp_support import BOT_TOKEN, telegram_init_data
 
 Page = Any  # playwright.async_api.Page
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "miniapp"
 TELEGRAM_ID = 5550001
 # Telegram's own palettes (its default light and night themes).
 THEMES = {
@@ -146,13 +144,10 @@ async def test_every_view_is_accessible_and_fits(
     language: str,
     theme: str,
     tmp_path: Path,
-    backend: str,
     fake_telegram: FakeTelegram,
 ) -> None:
     ada, job_id = await a_company(runtime, language)
-    save = os.environ.get("SAVE_SCREENSHOTS") == "1" and backend == "embedded"
-    out = DOCS if save else tmp_path
-    out.mkdir(parents=True, exist_ok=True)
+    out = tmp_path
     size = SCREENS[screen]
     context = await browser.new_context(
         viewport=size, device_scale_factor=2 if screen == "phone" else 1,
@@ -176,3 +171,30 @@ async def test_every_view_is_accessible_and_fits(
         await keyboard_reaches(page, "nav.tabs-bar a")
     await context.close()
     assert errors == [], errors
+
+
+async def test_a_newcomer_is_told_what_to_do_on_every_empty_view(
+    runtime: Runtime, live_url: str, phone: Page
+) -> None:
+    """No job, link, referral, ranking or reward yet: each view says what to do, with a
+    button that does it, and stays accessible."""
+    from tests.browser.test_miniapp import sign_in_with_link
+
+    ada = await make_employee(runtime)  # not even the policy accepted: no points at all
+    await sign_in_with_link(phone, runtime, live_url, ada)
+    expected = {
+        "jobs": "Refer someone",
+        "links": "See open jobs",
+        "referrals": "See open jobs",
+        "leaderboard": "See open jobs",
+        "shop": "See open jobs",
+    }
+    for view, action in expected.items():
+        await phone.goto(f"{live_url}/app/{view}")
+        empty = phone.locator(".empty").first
+        await empty.wait_for()
+        assert await empty.locator("a.button, button").inner_text() == action, view
+        await assert_accessible(phone)
+    await phone.goto(f"{live_url}/app/jobs")
+    await phone.click(".empty button")  # a general referral, with no job open
+    await phone.wait_for_selector("#refer-general .consent")
