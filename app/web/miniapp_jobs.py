@@ -22,10 +22,10 @@ from app.i18n import translator
 from app.jobs.models import JobOffer, NewsPost
 from app.jobs.schemas import JobOut, NewsOut
 from app.jobs.service import Audience
-from app.people.logins import InvalidInitData, verify_init_data
 from app.people.models import Employee, Platform
 from app.referrals.models import Channel, ContentType
 from app.runtime import Runtime
+from app.web.auth_pages import telegram_user
 from app.web.errors import ApiError
 from app.web.keys import RUNTIME
 from app.web.links import share_out
@@ -124,17 +124,7 @@ async def telegram_share(request: web.Request) -> web.Response:
     """A message with the employee's own Telegram link, prepared for them to send."""
     _, employee, ask = await read_body(request, TelegramShareAsk)
     runtime = request.app[RUNTIME]
-    settings = runtime.settings
-    try:
-        user = verify_init_data(
-            ask.init_data,
-            settings.telegram_bot_token,
-            runtime.clock.now(),
-            settings.miniapp_auth_max_age_seconds,
-            settings.miniapp_auth_clock_skew_seconds,
-        )
-    except InvalidInitData as exc:
-        raise ApiError(401, "invalid_init_data", str(exc)) from None
+    user = telegram_user(runtime, ask.init_data)
     owner = await runtime.people.employee_for_chat(Platform.TELEGRAM, str(user.id))
     if owner is None or owner.id != employee.id:
         raise ApiError(403, "not_your_telegram", "This Telegram account is not yours.")
@@ -153,7 +143,7 @@ async def telegram_share(request: web.Request) -> web.Response:
         url=share.url,
     )
     try:
-        prepared = await save_prepared_message(settings, user.id, article)
+        prepared = await save_prepared_message(runtime.settings, user.id, article)
     except PreparedMessageRefused as exc:
         raise ApiError(502, "telegram_unavailable", str(exc)) from None
     return answer({"id": prepared.id, "expiration_date": prepared.expiration_date})

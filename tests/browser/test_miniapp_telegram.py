@@ -7,20 +7,16 @@ do. The Bot API is the fake one. Outside Telegram the same pages keep their own 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import quote
-
-import pytest
 
 from app.gamification.models import PointsEntry
 from app.referrals.models import Channel, TrackedLink
 from app.runtime import Runtime
-from app.settings import Settings
 from tests.browser.test_miniapp import sign_in_with_link
 from tests.fakes.telegram_api import FakeTelegram
 from tests.helpers import make_open_job, make_sharer
-from tests.web.miniapp_support import BOT_TOKEN, telegram_init_data
+from tests.web.miniapp_support import telegram_init_data
 
 Page = Any  # playwright.async_api.Page
 TELEGRAM_ID = 5550001
@@ -37,15 +33,6 @@ window.TelegramWebviewProxy = {
   },
 };
 """
-
-
-@pytest.fixture
-async def fake_telegram(live_server: object, settings: Settings) -> AsyncIterator[FakeTelegram]:
-    fake = FakeTelegram(token=BOT_TOKEN)
-    await fake.start()
-    settings.telegram_api_base_url = fake.base_url
-    yield fake
-    await fake.stop()
 
 
 async def methods(page: Page, name: str) -> list[Any]:

@@ -10,7 +10,6 @@ test_screenshots.py, on the demo company).
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -25,13 +24,12 @@ from app.people.models import Employee
 from app.referrals.intake import CandidateDetails
 from app.referrals.models import Channel, ContentType
 from app.runtime import Runtime
-from app.settings import Settings
 from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import watch
 from tests.browser.test_miniapp import give
 from tests.fakes.telegram_api import FakeTelegram
 from tests.helpers import make_employee, make_open_job, make_sharer, someone_opens
-from tests.web.miniapp_support import BOT_TOKEN, telegram_init_data
+from tests.web.miniapp_support import telegram_init_data
 
 Page = Any  # playwright.async_api.Page
 TELEGRAM_ID = 5550001
@@ -121,16 +119,6 @@ async def keyboard_reaches(page: Page, selector: str, presses: int = 40) -> None
         if await page.evaluate("(s) => document.activeElement.matches(s)", selector):
             return
     raise AssertionError(f"{page.url}: {selector} not reached with Tab")
-
-
-@pytest.fixture
-async def fake_telegram(live_server: object, settings: Settings) -> AsyncIterator[FakeTelegram]:
-    """The bot's messages (a referral's news, a badge) go to the fake Bot API."""
-    fake = FakeTelegram(token=BOT_TOKEN)
-    await fake.start()
-    settings.telegram_api_base_url = fake.base_url
-    yield fake
-    await fake.stop()
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
