@@ -2,11 +2,11 @@
 browser page opened with a one-time link from the bot.
 
 Each section is a small HTML page (so the back button and deep links work) that
-`static/app/app.js` fills from the JSON endpoints of `miniapp_api`. The page carries the
-viewer's CSRF token and its texts in the viewer's language. Signed out, the same page
-tries Telegram's `initData` (from `Telegram.WebApp` when Telegram's script is there, or
-from the `#tgWebAppData=` launch parameter, so Telegram's script is optional) and else
-explains how to get a sign-in link.
+`static/app/app.js` fills from the JSON endpoints of `miniapp_api` and `miniapp_jobs`;
+`static/app/telegram.js` talks to Telegram when the page runs inside it. The page carries
+the viewer's CSRF token, its texts and the labels of stored values in the viewer's
+language. Signed out, the same page tries Telegram's `initData` (the `#tgWebAppData=`
+launch parameter, kept for the session) and else explains how to get a sign-in link.
 """
 
 from __future__ import annotations
