@@ -238,6 +238,26 @@ class GamificationService:
             job_points,
         )
 
+    def stage_points(self, reason: str, job_points: int | None = None) -> int:
+        """The points a referral's stage earns (`reason` of REFERRAL_STAGES); a job's own
+        referral points, when it has some, replace the hire's."""
+        if reason == "hire" and job_points is not None:
+            return job_points
+        return int(getattr(self.rules.points, reason))
+
+    async def points_on_offer(self, job_id: int) -> dict[str, int]:
+        """What sharing and referring for this job can earn, stage by stage: the figures
+        the mini app shows on a job, from the rules that award them."""
+        job_points = await self.job_points(job_id)
+        return {
+            "share": self.rules.points.share,
+            "unique_click": self.rules.points.unique_click,
+            **{
+                reason: self.stage_points(reason, job_points)
+                for reason, _c in REFERRAL_STAGES.values()
+            },
+        }
+
     async def on_referral_status(
         self,
         employee_id: int,
@@ -251,9 +271,7 @@ class GamificationService:
         if stage is None:
             return None
         reason, counter = stage
-        points = getattr(self.rules.points, reason)
-        if reason == "hire" and job_points is not None:
-            points = job_points
+        points = self.stage_points(reason, job_points)
         return await self.ledger.award(
             Award(
                 employee_id=employee_id,

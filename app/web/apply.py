@@ -230,8 +230,11 @@ async def submit_application(request: web.Request) -> web.Response:
             runtime.referrals.cv_store.delete(cv_file)
 
 
-async def read_form(request: web.Request) -> tuple[dict[str, str], str]:
-    """The text fields and the stored CV name. ValueError if this is not our form."""
+async def read_form(
+    request: web.Request, fields: tuple[str, ...] = FIELDS
+) -> tuple[dict[str, str], str]:
+    """The text `fields` and the stored CV name. ValueError if this is not our form.
+    (The mini app's referral form is read here too, with its own fields.)"""
     runtime = request.app[RUNTIME]
     if not request.content_type.startswith("multipart/form-data"):
         raise ValueError("not a multipart form")
@@ -252,7 +255,7 @@ async def read_form(request: web.Request) -> tuple[dict[str, str], str]:
                     await part.release()
                     continue
                 cv_file = await runtime.referrals.cv_store.save(_chunks(part))
-            elif part.name in FIELDS:
+            elif part.name in fields:
                 values[part.name] = (await _text(part)).strip()
             else:
                 await part.release()

@@ -16,8 +16,9 @@ from aiohttp import web
 
 from app.i18n import translator
 from app.people.errors import EmployeeHasLeft
-from app.people.logins import InvalidInitData, verify_init_data
+from app.people.logins import InvalidInitData, TelegramUser, verify_init_data
 from app.people.models import Employee, EmployeeStatus, Platform, Role
+from app.runtime import Runtime
 from app.web import apply
 from app.web.bodies import read_json
 from app.web.branding import branding_of
@@ -38,15 +39,12 @@ log = logging.getLogger(__name__)
 MAX_INIT_DATA = 4096
 
 
-async def telegram_sign_in(request: web.Request) -> web.Response:
-    runtime = request.app[RUNTIME]
+def telegram_user(runtime: Runtime, init_data: str) -> TelegramUser:
+    """The Telegram user of a Web App's `initData`, if our bot signed it recently (401
+    `invalid_init_data` otherwise): at sign-in, and for each share into a chat."""
     settings = runtime.settings
-    body = await read_json(request, empty={})
-    init_data = body.get("init_data") if isinstance(body, dict) else None
-    if not isinstance(init_data, str) or not init_data or len(init_data) > MAX_INIT_DATA:
-        raise ApiError(422, "invalid", 'Send {"init_data": "<Telegram.WebApp.initData>"}.')
     try:
-        user = verify_init_data(
+        return verify_init_data(
             init_data,
             settings.telegram_bot_token,
             runtime.clock.now(),
@@ -55,6 +53,16 @@ async def telegram_sign_in(request: web.Request) -> web.Response:
         )
     except InvalidInitData as exc:
         raise ApiError(401, "invalid_init_data", str(exc)) from None
+
+
+async def telegram_sign_in(request: web.Request) -> web.Response:
+    runtime = request.app[RUNTIME]
+    settings = runtime.settings
+    body = await read_json(request, empty={})
+    init_data = body.get("init_data") if isinstance(body, dict) else None
+    if not isinstance(init_data, str) or not init_data or len(init_data) > MAX_INIT_DATA:
+        raise ApiError(422, "invalid", 'Send {"init_data": "<Telegram.WebApp.initData>"}.')
+    user = telegram_user(runtime, init_data)
     employee = await runtime.people.employee_for_chat(Platform.TELEGRAM, str(user.id))
     if employee is None:
         raise ApiError(

@@ -11,11 +11,19 @@ import json
 from typing import Any, Literal, TypeVar
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError
+from babel.dates import format_date
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    HttpUrl,
+    ValidationError,
+    field_validator,
+)
 
 from app.gamification.leaderboards import Standing
-from app.jobs.schemas import JobOut, NewsOut
-from app.jobs.service import Audience
+from app.gamification.models import Redemption
 from app.people.models import Employee
 from app.people.schemas import EmployeeUpdate
 from app.referrals.analytics import ClickQuery
@@ -24,40 +32,49 @@ from app.referrals.models import ContentType, ReferralSource, TrackedLink
 from app.referrals.service import ReferralFilter
 from app.runtime import Runtime
 from app.web.api import within_range
+from app.web.apply import read_form
 from app.web.bodies import read_json
 from app.web.challenges import ChallengeOut
 from app.web.charts import bar_chart
 from app.web.errors import ApiError, validation_error
 from app.web.keys import RUNTIME
-from app.web.links import share_out
 from app.web.points import Leaderboard, Row
 from app.web.session_auth import CSRF_HEADER, Viewer, check_csrf, require_employee
 from app.web.shop import RewardOut, redemption_out
 
 M = TypeVar("M", bound=BaseModel)
 CHART_DAYS = 30
-
-
-class ShareAsk(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    content_type: ContentType
-    content_id: int = Field(ge=1)
+REDEEM_REQUEST_SECONDS = 86_400  # how long a redemption request is remembered
 
 
 class ReferAsk(BaseModel):
+    """The bot's referral form (`bots/referring.py`): the same fields and limits."""
+
     model_config = ConfigDict(extra="forbid")
 
     job_id: int | None = Field(default=None, ge=1)
     name: str = Field(min_length=1, max_length=200)
     email: EmailStr
+    phone: str = Field(default="", max_length=40)
+    linkedin_url: HttpUrl | None = Field(default=None, max_length=500)
     note: str = Field(default="", max_length=2000)
+
+    @field_validator("job_id", "linkedin_url", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        return value or None
+
+
+REFER_FIELDS = ("job_id", "name", "email", "phone", "linkedin_url", "note")
 
 
 class RedeemAsk(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reward_id: int = Field(ge=1)
+    # Made by the page when it asks for confirmation: the same request sent twice (a
+    # double tap, a retried fetch) spends once.
+    request_id: str = Field(pattern=r"^[A-Za-z0-9-]{16,64}$")
 
 
 class SettingsAsk(BaseModel):
@@ -142,51 +159,45 @@ async def home(request: web.Request) -> web.Response:
     )
 
 
-# -- jobs, news, sharing, referring ------------------------------------------------------
-
-
-async def feed(request: web.Request) -> web.Response:
-    _, employee = await require_employee(request)
-    runtime = request.app[RUNTIME]
-    jobs, news = await runtime.content.feed(
-        Audience(employee.department, employee.location, employee.language)
-    )
-    return answer(
-        {
-            "policy_accepted": await runtime.policy.has_accepted_current(employee),
-            "jobs": [JobOut.model_validate(j) for j in jobs],
-            "news": [NewsOut.model_validate(n) for n in news],
-        }
-    )
-
-
-async def accept_policy(request: web.Request) -> web.Response:
-    _, employee, _body = await read_body(request, NoFields)
-    await request.app[RUNTIME].policy.accept(employee, "miniapp")
-    return answer({"policy_accepted": True})
-
-
-async def policy_text(request: web.Request) -> web.Response:
-    _, employee = await require_employee(request)
-    policy = await request.app[RUNTIME].policy.current()
-    text = policy.text_fr if employee.language == "fr" else policy.text_en
-    return answer({"version": policy.version, "text": text})
-
-
-async def shares(request: web.Request) -> web.Response:
-    _, employee, ask = await read_body(request, ShareAsk)
-    found = await request.app[RUNTIME].links.shares(employee, ask.content_type, ask.content_id)
-    return answer([share_out(s) for s in found])
+# -- referring (jobs, news and sharing: miniapp_jobs) ------------------------------------
 
 
 async def refer(request: web.Request) -> web.Response:
-    _, employee, ask = await read_body(request, ReferAsk)
+    """Refer someone: JSON, or a multipart form when a CV comes with it. A CV refused for
+    any reason, or left by a refused referral, is deleted."""
+    if not request.content_type.startswith("multipart/form-data"):
+        _, employee, ask = await read_body(request, ReferAsk)
+        return await _refer(request, employee, ask, "")
+    viewer, employee = await require_employee(request)
+    check_csrf(viewer, request.headers.get(CSRF_HEADER, ""))
+    cvs = request.app[RUNTIME].referrals.cv_store
+    try:
+        values, cv_file = await read_form(request, REFER_FIELDS)
+    except (ValueError, RuntimeError):  # broken multipart, a field too long or repeated
+        raise ApiError(400, "bad_form", "This form could not be read; reload and retry.") from None
+    try:
+        try:
+            ask = within_range(ReferAsk.model_validate(values), "body")
+        except ValidationError as exc:
+            raise validation_error(exc, "body") from None
+        response = await _refer(request, employee, ask, cv_file)
+        cv_file = ""  # kept: it belongs to the referral now
+        return response
+    finally:
+        if cv_file:
+            cvs.delete(cv_file)
+
+
+async def _refer(
+    request: web.Request, employee: Employee, ask: ReferAsk, cv_file: str
+) -> web.Response:
     outcome = await request.app[RUNTIME].referrals.intake.refer(
         employee,
         ask.job_id,
-        CandidateDetails(ask.name, str(ask.email), "", ""),
+        CandidateDetails(ask.name, str(ask.email), ask.phone, str(ask.linkedin_url or "")),
         ask.note,
         source=ReferralSource.BOT,  # the mini app is the bot's own screen: channel "chat"
+        cv_file=cv_file,
     )
     return answer(
         {
@@ -234,7 +245,12 @@ async def my_links(request: web.Request) -> web.Response:
         {
             "total_unique": sum(values),
             "chart": bar_chart(
-                [d[5:] for d in days], values, f"{days[0]} – {days[-1]}", width=360, height=170
+                [format_date(day, "d MMM", locale=employee.language) for day in period.days],
+                values,
+                f"{format_date(period.days[0], locale=employee.language)} – "
+                f"{format_date(period.days[-1], locale=employee.language)}",
+                width=360,
+                height=170,
             ),
             "days": dict(zip(days, values, strict=True)),
             "links": rows,
@@ -346,8 +362,23 @@ async def shop(request: web.Request) -> web.Response:
 
 
 async def redeem(request: web.Request) -> web.Response:
+    """Spend points on a reward, once per `request_id`: a repeat of a request already
+    served answers with the same redemption; one still running is a 409."""
     _, employee, ask = await read_body(request, RedeemAsk)
-    redemption = await request.app[RUNTIME].shop.redeem(employee.id, ask.reward_id)
+    runtime = request.app[RUNTIME]
+    key = f"miniapp-redeem:{employee.id}:{ask.request_id}"
+    if not await runtime.redis.set(key, "running", nx=True, ex=REDEEM_REQUEST_SECONDS):
+        done = await runtime.redis.get(key)
+        if done is None or not done.isdigit():
+            raise ApiError(409, "redeem_in_progress", "This redemption is already on its way.")
+        redemption = await Redemption.get(id=int(done), employee_id=employee.id)
+    else:
+        try:
+            redemption = await runtime.shop.redeem(employee.id, ask.reward_id)
+        except BaseException:
+            await runtime.redis.delete(key)  # refused: the same request may be tried again
+            raise
+        await runtime.redis.set(key, str(redemption.id), ex=REDEEM_REQUEST_SECONDS)
     await redemption.fetch_related("reward")
     return answer(redemption_out(redemption))
 
@@ -395,10 +426,6 @@ async def save_settings(request: web.Request) -> web.Response:
 def add_routes(app: web.Application) -> None:
     router = app.router
     router.add_get("/app/api/home", home)
-    router.add_get("/app/api/feed", feed)
-    router.add_get("/app/api/policy", policy_text)
-    router.add_post("/app/api/policy/accept", accept_policy)
-    router.add_post("/app/api/shares", shares)
     router.add_post("/app/api/referrals", refer)
     router.add_get("/app/api/referrals", my_referrals)
     router.add_get("/app/api/links", my_links)

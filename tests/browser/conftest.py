@@ -21,6 +21,7 @@ from app.server import create_app
 from app.settings import Settings
 from tests.conftest import REQUIRE_SERVICES
 from tests.helpers import AppServer
+from tests.fakes.telegram_api import FakeTelegram
 from tests.web.miniapp_support import BOT_TOKEN
 
 os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
@@ -117,3 +118,14 @@ async def desktop(browser: object) -> AsyncIterator[object]:
     yield page
     await context.close()
     assert errors == [], errors
+
+
+@pytest.fixture
+async def fake_telegram(live_server: TestServer, settings: Settings) -> AsyncIterator[FakeTelegram]:
+    """The fake Bot API for what the app says to Telegram (a referral's news, a badge, a
+    prepared message), with the token the mini app's initData is signed with."""
+    fake = FakeTelegram(token=BOT_TOKEN)
+    await fake.start()
+    settings.telegram_api_base_url = fake.base_url
+    yield fake
+    await fake.stop()

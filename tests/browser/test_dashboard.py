@@ -18,6 +18,7 @@ from app.referrals.intake import CandidateDetails
 from app.referrals.models import Referral, ReferralChange, ReferralSource, ReferralStatus
 from app.referrals.pipeline import SYSTEM
 from app.runtime import Runtime
+from app.web.miniapp import LABELS
 from tests.helpers import make_employee, make_open_job, make_sharer
 
 Page = Any  # playwright.async_api.Page
@@ -98,9 +99,9 @@ async def test_a_recruiter_moves_a_referral_on_the_board_and_the_referrer_is_tol
     await timeline.nth(2).wait_for()
     _ = translator("fr")  # Ada reads French
     assert [t.split(" · ")[0] for t in await timeline.all_inner_texts()] == [
-        _("pending_consent"),
-        _("submitted"),
-        _("screening"),
+        _(LABELS["pending_consent"]),
+        _(LABELS["submitted"]),
+        _(LABELS["screening"]),
     ]
 
 

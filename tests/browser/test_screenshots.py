@@ -16,7 +16,7 @@ from tests.browser.conftest import PHONE
 
 Page = Any  # playwright.async_api.Page
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-MINI_APP = ("", "jobs", "links", "referrals", "leaderboard", "shop", "settings")
+MINI_APP = ("", "jobs", "links", "referrals", "leaderboard", "shop", "settings")  # + a job
 DASHBOARD = ("", "tables", "pipeline", "redemptions")
 
 
@@ -47,11 +47,25 @@ async def test_every_page_renders_on_the_demo_company(
     for section in MINI_APP:
         await phone.goto(f"{live_url}/app/{section}")
         await phone.wait_for_selector("#content > :not(#loading)")
-        if section == "jobs":
-            await phone.click("[data-share] >> nth=0")
-            await phone.wait_for_selector('a[data-channel="linkedin"]')
         await phone.wait_for_load_state("networkidle")
         await phone.screenshot(path=out / f"miniapp-{section or 'home'}.png")
+    await phone.goto(f"{live_url}/app/jobs")
+    await phone.click("#job-list a.title >> nth=0")  # a job's detail: points, caption, link
+    await phone.wait_for_selector('a[data-channel-action="linkedin"]')
+    await phone.screenshot(path=out / "miniapp-job.png")
+    await phone.goto(f"{live_url}/app/shop")
+    await phone.click("[data-redeem]:not([disabled]) >> nth=0")
+    await phone.wait_for_selector("dialog.confirm[open]")
+    await phone.screenshot(path=out / "miniapp-redeem-confirm.png")  # asked before spending
+    await phone.click('[data-confirm="no"]')
+    await desktop.goto(live_url + (await runtime.logins.create(sharer.id)).removeprefix(
+        runtime.settings.public_base_url
+    ))  # fmt: skip
+    await desktop.set_viewport_size({"width": 1280, "height": 800})
+    await desktop.goto(f"{live_url}/app/jobs")
+    await desktop.wait_for_selector("#job-list")
+    await desktop.screenshot(path=out / "miniapp-teams-tab.png")  # the Teams tab's width
+    await desktop.set_viewport_size({"width": 1366, "height": 900})
 
     dark = await browser.new_context(viewport=PHONE, device_scale_factor=2, color_scheme="dark")
     night = await dark.new_page()

@@ -36,6 +36,7 @@ class FakeTelegram:
     updates: list[dict[str, Any]] = field(default_factory=list)
     throttle: list[int] = field(default_factory=list)  # retry_after of the next answers
     blocked: set[int] = field(default_factory=set)  # chats whose user blocked the bot
+    prepared: list[str] = field(default_factory=list)  # ids of the prepared messages given
     per_second_limit: int | None = None  # answer 429 above this many sends in a second
     _window: list[float] = field(default_factory=list)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1000))
@@ -102,6 +103,12 @@ class FakeTelegram:
                 },
                 status=429,
             )
+        if method == "savePreparedInlineMessage" and (problem := _unpreparable(params)):
+            self.calls.append(Call(f"{method}#400", params))
+            return web.json_response(
+                {"ok": False, "error_code": 400, "description": f"Bad Request: {problem}"},
+                status=400,
+            )
         self.calls.append(Call(method, params))
         if method == "getUpdates":
             return await self._get_updates(params)
@@ -138,6 +145,9 @@ class FakeTelegram:
                 "from": {"id": BOT_ID, "is_bot": True, "first_name": "Porte-voix"},
                 "text": params.get("text") or params.get("caption") or "",
             }
+        if method == "savePreparedInlineMessage":  # a PreparedInlineMessage
+            self.prepared.append(f"prepared-{next(self._ids)}")
+            return {"id": self.prepared[-1], "expiration_date": int(time.time()) + 86_400}
         if method == "getFile":
             file_id = params["file_id"]
             return {
@@ -281,6 +291,24 @@ class FakeTelegram:
                 "query": "",
             },
         }
+
+
+def _unpreparable(params: dict[str, Any]) -> str:
+    """Why Telegram would refuse this savePreparedInlineMessage ("" if it would not): a
+    user, an inline query result with a type, an id and content, and at least one kind of
+    chat allowed."""
+    result = params.get("result")
+    if not isinstance(params.get("user_id"), int):
+        return "user_id is required"
+    if not isinstance(result, dict) or not result.get("type") or not result.get("id"):
+        return "result must be an InlineQueryResult with a type and an id"
+    text = (result.get("input_message_content") or {}).get("message_text")
+    if result["type"] == "article" and not (result.get("title") and text):
+        return "an article needs a title and input_message_content.message_text"
+    allowed = ("allow_user_chats", "allow_bot_chats", "allow_group_chats", "allow_channel_chats")
+    if not any(params.get(key) for key in allowed):
+        return "at least one chat type must be allowed"
+    return ""
 
 
 async def _params(request: web.Request) -> dict[str, Any]:

@@ -78,6 +78,7 @@ ROUTES: dict[tuple[str, str], tuple[str, str]] = {
     ("GET", "/app"): ("/app", OPEN),  # the sign-in page, or the viewer's home
     ("GET", "/app/"): ("/app/", OPEN),
     ("GET", "/app/{section}"): ("/app/shop", OPEN),
+    ("GET", "/app/jobs/{job_id}"): ("/app/jobs/1", OPEN),
     ("GET", "/app/static"): ("/app/static/app.css", PUBLIC),
     ("GET", "/static"): ("/static/site.css", PUBLIC),
     ("GET", "/app/api/home"): ("/app/api/home", MINIAPP),
@@ -85,6 +86,8 @@ ROUTES: dict[tuple[str, str], tuple[str, str]] = {
     ("GET", "/app/api/policy"): ("/app/api/policy", MINIAPP),
     ("POST", "/app/api/policy/accept"): ("/app/api/policy/accept", MINIAPP),
     ("POST", "/app/api/shares"): ("/app/api/shares", MINIAPP),
+    ("GET", "/app/api/jobs/{job_id}"): ("/app/api/jobs/1", MINIAPP),
+    ("POST", "/app/api/telegram/share"): ("/app/api/telegram/share", MINIAPP),
     ("POST", "/app/api/referrals"): ("/app/api/referrals", MINIAPP),
     ("GET", "/app/api/referrals"): ("/app/api/referrals", MINIAPP),
     ("GET", "/app/api/links"): ("/app/api/links", MINIAPP),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+
+from aiohttp import FormData
 from aiohttp.test_utils import TestClient
 
 from app.gamification.ledger import Award
@@ -14,6 +17,9 @@ from app.referrals.models import Referral, ReferralSource, ReferralStatus, Track
 from app.referrals.pipeline import Actor
 from app.runtime import Runtime
 from tests.helpers import make_employee, make_open_job, make_sharer
+
+REQUEST = "0b6f2c1e-8d7a-4f3b-9c2d-5e6f7a8b9c0d"
+PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
 
 
 async def signed_in(client: TestClient, runtime: Runtime, who: Employee) -> dict[str, str]:
@@ -119,12 +125,16 @@ async def test_redemptions_are_mine_to_make_and_cancel(
     mug = await runtime.shop.create_reward(RewardDraft(name_en="Mug", name_fr="Tasse", cost=60))
     ada_headers = await signed_in(client, runtime, ada)
     made = await client.post(
-        "/app/api/redemptions", json={"reward_id": mug.id}, headers=ada_headers
+        "/app/api/redemptions",
+        json={"reward_id": mug.id, "request_id": REQUEST},
+        headers=ada_headers,
     )
     redemption = await made.json()
     assert made.status == 200 and redemption["status"] == "requested"
     broke = await client.post(
-        "/app/api/redemptions", json={"reward_id": mug.id}, headers=ada_headers
+        "/app/api/redemptions",
+        json={"reward_id": mug.id, "request_id": "another-request-0001"},
+        headers=ada_headers,
     )
     assert broke.status == 409  # 40 points left
     bob_headers = await signed_in(client, runtime, bob)
@@ -139,6 +149,36 @@ async def test_redemptions_are_mine_to_make_and_cancel(
     assert (await Redemption.get(id=redemption["id"])).status == RedemptionStatus.CANCELLED
     shop = await (await client.get("/app/api/shop", headers=ada_headers)).json()
     assert shop["balance"] == 100  # the points came back
+
+
+async def test_a_redemption_sent_twice_spends_once(client: TestClient, runtime: Runtime) -> None:
+    ada = await make_employee(runtime)
+    await runtime.gamification.ledger.award(
+        Award(ada.id, 100, "adjustment", "t", "seed", runtime.clock.now(), note="t")
+    )
+    mug = await runtime.shop.create_reward(RewardDraft(name_en="Mug", name_fr="Tasse", cost=10))
+    headers = await signed_in(client, runtime, ada)
+    ask = {"reward_id": mug.id, "request_id": REQUEST}
+    together = await asyncio.gather(
+        *(client.post("/app/api/redemptions", json=ask, headers=headers) for _ in range(2))
+    )
+    again = await client.post("/app/api/redemptions", json=ask, headers=headers)
+    served = [r for r in (*together, again) if r.status == 200]
+    assert {r.status for r in together} <= {200, 409} and again.status == 200
+    assert len({(await r.json())["id"] for r in served}) == 1  # the same redemption each time
+    assert await Redemption.filter(employee_id=ada.id).count() == 1
+    await ada.refresh_from_db()
+    assert ada.points_balance == 90
+    unsigned = await client.post(
+        "/app/api/redemptions", json={"reward_id": mug.id}, headers=headers
+    )
+    assert unsigned.status == 422  # no request id: no spending
+    bob = await make_employee(runtime, "bob@example.com", "Bob")
+    theirs = await client.post(
+        "/app/api/redemptions", json=ask, headers=await signed_in(client, runtime, bob)
+    )
+    assert theirs.status == 409  # Bob's request is his own, and Bob has no points
+    assert await Redemption.filter(employee_id=bob.id).count() == 0
 
 
 async def test_leaderboard_scopes_and_opt_out(client: TestClient, runtime: Runtime) -> None:
@@ -158,3 +198,54 @@ async def test_leaderboard_scopes_and_opt_out(client: TestClient, runtime: Runti
     assert (await saved.json())["leaderboard_opt_out"] is True
     hidden = await (await client.get("/app/api/leaderboard?period=week", headers=headers)).json()
     assert hidden["rows"] == [] and hidden["me"]["rank"] == 1
+
+
+def referral_form(fields: dict[str, str], cv: bytes | None, filename: str = "cv.pdf") -> FormData:
+    form = FormData()
+    for name, value in fields.items():
+        form.add_field(name, value)
+    if cv is not None:
+        form.add_field("cv", cv, filename=filename, content_type="application/pdf")
+    return form
+
+
+async def test_a_referral_with_phone_linkedin_and_cv(client: TestClient, runtime: Runtime) -> None:
+    ada = await make_sharer(runtime)
+    job = await make_open_job(runtime)
+    headers = await signed_in(client, runtime, ada)
+    grace = {
+        "job_id": str(job.id), "name": "Grace Hopper", "email": "grace@example.org",
+        "phone": "+33 6 12 34 56 78", "linkedin_url": "https://www.linkedin.com/in/grace",
+    }  # fmt: skip
+    made = await client.post("/app/api/referrals", data=referral_form(grace, PDF), headers=headers)
+    assert made.status == 200, await made.text()
+    [referral] = await Referral.filter(referrer_id=ada.id).prefetch_related("candidate")
+    assert referral.candidate.phone == "+33 6 12 34 56 78"
+    assert referral.candidate.linkedin_url == "https://www.linkedin.com/in/grace"
+    stored = runtime.referrals.cv_store.path(referral.cv_file)
+    assert stored is not None and stored.read_bytes() == PDF
+
+
+async def test_a_refused_referral_form_keeps_nothing(client: TestClient, runtime: Runtime) -> None:
+    ada = await make_sharer(runtime)
+    headers = await signed_in(client, runtime, ada)
+    cvs = runtime.settings.data_dir / "cv"
+    fine = {"name": "Grace", "email": "grace@example.org"}
+    cases = [
+        (referral_form(fine, b"MZ\x90\x00 not a CV", "cv.exe"), 422, "invalid_cv"),
+        (referral_form({**fine, "linkedin_url": "linkedin.com/in/grace"}, PDF), 422, "invalid"),
+        (referral_form({**fine, "email": ada.email}, PDF), 403, "self_referral"),
+        (referral_form({**fine, "job_id": "999999"}, PDF), 422, "job_not_open"),
+    ]
+    for form, status, code in cases:
+        response = await client.post("/app/api/referrals", data=form, headers=headers)
+        error = (await response.json())["error"]
+        assert response.status == status, error
+        assert error["code"] == code, error
+    no_csrf = {"Cookie": headers["Cookie"]}
+    refused = await client.post(
+        "/app/api/referrals", data=referral_form(fine, PDF), headers=no_csrf
+    )
+    assert refused.status == 403
+    assert await Referral.all().count() == 0
+    assert not cvs.exists() or list(cvs.iterdir()) == []  # no CV left behind
