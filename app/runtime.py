@@ -86,6 +86,7 @@ class Runtime:
             self.click_writer,
             consumer=consumer,
             batch_size=self.settings.click_worker_batch,
+            batch_wait_ms=self.settings.click_worker_wait_ms,
         )
 
 
