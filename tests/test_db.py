@@ -22,6 +22,7 @@ async def test_migrations_are_applied_once(runtime: Runtime) -> None:
         "0005_broadcasts",
         "0006_delivery_sent_today_index",
         "0007_employee_language_chosen",
+        "0009_ledger_partial_indexes",
     ]
 
 
