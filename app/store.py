@@ -10,13 +10,15 @@ holds what can be rebuilt or what is on its way to the database (see DESIGN.md).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.client import Pipeline
 from redis.asyncio.connection import UnixDomainSocketConnection
+from redis.commands.core import AsyncScript
+from redis.exceptions import NoScriptError
 
 from app import store_host
 from app.group_commit import GroupCommit
@@ -127,3 +129,33 @@ class PipelinedCalls:
             results.append(replies[start : start + size])
             start += size
         return results
+
+
+ScriptCall = tuple[Sequence[str], Sequence[str | int]]  # keys, arguments
+
+
+async def run_script(redis: Redis, script: AsyncScript, calls: Sequence[ScriptCall]) -> list[Any]:
+    """Run `script` once per (keys, arguments), in order, in one pipeline; its replies.
+
+    redis-py's pipelined scripts cost a `SCRIPT EXISTS` round trip before every
+    pipeline; here EVALSHA goes at once, and if Redis has lost its scripts (a restart)
+    the script is loaded and only the calls it refused are sent again (a refused call
+    ran nothing). The first other error is raised, once every call has run."""
+    replies = await _evalsha(redis, script.sha, calls)
+    refused = [n for n, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
+    if refused:
+        await redis.script_load(script.script)
+        again = await _evalsha(redis, script.sha, [calls[n] for n in refused])
+        for n, reply in zip(refused, again, strict=True):
+            replies[n] = reply
+    for reply in replies:
+        if isinstance(reply, Exception):
+            raise reply
+    return replies
+
+
+async def _evalsha(redis: Redis, sha: str, calls: Sequence[ScriptCall]) -> list[Any]:
+    async with redis.pipeline(transaction=False) as pipe:
+        for keys, arguments in calls:
+            pipe.evalsha(sha, len(keys), *keys, *arguments)
+        return await pipe.execute(raise_on_error=False)
