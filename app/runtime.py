@@ -45,6 +45,7 @@ from app.referrals.figures import Figures
 from app.referrals.links import LinkService
 from app.referrals.redirects import ClickRecorder, LinkResolver
 from app.referrals.service import ReferralService
+from app.referrals.sharer_links import SharerLinks
 from app.referrals.worker import ClickWorker
 from app.referrals.writer import ClickWriter
 from app.settings import Settings, config_dir
@@ -124,7 +125,12 @@ def build_runtime(
     analytics = ClickAnalytics()
     challenges = Challenges(clock, events, ledger, settings.company_timezone)
     click_writer = ClickWriter(
-        events, sessions, RedisRecentClicks(redis), limits, settings.company_timezone
+        events,
+        sessions,
+        RedisRecentClicks(redis),
+        limits,
+        settings.company_timezone,
+        SharerLinks(settings.link_cache_seconds),
     )
     pipelined = PipelinedCalls(redis)
     privacy.register("points", points_privacy.export, points_privacy.erase)
