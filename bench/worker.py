@@ -165,13 +165,16 @@ async def stored(conn: asyncpg.Connection) -> int:
 
 
 async def drained(redis: Redis, worker: ServerProcess, stall_s: float = 30.0) -> None:
-    """Until the stream is empty (the worker deletes what it stored)."""
+    """Until the stream is empty (the worker deletes what it stored); an error if it
+    stops shrinking for `stall_s`."""
     from app.referrals.clicks import STREAM
 
-    deadline = time.monotonic() + stall_s
-    while await redis.xlen(STREAM):
-        if worker.proc.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"the worker did not drain the stream:\n{worker.log_tail()}")
+    left, last_progress = None, time.monotonic()
+    while waiting := await redis.xlen(STREAM):
+        if left is None or waiting < left:
+            left, last_progress = waiting, time.monotonic()
+        if worker.proc.poll() is not None or time.monotonic() - last_progress > stall_s:
+            raise RuntimeError(f"the worker stopped draining the stream:\n{worker.log_tail()}")
         await asyncio.sleep(0.1)
 
 
