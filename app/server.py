@@ -20,6 +20,7 @@ from app.web import (
     ats_webhook,
     auth_pages,
     bonuses,
+    branding,
     broadcasts,
     candidates,
     challenges,
@@ -31,6 +32,7 @@ from app.web import (
     landing,
     links,
     miniapp,
+    pipeline_board,
     points,
     public,
     ratelimits,
@@ -95,6 +97,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Applic
     auth_pages.add_routes(app)
     miniapp.add_routes(app)
     dashboard.add_routes(app)
+    pipeline_board.add_routes(app)
+    branding.add_routes(app)
     dashboard_admin.add_routes(app)
     ui.add_static(app)
     headers.install(app, settings)

@@ -64,6 +64,7 @@ class Settings(BaseSettings):
     admin_token: str = ""
 
     company_name: str = "Porte-voix Demo"
+    company_logo: str = ""  # https URL, or an image file (relative: under data_dir)
     default_language: Literal["en", "fr"] = "en"
     company_timezone: str = "Europe/Paris"
     invite_valid_days: int = 14
@@ -292,6 +293,14 @@ class Settings(BaseSettings):
         if not value.strip():
             raise ValueError("must not be empty: people read it in every invite")
         return value.strip()
+
+    @field_validator("company_logo")
+    @classmethod
+    def _logo(cls, value: str) -> str:
+        value = value.strip()
+        if value.startswith("http://"):
+            raise ValueError("an http:// logo would be blocked on https pages: use https://")
+        return value
 
     @field_validator("currency")
     @classmethod

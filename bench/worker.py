@@ -27,7 +27,7 @@ server (flushed at the end). Three measures, each with its baseline in the same 
    on top of `--year-rows` entries over the past year. The worker's cap query
    (`caps._earned`, for a batch of 200 clicks of the people who get them) is timed at a
    quarter, half and all of the day's rows: `new` (the entries that earned points,
-   through the partial index of migration 0009) against `baseline` (every entry of the
+   through the partial index of migration 0010) against `baseline` (every entry of the
    day, the query before it), interleaved call by call.
 3. **generic_plan**: `--year-clicks` clicks over a year; one prepared statement, unique
    clicks per day over 365 days, run 10 times on a connection with PostgreSQL's default

@@ -28,6 +28,7 @@ COMMANDS = [
     "token",
     "import-jobs",
     "rebuild-leaderboards",
+    "rebuild-analytics",
     "export",
 ]
 
@@ -210,6 +211,24 @@ async def test_rebuild_leaderboards_reports_what_it_read(
     if settings.redis_url:  # the embedded Redis lives in the subprocess only
         top = await runtime.gamification.leaderboard("all", "company", "all")
         assert [(s.employee_id, s.points) for s in top] == [(ada.id, 10)]
+
+
+async def test_rebuild_analytics_recounts_the_click_rollups(
+    runtime: Runtime, settings: Settings
+) -> None:
+    from app.referrals.models import Channel, ClickByChannel, ContentType
+    from tests.helpers import make_open_job, make_sharer, someone_opens
+
+    ada = await make_sharer(runtime)
+    job = await make_open_job(runtime)
+    [share] = await runtime.links.shares(ada, ContentType.JOB, job.id, [Channel.LINKEDIN])
+    await someone_opens(runtime, share.code)
+    await ClickByChannel.all().update(raw_clicks=50)  # a roll-up gone wrong
+    result = portevoix("rebuild-analytics", "--quiet", settings=settings)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "Click roll-ups rebuilt from the clicks of 1 month(s).\n"
+    counts = await ClickByChannel.all().values_list("grain", "raw_clicks", "unique_clicks")
+    assert sorted(counts) == [("d", 1, 1), ("m", 1, 1)]
 
 
 def one_line_failure(result: subprocess.CompletedProcess[str], code: int = 1) -> str:

@@ -22,7 +22,9 @@ async def test_migrations_are_applied_once(runtime: Runtime) -> None:
         "0005_broadcasts",
         "0006_delivery_sent_today_index",
         "0007_employee_language_chosen",
-        "0009_ledger_partial_indexes",
+        "0008_broadcast_targeting",
+        "0009_click_rollup",
+        "0010_ledger_partial_indexes",
     ]
 
 

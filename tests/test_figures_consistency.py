@@ -94,6 +94,7 @@ BY_DEPARTMENT: Funnel = {
     "Sales": (3, 1, 0, 0, 0, None),
 }
 BY_JOB: Funnel = {"Data Engineer": (8, 3, 1, 1, 1, 41.0)}
+SHOWN = {"chat": "Chat", "linkedin": "LinkedIn", "whatsapp": "WhatsApp"}  # the page's labels
 
 
 async def recruiter(client: TestClient, runtime: Runtime) -> dict[str, str]:
@@ -113,14 +114,14 @@ async def test_the_period_figures_agree_on_the_dashboard_exports_and_the_api(
     api = await bearer(runtime, Role.RECRUITER)
 
     overview = await (await client.get("/dashboard?days=30", headers=cookie)).text()
-    assert "2026-10-28 – 2026-11-26" in overview
+    assert "28 Oct\u2009–\u200926 Nov 2026" in overview  # 2026-10-28 to 2026-11-26
     # 27 clicks of every class; 12 unique (8 on the job, 4 on the news post)
     assert html_kpis(overview) == {
         "reach": "27",
         "unique": "12",
         "applications": "3",
         "hires": "1",
-        "savings": "2,500 EUR",
+        "savings": "€2,500",
     }
     # each rate is taken against the stage before it
     assert html_stages(overview) == {
@@ -131,7 +132,7 @@ async def test_the_period_figures_agree_on_the_dashboard_exports_and_the_api(
         "hires": (1, "100%"),
     }
     assert ">3 (38%)</text>" in overview and ">1 (33%)</text>" in overview  # the chart too
-    assert "1 referral hires × (4000 − 1500) EUR" in overview
+    assert "1 referral hires × (€4,000 − €1,500) saved" in overview
     lines = dict(re.findall(r"<polyline[^>]*><title>([^<]+): (\d+)</title>", overview))
     assert lines == {"LinkedIn": "9", "WhatsApp": "1", "X": "2"}  # unique, jobs and news
     assert [row[:3] for row in html_table(overview, "top-advocates")] == [
@@ -143,7 +144,7 @@ async def test_the_period_figures_agree_on_the_dashboard_exports_and_the_api(
     expected = {"job": BY_JOB, "department": BY_DEPARTMENT, "channel": BY_CHANNEL}
     for by, funnel in expected.items():
         shown = as_funnel(html_table(tables, f"table-{by}"))
-        assert shown == funnel, by
+        assert shown == {SHOWN.get(key, key): row for key, row in funnel.items()}, by
         # Each grouping adds up to the overview's funnel, as the overview shows it.
         assert total(shown) == tuple(n for n, _ in html_stages(overview).values()), by
         export = await client.get(f"/dashboard/exports/funnel-by-{by}.csv?days=30", headers=cookie)

@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 from tortoise.functions import Count
 
 from app.bots.campaign_report import CampaignReport
 from app.bots.models import Broadcast, BroadcastKind, BroadcastStatus, Delivery, DeliveryStatus
 from app.db import transaction
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, DomainError, NotFound
 from app.events import ContentPublished
 from app.jobs.models import JobOffer, NewsPost
 from app.jobs.service import Audience, targets
@@ -26,6 +27,11 @@ from app.settings import Settings
 
 log = logging.getLogger(__name__)
 
+# The scheduler's daily note to each admin (redemptions to approve, reports to read) is
+# an announcement to one person keyed `reminder:<day>:<admin id>`: internal, not a
+# campaign, so the dashboard does not list it among them and the CLI labels it.
+REMINDER_KEY = "reminder:"
+
 
 class BroadcastNotFound(NotFound):
     code = "broadcast_not_found"
@@ -33,6 +39,43 @@ class BroadcastNotFound(NotFound):
 
 class BroadcastFinished(Conflict):
     code = "broadcast_finished"
+
+
+class NobodyTargeted(DomainError):
+    code = "nobody_targeted"
+
+
+@dataclass(frozen=True)
+class Recipients:
+    """Whom an announcement is for, by the rule content targeting follows (an empty
+    list does not restrict), plus roles. Matched when the broadcast is sent, so a
+    scheduled one reaches the people who match then."""
+
+    target_departments: tuple[str, ...] = ()
+    target_locations: tuple[str, ...] = ()
+    target_languages: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+
+    def includes(self, person: Employee) -> bool:
+        audience = Audience(person.department, person.location, person.language)
+        return targets(self, audience) and (not self.roles or person.role.value in self.roles)
+
+    def stored(self) -> dict[str, list[str]]:
+        return {
+            "departments": list(self.target_departments),
+            "locations": list(self.target_locations),
+            "languages": list(self.target_languages),
+            "roles": list(self.roles),
+        }
+
+    @classmethod
+    def of(cls, stored: dict[str, list[str]]) -> Recipients:
+        return cls(
+            tuple(stored.get("departments", ())),
+            tuple(stored.get("locations", ())),
+            tuple(stored.get("languages", ())),
+            tuple(stored.get("roles", ())),
+        )
 
 
 @dataclass(frozen=True)
@@ -60,10 +103,15 @@ class Broadcasts:
         content_id: int | None = None,
         text: str = "",
         employee_ids: list[int] | None = None,
+        recipients: Recipients | None = None,
         send_at: datetime | None = None,
         created_by: str = "",
         key: str | None = None,
     ) -> Broadcast:
+        """A campaign, sent at `send_at` (default now). `recipients` narrows who gets it
+        and must match someone today (NobodyTargeted), else nothing is created."""
+        if recipients is not None and not await self.matching(recipients):
+            raise NobodyTargeted("Nobody matches this targeting: widen it.")
         if key is not None:
             existing = await Broadcast.get_or_none(key=key)
             if existing is not None:
@@ -75,6 +123,7 @@ class Broadcasts:
                 content_id=content_id,
                 text=text,
                 employee_ids=employee_ids,
+                targeting=recipients.stored() if recipients is not None else None,
                 send_at=send_at or now,
                 status=BroadcastStatus.SCHEDULED,
                 created_by=created_by,
@@ -143,10 +192,21 @@ class Broadcasts:
         )
         return len(rows)
 
+    async def matching(self, recipients: Recipients) -> int:
+        """How many people the recipients include now."""
+        return sum(recipients.includes(p) for p in await self._everyone())
+
+    @staticmethod
+    async def _everyone() -> list[Employee]:
+        return list(await Employee.exclude(status=EmployeeStatus.LEFT).filter(erased_at=None))
+
     async def _audience(self, broadcast: Broadcast) -> list[Employee]:
         if broadcast.employee_ids is not None:
             return list(await Employee.filter(id__in=broadcast.employee_ids))
-        people = list(await Employee.exclude(status=EmployeeStatus.LEFT).filter(erased_at=None))
+        people = await self._everyone()
+        if broadcast.targeting is not None:
+            recipients = Recipients.of(broadcast.targeting)
+            people = [p for p in people if recipients.includes(p)]
         content: JobOffer | NewsPost | None = None
         if broadcast.kind == BroadcastKind.JOB and broadcast.content_id is not None:
             content = await self.runtime.content.job(broadcast.content_id)
@@ -182,11 +242,13 @@ class Broadcasts:
     async def skipped_reasons(self, broadcast_id: int) -> dict[str, int]:
         return (await self.report(broadcast_id)).skipped
 
-    async def latest(self, limit: int) -> list[CampaignReport]:
-        """The newest campaigns first, each with what it did."""
-        return await self.reports(
-            list(await Broadcast.all().order_by("-created_at", "-id").limit(limit))
-        )
+    async def latest(self, limit: int, *, reminders: bool = True) -> list[CampaignReport]:
+        """The newest campaigns first, each with what it did (without the admins' daily
+        reminders when `reminders` is False)."""
+        query = Broadcast.all()
+        if not reminders:
+            query = query.filter(Q(key__isnull=True) | ~Q(key__startswith=REMINDER_KEY))
+        return await self.reports(list(await query.order_by("-created_at", "-id").limit(limit)))
 
     async def reports(self, broadcasts: list[Broadcast]) -> list[CampaignReport]:
         """What each campaign did, in two queries for the tallies and titles of all."""
@@ -203,6 +265,8 @@ class Broadcasts:
                 created_at=b.created_at,
                 send_at=b.send_at,
                 finished_at=b.finished_at,
+                reminder=(b.key or "").startswith(REMINDER_KEY),
+                targeting=b.targeting,
             )
             for b in broadcasts
         ]

@@ -61,6 +61,8 @@ class CampaignReport:
     created_at: datetime
     send_at: datetime
     finished_at: datetime | None
+    reminder: bool = False  # an admin's daily reminder (`broadcast.REMINDER_KEY`)
+    targeting: dict[str, list[str]] | None = None  # an announcement's `Recipients`
     sent: int = 0
     skipped: dict[str, int] = field(default_factory=dict)  # reason code -> deliveries
     failed: dict[str, int] = field(default_factory=dict)
@@ -94,6 +96,11 @@ class CampaignReport:
             statuses=statuses,
             **broadcast,  # type: ignore[arg-type]
         )
+
+    @property
+    def label(self) -> str:
+        """What the campaign is, as the CLI lists it: its kind, or `reminder`."""
+        return "reminder" if self.reminder else self.kind.value
 
     @property
     def total(self) -> int:

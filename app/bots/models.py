@@ -41,6 +41,9 @@ class Broadcast(Model):
     text = fields.TextField(default="")  # announcements
     # None: the content's own targeting; else an explicit list of employee ids.
     employee_ids: list[int] | None = fields.JSONField(null=True)  # type: ignore[assignment]
+    # An announcement's recipients, chosen when it is sent (`broadcast.Recipients`):
+    # {"departments": [...], "locations": [...], "languages": [...], "roles": [...]}.
+    targeting: dict[str, list[str]] | None = fields.JSONField(null=True)  # type: ignore[assignment]
     send_at = fields.DatetimeField()
     status = fields.CharEnumField(BroadcastStatus, max_length=16)
     created_by = fields.CharField(max_length=100, default="")

@@ -17,7 +17,7 @@ import os
 import socket
 from datetime import timedelta
 
-from app.bots.broadcast import Broadcasts
+from app.bots.broadcast import REMINDER_KEY, Broadcasts
 from app.bots.models import Broadcast, BroadcastKind
 from app.gamification.catch_up import MissedClickPoints
 from app.gamification.models import Redemption, RedemptionStatus
@@ -151,7 +151,7 @@ class Scheduler:
                 BroadcastKind.ANNOUNCEMENT,
                 text=texts.get(admin.language, texts["en"]),
                 employee_ids=[admin.id],
-                key=f"reminder:{day}:{admin.id}",
+                key=f"{REMINDER_KEY}{day}:{admin.id}",
                 created_by="scheduler",
             )
         return f"reminded {len(admins)} admin(s)"

@@ -23,6 +23,7 @@ from app.cli.content import broadcast_cmd, import_jobs_cmd
 from app.cli.operations import (
     demo_cmd,
     migrate,
+    rebuild_analytics_cmd,
     rebuild_leaderboards_cmd,
     run,
     teams_manifest_cmd,
@@ -160,6 +161,13 @@ def build_parser() -> argparse.ArgumentParser:
         rebuild_leaderboards_cmd,
     )
     rebuild.add_argument("--quiet", action="store_true", help="no progress bar")
+    analytics = command(
+        "rebuild-analytics",
+        "Recount the click roll-ups that analytics read from the raw clicks (safe while "
+        "the worker runs)",
+        rebuild_analytics_cmd,
+    )
+    analytics.add_argument("--quiet", action="store_true", help="no progress bar")
 
     broadcast = command("broadcast", "List broadcasts; follow, cancel or retry one", broadcast_cmd)
     broadcast.add_argument("action", choices=["list", "status", "cancel", "retry-failed"])

@@ -148,7 +148,7 @@ def _print_campaigns(reports: list[CampaignReport]) -> None:
     for r in reports:
         counts = r.counts
         print(
-            f"{r.broadcast_id:>5}  {r.kind.value:12} {_cut(r.title, 30):30} "
+            f"{r.broadcast_id:>5}  {r.label:12} {_cut(r.title, 30):30} "
             f"{OUTCOME_WORDS[r.outcome]:17} {r.created_at:%Y-%m-%d %H:%M} "
             f"{r.send_at:%Y-%m-%d %H:%M} {f'{r.sent}/{r.total}':>9} {counts['skipped']:>7} "
             f"{counts['failed']:>6} {counts['waiting']:>7}"

@@ -1,5 +1,5 @@
 """Commands that run and look after the installation: serve, work, migrate, seed the demo,
-rebuild the leaderboards, package the Teams app.
+rebuild the leaderboards and the click roll-ups, package the Teams app.
 """
 
 from __future__ import annotations
@@ -187,6 +187,27 @@ def rebuild_leaderboards_cmd(settings: Settings, args: argparse.Namespace) -> in
         return 0
 
     return with_runtime(settings, go)
+
+
+def rebuild_analytics_cmd(settings: Settings, args: argparse.Namespace) -> int:
+    """Count the click roll-ups again from the click table, a month at a time. Safe while
+    the worker runs (app/referrals/rollup.py says why); it needs the database only."""
+    from app.referrals.rollup import rebuild
+
+    progress = progress_bar(args.quiet)
+
+    async def go() -> int:
+        ctx = await db.open_db(settings.effective_database_url())
+        try:
+            if settings.embedded:  # as every embedded command: the schema comes first
+                await db.migrate(ctx)
+            months = await rebuild(progress=lambda done, total: progress("months", done, total))
+        finally:
+            await db.close_db(ctx)
+        print(f"Click roll-ups rebuilt from the clicks of {months} month(s).")
+        return 0
+
+    return asyncio.run(go())
 
 
 def teams_manifest_cmd(settings: Settings, args: argparse.Namespace) -> int:

@@ -13,6 +13,10 @@ Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 Label = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 Language = Literal["en", "fr"]
 Url = Annotated[AnyHttpUrl, Field(description="An http(s) URL")]
+# In an update, "" removes the address (null leaves it as it is).
+ClearableUrl = Annotated[
+    AnyHttpUrl | Literal[""], Field(description='An http(s) URL, or "" for none')
+]
 NETWORKS = ("default", "linkedin", "x", "facebook", "whatsapp", "telegram", "teams", "email")
 
 
@@ -56,7 +60,7 @@ class JobUpdate(BaseModel):
     workplace: Workplace | None = None
     employment_type: EmploymentType | None = None
     language: Language | None = None
-    apply_url: Url | None = None
+    apply_url: ClearableUrl | None = None
     referral_points: int | None = Field(default=None, ge=0, le=100_000)
     closes_at: datetime | None = None
     target_departments: list[Label] | None = None
@@ -112,8 +116,8 @@ class NewsUpdate(BaseModel):
 
     title: Title | None = None
     body: Annotated[str, StringConstraints(max_length=50_000)] | None = None
-    url: Url | None = None
-    image_url: Url | None = None
+    url: ClearableUrl | None = None
+    image_url: ClearableUrl | None = None
     language: Language | None = None
     publish_at: datetime | None = None
     captions: dict[str, dict[Language, Caption]] | None = None

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from tortoise.expressions import Q
 
@@ -37,7 +38,18 @@ class Audience:
 Content = TypeVar("Content", JobOffer, NewsPost)
 
 
-def targets(content: Targeted, audience: Audience) -> bool:
+class TargetLists(Protocol):
+    """What targeting looks at: content (`Targeted`) or a broadcast's recipients."""
+
+    @property
+    def target_departments(self) -> Sequence[str]: ...
+    @property
+    def target_locations(self) -> Sequence[str]: ...
+    @property
+    def target_languages(self) -> Sequence[str]: ...
+
+
+def targets(content: TargetLists, audience: Audience) -> bool:
     """Is this content for this person? An empty list does not restrict."""
     return (
         _matches(content.target_departments, audience.department)
@@ -46,7 +58,7 @@ def targets(content: Targeted, audience: Audience) -> bool:
     )
 
 
-def _matches(allowed: list[str], value: str) -> bool:
+def _matches(allowed: Sequence[str], value: str) -> bool:
     return not allowed or value.casefold() in {a.casefold() for a in allowed}
 
 
@@ -62,6 +74,13 @@ def _plain(fields: dict[str, Any]) -> dict[str, Any]:
         if key in fields:
             fields[key] = str(fields[key]) if fields[key] is not None else ""
     return fields
+
+
+# Jobs have a department and a site of their own; news posts only target.
+_OWN_PLACE: dict[type[Targeted], tuple[str, ...]] = {
+    JobOffer: ("department", "location"),
+    NewsPost: (),
+}
 
 
 class ContentService:
@@ -215,6 +234,21 @@ class ContentService:
             and post.published_at is not None
             and post.published_at <= self.clock.now()
         )
+
+    async def places(self) -> tuple[set[str], set[str]]:
+        """The departments and sites that content names (its own or in its targeting),
+        for the dashboard's targeting choices."""
+        departments: set[str] = set()
+        locations: set[str] = set()
+        for model in (JobOffer, NewsPost):
+            for row in await model.all().values(
+                "target_departments", "target_locations", *_OWN_PLACE[model]
+            ):
+                departments.update(row["target_departments"] or ())
+                locations.update(row["target_locations"] or ())
+                departments.add(row.get("department") or "")
+                locations.add(row.get("location") or "")
+        return departments - {""}, locations - {""}
 
     # -- what an employee sees -----------------------------------------------------------
 

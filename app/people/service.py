@@ -128,6 +128,17 @@ class PeopleService:
         items = await query.order_by("name", "id").offset(where.offset).limit(where.limit)
         return list(items), total
 
+    async def places(self) -> tuple[set[str], set[str]]:
+        """The departments and sites people work in (those who have not left), for the
+        dashboard's targeting choices."""
+        rows = await (
+            Employee.filter(erased_at=None)
+            .exclude(status=EmployeeStatus.LEFT)
+            .distinct()
+            .values_list("department", "location")
+        )
+        return {d for d, _ in rows if d}, {s for _, s in rows if s}
+
     async def create(self, draft: EmployeeCreate) -> Employee:
         now = self.clock.now()
         fields = draft.model_dump()

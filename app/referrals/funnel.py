@@ -1,24 +1,28 @@
 """Recruiter analytics: the referral funnel, what referral hires saved, and CSV exports.
 
 The funnel is job clicks → applications → interviews → offers → hires, grouped by job,
-employee, department, channel or month. Job clicks are unique clicks on job links (the
-click table); the other stages are attributed, consented referrals that are not
-duplicates (each referral keeps when it first reached interview, offer and hire).
+employee, department, channel or month. Job clicks are unique clicks on job links, read
+from the click roll-ups (`analytics.counts`); the other stages are attributed, consented
+referrals that are not duplicates (each referral keeps when it first reached interview,
+offer and hire), counted by GROUP BYs on the referral table, whose current status decides
+(a referral later found a duplicate leaves every stage at once).
 
 Every stage counts the events of the period *by the date of that event*: a click on its
 day, an application on the day it was submitted, a hire on the day it was hired, all in
 the company's time zone. So the hires of a period are the same number here, in the ROI
-and on every surface, and a stage is a sum of per-day counts (what a daily roll-up keeps,
-issue 16). docs/glossary.md defines each figure; `conversions` is the one rate.
+and on every surface. A local month is computed in SQL from the month's bounds, and the
+days to hire are averaged in SQL: no referral comes back to Python to be counted.
+docs/glossary.md defines each figure; `conversions` is the one rate.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo
 
 from tortoise.expressions import RawSQL
@@ -28,7 +32,9 @@ from app.csv_export import csv_lines
 from app.jobs.models import JobOffer
 from app.parsing import whole_number
 from app.people.models import Employee
-from app.referrals.models import Click, ClickClass, ContentType, Referral, ReferralStatus
+from app.referrals.analytics import counts as click_counts
+from app.referrals.models import ContentType, Referral, ReferralStatus
+from app.referrals.rollup import next_month
 
 FunnelBy = Literal["job", "employee", "department", "channel", "month"]
 STAGES = ("clicks", "applications", "interviews", "offers", "hires")
@@ -69,6 +75,8 @@ REFERRAL_COLUMN = {
 }
 NOT_APPLICATIONS = (ReferralStatus.PENDING_CONSENT, ReferralStatus.DUPLICATE)
 COUNT_ALL = "COUNT(*)"  # not COUNT(id): lets PostgreSQL answer from an index alone
+DAYS_TO_HIRE_POSTGRES = "AVG(EXTRACT(EPOCH FROM hired_at - submitted_at)) / 86400"
+DAYS_TO_HIRE_SQLITE = "AVG(julianday(hired_at) - julianday(submitted_at))"
 
 
 @dataclass(frozen=True)
@@ -142,12 +150,18 @@ class Funnel:
         def row(key: str) -> FunnelRow:
             return rows.setdefault(key, FunnelRow(key=key, label=key))
 
-        for key, clicks in (await self._clicks(q)).items():
-            row(key).clicks = clicks
-        for stage, column in STAGE_TIMES.items():
-            for key, count in (await self._stage(q, column)).items():
+        # Independent queries: on PostgreSQL each takes its own connection, so the page
+        # waits for the slowest, not for the sum.
+        counts, days_to_hire = await asyncio.gather(
+            asyncio.gather(
+                self._clicks(q), *(self._stage(q, column) for column in STAGE_TIMES.values())
+            ),
+            self._days_to_hire(q),
+        )
+        for stage, per_key in zip(STAGES, counts, strict=True):
+            for key, count in per_key.items():
                 setattr(row(key), stage, count)
-        for key, days in (await self._days_to_hire(q)).items():
+        for key, days in days_to_hire.items():
             row(key).avg_days_to_hire = days
         result = sorted(rows.values(), key=lambda r: r.key)
         await self._label(q.by, result)
@@ -185,54 +199,65 @@ class Funnel:
     # -- queries -------------------------------------------------------------------------
 
     async def _clicks(self, q: FunnelQuery) -> dict[str, int]:
-        where: dict[str, Any] = {
-            "content_type": ContentType.JOB,
-            "classification": ClickClass.UNIQUE,
-        }
-        if q.start:
-            where["day__gte"] = q.start
-        if q.end:
-            where["day__lte"] = q.end
+        """Unique job clicks per key, from the click roll-ups (`analytics.counts`)."""
+        where: dict[str, Any] = {"content_type": ContentType.JOB.value}
         for name, column in CLICK_FILTERS.items():
             if getattr(q, name) is not None:
                 where[column] = getattr(q, name)
         column = CLICK_COLUMN[q.by]
-        grouped = (
-            await Click.filter(**where)
-            .annotate(n=RawSQL(COUNT_ALL))
-            .group_by(column)
-            .values(column, "n")
-        )
         counts: dict[str, int] = defaultdict(int)
-        for item in grouped:
+        for item in await click_counts((column,), where, q.start, q.end):
             value = item[column]
             plain = value.isoformat()[:7] if q.by == "month" else getattr(value, "value", value)
-            counts[str(plain)] += item["n"]
+            if item["unique"]:  # a key whose job clicks were all repeats, bots... has none
+                counts[str(plain)] += int(item["unique"])
         return counts
 
     async def _stage(self, q: FunnelQuery, stage_time: str) -> dict[str, int]:
         """How many referrals reached the stage of `stage_time` in the period, per key."""
-        query = self._reached(q, stage_time)
-        counts: dict[str, int] = defaultdict(int)
-        if q.by == "month":  # the local month of each time: too zone-bound for SQL
-            for (at,) in await query.values_list(stage_time):
-                counts[self._month(at)] += 1
-            return counts
-        column = REFERRAL_COLUMN[q.by]
-        grouped = await query.annotate(n=RawSQL(COUNT_ALL)).group_by(column).values(column, "n")
-        for item in grouped:
-            counts[self._key(item[column])] += item["n"]
-        return counts
+        counts = await self._per_key(q, stage_time, COUNT_ALL)
+        return {key: int(n) for key, n in counts.items()}
 
     async def _days_to_hire(self, q: FunnelQuery) -> dict[str, float]:
         """The average days from submission to hire of the period's hires, per key."""
-        column = REFERRAL_COLUMN.get(q.by, "hired_at")
-        durations: dict[str, list[float]] = defaultdict(list)
-        hires = await self._reached(q, "hired_at").values_list(column, "submitted_at", "hired_at")
-        for value, submitted_at, hired_at in hires:
-            key = self._month(value) if q.by == "month" else self._key(value)
-            durations[key].append((hired_at - submitted_at).total_seconds() / 86400)
-        return {key: round(sum(d) / len(d), 1) for key, d in durations.items()}
+        postgres = Referral._meta.db.capabilities.dialect == "postgres"
+        days = DAYS_TO_HIRE_POSTGRES if postgres else DAYS_TO_HIRE_SQLITE
+        averages = await self._per_key(q, "hired_at", days)
+        return {key: round(float(avg), 1) for key, avg in averages.items() if avg is not None}
+
+    async def _per_key(self, q: FunnelQuery, stage_time: str, aggregate: str) -> dict[str, Any]:
+        """`aggregate` over the referrals that reached a stage in the period, per key of
+        `q.by` (a local month: a CASE over the months' bounds, so PostgreSQL and SQLite
+        group alike and no row comes back to Python)."""
+        query = self._reached(q, stage_time)
+        if q.by == "month":
+            key = RawSQL(await self._month_of(query, q, stage_time))
+            grouped = query.annotate(k=key, n=RawSQL(aggregate)).group_by("k").values("k", "n")
+            return {str(item["k"]): item["n"] for item in await grouped if item["k"]}
+        column = REFERRAL_COLUMN[q.by]
+        rows = await query.annotate(n=RawSQL(aggregate)).group_by(column).values(column, "n")
+        return {self._key(item[column]): item["n"] for item in rows}
+
+    async def _month_of(self, query: QuerySet[Referral], q: FunnelQuery, stage_time: str) -> str:
+        """SQL for the local month ("2026-11") of `stage_time`, for the period's months
+        (an open period runs from the first such time to the last)."""
+        first, last = q.start, q.end
+        for bound, field in ((first, stage_time), (last, f"-{stage_time}")):
+            if bound is None:
+                found = await query.order_by(field).limit(1).values_list(stage_time, flat=True)
+                if not found:
+                    return "NULL"
+                local = cast(datetime, found[0]).astimezone(self.zone).date()
+                first, last = (local, last) if field == stage_time else (first, local)
+        assert first is not None and last is not None
+        cases = []
+        month = first.replace(day=1)
+        while month <= last:
+            following = next_month(month)
+            ends = self._midnight(following).astimezone(UTC).isoformat(" ")
+            cases.append(f"WHEN {stage_time} < '{ends}' THEN '{month.isoformat()[:7]}'")
+            month = following
+        return f"CASE {' '.join(cases)} END"
 
     def _reached(self, q: FunnelQuery, stage_time: str) -> QuerySet[Referral]:
         """Attributed, consented applications whose `stage_time` falls in the period."""
@@ -257,9 +282,6 @@ class Funnel:
     def _midnight(self, day: date) -> datetime:
         return datetime(day.year, day.month, day.day, tzinfo=self.zone)
 
-    def _month(self, at: datetime) -> str:
-        return at.astimezone(self.zone).strftime("%Y-%m")
-
     @staticmethod
     def _key(value: Any) -> str:
         """A group's key as text; referrals for no particular job are "general"."""
@@ -270,10 +292,13 @@ class Funnel:
     async def _label(self, by: FunnelBy, rows: list[FunnelRow]) -> None:
         ids = [i for i in (whole_number(r.key) for r in rows) if i is not None]
         names: dict[int, str] = {}
+        # By the ids' range, not `id IN (...)`: a year's funnel per employee has 10,000
+        # keys, and building that list into SQL cost a second.
+        span: dict[str, Any] = {"id__gte": min(ids), "id__lte": max(ids)} if ids else {"id__in": []}
         if by == "job":
-            names = dict(await JobOffer.filter(id__in=ids).values_list("id", "title"))
+            names = dict(await JobOffer.filter(**span).values_list("id", "title"))
         elif by == "employee":
-            names = dict(await Employee.filter(id__in=ids).values_list("id", "name"))
+            names = dict(await Employee.filter(**span).values_list("id", "name"))
         for r in rows:
             if (key := whole_number(r.key)) is not None:
                 r.label = names.get(key, r.key)

@@ -214,3 +214,80 @@ class AtsDelivery(Model):
 
     class Meta:
         table = "ats_delivery"
+
+
+# -- the click roll-ups (issue 16) ----------------------------------------------------------
+
+
+class Grain(StrEnum):
+    """A roll-up row counts one local day, or one whole month (its `day` is the 1st)."""
+
+    DAY = "d"
+    MONTH = "m"
+
+
+class ClickRollup(Model):
+    """Raw and unique clicks of one day (or month) per a few dimensions, kept by the click
+    writer in the transaction that stores the clicks (app/referrals/rollup.py). Each
+    subclass is a narrow roll-up for the questions it answers; a click counts in each."""
+
+    grain = fields.CharEnumField(Grain, max_length=1)
+    day = fields.DateField()  # the local day, or the first day of the month
+    raw_clicks = fields.IntField()
+    unique_clicks = fields.IntField()
+
+    class Meta:
+        abstract = True
+
+
+class ClickByChannel(ClickRollup):
+    """The overview: reach, unique clicks and their lines per channel, job clicks."""
+
+    id = fields.IntField(primary_key=True)
+    channel = fields.CharEnumField(Channel, max_length=16)
+    content_type = fields.CharEnumField(ContentType, max_length=8)
+
+    class Meta:
+        table = "click_by_channel"
+        unique_together = (("grain", "day", "channel", "content_type"),)
+
+
+class ClickByDepartment(ClickRollup):
+    """Clicks per department (and channel): the funnel's and the API's departments."""
+
+    id = fields.IntField(primary_key=True)
+    department = fields.CharField(max_length=100)
+    channel = fields.CharEnumField(Channel, max_length=16)
+    content_type = fields.CharEnumField(ContentType, max_length=8)
+
+    class Meta:
+        table = "click_by_department"
+        unique_together = (("grain", "day", "department", "channel", "content_type"),)
+
+
+class ClickByContent(ClickRollup):
+    """Top content, the funnel per job, a content's clicks per channel."""
+
+    id = fields.IntField(primary_key=True)
+    content_type = fields.CharEnumField(ContentType, max_length=8)
+    content_id = fields.IntField()
+    channel = fields.CharEnumField(Channel, max_length=16)
+
+    class Meta:
+        table = "click_by_content"
+        unique_together = (("grain", "day", "content_type", "content_id", "channel"),)
+        indexes = (("content_id", "grain", "day"),)
+
+
+class ClickByEmployee(ClickRollup):
+    """Top advocates, the funnel per employee, a person's clicks per day."""
+
+    id = fields.IntField(primary_key=True)
+    employee_id = fields.IntField()
+    department = fields.CharField(max_length=100)
+    content_type = fields.CharEnumField(ContentType, max_length=8)
+
+    class Meta:
+        table = "click_by_employee"
+        unique_together = (("grain", "day", "employee_id", "department", "content_type"),)
+        indexes = (("employee_id", "grain", "day"),)

@@ -170,6 +170,14 @@ class Pipeline:
         await self.get(referral_id)
         return list(await ReferralChange.filter(referral_id=referral_id).order_by("id"))
 
+    async def histories(self, referral_ids: list[int]) -> dict[int, list[ReferralChange]]:
+        """The histories of many referrals in one query (the dashboard's board), oldest
+        change first; a referral without a change is absent."""
+        changes: dict[int, list[ReferralChange]] = {}
+        for change in await ReferralChange.filter(referral_id__in=referral_ids).order_by("id"):
+            changes.setdefault(change.referral_id, []).append(change)  # type: ignore[attr-defined]
+        return changes
+
     async def _apply(
         self,
         referral: Referral,

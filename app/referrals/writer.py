@@ -2,7 +2,8 @@
 
 Used by the stream worker (batches) and by the redirect when Redis is down (one click).
 A click id that is already stored is skipped, so a replayed entry never makes a second
-row and never emits a second `ClickRecorded`.
+row and never emits a second `ClickRecorded`. The click roll-ups count the rows actually
+inserted, in the same transaction (app/referrals/rollup.py).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import logging
 from zoneinfo import ZoneInfo
 
+from app.db import transaction
 from app.events import ClickRecorded, EventBus
 from app.people.sessions import SessionStore
 from app.referrals.clicks import (
@@ -20,6 +22,7 @@ from app.referrals.clicks import (
     plain_class,
 )
 from app.referrals.models import Click, ClickClass, TrackedLink
+from app.referrals.rollup import store_clicks
 from app.referrals.sharer_links import SharerLinks
 
 log = logging.getLogger(__name__)
@@ -55,16 +58,19 @@ class ClickWriter:
         if not fresh:
             return []
         owners = await self._session_owners(fresh)
-        rows = await self._rows(fresh, owners, self.recent)
-        await Click.bulk_create(rows, ignore_conflicts=True)
-        await self._announce(rows)
-        return rows
+        return await self._save(await self._rows(fresh, owners, self.recent))
 
     async def store_direct(self, facts: ClickFacts) -> None:
         """Redis is unreachable: classify from the database and store at once."""
-        rows = await self._rows([facts], {}, DatabaseRecentClicks())
-        await Click.bulk_create(rows, ignore_conflicts=True)
-        await self._announce(rows)
+        await self._save(await self._rows([facts], {}, DatabaseRecentClicks()))
+
+    async def _save(self, rows: list[Click]) -> list[Click]:
+        """Insert the rows and count them in the roll-ups, together; announce the rows
+        inserted (one stored meanwhile by another worker is neither counted nor told)."""
+        async with transaction() as connection:
+            inserted = await store_clicks(connection, rows)
+        await self._announce(inserted)
+        return inserted
 
     async def _session_owners(self, batch: list[ClickFacts]) -> dict[str, int]:
         return await self.sessions.employee_ids([f.session_id for f in batch if f.session_id])

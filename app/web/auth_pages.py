@@ -20,6 +20,7 @@ from app.people.logins import InvalidInitData, verify_init_data
 from app.people.models import Employee, EmployeeStatus, Platform, Role
 from app.web import apply
 from app.web.bodies import read_json
+from app.web.branding import branding_of
 from app.web.errors import ApiError
 from app.web.keys import RUNTIME
 from app.web.session_auth import (
@@ -113,7 +114,7 @@ def _login_form(request: web.Request, error: str, status: int = 200) -> web.Resp
         "dashboard/login.html.j2",
         language_of(request),
         status,
-        company=settings.company_name,
+        brand=branding_of(settings),
         csrf=apply.csrf_token(settings.secret_key, nonce),
         error=error,
     )

@@ -6,15 +6,32 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from app.bots.broadcast import Broadcasts
+from app.bots.broadcast import Broadcasts, Recipients
 from app.bots.campaign_report import CampaignReport, Outcome
 from app.bots.engine import limits_from
 from app.bots.models import BroadcastKind, BroadcastStatus
+from app.jobs.schemas import Targeting
 from app.people.models import Role
 from app.web.api import Api, Call
 
 
+class BroadcastTargeting(Targeting):
+    """An announcement's recipients: content's targeting, plus roles."""
+
+    roles: list[Role] = Field(default_factory=list)
+
+    def recipients(self) -> Recipients:
+        return Recipients(
+            tuple(self.target_departments),
+            tuple(self.target_locations),
+            tuple(self.target_languages),
+            tuple(role.value for role in self.roles),
+        )
+
+
 class BroadcastCreate(BaseModel):
+    """What the API and the dashboard's broadcast form both validate."""
+
     model_config = ConfigDict(extra="forbid")
 
     kind: BroadcastKind
@@ -23,10 +40,19 @@ class BroadcastCreate(BaseModel):
     employee_ids: list[int] | None = Field(
         default=None, max_length=100_000, description="Default: the content's targeting"
     )
+    targeting: BroadcastTargeting | None = Field(
+        default=None,
+        description="Announcements only: who gets it, matched when it is sent "
+        "(empty lists do not restrict); it must match someone now",
+    )
     send_at: datetime | None = Field(default=None, description="Default: now")
 
     @model_validator(mode="after")
     def _complete(self) -> BroadcastCreate:
+        if self.targeting is not None and self.kind != BroadcastKind.ANNOUNCEMENT:
+            raise ValueError("targeting is for announcements; content follows its own")
+        if self.targeting is not None and self.employee_ids is not None:
+            raise ValueError("give employee_ids or targeting, not both")
         if self.kind in (BroadcastKind.JOB, BroadcastKind.NEWS) and self.content_id is None:
             raise ValueError("content_id is required for a job or news broadcast")
         if self.kind == BroadcastKind.ANNOUNCEMENT and not self.text.strip():
@@ -54,6 +80,9 @@ class BroadcastOut(BaseModel):
         description="Deliveries still to send, by why they wait (quiet hours, daily cap...)"
     )
     summary: str = Field(description="The same in one line, as `portevoix broadcast` says it")
+    targeting: dict[str, list[str]] | None = Field(
+        description="An announcement's recipients (departments, locations, languages, roles)"
+    )
 
 
 class Changed(BaseModel):
@@ -81,6 +110,7 @@ def _out(report: CampaignReport) -> BroadcastOut:
         failed=report.failed,
         waiting=report.waiting,
         summary=report.summary(),
+        targeting=report.targeting,
     )
 
 
@@ -112,6 +142,7 @@ def register(api: Api) -> None:
             content_id=body.content_id,
             text=body.text,
             employee_ids=body.employee_ids,
+            recipients=body.targeting.recipients() if body.targeting else None,
             send_at=body.send_at,
             created_by=call.principal.token_name,
         )

@@ -13,9 +13,11 @@ from html import escape
 PALETTE = ("#3b82f6", "#f59e0b", "#10b981", "#ef4444", "#8b5cf6", "#06b6d4", "#ec4899", "#84cc16")
 
 
-def _frame(width: int, height: int, label: str, body: str) -> str:
+def _frame(width: int, height: int, label: str, body: str, kind: str = "") -> str:
+    """The <svg>; `kind` is a class the page's CSS sizes the text by ("lines", "funnel")."""
     return (
-        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
+        f'<svg class="{" ".join(filter(None, ("chart", kind)))}" viewBox="0 0 {width} {height}" '
+        f'role="img" '
         f'aria-label="{escape(label)}" xmlns="http://www.w3.org/2000/svg">'
         f"<title>{escape(label)}</title>{body}</svg>"
     )
@@ -62,60 +64,53 @@ def line_chart(
     series: Mapping[str, Sequence[int]],
     label: str,
     width: int = 720,
-    height: int = 260,
+    height: int = 280,
 ) -> str:
-    """One line per series (e.g. clicks per day for each channel), with a legend."""
-    left, bottom, top = 34, 60, 10
+    """One line per series (e.g. clicks per day for each channel), coloured PALETTE[n]
+    in order; the page draws the legend in HTML, where it wraps on a narrow screen."""
+    left, bottom, top = 44, 34, 18
     top_value = _nice_max(max((max(v, default=0) for v in series.values()), default=0))
     inner_w, inner_h = width - left - 8, height - bottom - top
     step = inner_w / max(len(labels) - 1, 1)
     parts = [_y_axis(left, top, inner_w, inner_h, top_value)]
-    every = max(1, len(labels) // 6)
+    every = max(1, -(-len(labels) // 5))  # five date labels at most: they stay apart
     for i, name in enumerate(labels):
         if i % every == 0:
             parts.append(
-                f'<text x="{left + i * step:.1f}" y="{height - 42}" '
+                f'<text x="{left + i * step:.1f}" y="{height - 6}" '
                 f'text-anchor="middle">{escape(name)}</text>'
             )
     for n, (name, values) in enumerate(series.items()):
-        colour = PALETTE[n % len(PALETTE)]
         points = " ".join(
             f"{left + i * step:.1f},{top + inner_h - inner_h * v / top_value:.1f}"
             for i, v in enumerate(values)
         )
         parts.append(
-            f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{points}">'
-            f"<title>{escape(name)}: {sum(values)}</title></polyline>"
+            f'<polyline fill="none" stroke="{PALETTE[n % len(PALETTE)]}" stroke-width="2" '
+            f'points="{points}"><title>{escape(name)}: {sum(values)}</title></polyline>'
         )
-        x = left + (n % 4) * 170  # four legend entries a line, two lines at most
-        y = height - 22 + (n // 4) * 16
-        parts.append(
-            f'<rect x="{x}" y="{y - 8}" width="10" height="10" fill="{colour}"/>'
-            f'<text x="{x + 14}" y="{y + 1}">{escape(name)} ({sum(values)})</text>'
-        )
-    return _frame(width, height, label, "".join(parts))
+    return _frame(width, height, label, "".join(parts), "lines")
 
 
-def funnel_chart(
-    stages: Sequence[tuple[str, int, float | None]], label: str, width: int = 440
-) -> str:
-    """Horizontal bars, one per stage, each with its conversion rate: the share of the
-    stage before it (the rate comes from the funnel, `conversions`; none on the first)."""
-    row, left = 34, 110
+def funnel_chart(stages: Sequence[tuple[str, int, str]], label: str, width: int = 400) -> str:
+    """Horizontal bars, one per stage: (name, count, the text beside the bar). The text
+    comes formatted from the page: the count and its conversion rate, the share of the
+    stage before it (`conversions`)."""
+    row = 34
+    left = 14 + 7 * max((len(name) for name, _v, _t in stages), default=8)
     height = row * len(stages) + 8
-    widest = max((v for _, v, _r in stages), default=0) or 1
+    widest = max((v for _, v, _t in stages), default=0) or 1
     parts = []
-    for i, (name, value, rate) in enumerate(stages):
-        w = (width - left - 90) * value / widest
+    for i, (name, value, text) in enumerate(stages):
+        w = (width - left - 80) * value / widest
         y = 4 + i * row
-        share = f" ({100 * rate:.0f}%)" if rate is not None else ""
         parts.append(
             f'<text x="{left - 8}" y="{y + 19}" text-anchor="end">{escape(name)}</text>'
             f'<rect x="{left}" y="{y}" width="{max(w, 2):.1f}" height="{row - 8}" rx="4" '
             f'fill="{PALETTE[i % len(PALETTE)]}"/>'
-            f'<text x="{left + max(w, 2) + 6:.1f}" y="{y + 19}">{value}{share}</text>'
+            f'<text x="{left + max(w, 2) + 6:.1f}" y="{y + 19}">{escape(text)}</text>'
         )
-    return _frame(width, height, label, "".join(parts))
+    return _frame(width, height, label, "".join(parts), "funnel")
 
 
 def _y_axis(left: int, top: int, inner_w: float, inner_h: float, top_value: int) -> str:

@@ -4,16 +4,18 @@ without JavaScript.
 - overview: KPIs (reach, unique clicks, applications, hires, savings), the funnel, clicks
   over time by channel, top advocates and top content;
 - tables: the funnel per job, per department and per channel, with CSV exports;
-- pipeline: consented referrals as a board, each card with the moves allowed from its
-  status (a move publishes `ReferralStatusChanged`, which is what tells the referrer);
+- pipeline (`app/web/pipeline_board.py`): consented referrals as a board;
 - redemptions (admins): the approval queue.
 
 Roles are checked on the server for every page and every form; forms carry the session's
-CSRF token.
+CSRF token. The shell (`dashboard/base.html.j2`, `/static/dashboard.css`) carries the
+company's brand and the sections; every page formats its numbers, dates and codes with
+`app.i18n.formats` in the viewer's language.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -21,16 +23,16 @@ from aiohttp import web
 from app.errors import DomainError
 from app.gamification.models import RedemptionStatus
 from app.i18n import translator
+from app.i18n.formats import Formats, formats_for
 from app.parsing import whole_number
 from app.people.models import Employee, Role
 from app.referrals.analytics import ClickQuery
 from app.referrals.figures import Period
-from app.referrals.funnel import STAGE_NAMES, FunnelQuery, conversions
-from app.referrals.models import Channel, ReferralSource, ReferralStatus, RejectionReason
-from app.referrals.pipeline import Actor, allowed_moves
-from app.referrals.service import ReferralFilter
+from app.referrals.funnel import STAGE_NAMES, FunnelQuery, FunnelRow, conversions
+from app.referrals.models import Channel
 from app.runtime import Runtime
 from app.web.api import csv_response
+from app.web.branding import branding_of
 from app.web.charts import funnel_chart, line_chart
 from app.web.glossary import definitions
 from app.web.keys import RUNTIME
@@ -38,9 +40,7 @@ from app.web.session_auth import Viewer, check_csrf, current_viewer
 from app.web.ui import message_page, render_page
 
 PERIODS = (7, 30, 90, 365)
-BOARD = ("submitted", "screening", "interview", "offer", "hired", "rejected", "withdrawn")
 TABLES = ("job", "department", "channel")
-DECISIONS = ("approve", "reject", "fulfil")
 
 
 async def viewer_for(request: web.Request, role: Role = Role.RECRUITER) -> Viewer:
@@ -50,13 +50,15 @@ async def viewer_for(request: web.Request, role: Role = Role.RECRUITER) -> Viewe
         raise web.HTTPFound("/dashboard/login")
     if not viewer.has_role(role):
         _ = translator(viewer.language)
+        settings = request.app[RUNTIME].settings
+        named = formats_for(viewer.language, settings.company_timezone).role(role.value)
         raise _html_error(
             message_page(
                 viewer.language,
                 _("Not allowed"),
-                _("This page is for the {role} role.").format(role=_(role.value)),
+                _("This page is for the {role} role.").format(role=named.lower()),
                 403,
-                request.app[RUNTIME].settings.company_name,
+                settings.company_name,
             )
         )
     return viewer
@@ -83,7 +85,11 @@ async def form_of(request: web.Request, viewer: Viewer) -> Any:
 def page(
     request: web.Request, viewer: Viewer, template: str, title: str, status: int = 200, **ctx: Any
 ) -> web.Response:
+    """A dashboard page: the shell (brand, the viewer, the sections they may open) around
+    `template`, which gets `fmt` to format numbers, dates and codes in their language."""
     _ = translator(viewer.language)
+    settings = request.app[RUNTIME].settings
+    fmt = formats_for(viewer.language, settings.company_timezone)
     nav = [
         ("/dashboard", _("Overview")),
         ("/dashboard/tables", _("Tables")),
@@ -99,12 +105,13 @@ def page(
         viewer.language,
         status,
         title=title,
-        company=request.app[RUNTIME].settings.company_name,
+        brand=branding_of(settings),
         nav=nav,
         current=request.path,
         csrf=viewer.csrf,
         viewer_name=viewer.name,
-        viewer_role=_(viewer.role.value),
+        viewer_role=fmt.role(viewer.role.value),
+        fmt=fmt,
         **ctx,
     )
 
@@ -124,6 +131,7 @@ async def overview(request: web.Request) -> web.Response:
     viewer = await viewer_for(request)
     runtime = request.app[RUNTIME]
     _ = translator(viewer.language)
+    fmt = formats_for(viewer.language, runtime.settings.company_timezone)
     days, period = period_of(request, runtime)
     analytics = runtime.analytics
     figures = await runtime.figures.overview(period)
@@ -136,7 +144,7 @@ async def overview(request: web.Request) -> web.Response:
         ClickQuery(by="channel_day", start=period.start, end=period.end, limit=days * len(Channel))
     )
     for row in sorted(per_day, key=lambda r: r["key"]["day"]):
-        line = series.setdefault(_channel_name(str(row["key"]["channel"])), [0] * days)
+        line = series.setdefault(fmt.channel(str(row["key"]["channel"])), [0] * days)
         line[labels.index(str(row["key"]["day"]))] = row["unique"]
     series = dict(sorted(series.items(), key=lambda item: -sum(item[1])))
     return page(
@@ -150,16 +158,22 @@ async def overview(request: web.Request) -> web.Response:
         end=period.end,
         glossary=definitions(_, runtime.settings.company_timezone),
         kpis=[
-            ("reach", _("Reach (all clicks)"), figures.reach),
-            ("unique", _("Unique clicks"), figures.unique_clicks),
-            ("applications", _("Applications"), figures.funnel.applications),
-            ("hires", _("Hires"), figures.funnel.hires),
-            ("savings", _("Savings"), f"{figures.roi.savings:,.0f} {figures.roi.currency}"),
+            ("reach", _("Reach (all clicks)"), fmt.number(figures.reach)),
+            ("unique", _("Unique clicks"), fmt.number(figures.unique_clicks)),
+            ("applications", _("Applications"), fmt.number(figures.funnel.applications)),
+            ("hires", _("Hires"), fmt.number(figures.funnel.hires)),
+            ("savings", _("Savings"), fmt.money(figures.roi.savings, figures.roi.currency)),
         ],
         roi=figures.roi,
-        funnel_svg=funnel_chart([s[1:] for s in stages], _("Referral funnel")),
+        funnel_svg=funnel_chart(
+            [(name, count, _stage_text(fmt, count, rate)) for _k, name, count, rate in stages],
+            _("Referral funnel"),
+        ),
         stages=stages,
-        clicks_svg=line_chart([d[5:] for d in labels], series, _("Unique clicks by channel")),
+        clicks_svg=line_chart(
+            [fmt.short_day(day) for day in period.days], series, _("Unique clicks by channel")
+        ),
+        legend=[(name, sum(values)) for name, values in series.items()],
         advocates=await analytics.clicks(
             ClickQuery(by="employee", start=period.start, end=period.end, order="unique", limit=10)
         ),
@@ -169,14 +183,10 @@ async def overview(request: web.Request) -> web.Response:
     )
 
 
-def _channel_name(channel: str) -> str:
-    names = {
-        Channel.LINKEDIN.value: "LinkedIn",
-        Channel.X.value: "X",
-        Channel.WHATSAPP.value: "WhatsApp",
-        Channel.EMAIL.value: "E-mail",
-    }
-    return names.get(channel, channel.capitalize())
+def _stage_text(fmt: Formats, count: int, rate: float | None) -> str:
+    """What the funnel shows beside a stage: "3 (38%)", the rate against the stage before."""
+    shown = fmt.number(count)
+    return shown if rate is None else f"{shown} ({fmt.percent(rate)})"
 
 
 # -- tables and exports --------------------------------------------------------------------
@@ -186,10 +196,12 @@ async def tables(request: web.Request) -> web.Response:
     viewer = await viewer_for(request)
     runtime = request.app[RUNTIME]
     _ = translator(viewer.language)
+    fmt = formats_for(viewer.language, runtime.settings.company_timezone)
     days, period = period_of(request, runtime)
     funnel = runtime.referrals.funnel
     groups = {by: await funnel.rows(FunnelQuery(by, period.start, period.end)) for by in TABLES}  # type: ignore[arg-type]
     titles = {"job": _("Per job"), "department": _("Per department"), "channel": _("Per channel")}
+    headings = {"job": _("Job"), "department": _("Department"), "channel": _("Channel")}
     return page(
         request,
         viewer,
@@ -197,9 +209,24 @@ async def tables(request: web.Request) -> web.Response:
         _("Tables"),
         days=days,
         periods=PERIODS,
-        groups=[(by, titles[by], groups[by]) for by in TABLES],
+        start=period.start,
+        end=period.end,
+        headings=headings,
+        groups=[
+            (by, titles[by], [(_row_label(by, row, fmt, _), row) for row in groups[by]])
+            for by in TABLES
+        ],
         glossary=definitions(_, runtime.settings.company_timezone),
     )
+
+
+def _row_label(by: str, row: FunnelRow, fmt: Formats, _: Callable[[str], str]) -> str:
+    """A table row's first cell as people read it: a channel's name, not its code."""
+    if by == "channel":
+        return fmt.channel(row.key)
+    if row.key == "general":
+        return _("General referral")
+    return row.label or row.key or _("No department")
 
 
 async def export_funnel(request: web.Request) -> web.Response:
@@ -215,68 +242,6 @@ async def export_funnel(request: web.Request) -> web.Response:
 async def export_referrals(request: web.Request) -> web.Response:
     await viewer_for(request)
     return csv_response(await request.app[RUNTIME].referrals.referrals_csv(), "referrals.csv")
-
-
-# -- the referral pipeline -----------------------------------------------------------------
-
-
-async def pipeline(request: web.Request, flash: str = "", kind: str = "ok") -> web.Response:
-    viewer = await viewer_for(request)
-    service = request.app[RUNTIME].referrals
-    _ = translator(viewer.language)
-    rows, _total = await service.search(ReferralFilter(limit=500), recruiter=True)
-    candidates = await service.candidates_of(rows)
-    titles = await service.job_titles(rows)
-    referrers = dict(
-        await Employee.filter(id__in={r.referrer_id for r in rows}).values_list("id", "name")
-    )
-    columns: dict[str, list[dict[str, Any]]] = {status: [] for status in BOARD}
-    for r in rows:
-        columns[r.status.value].append(
-            {
-                "id": r.id,
-                "candidate": candidates[r.candidate_id].name,  # type: ignore[attr-defined]
-                "job": titles.get(r.job_id) if r.job_id else _("General referral"),
-                "referrer": referrers.get(r.referrer_id, "—"),
-                "moves": [m.value for m in allowed_moves(r.status)],
-            }
-        )
-    return page(
-        request,
-        viewer,
-        "dashboard/pipeline.html.j2",
-        _("Pipeline"),
-        status=409 if kind == "error" else 200,
-        columns=[(status, _(status), columns[status]) for status in BOARD],
-        flash=flash,
-        flash_kind=kind,
-    )
-
-
-async def move_referral(request: web.Request) -> web.Response:
-    viewer = await viewer_for(request)
-    form = await form_of(request, viewer)
-    runtime = request.app[RUNTIME]
-    _ = translator(viewer.language)
-    referral_id = int(request.match_info["referral_id"])
-    # "rejected:not_a_real_candidate" is a rejection with its reason (one select, no JS).
-    status, _sep, reason = str(form.get("status", "")).partition(":")
-    try:
-        target = ReferralStatus(status)
-        why = RejectionReason(reason) if reason else None
-        await runtime.referrals.get(referral_id, recruiter=True, employee_id=None)
-        await runtime.referrals.pipeline.move(
-            referral_id,
-            target,
-            Actor.employee(viewer.employee_id, ReferralSource.WEB),
-            str(form.get("note", ""))[:500],
-            why,
-        )
-    except ValueError:
-        return await pipeline(request, _("Choose a status."), "error")
-    except DomainError as exc:
-        return await pipeline(request, exc.message, "error")
-    raise web.HTTPSeeOther(f"/dashboard/pipeline?moved={referral_id}")
 
 
 # -- redemptions ---------------------------------------------------------------------------
@@ -331,8 +296,6 @@ def add_routes(app: web.Application) -> None:
     router.add_get(r"/dashboard/exports/funnel-by-{by:job|department|channel|employee|month}.csv",
                    export_funnel)  # fmt: skip
     router.add_get("/dashboard/exports/referrals.csv", export_referrals)
-    router.add_get("/dashboard/pipeline", pipeline)
-    router.add_post(r"/dashboard/referrals/{referral_id:[0-9]{1,9}}/move", move_referral)
     router.add_get("/dashboard/redemptions", redemptions)
     router.add_post(
         r"/dashboard/redemptions/{redemption_id:[0-9]{1,9}}/{action:approve|reject|fulfil}",

@@ -27,6 +27,7 @@ from app.referrals.intake import CandidateDetails
 from app.referrals.models import Referral, ReferralSource, ReferralStatus, RejectionReason
 from app.referrals.pipeline import Actor
 from app.referrals.service import ReferralFilter
+from app.runtime import Runtime
 from app.web.api import Api, ApiError, Call
 from app.web.referral_views import (
     ChangeView,
@@ -257,18 +258,10 @@ def register(api: Api) -> None:
     )
     async def referral_cv(call: Call) -> web.StreamResponse:
         referral = await visible_referral(call)
-        path = call.runtime.referrals.cv_store.path(referral.cv_file)
-        if path is None or not path.exists():
+        download = cv_download(call.runtime, referral)
+        if download is None:
             raise ApiError(404, "no_cv", "This referral has no CV.")
-        kind = path.suffix.removeprefix(".")
-        return web.FileResponse(
-            path,
-            headers={
-                "Content-Type": CV_TYPES[kind],
-                "Content-Disposition": f'attachment; filename="referral-{referral.id}.{kind}"',
-                "X-Content-Type-Options": "nosniff",
-            },
-        )
+        return download
 
     @api.operation(
         "POST",
@@ -282,6 +275,23 @@ def register(api: Api) -> None:
     )
     async def purge_unconsented(call: Call) -> Purged:
         return Purged(deleted=await call.runtime.referrals.candidates.purge_unconsented())
+
+
+def cv_download(runtime: Runtime, referral: Referral) -> web.FileResponse | None:
+    """The referral's CV as an attachment (the API's and the dashboard's download, after
+    their own role checks); None when it has none or it was erased."""
+    path = runtime.referrals.cv_store.path(referral.cv_file)
+    if path is None or not path.exists():
+        return None
+    kind = path.suffix.removeprefix(".")
+    return web.FileResponse(
+        path,
+        headers={
+            "Content-Type": CV_TYPES[kind],
+            "Content-Disposition": f'attachment; filename="referral-{referral.id}.{kind}"',
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
 async def visible_referral(call: Call) -> Referral:

@@ -262,3 +262,34 @@ async def test_the_api_creates_and_follows_a_broadcast(
     assert progress["status"] == "done" and progress["counts"]["sent"] == 1
     cancel = await client.post(f"/api/v1/broadcasts/{broadcast_id}/cancel", headers=admin_headers)
     assert cancel.status == 409
+
+
+async def test_an_announcement_targets_departments_and_roles_matched_when_it_is_sent(
+    client: TestClient, runtime: Runtime, engine: PushEngine
+) -> None:
+    ada = await person(runtime, 1)
+    await person(runtime, 2, department="Sales")
+    recruiter = await bearer(runtime, Role.RECRUITER)
+    targeting = {"target_departments": ["Engineering"], "roles": ["employee"]}
+    created = await client.post(
+        "/api/v1/broadcasts",
+        headers=recruiter,
+        json={"kind": "announcement", "text": "Demo day", "targeting": targeting},
+    )
+    assert created.status == 201, await created.text()
+    assert (await created.json())["targeting"]["departments"] == ["Engineering"]
+    joined_later = await person(runtime, 3)  # matched at sending time, not at creation
+    await engine.broadcasts.expand_due()
+    await engine.sender.drain()
+    reached = await Delivery.filter(status=DeliveryStatus.SENT).values_list(
+        "employee_id", flat=True
+    )
+    assert sorted(reached) == [ada.id, joined_later.id]
+    for body, code in (
+        ({"kind": "announcement", "text": "Hi", "targeting": {"target_departments": ["Legal"]}},
+         "nobody_targeted"),
+        ({"kind": "job", "content_id": 1, "targeting": {}}, "invalid"),
+    ):  # fmt: skip
+        refused = await client.post("/api/v1/broadcasts", headers=recruiter, json=body)
+        assert refused.status == 422 and (await refused.json())["error"]["code"] == code
+    assert await Broadcast.all().count() == 1

@@ -101,7 +101,9 @@ async def test_the_dashboard_shows_no_full_bar_for_a_campaign_that_reached_nobod
     broadcast = await nobody_reachable(runtime, engine)
     cookie, _ = await signed_in(client, runtime, Role.RECRUITER)
     page = await (await client.get("/dashboard/broadcasts", headers=cookie)).text()
-    row = re.search(rf'<tr id="broadcast-{broadcast.id}".*?</tr>', page, re.S)
+    row = re.search(
+        rf'<li class="admin-item campaign" id="broadcast-{broadcast.id}".*?</li>', page, re.S
+    )
     assert row is not None
     html = row.group(0)
     assert 'data-outcome="reached_nobody"' in html and "reached nobody" in html

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 
 import pytest
@@ -38,6 +40,19 @@ async def visit(client: TestClient, code: str, agent: str = CHROME, ip: str = ""
         headers["X-Forwarded-For"] = ip
     response = await client.get(f"/r/{code}", headers=headers, allow_redirects=False)
     return response.status
+
+
+@asynccontextmanager
+async def redis_down(runtime: Runtime) -> AsyncIterator[None]:
+    """The redirect's Redis unreachable: clicks go straight to the database."""
+    unreachable = Redis.from_url(
+        "redis://127.0.0.1:1/0", socket_connect_timeout=0.2, socket_timeout=0.2
+    )
+    runtime.click_recorder = ClickRecorder(unreachable, runtime.click_writer)
+    try:
+        yield
+    finally:
+        await unreachable.aclose()
 
 
 def record_events(runtime: Runtime) -> list[ClickRecorded]:
@@ -194,15 +209,9 @@ async def test_redis_down_the_click_is_written_directly(
     client: TestClient, runtime: Runtime
 ) -> None:
     link = await stored_link(runtime)
-    unreachable = Redis.from_url(
-        "redis://127.0.0.1:1/0", socket_connect_timeout=0.2, socket_timeout=0.2
-    )
-    runtime.click_recorder = ClickRecorder(unreachable, runtime.click_writer)
-    try:
+    async with redis_down(runtime):
         assert await visit(client, link.code) == 302
         assert await visit(client, link.code) == 302
-    finally:
-        await unreachable.aclose()
     clicks = await Click.all().order_by("id")
     assert [c.classification for c in clicks] == [ClickClass.UNIQUE, ClickClass.REPEAT]
 

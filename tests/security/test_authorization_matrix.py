@@ -111,6 +111,11 @@ ROUTES: dict[tuple[str, str], tuple[str, str]] = {
         "/dashboard/referrals/1/move",
         RECRUITER_PAGE,
     ),
+    ("GET", "/dashboard/referrals/{referral_id}/cv"): (
+        "/dashboard/referrals/1/cv",
+        RECRUITER_PAGE,
+    ),
+    ("GET", "/branding/logo"): ("/branding/logo", PUBLIC),
     ("GET", "/dashboard/redemptions"): ("/dashboard/redemptions", ADMIN_PAGE),
     ("POST", "/dashboard/redemptions/{redemption_id}/{action}"): (
         "/dashboard/redemptions/1/approve",
@@ -118,6 +123,15 @@ ROUTES: dict[tuple[str, str], tuple[str, str]] = {
     ),
     ("GET", "/dashboard/content"): ("/dashboard/content", RECRUITER_PAGE),
     ("POST", "/dashboard/content/{what}"): ("/dashboard/content/job", RECRUITER_PAGE),
+    ("GET", "/dashboard/content/{what}/new"): ("/dashboard/content/job/new", RECRUITER_PAGE),
+    ("GET", "/dashboard/content/{what}/{content_id}/edit"): (
+        "/dashboard/content/job/1/edit",
+        RECRUITER_PAGE,
+    ),
+    ("POST", "/dashboard/content/{what}/{content_id}"): (
+        "/dashboard/content/job/1",
+        RECRUITER_PAGE,
+    ),
     ("POST", "/dashboard/content/{what}/{content_id}/{action}"): (
         "/dashboard/content/job/1/close",
         RECRUITER_PAGE,

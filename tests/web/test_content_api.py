@@ -143,3 +143,17 @@ async def test_the_feed_shows_only_what_targets_me(client: TestClient, runtime: 
     assert sorted(j["title"] for j in bobs["jobs"]) == ["everyone", "french"]
     forbidden = await client.get(f"/api/v1/feed?employee_id={bob.id}", headers=headers)
     assert forbidden.status == 403
+
+
+async def test_an_empty_address_in_a_patch_removes_it_and_null_leaves_it(
+    client: TestClient, runtime: Runtime
+) -> None:
+    headers = await bearer(runtime, Role.RECRUITER)
+    job = await (await client.post("/api/v1/jobs", json=JOB, headers=headers)).json()
+    url = f"/api/v1/jobs/{job['id']}"
+    kept = await (await client.patch(url, json={"apply_url": None}, headers=headers)).json()
+    assert kept["apply_url"] == JOB["apply_url"]
+    removed = await (await client.patch(url, json={"apply_url": ""}, headers=headers)).json()
+    assert removed["apply_url"] == ""
+    refused = await client.patch(url, json={"apply_url": "not a url"}, headers=headers)
+    assert refused.status == 422

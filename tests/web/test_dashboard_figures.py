@@ -62,7 +62,7 @@ async def test_the_funnel_counts_the_hires_that_the_hires_figure_and_the_savings
     await seed(runtime, clock)  # candidate 1 applied on 10 October, hired on 20 November
     overview, tables = await pages(client, runtime)
     assert kpi(overview, "hires") == "1"
-    assert kpi(overview, "savings") == "2,500 EUR"
+    assert kpi(overview, "savings") == "€2,500"
     assert chart_funnel(overview)["Hires"].startswith("1 ")  # not "0": hired in the period
     assert sum(column(tables, "table-channel", 4)) == 1  # the tables' hires column
 

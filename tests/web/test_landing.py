@@ -53,15 +53,15 @@ async def test_the_landing_page_speaks_french_to_a_french_browser(client: TestCl
 
 def page_sections(client: TestClient) -> set[str]:
     """Where each page a person opens lives: GET routes without a parameter that are
-    not JSON, CSV, style or script endpoints, cut to their section (`/dashboard/tables` is the
-    dashboard's; `/api/docs` stays itself)."""
+    not JSON, CSV, style, script or image (the logo) endpoints, cut to their section
+    (`/dashboard/tables` is the dashboard's; `/api/docs` stays itself)."""
     sections = set()
     for route in client.app.router.routes():
         path = route.resource.canonical if route.resource else ""
         if route.method != "GET" or "{" in path or path.endswith((".js", ".css", ".csv")):
             continue
         if path.startswith(
-            ("/api/v1/", "/app/api/", "/app/static", "/static")
+            ("/api/v1/", "/app/api/", "/app/static", "/static", "/branding/")
         ) and not path.endswith("openapi.json"):
             continue
         parts = path.strip("/").split("/")

@@ -15,7 +15,7 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    dependencies = [("portevoix", "0007_employee_language_chosen")]
+    dependencies = [("portevoix", "0009_click_rollup")]
 
     initial = False
 
