@@ -14,7 +14,8 @@ server (flushed at the end). Three measures, each with its baseline in the same 
    CLICK_WORKER_WAIT_MS=`--wait-ms` (`new`) or 0 (`baseline`: a batch is whatever the
    stream holds when the worker reads, as before), in alternating order over `--rounds`
    rounds, a fresh process each time, and is measured twice:
-   - fed straight into the stream at `--rate` clicks/s for `--seconds` (the entries the
+   - fed straight into the stream at `--rate` clicks/s for `--seconds`, after 3 s fed
+     untimed to warm it up (the entries the
      redirects would write): `cpu_us_per_click` = the worker's CPU time until the
      stream is empty / the clicks stored. Neither the web process nor the load
      generator competes for the cores, so this is the figure to compare;
@@ -230,7 +231,9 @@ async def worker_phase(
     web process."""
     worker = processes.worker(f"worker-{wait_ms}ms", wait_ms)
     try:
-        await asyncio.sleep(3)  # imports and connections: not the cost of a click
+        # Imports, connections, prepared statements: not the cost of a click.
+        await asyncio.sleep(3)
+        await feeder.feed(args.rate, 3)
         await drained(feeder.redis, worker)
         cpu, before = worker.cpu_seconds() or 0, await stored(conn)
         await feeder.feed(args.rate, args.seconds)
