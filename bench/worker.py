@@ -16,8 +16,8 @@ server (flushed at the end). Three measures, each with its baseline in the same 
    rounds, a fresh process each time, and is measured twice:
    - fed straight into the stream at `--rate` clicks/s for `--seconds` (the entries the
      redirects would write), after 3 s fed untimed to warm it up: `cpu_us_per_click` =
-     the worker's CPU time until the stream is empty / the clicks stored. Neither the web process nor the load
-     generator competes for the cores, so this is the figure to compare;
+     the worker's CPU time until the stream is empty / the clicks stored. Neither the
+     web process nor the load generator competes for the cores: the figure to compare;
    - beside the web process loaded at `--rate` redirects/s (open loop,
      `harness/loadgen.py`): `web_p50_ms` / `web_p99_ms` (does the worker starve the web
      on two cores?), `web_answered_rps`, `web_cpu_us_per_request` (per answered
