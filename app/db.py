@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.context import TortoiseContext
 from tortoise.migrations.executor import MigrationExecutor
@@ -32,6 +33,34 @@ MODEL_MODULES = [
     "app.bots.models",
 ]
 MIGRATIONS_MODULE = "app.migrations"
+# Set on every PostgreSQL connection of the app, at connect time. asyncpg prepares each
+# statement and PostgreSQL switches a prepared statement to a generic plan after five
+# runs: for a date range, a plan that ignores the dates (a year of clicks read day by
+# day through an index, 1.4 s instead of 0.1 s). Planning for the values each time costs
+# a fraction of a millisecond on the statements the app runs.
+POSTGRES_SESSION = {"plan_cache_mode": "force_custom_plan"}
+
+
+async def keep_session(connection: object) -> None:
+    """The pool's reset of a released connection: nothing.
+
+    asyncpg's default sends `pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`
+    after every query made outside a transaction: one more round trip each time, to
+    undo session state the app never creates (no session advisory locks, cursors,
+    LISTEN or SET; only the settings above, given at connect time, which RESET ALL
+    would keep anyway). An open transaction is still rolled back by asyncpg itself
+    before this runs."""
+
+
+def _connection(url: str) -> str | dict[str, Any]:
+    """The URL as it is for SQLite; PostgreSQL's with the session settings and reset."""
+    if urlsplit(url).scheme not in ("postgres", "asyncpg"):
+        return url
+    config = expand_db_url(url)
+    credentials = config["credentials"]
+    credentials["server_settings"] = POSTGRES_SESSION.copy()
+    credentials["reset"] = keep_session
+    return config
 
 
 def tortoise_config(database_url: str) -> dict[str, Any]:
@@ -43,7 +72,7 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
     return {
-        "connections": {"default": url},
+        "connections": {"default": _connection(url)},
         "apps": {
             APP_LABEL: {
                 "models": MODEL_MODULES,

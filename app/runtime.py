@@ -45,6 +45,7 @@ from app.referrals.figures import Figures
 from app.referrals.links import LinkService
 from app.referrals.redirects import ClickRecorder, LinkResolver
 from app.referrals.service import ReferralService
+from app.referrals.sharer_links import SharerLinks
 from app.referrals.worker import ClickWorker
 from app.referrals.writer import ClickWriter
 from app.settings import Settings, config_dir
@@ -85,6 +86,7 @@ class Runtime:
             self.click_writer,
             consumer=consumer,
             batch_size=self.settings.click_worker_batch,
+            batch_wait_ms=self.settings.click_worker_wait_ms,
         )
 
 
@@ -122,7 +124,12 @@ def build_runtime(
     analytics = ClickAnalytics()
     challenges = Challenges(clock, events, ledger, settings.company_timezone)
     click_writer = ClickWriter(
-        events, sessions, RedisRecentClicks(redis), limits, settings.company_timezone
+        events,
+        sessions,
+        RedisRecentClicks(redis),
+        limits,
+        settings.company_timezone,
+        SharerLinks(settings.link_cache_seconds),
     )
     privacy.register("points", points_privacy.export, points_privacy.erase)
     privacy.register("links_and_clicks", link_privacy.export, link_privacy.erase)

@@ -84,6 +84,7 @@ class Settings(BaseSettings):
     miniapp_auth_clock_skew_seconds: int = 300
     login_link_minutes: int = 15
     click_worker_batch: int = 500
+    click_worker_wait_ms: int = 200
     redirect_limit_per_minute: int = 120
     redirect_address_limit_per_minute: int = 240
     sign_in_limit_per_minute: int = 60
@@ -205,7 +206,7 @@ class Settings(BaseSettings):
         return value
 
     @field_validator(
-        "link_cache_seconds", "proxy_count", "redirect_limit_per_minute",
+        "link_cache_seconds", "proxy_count", "redirect_limit_per_minute", "click_worker_wait_ms",
         "sign_in_limit_per_minute", "telegram_jitter_ms", "referral_bonus_waiting_days",
         "job_board_cost_per_hire", "referral_cost_per_hire",
     )  # fmt: skip

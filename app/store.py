@@ -9,11 +9,14 @@ holds what can be rebuilt or what is on its way to the database (see DESIGN.md).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.connection import UnixDomainSocketConnection
+from redis.commands.core import AsyncScript
+from redis.exceptions import NoScriptError
 
 from app import store_host
 from app.settings import Settings
@@ -88,3 +91,33 @@ async def close_redis(redis: Redis) -> None:
     # The pool was given to the client, so the client does not close it by itself: an
     # open connection would keep the embedded Redis's host waiting for its last client.
     await redis.aclose(close_connection_pool=True)
+
+
+ScriptCall = tuple[Sequence[str], Sequence[str | int]]  # keys, arguments
+
+
+async def run_script(redis: Redis, script: AsyncScript, calls: Sequence[ScriptCall]) -> list[Any]:
+    """Run `script` once per (keys, arguments), in order, in one pipeline; its replies.
+
+    redis-py's pipelined scripts cost a `SCRIPT EXISTS` round trip before every
+    pipeline; here EVALSHA goes at once, and if Redis has lost its scripts (a restart)
+    the script is loaded and only the calls it refused are sent again (a refused call
+    ran nothing). The first other error is raised, once every call has run."""
+    replies = await _evalsha(redis, script.sha, calls)
+    refused = [n for n, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
+    if refused:
+        await redis.script_load(script.script)
+        again = await _evalsha(redis, script.sha, [calls[n] for n in refused])
+        for n, reply in zip(refused, again, strict=True):
+            replies[n] = reply
+    for reply in replies:
+        if isinstance(reply, Exception):
+            raise reply
+    return replies
+
+
+async def _evalsha(redis: Redis, sha: str, calls: Sequence[ScriptCall]) -> list[Any]:
+    async with redis.pipeline(transaction=False) as pipe:
+        for keys, arguments in calls:
+            pipe.evalsha(sha, len(keys), *keys, *arguments)
+        return await pipe.execute(raise_on_error=False)

@@ -92,6 +92,7 @@ def test_embedded_mode_keeps_a_generated_secret_across_restarts(tmp_path: Path) 
         ("SESSION_TTL_HOURS", "0", "invalid setting SESSION_TTL_HOURS: must be more than 0"),
         ("TELEGRAM_MESSAGES_PER_SECOND", "-1", "TELEGRAM_MESSAGES_PER_SECOND: must be more"),
         ("PROXY_COUNT", "-1", "invalid setting PROXY_COUNT: must be 0 or more"),
+        ("CLICK_WORKER_WAIT_MS", "-5", "invalid setting CLICK_WORKER_WAIT_MS: must be 0 or more"),
         ("DIGEST_HOUR", "24", "invalid setting DIGEST_HOUR: must be between 0 and 23"),
         ("DIGEST_WEEKDAY", "7", "invalid setting DIGEST_WEEKDAY: must be between 0 (Monday)"),
         ("SMTP_PORT", "99999", "invalid setting SMTP_PORT: must be between 0 and 65535"),

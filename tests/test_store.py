@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+from redis.exceptions import ResponseError
+
 from app.runtime import Runtime
+from app.store import run_script
 
 INCR_IF_BELOW = """
 local value = redis.call('INCR', KEYS[1])
@@ -15,6 +19,32 @@ async def test_lua_scripts_run_on_both_backends(runtime: Runtime) -> None:
     script = runtime.redis.register_script(INCR_IF_BELOW)
     results = [await script(keys=["bucket"], args=[2]) for _ in range(3)]
     assert results == [1, 2, 0]
+
+
+async def test_a_script_runs_many_times_in_one_pipeline_in_order(runtime: Runtime) -> None:
+    script = runtime.redis.register_script(INCR_IF_BELOW)
+    calls = [(["bucket"], [2])] * 3 + [(["other"], [5])]
+    assert await run_script(runtime.redis, script, calls) == [1, 2, 0, 1]
+
+
+async def test_a_script_redis_forgot_is_loaded_again_and_each_call_runs_once(
+    runtime: Runtime,
+) -> None:
+    """A restarted Redis has no scripts: the calls it refused ran nothing, and are sent
+    again once the script is loaded."""
+    script = runtime.redis.register_script(INCR_IF_BELOW)
+    assert await run_script(runtime.redis, script, [(["bucket"], [9])]) == [1]
+    await runtime.redis.script_flush()
+    assert await run_script(runtime.redis, script, [(["bucket"], [9])] * 2) == [2, 3]
+    assert int(await runtime.redis.get("bucket")) == 3
+
+
+async def test_a_failing_script_call_is_raised(runtime: Runtime) -> None:
+    script = runtime.redis.register_script(INCR_IF_BELOW)
+    await runtime.redis.set("text", "not a number")
+    with pytest.raises(ResponseError):
+        await run_script(runtime.redis, script, [(["bucket"], [9]), (["text"], [9])])
+    assert await runtime.redis.get("bucket") == b"1"  # the calls before it ran
 
 
 async def test_streams_and_consumer_groups_work(runtime: Runtime) -> None:

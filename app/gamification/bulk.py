@@ -11,6 +11,7 @@ in-process, where a statement costs little, so it gets plain VALUES lists and
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -133,4 +134,28 @@ async def save_profiles(connection: BaseDBAsyncClient, profiles: Sequence[Profil
     await connection.execute_many(
         f"UPDATE gamification_profile SET {assignments} WHERE employee_id = ?",
         [[*(getattr(p, name) for name in PROFILE_COLUMNS), p.employee_id] for p in profiles],
+    )
+
+
+async def create_profiles(connection: BaseDBAsyncClient, employee_ids: Sequence[int]) -> None:
+    """A profile with the model's defaults for each employee who has none, in one
+    statement (they almost always exist: an ORM object per employee of every batch, to
+    find that out, cost more than the rest of the statement)."""
+    if not employee_ids:
+        return
+    names = [name for name in Profile._meta.fields_map if name != "employee_id"]
+    defaults = [Profile._meta.fields_map[name].default for name in names]
+    insert = f"INSERT INTO gamification_profile (employee_id, {', '.join(names)}) SELECT value"
+    if _postgres(connection):
+        values = ", ".join(f"${n}" for n in range(2, len(names) + 2))
+        await connection.execute_query(
+            f"{insert}, {values} FROM unnest($1::int[]) AS ids(value) "
+            "ON CONFLICT (employee_id) DO NOTHING",
+            [list(employee_ids), *defaults],
+        )
+        return
+    values = ", ".join("?" for _ in names)
+    await connection.execute_query(  # SQLite wants a WHERE before ON CONFLICT here
+        f"{insert}, {values} FROM json_each(?) WHERE true ON CONFLICT (employee_id) DO NOTHING",
+        [*defaults, json.dumps(list(employee_ids))],
     )

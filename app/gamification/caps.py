@@ -67,7 +67,15 @@ async def within_caps(awards: Sequence[Award], applied_keys: set[str]) -> list[A
 
 async def _earned(awards: list[Award]) -> Earned:
     """Points of each award's reason already in the ledger on its day: by (day, employee,
-    source), and by (day, employee, "") for the employee's total."""
+    source), and by (day, employee, "") for the employee's total.
+
+    Only the entries that earned points are read (`ledger.REWARDED`, through the partial
+    index `points_entry_earned_idx`): past the cap each click still writes a 0-point
+    entry, tens of thousands on a busy day, which add nothing to the sum. A capped
+    reason only ever earns (corrections have reasons of their own), so the sum is the
+    same."""
+    from app.gamification.ledger import REWARDED  # ledger imports this module
+
     wanted: dict[tuple[datetime, str], set[int]] = defaultdict(set)
     for award in awards:
         assert award.cap is not None
@@ -76,6 +84,7 @@ async def _earned(awards: list[Award]) -> Earned:
     for (start, reason), employee_ids in wanted.items():
         rows = (
             await PointsEntry.filter(
+                REWARDED,
                 employee_id__in=employee_ids,
                 reason=reason,
                 occurred_at__gte=start,

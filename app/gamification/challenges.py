@@ -79,26 +79,31 @@ class Challenges:
         # A bonus must not feed its own target. Clicks and shares count when they earned
         # points (`rewarded`), so they are refreshed from the ledger's awards too.
         earned = [e for e in events if not e.key.startswith("challenge:")]
-        await self.refresh_for({e.employee_id for e in earned}, "points")
+        moved: dict[str, set[int]] = {"points": {e.employee_id for e in earned}}
         for reason, metric in COUNTED_REASONS.items():
-            counted = {e.employee_id for e in earned if e.reason == reason and rewarded(e.points)}
-            await self.refresh_for(counted, metric)
+            moved[metric] = {
+                e.employee_id for e in earned if e.reason == reason and rewarded(e.points)
+            }
+        await self.refresh_for({metric: ids for metric, ids in moved.items() if ids})
 
-    async def refresh_for(self, employee_ids: set[int], metric: Metric) -> None:
-        """Refresh the live challenges on `metric` of these employees' departments."""
-        if not employee_ids:
+    async def refresh_for(self, moved: dict[str, set[int]]) -> None:
+        """Refresh the live challenges on each metric of `moved` in the departments of
+        the employees it moved: one query for every metric when none is live (the usual
+        case, once per batch of points)."""
+        if not moved:
             return
         today = self.clock.now().astimezone(self.zone).date()
         live = await Challenge.filter(
-            metric=metric, reached_at=None, starts_on__lte=today, ends_on__gte=today
+            metric__in=list(moved), reached_at=None, starts_on__lte=today, ends_on__gte=today
         )
-        if not live:  # the usual case: one cheap query per batch of events
+        if not live:
             return
-        departments = set(
-            await Employee.filter(id__in=employee_ids).values_list("department", flat=True)
+        employee_ids = set().union(*(moved[challenge.metric] for challenge in live))
+        departments = dict(
+            await Employee.filter(id__in=employee_ids).values_list("id", "department")
         )
         for challenge in live:
-            if challenge.department in departments:
+            if challenge.department in {departments.get(i) for i in moved[challenge.metric]}:
                 await self.refresh(challenge)
 
     async def refresh(self, challenge: Challenge) -> Challenge:

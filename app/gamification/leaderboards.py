@@ -23,6 +23,7 @@ from redis.asyncio import Redis
 from tortoise.functions import Max, Sum
 
 from app.gamification.models import PointsEntry, Profile
+from app.store import run_script
 
 log = logging.getLogger(__name__)
 
@@ -122,14 +123,11 @@ class Leaderboards:
             move = moves.setdefault(target, [0, SHIFT])
             move[0] += entry.points
             move[1] = min(move[1], stamp(entry.occurred_at))
-        if len(moves) == 1:  # one call: a pipeline would add a SCRIPT EXISTS round trip
-            [((member, keys), (points, time_part))] = moves.items()
-            await self.script(keys=list(keys), args=[member, points, time_part])
-            return
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for (member, keys), (points, time_part) in moves.items():
-                await self.script(keys=list(keys), args=[member, points, time_part], client=pipe)
-            await pipe.execute()
+        calls = [
+            (keys, [member, points, time_part])
+            for (member, keys), (points, time_part) in moves.items()
+        ]
+        await run_script(self.redis, self.script, calls)
 
     async def top(
         self, period: Period, period_id: str, scope: Scope, scope_id: str, count: int = 10

@@ -138,7 +138,7 @@ class Ledger:
         # Missing profiles are created first, in their own statement (ON CONFLICT DO
         # NOTHING): inside the transaction, a row we inserted would be locked out of
         # employee order, and two batches could then deadlock on each other.
-        await Profile.bulk_create([Profile(employee_id=i) for i in ids], ignore_conflicts=True)
+        await bulk.create_profiles(Profile._meta.db, ids)
         async with transaction() as connection:
             results = await self._apply(connection, awards, ids)
         await self._after_commit([result for result in results if result is not None])
@@ -197,10 +197,17 @@ class Ledger:
         keys = [award.key for award in awards if award.cap is not None]
         if not keys:
             return awards
-        applied = await PointsEntry.filter(idempotency_key__in=keys).values_list(
+        return await within_caps(awards, await self.applied(keys))
+
+    async def applied(self, keys: Sequence[str]) -> set[str]:
+        """Which of these idempotency keys are in the ledger (an award with one of them
+        would apply nothing)."""
+        if not keys:
+            return set()
+        found = await PointsEntry.filter(idempotency_key__in=list(keys)).values_list(
             "idempotency_key", flat=True
         )
-        return await within_caps(awards, {str(key) for key in applied})
+        return {str(key) for key in found}
 
     def _entry(self, award: Award, employee: dict[str, Any]) -> PointsEntry:
         periods = Periods.of(award.occurred_at, self.zone)

@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 
 from app.db import transaction
 from app.events import ClickRecorded, EventBus
-from app.people.models import Employee
 from app.people.sessions import SessionStore
 from app.referrals.clicks import (
     ClickFacts,
@@ -24,6 +23,7 @@ from app.referrals.clicks import (
 )
 from app.referrals.models import Click, ClickClass, TrackedLink
 from app.referrals.rollup import store_clicks
+from app.referrals.sharer_links import SharerLinks
 
 log = logging.getLogger(__name__)
 
@@ -36,12 +36,14 @@ class ClickWriter:
         recent: RecentClicks,
         limits: ClickLimits,
         company_timezone: str,
+        links: SharerLinks,
     ) -> None:
         self.events = events
         self.sessions = sessions
         self.recent = recent
         self.limits = limits
         self.zone = ZoneInfo(company_timezone)
+        self.links = links
 
     async def store(self, batch: list[ClickFacts]) -> list[Click]:
         """Store the clicks of a batch that are not stored yet; returns the new rows."""
@@ -92,14 +94,8 @@ class ClickWriter:
     async def _rows(
         self, batch: list[ClickFacts], owners: dict[str, int], recent: RecentClicks
     ) -> list[Click]:
-        links = {
-            link.id: link for link in await TrackedLink.filter(id__in={f.link_id for f in batch})
-        }
-        departments = dict(
-            await Employee.filter(id__in={link.employee_id for link in links.values()}).values_list(
-                "id", "department"
-            )
-        )
+        sharer_links = await self.links.load({f.link_id for f in batch})
+        links = {link_id: link for link_id, (link, _) in sharer_links.items()}
         known = []
         for facts in sorted(batch, key=lambda f: f.at):
             if facts.link_id in links:
@@ -124,7 +120,7 @@ class ClickWriter:
                     referrer_host=facts.referrer_host[:255],
                     country=facts.country[:2],
                     employee_id=link.employee_id,
-                    department=departments.get(link.employee_id, ""),
+                    department=sharer_links[link.id][1],
                     content_type=link.content_type,
                     content_id=link.content_id,
                     channel=link.channel,

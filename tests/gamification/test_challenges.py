@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from app.clock import FrozenClock
 from app.events import ClickRecorded
 from app.gamification.challenges import ChallengeDraft
-from app.gamification.models import PointsEntry
+from app.gamification.models import Challenge, PointsEntry
 from app.referrals.clicks import ClickFacts, agent_of, new_click_id
 from app.runtime import Runtime
 from tests.helpers import make_employee
@@ -113,3 +113,59 @@ async def test_capped_clicks_do_not_bring_a_challenge_closer(
     await challenge.refresh_from_db()
     assert challenge.reached_at is not None
     assert await PointsEntry.filter(reason="challenge_bonus").count() == 2
+
+
+async def test_one_batch_of_clicks_moves_every_live_challenge_it_concerns(
+    runtime: Runtime, clock: FrozenClock
+) -> None:
+    """Each challenge moves with its own metric, in its own department, whatever else
+    the batch of points holds (the live challenges are read once for all metrics)."""
+    from app.referrals.models import Channel, ContentType, TrackedLink
+    from tests.helpers import make_open_job, make_sharer
+
+    ada_link = await stored_link(runtime)  # Ada, of Engineering
+    cyd = await make_sharer(runtime, "cyd@example.com", department="Sales")
+    job = await make_open_job(runtime, "Account Executive")
+    [share] = await runtime.links.shares(cyd, ContentType.JOB, job.id, [Channel.LINKEDIN])
+    cyd_link = await TrackedLink.get(code=share.code)
+
+    async def challenge(department: str, metric: str) -> Challenge:
+        return await runtime.challenges.create(
+            ChallengeDraft(
+                name=f"{department} {metric}",
+                department=department,
+                metric=metric,  # type: ignore[arg-type]
+                target=1000,
+                starts_on=date(2026, 11, 1),
+                ends_on=date(2026, 11, 30),
+            )
+        )
+
+    wanted = {
+        ("Engineering", "points"): await challenge("Engineering", "points"),
+        ("Engineering", "unique_clicks"): await challenge("Engineering", "unique_clicks"),
+        ("Sales", "unique_clicks"): await challenge("Sales", "unique_clicks"),
+        ("Sales", "shares"): await challenge("Sales", "shares"),
+    }
+    await runtime.click_writer.store(
+        [
+            ClickFacts(
+                new_click_id(), link.id, clock.now(), visitor, agent_of(CHROME), "", False, ""
+            )
+            for link, visitor in ((ada_link, "v1"), (ada_link, "v2"), (cyd_link, "v3"))
+        ]
+    )
+    engineering_points = sum(
+        await PointsEntry.filter(department="Engineering").values_list("points", flat=True)
+    )
+    progress = {}
+    for key, found in wanted.items():
+        await found.refresh_from_db()
+        progress[key] = found.progress
+    assert progress == {
+        ("Engineering", "points"): engineering_points,
+        ("Engineering", "unique_clicks"): 2,
+        ("Sales", "unique_clicks"): 1,
+        ("Sales", "shares"): 1,
+    }
+    assert engineering_points > 2  # the clicks, and the share their first visit rewarded

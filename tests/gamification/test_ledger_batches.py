@@ -222,6 +222,31 @@ async def test_a_click_batch_across_midnight_caps_each_day_apart(
     assert await balance(ada.id) == (25 + first_visit(runtime),) * 2
 
 
+async def test_the_daily_cap_counts_what_clicks_earned_not_capped_entries_nor_debts(
+    runtime: Runtime, clock: FrozenClock
+) -> None:
+    """The cap reads only entries that earned points: the 0-point entries of capped
+    clicks are not summed, and a correction (a debt) gives no room back."""
+    caps = runtime.gamification.rules.caps  # 20 per link per day, 100 per employee per day
+    ada = await make_employee(runtime)
+    for batch in range(3):  # 60 clicks on one link in three batches: 40 capped at 0
+        await runtime.gamification.on_clicks(
+            [click(ada.id, batch * 20 + n, clock.now(), link=1) for n in range(20)]
+        )
+    await runtime.gamification.adjust(ada.id, -15, "a duplicate share", by="admin")
+    late = await runtime.gamification.on_clicks([click(ada.id, 99, clock.now(), link=1)])
+    other = await runtime.gamification.on_clicks(
+        [click(ada.id, n, clock.now(), link=2) for n in range(25)]
+    )
+    assert [r.entry.points for r in late if r] == [0]
+    assert [r.entry.points for r in other if r] == [1] * 20 + [0] * 5
+    earned = 2 * caps.click_points_per_link_per_day + first_visit(runtime)
+    assert await balance(ada.id) == (earned - 15,) * 2
+    assert (
+        await PointsEntry.filter(employee_id=ada.id, points=0, reason="unique_click").count() == 46
+    )
+
+
 async def test_concurrent_batches_on_the_same_people_neither_deadlock_nor_lose_points(
     runtime: Runtime, clock: FrozenClock
 ) -> None:

@@ -16,6 +16,7 @@ from app.events import ClickRecorded
 from app.referrals.clicks import GROUP, STREAM, UNREADABLE
 from app.referrals.models import Channel, Click, ClickClass, ContentType, TrackedLink
 from app.referrals.redirects import ClickRecorder
+from app.referrals.worker import ClickWorker
 from app.runtime import Runtime
 from app.settings import Settings
 from tests.helpers import make_open_job, make_sharer
@@ -353,3 +354,80 @@ async def test_one_machine_rotating_its_agent_earns_the_sharer_only_the_address_
     assert await visit(client, link.code, IPHONE, ip="198.51.100.9") == 302
     await runtime.click_worker().drain()
     assert (await Click.all().order_by("-id").first()).classification == ClickClass.UNIQUE  # type: ignore[union-attr]
+
+
+async def add_clicks(runtime: Runtime, link: TrackedLink, count: int) -> None:
+    """`count` clicks of new visitors on `link`, in the stream as the redirect puts them."""
+    from app.referrals.clicks import FIELD, ClickFacts, agent_of, new_click_id
+
+    for _ in range(count):
+        visitor = new_click_id()
+        facts = ClickFacts(
+            new_click_id(), link.id, runtime.clock.now(), visitor, agent_of(CHROME), "", False, ""
+        )
+        await runtime.redis.xadd(STREAM, {FIELD: facts.to_json()})
+
+
+def waiting_worker(runtime: Runtime, batch_wait_ms: int, batch_size: int = 500) -> ClickWorker:
+    return ClickWorker(
+        runtime.redis, runtime.click_writer, batch_size=batch_size, batch_wait_ms=batch_wait_ms
+    )
+
+
+async def test_a_batch_that_is_not_full_waits_for_the_clicks_that_follow(
+    runtime: Runtime,
+) -> None:
+    """At a trickle of clicks the worker lets its batch fill (a batch has a cost of its
+    own whatever its size), so a click arriving during the wait joins the batch."""
+    link = await stored_link(runtime)
+    worker = waiting_worker(runtime, batch_wait_ms=1000)
+    await worker.ensure_group()
+    await add_clicks(runtime, link, 1)
+    batch = asyncio.create_task(worker.run_once(fill=True))
+    await asyncio.sleep(0.2)
+    assert not batch.done()  # still waiting for more
+    await add_clicks(runtime, link, 2)
+    assert await asyncio.wait_for(batch, 5) == 3
+    assert await Click.all().count() == 3
+
+
+async def test_a_full_batch_does_not_wait(runtime: Runtime) -> None:
+    link = await stored_link(runtime)
+    worker = waiting_worker(runtime, batch_wait_ms=600_000, batch_size=5)
+    await worker.ensure_group()
+    await add_clicks(runtime, link, 7)
+    assert await asyncio.wait_for(worker.run_once(fill=True), 5) == 5  # not ten minutes
+    assert await worker.drain() == 2  # draining never waits either
+    assert await Click.all().count() == 7
+
+
+async def test_a_lone_click_is_stored_once_the_wait_is_over(runtime: Runtime) -> None:
+    link = await stored_link(runtime)
+    worker = waiting_worker(runtime, batch_wait_ms=100)
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.run_forever(stop, block_ms=50))
+    try:
+        await add_clicks(runtime, link, 1)
+        for _ in range(100):
+            if await Click.all().count() == 1:
+                break
+            await asyncio.sleep(0.05)
+        assert await Click.all().count() == 1
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 5)
+
+
+def test_the_wait_is_counted_from_the_oldest_clicks_arrival_and_never_longer() -> None:
+    """The wait ends when the oldest click read is `batch_wait_ms` old by the time in its
+    stream id (Redis's clock): a backlog does not wait, and a clock that disagrees with
+    Redis's never makes a click wait longer than `batch_wait_ms`."""
+    from app.referrals.worker import fill_delay
+
+    now = 1_800_000_000.0
+    arrived = int(now * 1000)
+    assert fill_delay(f"{arrived}-0".encode(), 200, now) == 0.2
+    assert fill_delay(f"{arrived - 150}-3".encode(), 200, now) == pytest.approx(0.05)
+    assert fill_delay(f"{arrived - 5_000}-0".encode(), 200, now) == 0
+    assert fill_delay(f"{arrived + 60_000}-0".encode(), 200, now) == 0.2  # our clock is late
+    assert fill_delay(f"{arrived}-0".encode(), 0, now) == 0
