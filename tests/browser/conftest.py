@@ -20,8 +20,8 @@ from app.runtime import Runtime
 from app.server import create_app
 from app.settings import Settings
 from tests.conftest import REQUIRE_SERVICES
-from tests.helpers import AppServer
 from tests.fakes.telegram_api import FakeTelegram
+from tests.helpers import AppServer
 from tests.web.miniapp_support import BOT_TOKEN
 
 os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
