@@ -38,6 +38,14 @@ FLAGS = [
 PHONE = {"width": 390, "height": 844}
 
 
+@pytest.fixture(params=["embedded"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Browser tests check what people see, which does not depend on the storage (every
+    storage path has its own tests on both backends): they run on the embedded one only,
+    which halves the slowest part of the suite."""
+    return str(request.param)
+
+
 def chromium_or_skip() -> str:
     if Path(CHROMIUM).exists() or shutil.which(CHROMIUM):
         return CHROMIUM
