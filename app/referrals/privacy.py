@@ -1,4 +1,5 @@
-"""An employee's tracked links and the clicks they brought, in their GDPR export; their
+"""An employee's tracked links, the clicks they brought and the daily counts of those
+clicks (the `click_by_employee` roll-up), in their GDPR export; their
 erasure removes the person's values from the free text of the referrals they made (the
 referrals themselves are exported by `ReferralService.export_for_employee`)."""
 
@@ -7,13 +8,14 @@ from __future__ import annotations
 from typing import Any
 
 from app.people.gdpr import ErasedPerson
-from app.referrals.models import Click, Referral, ReferralChange, TrackedLink
+from app.referrals.models import Click, ClickByEmployee, Referral, ReferralChange, TrackedLink
 
 
 async def export(employee_id: int) -> dict[str, Any]:
     links = await TrackedLink.filter(employee_id=employee_id).order_by("id")
     codes = {link.id: link.code for link in links}
     clicks = await Click.filter(employee_id=employee_id).order_by("id")
+    counts = await ClickByEmployee.filter(employee_id=employee_id).order_by("grain", "day", "id")
     return {
         "links": [
             {
@@ -36,6 +38,17 @@ async def export(employee_id: int) -> dict[str, Any]:
                 "browser": click.ua_family,
             }
             for click in clicks
+        ],
+        "click_counts": [
+            {
+                "grain": count.grain.value,
+                "day": count.day.isoformat(),
+                "content_type": count.content_type.value,
+                "department": count.department,
+                "raw_clicks": count.raw_clicks,
+                "unique_clicks": count.unique_clicks,
+            }
+            for count in counts
         ],
     }
 

@@ -234,7 +234,7 @@ def install(app: web.Application) -> None:
         # work: the same answer, with the router's and middlewares' cost.
         return await app[DOOR].respond(request, request.match_info["code"])
 
-    app.router.add_route("*", ROUTE, through_router)
+    app.router.add_get(ROUTE, through_router)
 
 
 class DoorRunner(web.AppRunner):

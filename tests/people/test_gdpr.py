@@ -58,6 +58,7 @@ SECTIONS = {
     "redemption": ("points", "redemptions"),
     "tracked_link": ("links_and_clicks", "links"),
     "click": ("links_and_clicks", "clicks"),
+    "click_by_employee": ("links_and_clicks", "click_counts"),
     "referral": ("referrals",),
     "delivery": ("pushes",),
 }
