@@ -504,12 +504,14 @@ async def measure_generic_plan(settings: Settings, args: argparse.Namespace) -> 
 
 def app_env(settings: Settings, workdir: Path, port: int) -> dict[str, str]:
     """The web and worker processes' settings: bench/redirect.py's (PROXY_COUNT=1 for
-    the visitors' addresses, LOG_LEVEL=WARNING...)."""
+    the visitors' addresses, LOG_LEVEL=INFO...)."""
     backend = Backend("PostgreSQL + Redis", settings.database_url, settings.redis_url, "")
     # The load generator's 256 addresses are far above the per-visitor and per-address
     # ceilings of /r/{code}: they would answer 429 (bench/redirect.py's note).
     unlimited = {"REDIRECT_LIMIT_PER_MINUTE": "0", "REDIRECT_ADDRESS_LIMIT_PER_MINUTE": "0"}
-    return redirect.app_env(backend, port, workdir, unlimited)
+    # The redirect benchmark's defaults (LOG_LEVEL=INFO, asyncio), as it runs the app.
+    options = argparse.Namespace(log_level="INFO", loop="asyncio", app_settings=unlimited)
+    return redirect.app_env(backend, port, workdir, options)
 
 
 async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
