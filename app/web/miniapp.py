@@ -14,6 +14,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from app.i18n import translator
+from app.i18n.formats import STATUSES
 from app.web import miniapp_api, miniapp_jobs
 from app.web.keys import RUNTIME
 from app.web.session_auth import current_viewer
@@ -80,14 +81,9 @@ STRINGS = (
 )  # fmt: skip
 # Stored values (statuses, workplace, contract) as the viewer reads them.
 LABELS = {
+    **STATUSES,
+    # What an employee reads of their own referrals says more than a recruiter's board.
     "pending_consent": "Waiting for the candidate's consent",
-    "submitted": "Submitted",
-    "screening": "Screening",
-    "interview": "Interview",
-    "offer": "Offer",
-    "hired": "Hired",
-    "rejected": "Rejected",
-    "withdrawn": "Withdrawn",
     "duplicate": "Already referred by someone else",
     "requested": "Waiting for approval",
     "approved": "Approved",

@@ -18,12 +18,12 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from app.i18n.formats import LOCALES
 from app.jobs.models import JobOffer, NewsPost
 from app.settings import Settings
 from app.web.cards import HEIGHT, WIDTH, Card, CardCache
 
 Translate = Callable[[str], str]
-LOCALES = {"en": "en_GB", "fr": "fr_FR"}
 EXCERPT_CHARACTERS = 200  # what LinkedIn and WhatsApp show before they cut
 EXCERPT_SOURCE = 4000  # characters of markup read to make one
 CARD_CACHE_SECONDS = 3600  # a closed job's card leaves shared caches within the hour

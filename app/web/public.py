@@ -19,11 +19,12 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from app.errors import NotFound
 from app.i18n import translator
+from app.i18n.formats import LOCALES
 from app.jobs.models import JobOffer, NewsPost, NewsStatus
 from app.runtime import Runtime
 from app.settings import Settings
 from app.web.keys import RUNTIME
-from app.web.previews import LOCALES, card_for, card_response, job_facts, job_preview, news_preview
+from app.web.previews import card_for, card_response, job_facts, job_preview, news_preview
 from app.web.ui import language_of
 
 ATTRIBUTION_COOKIE = "pv_ref"  # the tracked link a visitor came through, for the apply page
