@@ -501,7 +501,10 @@ async def test_the_cli_stops_reading_an_answer_beyond_its_size_cap(
     assert result.stderr.strip() == (
         f"portevoix: cannot import {url}: larger than 1,000,000 bytes (IMPORT_MAX_BYTES)"
     )
-    assert SENT["endless"] < 10_000_000  # it hung up, rather than taking the 50 MB
+    # It hung up rather than taking the 50 MB. What the server handed over before it saw
+    # the hang-up is the 1 MB read plus both ends' loopback socket buffers, which Linux
+    # grows to several MB each: 10.4 MB was seen on a loaded machine.
+    assert SENT["endless"] < 25_000_000
     assert await JobOffer.all().count() == 0
 
 
