@@ -89,7 +89,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--year-rows", type=int, default=400_000)
     parser.add_argument("--year-clicks", type=int, default=300_000)
     parser.add_argument("--keep", action="store_true", help="keep the processes' logs")
-    return parser.parse_args()
+    args = parser.parse_args()
+    if args.rounds < 1 or args.seconds <= 0 or args.rate <= 0 or args.employees < 1:
+        parser.error("--rounds, --seconds, --rate and --employees must be above 0")
+    return args
 
 
 # -- storage ------------------------------------------------------------------------------
