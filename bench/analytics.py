@@ -46,7 +46,7 @@ One JSON line goes to stdout, progress to stderr: `{"bench": "analytics", "endpo
 every page and endpoint, and each referral CSV of 100,000 rows in <= 1 s at p95. Only a
 failed request (not 200, or a CSV without its rows) makes the exit code non-zero. About
 5 minutes at full scale on a tree with roll-ups; more on one without (the slow pages).
-`machine` gives the load averages before and after: above the core count, compare
+`machine` gives the 1-minute load average before and after: above the core count, compare
 ratios, not milliseconds.
 """
 
@@ -58,11 +58,8 @@ import json
 import math
 import os
 import re
-import shutil
 import sys
-import tempfile
 import time
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
@@ -74,9 +71,16 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from harness.backends import SECRET_KEY, claim_redis_database, redis_is_ours  # noqa: E402
+from harness.backends import (  # noqa: E402
+    SECRET_KEY,
+    close_backend,
+    open_backend,
+    redis_flushed_error,
+    redis_is_ours,
+)
 from harness.processes import ServerProcess, child_env, free_port, progress  # noqa: E402
-from harness.scratch import admin_dsn, create_database, drop_database  # noqa: E402
+from harness.runs import load_1m, scratch_folder, skipped_without_services  # noqa: E402
+from harness.scratch import admin_dsn  # noqa: E402
 from harness.year import (  # noqa: E402
     RECRUITER_EMAIL,
     ZONE,
@@ -515,16 +519,14 @@ def start_server(
 async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     import asyncpg
 
-    database_url, name = await create_database(os.environ["TEST_DATABASE_URL"])
-    admin = admin_dsn(os.environ["TEST_DATABASE_URL"])
-    run_id = uuid.uuid4().hex[:8]
-    redis_url = await claim_redis_database(os.environ["TEST_REDIS_URL"], run_id)
+    backend = await open_backend(workdir)
+    database_url, name = backend.database_url, backend.database_name
     server: ServerProcess | None = None
     try:
         progress(f"seeding {name} at scale {args.scale} (tree {args.tree}) ...")
         seeded = await seed_year(database_url, args.scale, args.tree)
         token = recruiter_token(args.tree, database_url)
-        server = start_server(args.tree, database_url, redis_url, workdir, args.set)
+        server = start_server(args.tree, database_url, backend.redis_url, workdir, args.set)
         clients = Clients(server.url, token)
         conn = await asyncpg.connect(admin_dsn(database_url), timeout=10)
         try:
@@ -538,34 +540,15 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         finally:
             await conn.close()
             await clients.close()
-        if not await redis_is_ours_url(redis_url, run_id):
-            raise RuntimeError(f"Redis {redis_url} was flushed by someone else during the run")
+        if not await redis_is_ours(backend):
+            raise redis_flushed_error(backend)
         return result(args, seeded.as_json(), found, exports)
     finally:
         if server is not None:
             code = server.stop()
             if code not in (0, None, -15):
                 progress(f"the server exited with {code}:\n{server.log_tail()}")
-        await drop_database(admin, name)
-        await flush_redis(redis_url, run_id)
-
-
-async def redis_is_ours_url(redis_url: str, run_id: str) -> bool:
-    from harness.backends import Backend
-
-    return await redis_is_ours(Backend("", "", redis_url, "", run_id=run_id))
-
-
-async def flush_redis(redis_url: str, run_id: str) -> None:
-    from redis.asyncio import Redis
-
-    if not await redis_is_ours_url(redis_url, run_id):
-        return  # someone else's now: leave it alone
-    redis = Redis.from_url(redis_url)
-    try:
-        await redis.flushdb()
-    finally:
-        await redis.aclose()
+        await close_backend(backend)
 
 
 def result(
@@ -648,26 +631,14 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> int:
     args = parse_args()
-    if not (os.environ.get("TEST_DATABASE_URL") and os.environ.get("TEST_REDIS_URL")):
-        print(json.dumps({"bench": "analytics", "skipped": "needs TEST_DATABASE_URL and "
-                          "TEST_REDIS_URL (PostgreSQL and Redis)"}))  # fmt: skip
+    if skipped_without_services("analytics", "the dashboard's figures at a year of data"):
         return 0
     started = time.monotonic()
-    load_before = os.getloadavg()
-    workdir = Path(tempfile.mkdtemp(prefix="portevoix-bench-analytics-"))
-    try:
+    load_before = load_1m()
+    with scratch_folder("analytics", args.keep) as workdir:
         line = asyncio.run(run(args, workdir))
-    finally:
-        if args.keep:
-            progress(f"logs kept in {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
     progress(f"done in {time.monotonic() - started:.0f}s")
-    line["machine"] = {
-        "cpus": os.cpu_count(),
-        "load_avg_before": [round(x, 2) for x in load_before],
-        "load_avg_after": [round(x, 2) for x in os.getloadavg()],
-    }
+    line["machine"] = {"cpus": os.cpu_count(), "load_1m": [load_before, load_1m()]}
     line["duration_s"] = round(time.monotonic() - started)
     print(json.dumps(line), flush=True)
     return 1 if line["failed"] else 0

@@ -61,10 +61,8 @@ import json
 import os
 import random
 import re
-import shutil
 import signal
 import sys
-import tempfile
 import time
 import urllib.request
 from collections.abc import Callable
@@ -77,8 +75,8 @@ sys.path.insert(0, str(ROOT))
 
 from harness import loadgen  # noqa: E402
 from harness.backends import (  # noqa: E402
-    SECRET_KEY,
     Backend,
+    app_env,
     close_backend,
     open_backend,
     redis_flushed_error,
@@ -88,23 +86,9 @@ from harness.backends import (  # noqa: E402
     stored_sync_inserts,
     stream_backlog,
 )
-from harness.processes import ServerProcess, child_env, free_port, progress  # noqa: E402
+from harness.processes import ServerProcess, free_port, progress  # noqa: E402
+from harness.runs import load_1m, scratch_folder  # noqa: E402
 
-from app.settings import Settings  # noqa: E402
-
-BROWSERS = [
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/131.0.0.0 Safari/537.36",
-    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) "
-    "Version/18.1 Safari/605.1.15",
-    "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
-    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 "
-    "(KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
-    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/131.0.0.0 Mobile Safari/537.36",
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
-]
 SERVED_302 = re.compile(
     r'^portevoix_http_requests_total\{method="GET",route="/r/\{code\}",status="302"\} (\S+)$',
     re.MULTILINE,
@@ -118,11 +102,10 @@ TARGETS = {"ratio": 0.75, "p99_ms": 10.0, "clicks_lost": 0}
 
 def visits(codes: list[str]) -> list[list[str]]:
     """(path, user agent, client address) for each link and each of 256 visitors."""
-    addresses = [f"198.51.100.{n}" for n in range(128)] + [f"203.0.113.{n}" for n in range(128)]
     rows = [
-        [f"/r/{code}", BROWSERS[n % len(BROWSERS)], address]
+        [f"/r/{code}", loadgen.browser(n), address]
         for code in codes
-        for n, address in enumerate(addresses)
+        for n, address in enumerate(loadgen.ADDRESSES)
     ]
     random.Random(7).shuffle(rows)
     return rows
@@ -301,35 +284,13 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def app_env(backend: Backend, port: int, workdir: Path, args: argparse.Namespace) -> dict[str, str]:
-    values = {
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-        "DATABASE_URL": backend.database_url,
-        "REDIS_URL": backend.redis_url,
-        "SECRET_KEY": SECRET_KEY,
-        "DATA_DIR": str(workdir / "data"),
-        "LOG_LEVEL": args.log_level,
-        "EVENT_LOOP": args.loop,
-        "DEMO_ON_EMPTY": "false",
-        "PROXY_COUNT": "1",
-        # 256 visitors at full speed are far above the abuse ceilings: high enough never to
-        # answer 429, but on, so that their Redis counting is part of what is measured.
-        "REDIRECT_LIMIT_PER_MINUTE": "100000000",
-        "REDIRECT_ADDRESS_LIMIT_PER_MINUTE": "100000000",
-        **{name.upper(): value for name, value in args.app_settings.items()},
-    }
-    return child_env({name.upper() for name in Settings.model_fields}, values)
-
-
 def start_servers(
     args: argparse.Namespace, backend: Backend, workdir: Path, app_port: int
 ) -> dict[str, ServerProcess]:
     """app (+ worker on servers), baseline and sync_insert, each healthy or an error."""
     logs = workdir / "logs"
     logs.mkdir()
-    env = app_env(backend, app_port, workdir, args)
+    env = app_env(backend, app_port, workdir, args.log_level, args.loop, args.app_settings)
     python = sys.executable
     harness = str(ROOT / "bench" / "harness" / "servers.py")
     base_port, sync_port = free_port(), free_port()
@@ -576,19 +537,12 @@ def report(
 def main() -> int:
     args = parse_args()
     started = time.monotonic()
-    load_before = os.getloadavg()[0]
-    workdir = Path(tempfile.mkdtemp(prefix="portevoix-bench-"))
-    try:
+    load_before = load_1m()
+    with scratch_folder("redirect", args.keep) as workdir:
         main_line, sync_line = asyncio.run(run(args, workdir))
-    finally:
-        if args.keep:
-            progress(f"logs and files kept in {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
     progress(f"done in {time.monotonic() - started:.0f}s")
     # A shared machine: how busy it was says how far to trust the numbers.
-    load_after = os.getloadavg()[0]
-    machine = {"cpus": os.cpu_count(), "load_1m": [round(load_before, 2), round(load_after, 2)]}
+    machine = {"cpus": os.cpu_count(), "load_1m": [load_before, load_1m()]}
     main_line["machine"] = sync_line["machine"] = machine
     print(json.dumps(main_line), flush=True)
     print(json.dumps(sync_line), flush=True)

@@ -5,12 +5,13 @@ late in a busy day.
     TEST_REDIS_URL=redis://127.0.0.1:6379/15 .venv/bin/python bench/worker.py
 
 PostgreSQL and Redis only: the production topology, a `portevoix run` web process and a
-`portevoix worker` process on the same machine. It makes a database `worker_bench_<random>`
-(dropped at the end) and uses BENCH_REDIS_URL, or an empty database of TEST_REDIS_URL's
-server (flushed at the end). Three measures, each with its baseline in the same run:
+`portevoix worker` process on the same machine. It makes a database
+`portevoix_bench_<random>` (dropped at the end) and uses BENCH_REDIS_URL, or an empty
+database of TEST_REDIS_URL's server (flushed at the end if still the run's:
+`harness/backends.py`). Three measures, each with its baseline in the same run:
 
 1. **worker**: `--employees` sharers with a tracked link per network, visited from 256
-   addresses and six browsers (bench/redirect.py's visitors). A worker process runs with
+   addresses and six browsers (`harness/loadgen.py`'s visitors). A worker process runs with
    CLICK_WORKER_WAIT_MS=`--wait-ms` (`new`) or 0 (`baseline`: a batch is whatever the
    stream holds when the worker reads, as before), in alternating order over `--rounds`
    rounds, a fresh process each time, and is measured twice:
@@ -45,26 +46,30 @@ import asyncio
 import json
 import os
 import random
-import shutil
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import asyncpg  # noqa: E402
-import redirect  # noqa: E402  (its visitors' browsers and the processes' settings)
 from harness import loadgen  # noqa: E402
-from harness.backends import SECRET_KEY, Backend, claim_redis_database  # noqa: E402
+from harness.backends import (  # noqa: E402
+    SECRET_KEY,
+    app_env,
+    close_backend,
+    open_backend,
+    redis_flushed_error,
+    redis_is_ours,
+)
 from harness.processes import ServerProcess, free_port, progress  # noqa: E402
+from harness.runs import load_1m, scratch_folder, skipped_without_services  # noqa: E402
+from harness.scratch import admin_dsn  # noqa: E402
 from redis.asyncio import Redis  # noqa: E402
 
 from app.settings import Settings  # noqa: E402
@@ -84,24 +89,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--year-rows", type=int, default=400_000)
     parser.add_argument("--year-clicks", type=int, default=300_000)
     parser.add_argument("--keep", action="store_true", help="keep the processes' logs")
-    return parser.parse_args()
+    args = parser.parse_args()
+    if args.rounds < 1 or args.seconds <= 0 or args.rate <= 0 or args.employees < 1:
+        parser.error("--rounds, --seconds, --rate and --employees must be above 0")
+    return args
 
 
 # -- storage ------------------------------------------------------------------------------
-
-
-def dsn(url: str, database: str = "") -> str:
-    """asyncpg's form of a postgres:// URL, on `database` if given."""
-    parts = urlsplit(url)._replace(scheme="postgresql", query="")
-    return urlunsplit(parts._replace(path=f"/{database}") if database else parts)
-
-
-async def admin(url: str, sql: str) -> None:
-    conn = await asyncpg.connect(dsn(url), timeout=5)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 async def seed_sharers(settings: Settings, employees: int) -> list[str]:
@@ -131,14 +125,10 @@ async def seed_sharers(settings: Settings, employees: int) -> list[str]:
 
 def visits(codes: list[str]) -> list[list[str]]:
     """(path, user agent, client address): every link, 256 addresses, six browsers."""
-    addresses = [f"198.51.100.{n}" for n in range(128)] + [f"203.0.113.{n}" for n in range(128)]
     rng = random.Random(7)
+    addresses = loadgen.ADDRESSES
     return [
-        [
-            f"/r/{rng.choice(codes)}",
-            redirect.BROWSERS[n % len(redirect.BROWSERS)],
-            addresses[n % len(addresses)],
-        ]
+        [f"/r/{rng.choice(codes)}", loadgen.browser(n), addresses[n % len(addresses)]]
         for n in range(20_000)
     ]
 
@@ -265,7 +255,7 @@ async def measure_worker(
 ) -> dict[str, Any]:
     codes = await seed_sharers(settings, args.employees)
     rows = visits(codes)
-    conn = await asyncpg.connect(dsn(settings.database_url))
+    conn = await asyncpg.connect(admin_dsn(settings.database_url))
     redis = Redis.from_url(settings.redis_url)
     link_ids = {
         str(r["code"]): int(r["id"]) for r in await conn.fetch("SELECT code, id FROM tracked_link")
@@ -411,7 +401,7 @@ async def measure_daily_cap(settings: Settings, args: argparse.Namespace) -> dic
     from app.runtime import open_runtime
 
     day = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    conn = await asyncpg.connect(dsn(settings.database_url))
+    conn = await asyncpg.connect(admin_dsn(settings.database_url))
     results: dict[str, Any] = {}
     try:
         await conn.execute("TRUNCATE points_entry")
@@ -469,15 +459,17 @@ async def measure_generic_plan(settings: Settings, args: argparse.Namespace) -> 
     from app.db import POSTGRES_SESSION
 
     today = datetime.now(UTC)
-    setup = await asyncpg.connect(dsn(settings.database_url))
+    setup = await asyncpg.connect(admin_dsn(settings.database_url))
     try:
         await fill_clicks(setup, today, args.year_clicks)
     finally:
         await setup.close()
     first, last = (today - timedelta(days=365)).date(), (today + timedelta(days=1)).date()
     connections = {
-        "new": await asyncpg.connect(dsn(settings.database_url), server_settings=POSTGRES_SESSION),
-        "baseline": await asyncpg.connect(dsn(settings.database_url)),
+        "new": await asyncpg.connect(
+            admin_dsn(settings.database_url), server_settings=POSTGRES_SESSION
+        ),
+        "baseline": await asyncpg.connect(admin_dsn(settings.database_url)),
     }
     times: dict[str, list[float]] = {name: [] for name in connections}
     try:
@@ -502,67 +494,44 @@ async def measure_generic_plan(settings: Settings, args: argparse.Namespace) -> 
 # -- the run ----------------------------------------------------------------------------------
 
 
-def app_env(settings: Settings, workdir: Path, port: int) -> dict[str, str]:
-    """The web and worker processes' settings: bench/redirect.py's (PROXY_COUNT=1 for
-    the visitors' addresses, LOG_LEVEL=INFO...)."""
-    backend = Backend("PostgreSQL + Redis", settings.database_url, settings.redis_url, "")
-    # The load generator's 256 addresses are far above the per-visitor and per-address
-    # ceilings of /r/{code}: they would answer 429 (bench/redirect.py's note).
-    unlimited = {"REDIRECT_LIMIT_PER_MINUTE": "0", "REDIRECT_ADDRESS_LIMIT_PER_MINUTE": "0"}
-    # The redirect benchmark's defaults (LOG_LEVEL=INFO, asyncio), as it runs the app.
-    options = argparse.Namespace(log_level="INFO", loop="asyncio", app_settings=unlimited)
-    return redirect.app_env(backend, port, workdir, options)
-
-
 async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     from app.settings import load_settings
 
-    database_url, redis_url = os.environ["TEST_DATABASE_URL"], os.environ["TEST_REDIS_URL"]
-    name = f"worker_bench_{uuid.uuid4().hex[:8]}"
-    await admin(database_url, f'CREATE DATABASE "{name}"')
+    backend = await open_backend(workdir)
     (workdir / "logs").mkdir()
     try:
         port = free_port()
         settings = load_settings(
-            database_url=urlunsplit(urlsplit(database_url)._replace(path=f"/{name}")),
-            redis_url=await claim_redis_database(redis_url, name),
+            database_url=backend.database_url,
+            redis_url=backend.redis_url,
             secret_key=SECRET_KEY,
             data_dir=workdir / "data",
             public_base_url=f"http://127.0.0.1:{port}",
         )
-        try:
-            return {
-                "worker": await measure_worker(
-                    settings, app_env(settings, workdir, port), workdir, args
-                ),
-                "daily_cap": await measure_daily_cap(settings, args),
-                "generic_plan": await measure_generic_plan(settings, args),
-            }
-        finally:
-            redis = Redis.from_url(settings.redis_url)
-            await redis.flushdb()
-            await redis.aclose()
+        # The load generator's 256 addresses are far above the per-visitor and per-address
+        # ceilings of /r/{code}: off, as they would answer 429 (bench/redirect.py's note).
+        unlimited = {"REDIRECT_LIMIT_PER_MINUTE": "0", "REDIRECT_ADDRESS_LIMIT_PER_MINUTE": "0"}
+        env = app_env(backend, port, workdir, settings=unlimited)
+        results = {
+            "worker": await measure_worker(settings, env, workdir, args),
+            "daily_cap": await measure_daily_cap(settings, args),
+            "generic_plan": await measure_generic_plan(settings, args),
+        }
+        if not await redis_is_ours(backend):
+            raise redis_flushed_error(backend)
+        return results
     finally:
-        await admin(database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        progress(f"dropped database {name}")
+        await close_backend(backend)
 
 
 def main() -> int:
     args = parse_args()
-    if not (os.environ.get("TEST_DATABASE_URL") and os.environ.get("TEST_REDIS_URL")):
-        # `make bench` on a laptop: the embedded mode has no separate worker to measure.
-        skipped = "needs PostgreSQL and Redis: set TEST_DATABASE_URL and TEST_REDIS_URL"
-        print(json.dumps({"bench": "worker", "skipped": skipped}), flush=True)
+    # `make bench` on a laptop: the embedded mode has no separate worker to measure.
+    if skipped_without_services("worker", "the embedded mode has no separate worker"):
         return 0
-    load_before = os.getloadavg()[0]
-    workdir = Path(tempfile.mkdtemp(prefix="portevoix-bench-worker-"))
-    try:
+    load_before = load_1m()
+    with scratch_folder("worker", args.keep) as workdir:
         results = asyncio.run(run(args, workdir))
-    finally:
-        if args.keep:
-            progress(f"logs kept in {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
     late = results["daily_cap"][f"day_rows_{args.day_rows}"]["new"]
     line = {
         "bench": "worker",
@@ -572,10 +541,7 @@ def main() -> int:
             <= TARGETS["cpu_us_per_click"],
             "daily_cap_ms": late["p95_ms"] <= TARGETS["daily_cap_ms"],
         },
-        "machine": {
-            "cpus": os.cpu_count(),
-            "load_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
-        },
+        "machine": {"cpus": os.cpu_count(), "load_1m": [load_before, load_1m()]},
     }
     print(json.dumps(line), flush=True)
     return 0

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from harness.processes import child_env
 from harness.scratch import admin_dsn, create_database, drop_database
 from harness.servers import CLICK_TABLE
 
@@ -132,6 +133,40 @@ async def close_backend(backend: Backend) -> None:
         await redis.flushdb()
     finally:
         await redis.aclose()
+
+
+def app_env(
+    backend: Backend,
+    port: int,
+    workdir: Path,
+    log_level: str = "INFO",
+    loop: str = "asyncio",
+    settings: dict[str, str] | None = None,
+) -> dict[str, str]:
+    """The settings of a `portevoix run` or `worker` process on `backend` that the load
+    generator's visitors reach (PROXY_COUNT=1: their X-Forwarded-For is their address),
+    plus `settings` (`--set NAME=VALUE`), which win."""
+    from app.settings import Settings
+
+    values = {
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "DATABASE_URL": backend.database_url,
+        "REDIS_URL": backend.redis_url,
+        "SECRET_KEY": SECRET_KEY,
+        "DATA_DIR": str(workdir / "data"),
+        "LOG_LEVEL": log_level,
+        "EVENT_LOOP": loop,
+        "DEMO_ON_EMPTY": "false",
+        "PROXY_COUNT": "1",
+        # 256 visitors at full speed are far above the abuse ceilings: high enough never to
+        # answer 429, but on, so that their Redis counting is part of what is measured.
+        "REDIRECT_LIMIT_PER_MINUTE": "100000000",
+        "REDIRECT_ADDRESS_LIMIT_PER_MINUTE": "100000000",
+        **{name.upper(): value for name, value in (settings or {}).items()},
+    }
+    return child_env({name.upper() for name in Settings.model_fields}, values)
 
 
 async def seed(backend: Backend, workdir: Path, base_url: str) -> list[str]:

@@ -35,6 +35,29 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
+# The visitors of the redirect and worker benchmarks: six browsers' user agents and 256
+# client addresses (documentation ranges; the app trusts X-Forwarded-For with PROXY_COUNT=1).
+BROWSERS = [
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Safari/537.36",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/18.1 Safari/605.1.15",
+    "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Mobile Safari/537.36",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
+]
+ADDRESSES = [f"198.51.100.{n}" for n in range(128)] + [f"203.0.113.{n}" for n in range(128)]
+
+
+def browser(n: int) -> str:
+    """The n-th visitor's user agent, taking the six browsers in turn."""
+    return BROWSERS[n % len(BROWSERS)]
+
+
 WRK_SCRIPT = Path(__file__).with_name("wrk_requests.lua")
 REQUEST_TIMEOUT_S = 10.0
 MAX_IN_FLIGHT = 1000  # open loop: beyond this, requests wait for a connection (and it shows)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote, urlsplit
 
 from app.gamification.models import PointsEntry
 from app.referrals.models import Channel, TrackedLink
@@ -71,7 +71,12 @@ async def test_telegram_buttons_follow_the_view(
     assert await phone.is_hidden("#back")  # Telegram shows its own
     [main] = await methods(phone, "web_app_setup_main_button")
     assert main["is_visible"] and main["text"] == "Refer someone"
-    assert main["color"].startswith("#")
+    # In the page's own colours (Telegram's theme when it gives one), not Telegram's default.
+    button, text = await phone.evaluate(
+        "['--button', '--button-text'].map((name) =>"
+        " getComputedStyle(document.documentElement).getPropertyValue(name).trim())"
+    )
+    assert (main["color"], main["text_color"]) == (button, text)
     await telegram(phone, "main_button_pressed")
     await phone.wait_for_selector(f"#refer-{job.id}")
     assert (await methods(phone, "web_app_setup_main_button"))[-1]["text"] == "Send"
@@ -139,7 +144,11 @@ async def test_outside_telegram_the_page_keeps_its_own_buttons(
     assert await desktop.locator("[data-send-telegram]").count() == 0
     await desktop.click('button[data-channel="telegram"]')
     href = await desktop.get_attribute('a[data-channel-action="telegram"]', "href")
-    assert href.startswith("https://t.me/share/url?url=")  # Telegram's share page instead
+    # Telegram's share page instead, with my own Telegram link
+    share = urlsplit(href)
+    assert (share.scheme, share.netloc, share.path) == ("https", "t.me", "/share/url")
+    link = await TrackedLink.get(employee_id=ada.id, content_id=job.id, channel=Channel.TELEGRAM)
+    assert parse_qs(share.query)["url"] == [f"{runtime.settings.public_base_url}/r/{link.code}"]
     await desktop.click("#back")
     await desktop.wait_for_url(f"{live_url}/app/jobs")
     await desktop.set_viewport_size({"width": 1280, "height": 800})

@@ -85,6 +85,37 @@ async def test_a_logo_setting_that_names_no_image_serves_nothing(
         assert b"alert" not in await answer.read()
 
 
+@pytest.mark.parametrize(
+    ("head", "media_type"),
+    [
+        (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00", "image/jpeg"),
+        (b"GIF89a\x01\x00\x01\x00", "image/gif"),
+        (b"GIF87a\x01\x00\x01\x00", "image/gif"),
+        (b"RIFF\x24\x00\x00\x00WEBPVP8 ", "image/webp"),
+    ],
+)
+async def test_jpeg_gif_and_webp_logos_are_served_as_what_they_are(
+    client: TestClient, runtime: Runtime, head: bytes, media_type: str
+) -> None:
+    data_dir = runtime.settings.data_dir
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / "logo").write_bytes(head + b"\x00" * 64)  # no extension: the bytes decide
+    runtime.settings.company_logo = "logo"
+    logo = await client.get("/branding/logo")
+    assert (logo.status, logo.content_type) == (200, media_type)
+
+
+async def test_a_logo_above_512_kib_is_not_served(client: TestClient, runtime: Runtime) -> None:
+    data_dir = runtime.settings.data_dir
+    data_dir.mkdir(parents=True, exist_ok=True)
+    runtime.settings.company_logo = "logo.png"
+    (data_dir / "logo.png").write_bytes(PNG.ljust(512 * 1024, b"\x00"))
+    assert (await client.get("/branding/logo")).status == 200  # 512 KiB exactly: served
+    (data_dir / "logo.png").write_bytes(PNG.ljust(512 * 1024 + 1, b"\x00"))
+    too_big = await client.get("/branding/logo")
+    assert too_big.status == 404 and PNG not in await too_big.read()
+
+
 def test_an_http_logo_is_refused_at_start(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("DATA_DIR", str(tmp_path))
     with pytest.raises(SettingsError, match="COMPANY_LOGO"):

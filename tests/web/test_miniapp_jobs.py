@@ -4,6 +4,7 @@ through the Bot API's savePreparedInlineMessage (the fake Bot API stands for Tel
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -87,7 +88,9 @@ async def test_a_telegram_share_is_prepared_with_my_own_link(
     assert response.status == 200, await response.text()
     prepared = await response.json()
     [call] = fake_telegram.sent("savePreparedInlineMessage")
-    assert prepared["id"].startswith("prepared-") and prepared["expiration_date"] > 0
+    # Telegram's own id for the message, handed on as it gave it, and when it expires.
+    assert [prepared["id"]] == fake_telegram.prepared
+    assert time.time() < prepared["expiration_date"] <= time.time() + 86_400
     link = await TrackedLink.get(employee_id=ada.id, content_id=job.id, channel=Channel.TELEGRAM)
     url = f"https://advocacy.test/r/{link.code}"
     assert call["user_id"] == ADA_TELEGRAM

@@ -7,13 +7,15 @@ import re
 
 from aiohttp.test_utils import TestClient
 
+from app.clock import FrozenClock
+from app.i18n.formats import formats_for
 from app.people.models import Employee, Role
 from app.referrals.intake import CandidateDetails
 from app.referrals.models import Referral, ReferralStatus
 from app.referrals.pipeline import Actor
 from app.runtime import Runtime
 from tests.helpers import make_employee
-from tests.referrals.factories import MARIE, consented, refer, team
+from tests.referrals.factories import MARIE, consented, later, refer, team
 from tests.web.test_miniapp_auth import dashboard_cookie
 
 PDF = b"%PDF-1.4\n% a CV\n"
@@ -51,9 +53,15 @@ async def consented_with_cv(
 
 
 async def test_a_card_shows_the_date_referrer_contact_cv_and_history(
-    client: TestClient, runtime: Runtime
+    client: TestClient, runtime: Runtime, clock: FrozenClock
 ) -> None:
-    ada, referral, cookie = await consented_with_cv(client, runtime)
+    ada, _bob, job = await team(runtime)
+    pending = await refer(runtime, ada, job)
+    later(clock, 3)  # the candidate agrees three days later: the card's date
+    referral = await consented(runtime, pending)
+    await with_cv(runtime, referral)
+    later(clock, 5)
+    cookie = await recruiter(client, runtime)
     await runtime.referrals.pipeline.move(
         referral.id, ReferralStatus.SCREENING, Actor.employee(ada.id, referral.source)
     )
@@ -61,9 +69,11 @@ async def test_a_card_shows_the_date_referrer_contact_cv_and_history(
         await (await client.get("/dashboard/pipeline", headers=cookie)).text(), referral.id
     )
     assert "Referred by Ada Lovelace" in shown
-    assert re.search(
-        r'<time class="meta" datetime="[^"]+"[^>]*>\d{1,2} [A-Z][a-z]{2} \d{4}<', shown
-    )
+    submitted = (await Referral.get(id=referral.id)).submitted_at
+    assert submitted is not None and submitted.date() != pending.referral.created_at.date()
+    day = formats_for("en", runtime.settings.company_timezone).day(submitted)
+    when = f'datetime="{submitted.isoformat()}" title="Submitted">{day}</time>'
+    assert f'<time class="meta" {when}' in shown
     assert 'href="mailto:marie.curie@example.org"' in shown.lower()
     assert "+33 1 23 45 67 89" in shown
     assert f'href="/dashboard/referrals/{referral.id}/cv"' in shown

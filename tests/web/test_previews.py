@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -14,6 +15,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 from PIL import Image
 
+from app.clock import FrozenClock
 from app.jobs.schemas import JobCreate, JobUpdate, NewsCreate
 from app.runtime import Runtime
 from app.settings import Settings
@@ -136,7 +138,7 @@ async def test_a_job_without_description_is_described_by_its_facts(
 
 
 async def test_a_news_post_with_its_own_image_shares_that_image(
-    client: TestClient, runtime: Runtime
+    client: TestClient, runtime: Runtime, clock: FrozenClock
 ) -> None:
     post = await runtime.content.create_news(
         NewsCreate(
@@ -146,7 +148,9 @@ async def test_a_news_post_with_its_own_image_shares_that_image(
             language="fr",
         )
     )
+    clock.advance(timedelta(hours=3))  # published later than written
     await runtime.content.publish_news(post.id)
+    clock.advance(timedelta(days=1))  # and read the day after
     page = await tags_of(client, f"/news/{post.id}")
     tags = page.values
     assert page.canonical == tags["og:url"] == f"https://advocacy.test/news/{post.id}"
@@ -156,7 +160,8 @@ async def test_a_news_post_with_its_own_image_shares_that_image(
     assert tags["og:image"] == tags["twitter:image"] == "https://cdn.example.org/lyon.jpg"
     assert tags["og:image:alt"] == "Nous ouvrons à Lyon"
     assert "og:image:width" not in tags  # we do not know its size, and do not fetch it
-    assert tags["article:published_time"].startswith("2026-")
+    published = datetime.fromisoformat(tags["article:published_time"])
+    assert published == clock.now() - timedelta(days=1)  # when it was published, with its offset
     assert tags["twitter:card"] == "summary_large_image"
 
 
