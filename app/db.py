@@ -30,7 +30,7 @@ MODEL_MODULES = [
     "app.jobs.models",
     "app.referrals.models",
     "app.gamification.models",
-    "app.bots.models",
+    "app.broadcasts.models",
 ]
 MIGRATIONS_MODULE = "app.migrations"
 # Set on every PostgreSQL connection of the app, at connect time. asyncpg prepares each

@@ -33,9 +33,9 @@ from app.events import (
 )
 
 if TYPE_CHECKING:
-    from app.bots.broadcast import PushOnPublish
     from app.bots.chat_senders import ChatSenders
-    from app.bots.notify import Notifier
+    from app.broadcasts.campaigns import PushOnPublish
+    from app.chat.notify import Notifier
     from app.gamification.challenges import Challenges
     from app.gamification.service import GamificationService
     from app.runtime import Runtime
@@ -92,9 +92,9 @@ REACTIONS: tuple[Reaction, ...] = (
 
 def react(runtime: Runtime) -> Reactors:
     """Build this process's reactors and subscribe every reaction of the table."""
-    from app.bots.broadcast import PushOnPublish
     from app.bots.chat_senders import ChatSenders
-    from app.bots.notify import Notifier
+    from app.broadcasts.campaigns import PushOnPublish
+    from app.chat.notify import Notifier
 
     senders = ChatSenders(runtime)
     reactors = Reactors(

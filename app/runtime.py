@@ -17,8 +17,8 @@ from redis.asyncio import Redis
 from tortoise.context import TortoiseContext
 
 from app import db
-from app.bots import privacy as push_privacy
-from app.bots.telegram_name import TelegramBotName
+from app.bots.telegram.name import TelegramBotName
+from app.broadcasts import privacy as push_privacy
 from app.clock import Clock, SystemClock
 from app.events import EventBus
 from app.gamification import privacy as points_privacy

@@ -79,14 +79,14 @@ from harness.processes import child_env, profiled, progress  # noqa: E402
 from harness.scratch import Backend, close_backend, open_backend  # noqa: E402
 
 from app import db  # noqa: E402
-from app.bots.broadcast import Broadcasts, Limits  # noqa: E402
-from app.bots.engine import PushEngine, limits_from  # noqa: E402
-from app.bots.models import BroadcastKind, Delivery, DeliveryStatus  # noqa: E402
-from app.bots.senders import TelegramSender  # noqa: E402
+from app.bots.telegram.sender import TelegramSender  # noqa: E402
+from app.broadcasts.campaigns import Broadcasts, Limits  # noqa: E402
+from app.broadcasts.models import BroadcastKind, Delivery, DeliveryStatus  # noqa: E402
 from app.people.models import ChatIdentity, Employee, EmployeeStatus, Platform  # noqa: E402
 from app.runtime import Runtime, build_runtime  # noqa: E402
 from app.settings import Settings, load_settings  # noqa: E402
 from app.store import close_redis, open_redis  # noqa: E402
+from app.worker.engine import PushEngine, limits_from  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
 
 TARGETS = {"msgs_per_s": 1000.0, "limited_msgs_per_s": 28.5, "http_429": 0, "lost": 0}
@@ -305,7 +305,7 @@ async def baseline_pacing(runtime: Runtime, limits: Limits, seconds: float) -> f
     """Turns per second one loop gets from the engine's pacing (the bot's schedule in
     Redis, at the engine's rate and jitter) with nothing else to do: the ceiling of the
     limited phase on this machine."""
-    from app.bots.ratelimit import Limit, Pacer
+    from app.pacing import Limit, Pacer
 
     bot = Limit(limits.telegram_per_second, 1.0)
     pacer = Pacer(runtime.redis, "bench:pacing", bot, jitter=limits.telegram_jitter)

@@ -204,3 +204,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     missing = any(needs.keys() - {""})
     hint = "; .ci/run installs and starts them (README, Development)" if missing else ""
     reporter.write_line(f"{len(skipped)} tests skipped: {', '.join(parts)}{hint}.", yellow=True)
+
+
+# A running app with its bots (the fake Bot API, the fake Teams connector), for every test.
+from tests.channel_fixtures import engine, engine_settings, fake, teams, telegram  # noqa: E402, F401

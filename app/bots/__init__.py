@@ -1,2 +1,2 @@
-"""Chat channels: the platform-neutral conversation core and its Telegram, Teams and
-console adapters (issues #6, #7, #8)."""
+"""Chat channels: Telegram (`telegram/`), Teams (`teams/`) and the terminal (`console`),
+each translating its platform to the conversation core (`app/chat`)."""

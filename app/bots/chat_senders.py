@@ -15,7 +15,7 @@ import logging
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from app.bots.senders import Sender
+    from app.broadcasts.sending import Sender
     from app.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -42,13 +42,13 @@ class ChatSenders:
         settings = self.runtime.settings
         senders: dict[str, Sender] = {}
         if settings.telegram_bot_token:
-            from app.bots.senders import TelegramSender
+            from app.bots.telegram.sender import TelegramSender
 
             senders["telegram"] = TelegramSender(
                 settings.telegram_bot_token, settings.telegram_api_base_url
             )
         if settings.teams_app_id or settings.teams_emulator:
-            from app.bots.teams_sender import TeamsSender
+            from app.bots.teams.sender import TeamsSender
 
             senders["teams"] = TeamsSender(self.runtime)
         return senders

@@ -11,9 +11,9 @@ import asyncio
 import sys
 from pathlib import Path
 
-from app.bots.conversation import Conversation
-from app.bots.replies import Button, ChatUser, Intent, Reply, Upload
-from app.bots.turn import FormStore, Turn
+from app.chat.conversation import Conversation
+from app.chat.replies import Button, ChatUser, Intent, Reply, Upload
+from app.chat.turn import FormStore, Turn
 from app.errors import DomainError, NotFound
 from app.parsing import whole_number
 from app.people.errors import EmployeeHasLeft

@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from app.bots.conversation import Conversation
-from app.bots.notify import Notifier
 from app.bots.teams import TeamsChannel
-from app.bots.teams_sender import TeamsSender
-from app.bots.telegram import TelegramChannel
+from app.bots.teams.sender import TeamsSender
+from app.bots.telegram.channel import TelegramChannel
+from app.chat.conversation import Conversation
+from app.chat.notify import Notifier
 from app.web.errors import error_response
 from app.web.keys import RUNTIME
 

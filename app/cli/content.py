@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING
 import aiohttp
 from tqdm import tqdm
 
-from app.bots.campaign_report import OUTCOME_WORDS, CampaignReport
+from app.broadcasts.report import OUTCOME_WORDS, CampaignReport
 from app.cli.command import CommandError, progress_bar, read_file, with_runtime
 from app.runtime import Runtime
 from app.settings import Settings
 
 if TYPE_CHECKING:
-    from app.bots.broadcast import Broadcasts
+    from app.broadcasts.campaigns import Broadcasts
 
 
 def import_jobs_cmd(settings: Settings, args: argparse.Namespace) -> int:
@@ -95,8 +95,8 @@ async def _fetch(url: str, limit: aiohttp.ClientTimeout, max_bytes: int) -> str:
 
 
 def broadcast_cmd(settings: Settings, args: argparse.Namespace) -> int:
-    from app.bots.broadcast import Broadcasts
-    from app.bots.engine import limits_from
+    from app.broadcasts.campaigns import Broadcasts
+    from app.worker.engine import limits_from
 
     if args.action != "list" and args.broadcast_id is None:
         raise CommandError(f"broadcast {args.action} needs the broadcast's ID (see `list`)")

@@ -122,7 +122,7 @@ def worker(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _background(runtime: Runtime, stop: asyncio.Event) -> None:
     """What a worker does: drain clicks, send pushes, run the scheduled jobs."""
-    from app.bots.engine import PushEngine
+    from app.worker.engine import PushEngine
 
     engine = PushEngine(runtime)
     await engine.start()
@@ -224,7 +224,7 @@ def rebuild_analytics_cmd(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def teams_manifest_cmd(settings: Settings, args: argparse.Namespace) -> int:
-    from app.bots.teams_manifest import ManifestError, package
+    from app.bots.teams.manifest import ManifestError, package
 
     try:
         data = package(settings)

@@ -1,7 +1,7 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 import functools
-from app.bots.models import BroadcastKind, BroadcastStatus, DeliveryStatus
+from app.broadcasts.models import BroadcastKind, BroadcastStatus, DeliveryStatus
 from json import dumps, loads
 from tortoise.fields.base import OnDelete
 from tortoise import fields

@@ -2,7 +2,7 @@
 controls as content, and what every campaign did, from its delivery rows.
 
 The figures are `Broadcasts.latest`'s reports, the ones `portevoix broadcast list` and
-`/api/v1/broadcasts` print (one definition: `app.bots.campaign_report`). The admins'
+`/api/v1/broadcasts` print (one definition: `app.broadcasts.report`). The admins'
 daily reminders are internal notes, not campaigns: they are not listed here. The form
 is validated by the API's `BroadcastCreate`; a refusal comes back beside its field with
 what was typed, and nothing is created.
@@ -15,10 +15,9 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
-from app.bots.broadcast import Broadcasts
-from app.bots.campaign_report import OUTCOME_WORDS, reason_words
-from app.bots.engine import limits_from
-from app.bots.models import BroadcastKind
+from app.broadcasts.campaigns import Broadcasts
+from app.broadcasts.models import BroadcastKind
+from app.broadcasts.report import OUTCOME_WORDS, reason_words
 from app.errors import DomainError
 from app.i18n import translator
 from app.people.models import Role
@@ -40,6 +39,7 @@ from app.web.broadcasts import BroadcastCreate
 from app.web.dashboard import page, viewer_for
 from app.web.errors import STATUS_OF_KIND
 from app.web.keys import RUNTIME
+from app.worker.engine import limits_from
 
 DONE = {
     "created": "Announcement created: it is sent at the time given, within the push hours.",

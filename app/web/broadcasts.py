@@ -6,13 +6,13 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from app.bots.broadcast import Broadcasts, Recipients
-from app.bots.campaign_report import CampaignReport, Outcome
-from app.bots.engine import limits_from
-from app.bots.models import BroadcastKind, BroadcastStatus
+from app.broadcasts.campaigns import Broadcasts, Recipients
+from app.broadcasts.models import BroadcastKind, BroadcastStatus
+from app.broadcasts.report import CampaignReport, Outcome
 from app.jobs.schemas import Targeting
 from app.people.models import Role
 from app.web.api import Api, Call
+from app.worker.engine import limits_from
 
 
 class BroadcastTargeting(Targeting):

@@ -13,7 +13,7 @@ from __future__ import annotations
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.bots.telegram_prepared import (
+from app.bots.telegram.prepared import (
     Article,
     PreparedMessageRefused,
     save_prepared_message,

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from app.bots.broadcast import REMINDER_KEY
-from app.bots.models import BroadcastKind
+from app.broadcasts.campaigns import REMINDER_KEY
+from app.broadcasts.models import BroadcastKind
 from app.jobs.models import JobOffer, JobStatus
 from app.jobs.schemas import JobCreate, NewsCreate
 from app.people.models import Employee, Role

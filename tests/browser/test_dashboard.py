@@ -6,8 +6,8 @@ from typing import Any
 
 from aiohttp.test_utils import TestServer
 
-from app.bots.replies import Reply
 from app.bots.wiring import BOTS
+from app.chat.replies import Reply
 from app.events import ReferralStatusChanged
 from app.gamification.ledger import Award
 from app.gamification.models import Redemption, RedemptionStatus

@@ -18,8 +18,8 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from app import demo
-from app.bots.replies import Reply
 from app.bots.wiring import BOTS
+from app.chat.replies import Reply
 from app.people.models import ChatIdentity, Employee, EmployeeStatus, Role
 from app.runtime import Runtime
 from tests.browser.accessibility import assert_accessible

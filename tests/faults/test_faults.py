@@ -13,7 +13,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from app.bots.models import Delivery, DeliveryStatus
+from app.broadcasts.models import Delivery, DeliveryStatus
 from app.gamification.models import PointsEntry
 from app.people.models import Employee
 from app.referrals.models import Channel, Click, ClickClass, ContentType, TrackedLink
@@ -209,9 +209,9 @@ async def test_two_replicas_and_two_workers_do_everything_once(
             hammer(first, link.code, 50),
         ):  # repeats
             results.update(part)
-        from app.bots.broadcast import Broadcasts
-        from app.bots.engine import limits_from
-        from app.bots.models import BroadcastKind
+        from app.broadcasts.campaigns import Broadcasts
+        from app.broadcasts.models import BroadcastKind
+        from app.worker.engine import limits_from
 
         broadcast = await Broadcasts(runtime, limits_from(runtime.settings)).create(
             BroadcastKind.ANNOUNCEMENT, text="All hands", employee_ids=[p.id for p in people]

@@ -15,9 +15,8 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 from tortoise import Tortoise
 
-from app.bots.broadcast import Broadcasts
-from app.bots.engine import limits_from
-from app.bots.models import BroadcastKind
+from app.broadcasts.campaigns import Broadcasts
+from app.broadcasts.models import BroadcastKind
 from app.gamification.ledger import Award
 from app.gamification.shop import RewardDraft
 from app.people.models import Employee, Platform, ReportKind, Role
@@ -25,6 +24,7 @@ from app.people.schemas import EmployeeCreate
 from app.referrals.intake import CandidateDetails
 from app.referrals.models import Channel, ContentType
 from app.runtime import Runtime
+from app.worker.engine import limits_from
 from tests.helpers import make_open_job
 
 TELEGRAM_ID = "987654321"

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp.test_utils import TestClient
 
-from app.bots.telegram_name import TelegramBotName
+from app.bots.telegram.name import TelegramBotName
 from app.runtime import Runtime
 from app.settings import Settings
 from tests.fakes.telegram_api import FakeTelegram

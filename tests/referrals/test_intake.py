@@ -262,9 +262,9 @@ async def test_two_colleagues_referring_the_same_person_at_once_make_one_owner(
 async def test_the_scheduler_purges_unconsented_referrals_past_retention(
     runtime: Runtime, clock: FrozenClock
 ) -> None:
-    from app.bots.broadcast import Broadcasts
-    from app.bots.engine import limits_from
-    from app.bots.scheduler import Scheduler
+    from app.broadcasts.campaigns import Broadcasts
+    from app.worker.engine import limits_from
+    from app.worker.scheduler import Scheduler
 
     ada, _, job = await team(runtime)
     await refer(runtime, ada, job)

@@ -8,7 +8,7 @@ with the token of someone who left 403 `employee_left`; at or above it, the requ
 past the gate (whatever the handler then says about the empty body). Pages and the mini
 app's JSON use sessions: the table below declares each route's rule, and a route missing
 from it fails the test, so a new route cannot ship without an access rule. Chat actions
-take their role from their registry (`app/bots/actions.py`): each is tried by every entry
+take their role from their registry (`app/chat/actions.py`): each is tried by every entry
 that reaches it (its command and each of its button verbs).
 """
 
@@ -21,10 +21,10 @@ import pytest
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
-from app.bots.actions import ACTIONS, Action
-from app.bots.conversation import Conversation
-from app.bots.replies import ChatUser, Intent, Reply
-from app.bots.turn import FormStore
+from app.chat.actions import ACTIONS, Action
+from app.chat.conversation import Conversation
+from app.chat.replies import ChatUser, Intent, Reply
+from app.chat.turn import FormStore
 from app.people.models import Role
 from app.people.sessions import COOKIE
 from app.people.tokens import ROLE_RANK

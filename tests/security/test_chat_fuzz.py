@@ -5,7 +5,7 @@ anyone what their role may not see. Each answer is a friendly reply or nothing. 
 button verb is pressed by everyone, bare and with an id, before the random search.
 
 The presses go to the conversation core, where every channel sends them
-(tests/bots/test_chat_roles.py shows Telegram's and Teams' entries reach it)."""
+(tests/chat/test_roles.py shows Telegram's and Teams' entries reach it)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ import os
 import hypothesis
 from hypothesis import strategies as st
 
-from app.bots.actions import BY_BUTTON, BY_COMMAND
-from app.bots.conversation import Conversation
-from app.bots.replies import ChatUser, Intent
+from app.chat.actions import BY_BUTTON, BY_COMMAND
+from app.chat.conversation import Conversation
+from app.chat.replies import ChatUser, Intent
 from app.people.models import ReportKind, Role
 from app.referrals.intake import CandidateDetails
 from app.runtime import Runtime

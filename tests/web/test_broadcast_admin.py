@@ -10,12 +10,18 @@ from datetime import UTC, datetime, timedelta
 
 from aiohttp.test_utils import TestClient
 
-from app.bots.broadcast import REMINDER_KEY, Broadcasts
-from app.bots.engine import limits_from
-from app.bots.models import Broadcast, BroadcastKind, BroadcastStatus, Delivery, DeliveryStatus
+from app.broadcasts.campaigns import REMINDER_KEY, Broadcasts
+from app.broadcasts.models import (
+    Broadcast,
+    BroadcastKind,
+    BroadcastStatus,
+    Delivery,
+    DeliveryStatus,
+)
 from app.people.models import Employee, Role
 from app.runtime import Runtime
 from app.settings import Settings
+from app.worker.engine import limits_from
 from tests.helpers import make_employee
 from tests.test_cli import portevoix
 from tests.web.test_content_admin import error_of, form

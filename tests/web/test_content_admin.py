@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from aiohttp.test_utils import TestClient
 
-from app.bots.models import Broadcast, BroadcastKind
+from app.broadcasts.models import Broadcast, BroadcastKind
 from app.jobs.models import EmploymentType, JobOffer, JobStatus, NewsPost, NewsStatus, Workplace
 from app.jobs.schemas import JobCreate, NewsCreate
 from app.people.models import Employee, EmployeeStatus, Role

@@ -7,7 +7,7 @@ the endpoint exists only when TEAMS_EMULATOR is on (the Bot Framework Emulator's
 unauthenticated mode). With TEAMS_TENANT_ID set, any other tenant gets one refusal.
 
 Messages and card submits become intents for the conversation core, its replies go back
-as Adaptive Cards (`app/bots/cards.py`); the messaging extension searches jobs and news;
+as Adaptive Cards (`app/bots/teams/cards.py`); the messaging extension searches jobs and news;
 notifications reach people through the conversation reference stored on install and
 refreshed on every message. Calls to the connector that are throttled or fail upstream
 (429/412/502/504) are retried with exponential backoff and jitter; 403/404 mean the

@@ -28,9 +28,9 @@ from botbuilder.schema.teams import (
     MessagingExtensionResult,
 )
 
-from app.bots import cards
-from app.bots.replies import ChatUser, Intent
+from app.bots.teams import cards
 from app.bots.teams.rendering import extension_result
+from app.chat.replies import ChatUser, Intent
 from app.i18n import translator
 from app.people.models import ChatIdentity, Platform
 

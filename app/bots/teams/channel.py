@@ -26,15 +26,15 @@ from botbuilder.schema import Activity, ActivityTypes, ConversationReference
 from botframework.connector.auth import AuthenticationConstants, JwtTokenExtractor
 from msrest.exceptions import HttpOperationError
 
-from app.bots.actions import ACTIONS
-from app.bots.conversation import Conversation
-from app.bots.referral_card import ReferForm
-from app.bots.replies import ChatUser, Intent, Reply
 from app.bots.teams.auth import BotCredentials, SigningKeys, auth_configuration
 from app.bots.teams.bot import TeamsBot
 from app.bots.teams.files import upload_of
+from app.bots.teams.referral_card import ReferForm
 from app.bots.teams.rendering import as_activities, card_activity
-from app.bots.turn import FormStore
+from app.chat.actions import ACTIONS
+from app.chat.conversation import Conversation
+from app.chat.replies import ChatUser, Intent, Reply
+from app.chat.turn import FormStore
 from app.i18n import translator
 from app.people.models import Platform, Role
 from app.runtime import Runtime

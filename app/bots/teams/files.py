@@ -22,7 +22,7 @@ from typing import Any
 import aiohttp
 from yarl import URL
 
-from app.bots.replies import Upload, UploadUnavailable
+from app.chat.replies import Upload, UploadUnavailable
 from app.referrals.cv import too_large
 from app.settings import Settings
 

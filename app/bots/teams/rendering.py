@@ -1,5 +1,5 @@
 """Our replies as Teams activities: an Adaptive Card when a reply has buttons or fits one
-(`app/bots/cards.py` builds it), plain text split to Teams' limit otherwise; and the
+(`app/bots/teams/cards.py` builds it), plain text split to Teams' limit otherwise; and the
 messaging extension's list of cards.
 """
 
@@ -15,8 +15,8 @@ from botbuilder.schema.teams import (
     MessagingExtensionResult,
 )
 
-from app.bots import cards
-from app.bots.replies import Reply
+from app.bots.teams import cards
+from app.chat.replies import Reply
 
 
 def as_activities(replies: list[Reply] | list[Activity]) -> list[Activity]:

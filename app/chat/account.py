@@ -1,0 +1,234 @@
+"""Joining and the account: invites, the policy gate, menu, help, settings, reports, app.
+
+Nothing but joining works before the current social media policy is accepted.
+"""
+
+from __future__ import annotations
+
+import re
+
+from app.chat import self_service
+from app.chat.replies import Button, Intent, Reply
+from app.chat.turn import Form, Turn
+from app.errors import DomainError
+from app.people.models import Platform, ReportKind, Role
+
+LANGUAGES = {"en": "English", "fr": "Français"}
+INVITE_CODE = re.compile(r"^[A-Za-z0-9_-]{12,40}$")
+
+
+def menu(turn: Turn) -> list[list[Button]]:
+    _ = turn._
+    rows = [
+        [Button(_("Jobs"), action="jobs:0"), Button(_("News"), action="news:0")],
+        [Button(_("Refer a friend"), action="refer:start"), Button(_("My points"), action="me")],
+        [
+            Button(_("Leaderboard"), action="board:month:company"),
+            Button(_("Rewards"), action="shop"),
+        ],
+    ]
+    app_url = f"{turn.runtime.settings.public_base_url}/app"
+    if turn.user.platform == "telegram" and app_url.startswith("https://"):
+        rows.append([Button(_("Open the app"), web_app=app_url)])
+    if turn.is_at_least(Role.RECRUITER):
+        rows.append(
+            [
+                Button(_("Referrals to review"), action="rv:0"),
+                Button(_("This week"), action="stats"),
+            ]
+        )
+    return rows
+
+
+def welcome(turn: Turn) -> list[Reply]:
+    _ = turn._
+    name = turn.me().name.split(" ")[0]
+    return [
+        Reply(
+            _(
+                "Welcome, {name}! Share our jobs and news with your own links, refer "
+                "friends, and earn points. What would you like to do?"
+            ).format(name=name),
+            buttons=menu(turn),
+        )
+    ]
+
+
+async def unknown_user(turn: Turn, intent: Intent) -> list[Reply]:
+    """Someone the bot does not know: an invite code joins them; else explain."""
+    _ = turn._
+    form = await turn.forms.get()
+    code = intent.args.strip() if intent.kind == "command" and intent.name == "start" else ""
+    if intent.kind == "text" and form is None and INVITE_CODE.match(intent.args.strip()):
+        code = intent.args.strip()  # Teams users paste the code they were given
+    if code:
+        try:
+            employee = await turn.runtime.people.redeem_invite(
+                code,
+                Platform(turn.user.platform),
+                turn.user.user_id,
+                turn.user.chat_id,
+                turn.user.conversation_reference,
+                language=turn.user.language,
+            )
+        except DomainError as exc:
+            return [Reply(_(exc.message))]
+        turn.employee = employee
+        turn.language = employee.language
+        return await policy_gate(turn)
+    if intent.kind == "action" and intent.name == "access:request":
+        await turn.forms.put(Form("access", "text"))
+        return [
+            Reply(
+                _(
+                    "Who are you? Write your name, work e-mail and team, and an admin "
+                    "will invite you."
+                )
+            )
+        ]
+    if intent.kind == "text" and self_service.enabled(turn) and form is None:
+        answered = await self_service.check(turn, intent.args) or await self_service.start(
+            turn, intent.args
+        )
+        if answered is not None:
+            return answered
+    if form is not None and form.name == "access" and intent.kind == "text":
+        await turn.runtime.people.report(
+            ReportKind.ACCESS_REQUEST,
+            intent.args,
+            platform=turn.user.platform,
+            platform_user_id=turn.user.user_id,
+            name=turn.user.name,
+        )
+        await turn.forms.clear()
+        return [Reply(_("Thank you, the admins have your request."))]
+    hello = _(
+        "Hello! This bot is for employees of {company}. Open the invitation link you "
+        "received by e-mail (or send me its code). No invitation? Ask for access."
+    ).format(company=turn.runtime.settings.company_name)
+    if self_service.enabled(turn):
+        hello += " " + _("Or send me your work e-mail address to get a code.")
+    return [Reply(hello, buttons=[[Button(_("Ask for access"), action="access:request")]])]
+
+
+async def policy_gate(turn: Turn) -> list[Reply]:
+    """Show the current policy with an Accept button (or the welcome if accepted)."""
+    policy_service = turn.runtime.policy
+    if await policy_service.has_accepted_current(turn.me()):
+        return welcome(turn)
+    policy = await policy_service.current()
+    text = policy.text_fr if turn.language == "fr" else policy.text_en
+    _ = turn._
+    return [
+        Reply(text, buttons=[[Button(_("I accept"), action="policy:accept")]]),
+        Reply(_("Please read and accept the social media policy to continue.")),
+    ]
+
+
+async def accept_policy(turn: Turn) -> list[Reply]:
+    await turn.runtime.policy.accept(turn.me(), channel=turn.user.platform)
+    _ = turn._
+    return [Reply(_("Thank you! You can share now."), edit=True), *welcome(turn)]
+
+
+async def show_policy(turn: Turn) -> list[Reply]:
+    policy = await turn.runtime.policy.current()
+    return [Reply(policy.text_fr if turn.language == "fr" else policy.text_en)]
+
+
+async def settings(turn: Turn) -> list[Reply]:
+    _ = turn._
+    me = turn.me()
+    summary = await turn.runtime.gamification.summary(me)
+    notifications = _("on") if me.notifications_enabled else _("off")
+    visible = _("hidden") if summary.leaderboard_opt_out else _("visible")
+    other = "en" if turn.language == "fr" else "fr"
+    return [
+        Reply(
+            _(
+                "Language: {language}\nNotifications: {notifications}\nOn public leaderboards: "
+                "{visible}"
+            ).format(
+                language=LANGUAGES[turn.language], notifications=notifications, visible=visible
+            ),
+            buttons=[
+                [Button(LANGUAGES[other], action=f"lang:{other}")],
+                [
+                    Button(
+                        _("Turn notifications off")
+                        if me.notifications_enabled
+                        else _("Turn notifications on"),
+                        action="notify:toggle",
+                    )
+                ],
+                [
+                    Button(
+                        _("Show me on leaderboards")
+                        if summary.leaderboard_opt_out
+                        else _("Hide me from leaderboards"),
+                        action="optout:toggle",
+                    )
+                ],
+            ],
+        )
+    ]
+
+
+async def set_language(turn: Turn, language: str) -> list[Reply]:
+    if language not in LANGUAGES:
+        return [Reply(turn._("Choose en or fr."))]
+    turn.employee = await turn.runtime.people.set_preferences(turn.me().id, language=language)
+    turn.language = language
+    return [
+        Reply(
+            turn._("I will speak English from now on.")
+            if language == "en"
+            else turn._("Je parlerai français désormais."),
+            buttons=menu(turn),
+        )
+    ]
+
+
+async def toggle_notifications(turn: Turn) -> list[Reply]:
+    me = turn.me()
+    turn.employee = await turn.runtime.people.set_preferences(
+        me.id, notifications=not me.notifications_enabled
+    )
+    return await settings(turn)
+
+
+async def toggle_opt_out(turn: Turn) -> list[Reply]:
+    me = turn.me()
+    summary = await turn.runtime.gamification.summary(me)
+    await turn.runtime.gamification.set_opt_out(me.id, not summary.leaderboard_opt_out)
+    return await settings(turn)
+
+
+async def start_report(turn: Turn) -> list[Reply]:
+    await turn.forms.put(Form("report", "text"))
+    return [Reply(turn._("Write your message to the communication team (or /cancel)."))]
+
+
+async def finish_report(turn: Turn, text: str) -> list[Reply]:
+    me = turn.me()
+    await turn.runtime.people.report(
+        ReportKind.REPORT,
+        text,
+        employee_id=me.id,
+        platform=turn.user.platform,
+        platform_user_id=turn.user.user_id,
+        name=me.name,
+    )
+    await turn.forms.clear()
+    return [Reply(turn._("Sent. Thank you for telling us."))]
+
+
+async def open_app(turn: Turn) -> list[Reply]:
+    """A one-time sign-in link to the mini app (Teams and browsers), or the web app button."""
+    _ = turn._
+    base = turn.runtime.settings.public_base_url
+    url = await turn.runtime.logins.create(turn.me().id)  # already the whole URL
+    buttons = [[Button(_("Open the app"), url=url)]]
+    if turn.user.platform == "telegram" and base.startswith("https://"):
+        buttons.append([Button(_("Open inside Telegram"), web_app=f"{base}/app")])
+    return [Reply(_("Your personal link (valid a few minutes, for you only):"), buttons=buttons)]

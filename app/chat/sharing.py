@@ -1,0 +1,215 @@
+"""Jobs and news in the chat: browse what targets me, share with my own links, inline.
+
+Callback payloads stay short (Telegram allows 64 bytes): `jobs:<page>`, `job:<id>`,
+`share:<job|news>:<id>`, `net:<job|news>:<id>:<channel>`.
+"""
+
+from __future__ import annotations
+
+from app.chat.replies import Button, InlineResult, Reply
+from app.chat.turn import Turn
+from app.jobs.models import JobOffer, NewsPost
+from app.jobs.service import Audience
+from app.parsing import whole_number
+from app.referrals.links import caption_for
+from app.referrals.models import Channel, ContentType
+
+PAGE = 5
+SHARE_CHANNELS = [
+    Channel.LINKEDIN,
+    Channel.X,
+    Channel.FACEBOOK,
+    Channel.WHATSAPP,
+    Channel.EMAIL,
+    Channel.COPY,
+]
+NETWORK_NAMES = {
+    Channel.LINKEDIN: "LinkedIn",
+    Channel.X: "X",
+    Channel.FACEBOOK: "Facebook",
+    Channel.WHATSAPP: "WhatsApp",
+    Channel.TELEGRAM: "Telegram",
+    Channel.TEAMS: "Teams",
+    Channel.EMAIL: "E-mail",
+    Channel.COPY: "Link",
+}
+
+
+async def _feed(turn: Turn) -> tuple[list[JobOffer], list[NewsPost]]:
+    me = turn.me()
+    return await turn.runtime.content.feed(Audience(me.department, me.location, me.language))
+
+
+def _pager(kind: str, page: int, total: int, turn: Turn) -> list[Button]:
+    buttons = []
+    if page > 0:
+        buttons.append(Button(turn._("◀ Previous"), action=f"{kind}:{page - 1}"))
+    if (page + 1) * PAGE < total:
+        buttons.append(Button(turn._("Next ▶"), action=f"{kind}:{page + 1}"))
+    return buttons
+
+
+async def list_jobs(turn: Turn, page: int = 0) -> list[Reply]:
+    _ = turn._
+    jobs, _news = await _feed(turn)
+    if not jobs:
+        return [Reply(_("No open jobs for you right now."))]
+    shown = jobs[page * PAGE : (page + 1) * PAGE]
+    rows = [
+        [
+            Button(
+                f"{job.title} · {job.location}" if job.location else job.title,
+                action=f"job:{job.id}",
+            )
+        ]
+        for job in shown
+    ]
+    pager = _pager("jobs", page, len(jobs), turn)
+    text = _("Open jobs ({count}). Pick one to see it, share it or refer someone:").format(
+        count=len(jobs)
+    )
+    return [Reply(text, buttons=rows + ([pager] if pager else []), edit=page > 0)]
+
+
+async def list_news(turn: Turn, page: int = 0) -> list[Reply]:
+    _ = turn._
+    _jobs, posts = await _feed(turn)
+    if not posts:
+        return [Reply(_("No news to share right now."))]
+    shown = posts[page * PAGE : (page + 1) * PAGE]
+    rows = [[Button(post.title, action=f"post:{post.id}")] for post in shown]
+    pager = _pager("news", page, len(posts), turn)
+    return [
+        Reply(_("Company news to share:"), buttons=rows + ([pager] if pager else []), edit=page > 0)
+    ]
+
+
+async def job_details(turn: Turn, job_id: int) -> list[Reply]:
+    _ = turn._
+    job = await turn.runtime.content.job(job_id)
+    meta = " · ".join(
+        x for x in (job.department, job.location, _(job.workplace.value.replace("_", "-"))) if x
+    )
+    text = f"{job.title}\n{meta}\n\n{_short(job.description, 900)}"
+    return [
+        Reply(
+            text,
+            title=job.title,
+            buttons=[
+                [
+                    Button(_("Share"), action=f"share:job:{job.id}"),
+                    Button(_("Refer a friend"), action=f"refer:job:{job.id}"),
+                ],
+                [Button(_("Share in a Telegram chat"), switch_inline=f"job {job.id}")]
+                if turn.user.platform == "telegram"
+                else [],
+            ],
+        )
+    ]
+
+
+async def news_details(turn: Turn, news_id: int) -> list[Reply]:
+    _ = turn._
+    post = await turn.runtime.content.news(news_id)
+    return [
+        Reply(
+            f"{post.title}\n\n{_short(post.body, 900)}",
+            title=post.title,
+            image_url=post.image_url,
+            buttons=[
+                [Button(_("Share"), action=f"share:news:{post.id}")],
+            ],
+        )
+    ]
+
+
+async def choose_network(turn: Turn, content_type: str, content_id: int) -> list[Reply]:
+    _ = turn._
+    networks = [
+        Button(NETWORK_NAMES[c], action=f"net:{content_type}:{content_id}:{c.value}")
+        for c in SHARE_CHANNELS
+    ]
+    rows = [networks[i : i + 3] for i in range(0, len(networks), 3)]
+    if turn.user.platform == "telegram":
+        rows.append(
+            [Button(_("Share in a Telegram chat"), switch_inline=f"{content_type} {content_id}")]
+        )
+    return [Reply(_("Where do you want to share it?"), buttons=rows)]
+
+
+async def share_on(turn: Turn, content_type: str, content_id: int, channel: str) -> list[Reply]:
+    """My personal link and caption for one network, as a button opening its dialog."""
+    _ = turn._
+    [share] = await turn.runtime.links.shares(
+        turn.me(), ContentType(content_type), content_id, [Channel(channel)], record=True
+    )
+    text = _(
+        "Your caption (edit it as you like):\n\n{caption}\n\nYour personal link: {url}"
+    ).format(caption=share.caption, url=share.url)
+    points = await turn.runtime.gamification.share_points_to_come(
+        turn.me().id, content_type, content_id
+    )
+    if points:  # the truth about when they come: with a visitor, not with this message
+        text += "\n\n" + _("+{points} points for this share once someone opens your link.").format(
+            points=points
+        )
+    if share.channel == Channel.COPY:
+        return [Reply(text)]
+    label = _("Open {network}").format(network=NETWORK_NAMES[share.channel])
+    return [Reply(text, buttons=[[Button(label, url=share.share_url)]])]
+
+
+async def inline_results(turn: Turn, query: str) -> list[InlineResult]:
+    """Open jobs and news matching the words typed after @bot, each with my chat's link."""
+    jobs, posts = await _feed(turn)
+    words = query.lower().split()
+    wanted: tuple[str, int] | None = None
+    number = whole_number(words[1]) if len(words) == 2 else None
+    if number is not None and words[0] in ("job", "news"):
+        wanted = (words[0], number)
+        words = []
+    items: list[JobOffer | NewsPost] = [*jobs, *posts]
+    results = []
+    for item in items:
+        kind = "job" if isinstance(item, JobOffer) else "news"
+        haystack = f"{item.title} {getattr(item, 'location', '')}".lower()
+        if wanted and wanted != (kind, item.id):
+            continue
+        if words and not all(word in haystack for word in words):
+            continue
+        [share] = await turn.runtime.links.shares(
+            turn.me(), ContentType(kind), item.id, [_inline_channel(turn)]
+        )
+        caption = caption_for(item, _inline_channel(turn), turn.language)
+        results.append(
+            InlineResult(
+                id=f"{kind}:{item.id}",
+                title=item.title,
+                description=getattr(item, "location", "") or caption[:80],
+                text=f"{caption}\n{share.url}",
+                url=share.url,
+                buttons=[[Button(turn._("Open"), url=share.url)]],
+            )
+        )
+        if len(results) == 20:
+            break
+    return results
+
+
+async def inline_chosen(turn: Turn, result_id: str) -> None:
+    """The card went into a chat: its link exists already; make sure the share counts."""
+    kind, _sep, raw_id = result_id.partition(":")
+    content_id = whole_number(raw_id)
+    if kind in ("job", "news") and content_id is not None:
+        await turn.runtime.links.record_share(
+            turn.me(), ContentType(kind), content_id, _inline_channel(turn)
+        )
+
+
+def _inline_channel(turn: Turn) -> Channel:
+    """Cards inserted from Teams' compose box carry a Teams link; from Telegram, a Telegram one."""
+    return Channel.TEAMS if turn.user.platform == "teams" else Channel.TELEGRAM
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
