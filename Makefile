@@ -33,6 +33,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check app tests bench
 	$(BIN)/mypy app
+	$(BIN)/lint-imports
 
 # Write a migration for model changes: make migrations
 migrations: $(STAMP)
