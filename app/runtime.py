@@ -129,7 +129,8 @@ class Runtime:
         """The worker's sending loop and scheduler."""
         from app.worker.engine import PushEngine
 
-        assert WORKER in self.process, "only a worker process sends the pushes"
+        if WORKER not in self.process:  # a web replica or a command sends no pushes
+            raise RuntimeError(f"no push engine in a {sorted(self.process)} process")
         return PushEngine(self, self.broadcasts, self.senders)
 
     async def aclose(self) -> None:

@@ -74,6 +74,9 @@ class Bots:
 
 
 BOTS = web.AppKey("bots", Bots)
+# The process's root, for this module only: the web handlers see their services
+# (`app.web.keys`), the channels' start-up here needs the root's conversation core.
+ROOT = web.AppKey("root", Runtime)
 
 
 def build_api() -> Api:
@@ -109,13 +112,13 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Applic
     app[ACCESS_LOG] = AccessLog.configured()
 
     if runtime is not None:
-        app[RUNTIME] = runtime
+        app[RUNTIME] = app[ROOT] = runtime
     else:
 
         async def runtime_ctx(app: web.Application) -> AsyncIterator[None]:
             async with open_runtime(settings, WEB_PROCESS) as opened:
                 await opened.policy.publish_from_files()
-                app[RUNTIME] = opened
+                app[RUNTIME] = app[ROOT] = opened
                 yield
 
         app.cleanup_ctx.append(runtime_ctx)
@@ -145,7 +148,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Applic
 
 async def bots_ctx(app: web.Application) -> AsyncIterator[None]:
     """Telegram when its token is set, Teams when its app id is (or the emulator)."""
-    runtime = app[RUNTIME]
+    runtime = app[ROOT]
     bots = Bots(runtime.conversation, runtime.reactors.notifier)
     if runtime.settings.telegram_bot_token:
         bots.telegram = TelegramChannel(runtime, runtime.conversation)
