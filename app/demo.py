@@ -397,11 +397,15 @@ async def seed_rewards(runtime: Runtime, progress: Progress) -> None:
     progress("shop", 1, 1)
 
 
+async def _seed_referrals(runtime: Runtime, progress: Progress) -> None:
+    await seed_referrals(runtime.referrals, runtime.settings.referral_bonus_waiting_days, progress)
+
+
 STEPS: list[Callable[[Runtime, Progress], Awaitable[None]]] = [
     seed_people,
     seed_content,
     seed_clicks,
-    seed_referrals,
+    _seed_referrals,
     seed_rewards,
 ]
 

@@ -1,24 +1,40 @@
-"""Everything a running Porte-voix needs, opened and closed in one place.
+"""The composition root: everything one Porte-voix process needs, built once, opened
+and closed in one place.
 
-The web server (`create_app`), the worker and the CLI commands all build the same
-`Runtime`, so a service is wired identically wherever it is used, and its event
-reactions are those of the one table in `app/reactions.py`. Nothing here is global:
-two runtimes (two replicas in a test) can live in one process.
+`open_runtime(settings, process)` builds the root of a process: `WEB_PROCESS` (a web
+replica: `create_app`, `portevoix run`), `WORKER_PROCESS` (`portevoix worker`),
+`CLI_PROCESS` (every other command) or `EMBEDDED_RUN` (`portevoix run` without
+REDIS_URL: the web and the worker in one process). Every root builds the domain
+services, the broadcasts, the chat senders and the notifier once; the web glue
+(`app/server.py`) and the push engine take theirs from it (`conversation`,
+`teams_channel`, `push_engine`, built on first use from the settings of that moment).
+Its event reactions are the rows of the one table in `app/reactions.py` that the
+process runs, each subscribed once.
+
+Only composition roots and entry points import `Runtime`: the services it holds take
+what they use (explicit arguments or a small Protocol such as `PushSources`, which a
+`Runtime` satisfies). Nothing here is global: two runtimes (two replicas in a test)
+can live in one process.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from redis.asyncio import Redis
 from tortoise.context import TortoiseContext
 
 from app import db
+from app.bots.chat_senders import ChatSenders
 from app.bots.telegram.name import TelegramBotName
 from app.broadcasts import privacy as push_privacy
+from app.broadcasts.campaigns import Broadcasts, PushOnPublish
+from app.chat.notify import Notifier
 from app.clock import Clock, SystemClock
 from app.events import EventBus
 from app.gamification import privacy as points_privacy
@@ -37,7 +53,7 @@ from app.people.policy import PolicyService
 from app.people.service import PeopleService
 from app.people.sessions import SessionStore
 from app.people.tokens import TokenService
-from app.reactions import Reactors, react
+from app.reactions import CLI, WEB, WORKER, Process, Reactors, react
 from app.referrals import privacy as link_privacy
 from app.referrals.analytics import ClickAnalytics
 from app.referrals.clicks import ClickLimits, RedisRecentClicks
@@ -51,9 +67,20 @@ from app.referrals.writer import ClickWriter
 from app.settings import Settings, config_dir
 from app.store import close_redis, open_redis
 
+if TYPE_CHECKING:
+    from app.bots.teams import TeamsChannel
+    from app.chat.conversation import Conversation
+    from app.worker.engine import PushEngine
 
-@dataclass
+WEB_PROCESS = frozenset({WEB})
+WORKER_PROCESS = frozenset({WORKER})
+CLI_PROCESS = frozenset({CLI})
+EMBEDDED_RUN = frozenset({WEB, WORKER})
+
+
+@dataclass(eq=False)
 class Runtime:
+    process: frozenset[Process]  # which roles this process plays (app/reactions.py)
     settings: Settings
     clock: Clock
     events: EventBus
@@ -78,7 +105,36 @@ class Runtime:
     gamification: GamificationService
     shop: Shop
     challenges: Challenges
-    reactors: Reactors = field(init=False)  # set by build_runtime, from app/reactions.py
+    broadcasts: Broadcasts
+    senders: ChatSenders  # shared by the notices and the pushes
+    reactors: Reactors  # what reacts to events here (app/reactions.py)
+
+    @cached_property
+    def conversation(self) -> Conversation:
+        """The conversation core, for this process's chat channels."""
+        from app.chat.conversation import Conversation
+
+        return Conversation(self)
+
+    @cached_property
+    def teams_channel(self) -> TeamsChannel:
+        """The process's Teams channel: the web process serves /api/messages with it,
+        and every process's proactive messages (notices, pushes) go through it."""
+        from app.bots.teams import TeamsChannel
+
+        return TeamsChannel(self, self.conversation)
+
+    @cached_property
+    def push_engine(self) -> PushEngine:
+        """The worker's sending loop and scheduler."""
+        from app.worker.engine import PushEngine
+
+        if WORKER not in self.process:  # a web replica or a command sends no pushes
+            raise RuntimeError(f"no push engine in a {sorted(self.process)} process")
+        return PushEngine(self, self.broadcasts, self.senders)
+
+    async def aclose(self) -> None:
+        await self.senders.aclose()
 
     def click_worker(self, consumer: str | None = None) -> ClickWorker:
         return ClickWorker(
@@ -91,8 +147,13 @@ class Runtime:
 
 
 def build_runtime(
-    settings: Settings, db_ctx: TortoiseContext, redis: Redis, clock: Clock | None = None
+    settings: Settings,
+    process: frozenset[Process],
+    db_ctx: TortoiseContext,
+    redis: Redis,
+    clock: Clock | None = None,
 ) -> Runtime:
+    """The root of one process: every service once, and the process's reactions."""
     clock = clock or SystemClock()
     events = EventBus()
     people = PeopleService(
@@ -134,7 +195,16 @@ def build_runtime(
     privacy.register("points", points_privacy.export, points_privacy.erase)
     privacy.register("links_and_clicks", link_privacy.export, link_privacy.erase)
     privacy.register("pushes", push_privacy.export, push_privacy.erase)
+    broadcasts = Broadcasts(clock, content)
+    senders = ChatSenders(settings, lambda: runtime.teams_channel)
+    reactors = Reactors(
+        gamification=gamification,
+        challenges=challenges,
+        notifier=Notifier(people, referrals, gamification, senders),
+        pushes=PushOnPublish(broadcasts, settings.broadcast_on_publish),
+    )
     runtime = Runtime(
+        process=process,
         settings=settings,
         clock=clock,
         events=events,
@@ -159,14 +229,18 @@ def build_runtime(
         challenges=challenges,
         referrals=referrals,
         gamification=gamification,
+        broadcasts=broadcasts,
+        senders=senders,
+        reactors=reactors,
     )
-    runtime.reactors = react(runtime)  # every event reaction, in its one table
+    react(events, reactors, process)  # this process's rows of the one table
     return runtime
 
 
 @asynccontextmanager
 async def open_runtime(
     settings: Settings,
+    process: frozenset[Process],
     *,
     migrate: bool = False,
     clock: Clock | None = None,
@@ -185,10 +259,10 @@ async def open_runtime(
     try:
         if migrate:
             await db.migrate(db_ctx)
-        runtime = build_runtime(settings, db_ctx, redis, clock)
+        runtime = build_runtime(settings, process, db_ctx, redis, clock)
         yield runtime
     finally:
         if runtime is not None:
-            await runtime.reactors.aclose()
+            await runtime.aclose()
         await close_redis(redis)
         await db.close_db(db_ctx)

@@ -1,20 +1,29 @@
-"""The aiohttp application factory: `create_app(settings)` wires the whole web side.
+"""The aiohttp application factory: `create_app(settings)` wires the whole web side,
+the chat channels' endpoints included.
 
 The database and Redis are opened and closed with `cleanup_ctx`; everything the
-handlers need hangs off the application through typed keys (`app.web.keys`).
+handlers need hangs off the application through typed keys (`app.web.keys`). The web
+pages (`app.web`) and the channels (`app.bots`) know nothing of each other: they meet
+here, in the web process's entry point, which starts the channels the settings
+configure with the root's one conversation core and Teams channel (`app/runtime.py`).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from app import __version__
-from app.bots import wiring
+from app.bots.teams import TeamsChannel
+from app.bots.telegram.channel import TelegramChannel
+from app.chat.conversation import Conversation
+from app.chat.notify import Notifier
 from app.logs import AccessLog
-from app.runtime import Runtime, open_runtime
+from app.runtime import WEB_PROCESS, Runtime, open_runtime
 from app.settings import Settings
 from app.web import (
     apply,
@@ -45,10 +54,29 @@ from app.web import (
     ui,
 )
 from app.web.api import Api
-from app.web.errors import errors_middleware
+from app.web.errors import error_response, errors_middleware
 from app.web.keys import METRICS_REGISTRY, RUNTIME
 from app.web.metrics import ACCESS_LOG, HTTP_METRICS, HttpMetrics, observe_middleware
 from app.web.pages import add_routes
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Bots:
+    """The chat channels this web process serves (the conversation and the notifier are
+    the root's)."""
+
+    conversation: Conversation
+    notifier: Notifier
+    telegram: TelegramChannel | None = None
+    teams: TeamsChannel | None = None
+
+
+BOTS = web.AppKey("bots", Bots)
+# The process's root, for this module only: the web handlers see their services
+# (`app.web.keys`), the channels' start-up here needs the root's conversation core.
+ROOT = web.AppKey("root", Runtime)
 
 
 def build_api() -> Api:
@@ -69,7 +97,7 @@ def build_api() -> Api:
 
 
 def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Application:
-    """The web application. Pass `runtime` to share one already opened (tests, `run`);
+    """The web application. Pass `runtime` to share a root already opened (tests, `run`);
     otherwise the app opens its own on start-up and closes it on clean-up. Serve it with
     `DoorRunner` (`app.web.redirect`): the tracked links `/r/{code}` are answered in
     front of it, not by its router (any other runner gets the same answers through the
@@ -84,13 +112,13 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Applic
     app[ACCESS_LOG] = AccessLog.configured()
 
     if runtime is not None:
-        app[RUNTIME] = runtime
+        app[RUNTIME] = app[ROOT] = runtime
     else:
 
         async def runtime_ctx(app: web.Application) -> AsyncIterator[None]:
-            async with open_runtime(settings) as opened:
+            async with open_runtime(settings, WEB_PROCESS) as opened:
                 await opened.policy.publish_from_files()
-                app[RUNTIME] = opened
+                app[RUNTIME] = app[ROOT] = opened
                 yield
 
         app.cleanup_ctx.append(runtime_ctx)
@@ -112,5 +140,44 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Applic
     headers.install(app, settings)
     ratelimits.install(app)  # after the runtime: the limiter counts in its Redis
     redirect.install(app)  # after the runtime: the door needs its link cache and Redis
-    wiring.install(app)  # after the runtime: the bots need it when they start
+    app.cleanup_ctx.append(bots_ctx)  # after the runtime: the bots need it when they start
+    app.router.add_post("/telegram/webhook", telegram_webhook)
+    app.router.add_post("/api/messages", teams_messages)
     return app
+
+
+async def bots_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Telegram when its token is set, Teams when its app id is (or the emulator)."""
+    runtime = app[ROOT]
+    bots = Bots(runtime.conversation, runtime.reactors.notifier)
+    if runtime.settings.telegram_bot_token:
+        bots.telegram = TelegramChannel(runtime, runtime.conversation)
+        await bots.telegram.start()
+        mode = "webhook" if bots.telegram.webhook else "polling"
+        log.info("telegram bot started (%s)", mode)
+    if runtime.settings.teams_app_id or runtime.settings.teams_emulator:
+        bots.teams = runtime.teams_channel  # the one notices and pushes go through
+        await bots.teams.start()
+        log.info("teams bot ready on /api/messages (%s)", bots.teams.mode)
+    app[BOTS] = bots
+    try:
+        yield
+    finally:
+        if bots.telegram is not None:
+            await bots.telegram.stop()
+        if bots.teams is not None:
+            await bots.teams.stop()
+
+
+async def telegram_webhook(request: web.Request) -> web.StreamResponse:
+    bots = request.app.get(BOTS)
+    if bots is None or bots.telegram is None or not bots.telegram.webhook:
+        return error_response(404, "not_configured", "Telegram webhook mode is not configured.")
+    return await bots.telegram.webhook_view(request)
+
+
+async def teams_messages(request: web.Request) -> web.StreamResponse:
+    bots = request.app.get(BOTS)
+    if bots is None or bots.teams is None:
+        return error_response(404, "not_configured", "The Teams bot is not configured.")
+    return await bots.teams.messages_view(request)

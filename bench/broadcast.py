@@ -80,13 +80,13 @@ from harness.scratch import Backend, close_backend, open_backend  # noqa: E402
 
 from app import db  # noqa: E402
 from app.bots.telegram.sender import TelegramSender  # noqa: E402
-from app.broadcasts.campaigns import Broadcasts, Limits  # noqa: E402
+from app.broadcasts.campaigns import Limits  # noqa: E402
 from app.broadcasts.models import BroadcastKind, Delivery, DeliveryStatus  # noqa: E402
 from app.people.models import ChatIdentity, Employee, EmployeeStatus, Platform  # noqa: E402
-from app.runtime import Runtime, build_runtime  # noqa: E402
+from app.runtime import WORKER_PROCESS, Runtime, build_runtime  # noqa: E402
 from app.settings import Settings, load_settings  # noqa: E402
 from app.store import close_redis, open_redis  # noqa: E402
-from app.worker.engine import PushEngine, limits_from  # noqa: E402
+from app.worker.engine import PushEngine  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
 
 TARGETS = {"msgs_per_s": 1000.0, "limited_msgs_per_s": 28.5, "http_429": 0, "lost": 0}
@@ -121,11 +121,11 @@ async def opened_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     try:
         await redis.flushdb()
         await db.migrate(db_ctx)
-        runtime = build_runtime(settings, db_ctx, redis)
+        runtime = build_runtime(settings, WORKER_PROCESS, db_ctx, redis)
         try:
             yield runtime
         finally:
-            await runtime.reactors.aclose()  # the process's senders (the push engine's)
+            await runtime.aclose()  # the process's senders (the push engine's)
     finally:
         try:
             await redis.flushdb()
@@ -328,12 +328,10 @@ def lift_limits(settings: Settings) -> None:
 
 @asynccontextmanager
 async def push_engine(runtime: Runtime) -> AsyncIterator[PushEngine]:
-    engine = PushEngine(runtime)
+    # A phase's own engine, with the limits of its settings (the root's is built once).
+    engine = PushEngine(runtime, runtime.broadcasts, runtime.senders)
     await engine.start()
-    try:
-        yield engine
-    finally:
-        await engine.stop()
+    yield engine
 
 
 async def phase_lifted(
@@ -558,7 +556,7 @@ async def phase_killed(
 
 
 async def campaign_counts(runtime: Runtime, broadcast_id: int) -> dict[str, int]:
-    return await Broadcasts(runtime, limits_from(runtime.settings)).counts(broadcast_id)
+    return await runtime.broadcasts.counts(broadcast_id)
 
 
 def log_tail(path: Path, chars: int = 3000) -> str:

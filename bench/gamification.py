@@ -97,7 +97,7 @@ from app.gamification.ledger import Award, AwardResult  # noqa: E402
 from app.gamification.models import PointsEntry, Profile  # noqa: E402
 from app.gamification.periods import Periods  # noqa: E402
 from app.people.models import Employee, EmployeeStatus  # noqa: E402
-from app.runtime import Runtime, build_runtime  # noqa: E402
+from app.runtime import WORKER_PROCESS, Runtime, build_runtime  # noqa: E402
 from app.settings import load_settings  # noqa: E402
 from app.store import close_redis, in_process_redis  # noqa: E402
 
@@ -157,7 +157,7 @@ async def opened_runtime(backend: Backend, workdir: Path, clock: FrozenClock):  
     try:
         await redis.flushdb()
         await db.migrate(db_ctx)
-        yield build_runtime(settings, db_ctx, redis, clock)
+        yield build_runtime(settings, WORKER_PROCESS, db_ctx, redis, clock)
     finally:
         try:
             await redis.flushdb()

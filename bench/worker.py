@@ -103,9 +103,9 @@ async def seed_sharers(settings: Settings, employees: int) -> list[str]:
     from app.jobs.schemas import JobCreate
     from app.people.schemas import EmployeeCreate
     from app.referrals.models import ContentType
-    from app.runtime import open_runtime
+    from app.runtime import CLI_PROCESS, open_runtime
 
-    async with open_runtime(settings, migrate=True) as runtime:
+    async with open_runtime(settings, CLI_PROCESS, migrate=True) as runtime:
         await runtime.policy.publish_from_files()
         job = await runtime.content.create_job(
             JobCreate(title="Backend Engineer", apply_url="https://careers.example.com/b")
@@ -398,7 +398,7 @@ async def timed(calls: dict[str, Callable[[], Awaitable[object]]], n: int) -> di
 async def measure_daily_cap(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
     from app.gamification.caps import DailyCap, _earned
     from app.gamification.ledger import Award
-    from app.runtime import open_runtime
+    from app.runtime import WORKER_PROCESS, open_runtime
 
     day = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     conn = await asyncpg.connect(admin_dsn(settings.database_url))
@@ -406,7 +406,7 @@ async def measure_daily_cap(settings: Settings, args: argparse.Namespace) -> dic
     try:
         await conn.execute("TRUNCATE points_entry")
         await fill_ledger(conn, day, args)
-        async with open_runtime(settings):
+        async with open_runtime(settings, WORKER_PROCESS):
             cap = DailyCap(day_start=day, per_source=20, per_employee=100)
             busy = BusyDay(day, args.day_employees)
             # A worker batch: 200 clicks of the people who get clicks now.

@@ -43,13 +43,12 @@ def engine_settings(settings: Settings, fake: FakeTelegram) -> Settings:
 
 
 @pytest.fixture
-async def engine(runtime: Runtime, engine_settings: Settings) -> AsyncIterator[PushEngine]:
+async def engine(runtime: Runtime, engine_settings: Settings) -> PushEngine:
     """A worker's push engine sending to the fake Bot API (the web app, if any, started
     before it and runs no bot)."""
-    push = PushEngine(runtime)
+    push = runtime.push_engine  # the root's (the senders are the process's)
     await push.start()
-    yield push
-    await push.stop()
+    return push
 
 
 @dataclass

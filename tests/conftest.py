@@ -25,7 +25,7 @@ from redis.asyncio import Redis
 
 from app import db
 from app.clock import FrozenClock
-from app.runtime import Runtime, open_runtime
+from app.runtime import EMBEDDED_RUN, Runtime, open_runtime
 from app.server import create_app
 from app.settings import Settings, load_settings
 from app.store import in_process_redis
@@ -143,7 +143,7 @@ async def runtime(settings: Settings, clock: FrozenClock) -> AsyncIterator[Runti
     # Embedded tests get an in-process Redis each: a data directory's shared one is a
     # separate process, which tests/test_store_host.py and tests/journeys/ exercise.
     redis = None if settings.redis_url else in_process_redis()
-    async with open_runtime(settings, clock=clock, redis=redis) as opened:
+    async with open_runtime(settings, EMBEDDED_RUN, clock=clock, redis=redis) as opened:
         if settings.redis_url:
             await _reset_servers(opened)
         yield opened

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from app.runtime import open_runtime
+from app.runtime import CLI_PROCESS, open_runtime
 from app.settings import SettingsError, load_settings
 
 
@@ -64,7 +64,7 @@ async def test_sign_in_links_point_at_the_port_the_server_listens_on(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("PORT", "8099")
-    async with open_runtime(load_settings(), migrate=True) as runtime:
+    async with open_runtime(load_settings(), CLI_PROCESS, migrate=True) as runtime:
         link = await runtime.logins.create(1)
     assert link.startswith("http://127.0.0.1:8099/app/login/")
 

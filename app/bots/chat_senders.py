@@ -1,46 +1,56 @@
 """The senders of one process: one per configured platform, shared by the notices
-(`notify.Notifier`) and the pushes (`engine.PushEngine`).
+(`app/chat/notify.py`) and the pushes (`app/worker/engine.py`); the composition root
+(`app/runtime.py`) builds one `ChatSenders` per process and gives it to both.
 
 Any process may have to speak first in a chat: the web process when a recruiter moves a
 referral, the worker when a click earns a badge, a CLI command when it publishes. None
 of them needs the Telegram poller or the Teams endpoint for that: a Bot API call
-(`senders.TelegramSender`) or a proactive Teams message (`teams_sender.TeamsSender`)
-is enough. They are built when first needed, from the settings of that moment, so a
-process that never speaks imports neither python-telegram-bot's sender nor botbuilder.
+(`telegram.sender.TelegramSender`) or a proactive Teams message (`teams.sender.TeamsSender`,
+through the process's one `TeamsChannel`) is enough. They are built when first needed,
+from the settings of that moment, so a process that never speaks imports neither
+python-telegram-bot's sender nor botbuilder.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from app.settings import Settings
+
 if TYPE_CHECKING:
+    from app.bots.teams import TeamsChannel
     from app.broadcasts.sending import Sender
-    from app.runtime import Runtime
+    from app.chat.replies import Reply
 
 log = logging.getLogger(__name__)
 
 
 class ChatSenders:
-    def __init__(self, runtime: Runtime) -> None:
-        self.runtime = runtime
-        self._senders: dict[str, Sender] | None = None
+    """`teams_channel` gives the process's Teams channel (built once, by the root), which
+    a proactive message goes through."""
 
-    def get(self, platform: str) -> Sender | None:
+    def __init__(self, settings: Settings, teams_channel: Callable[[], TeamsChannel]) -> None:
+        self.settings = settings
+        self.teams_channel = teams_channel
+        self._senders: dict[str, Sender[Reply]] | None = None
+
+    def get(self, platform: str) -> Sender[Reply] | None:
         return self.all().get(platform)
 
-    def all(self) -> dict[str, Sender]:
+    def all(self) -> dict[str, Sender[Reply]]:
         if self._senders is None:
             self._senders = self._configured()
         return self._senders
 
-    def register(self, platform: str, sender: Sender) -> None:
+    def register(self, platform: str, sender: Sender[Reply]) -> None:
         """Use this sender for the platform (a test's fake, a benchmark's counter)."""
         self.all()[platform] = sender
 
-    def _configured(self) -> dict[str, Sender]:
-        settings = self.runtime.settings
-        senders: dict[str, Sender] = {}
+    def _configured(self) -> dict[str, Sender[Reply]]:
+        settings = self.settings
+        senders: dict[str, Sender[Reply]] = {}
         if settings.telegram_bot_token:
             from app.bots.telegram.sender import TelegramSender
 
@@ -50,7 +60,7 @@ class ChatSenders:
         if settings.teams_app_id or settings.teams_emulator:
             from app.bots.teams.sender import TeamsSender
 
-            senders["teams"] = TeamsSender(self.runtime)
+            senders["teams"] = TeamsSender(self.teams_channel())
         return senders
 
     async def aclose(self) -> None:

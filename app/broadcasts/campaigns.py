@@ -22,13 +22,13 @@ from app.broadcasts.models import (
     DeliveryStatus,
 )
 from app.broadcasts.report import CampaignReport
+from app.clock import Clock
 from app.db import transaction
 from app.errors import Conflict, DomainError, NotFound
 from app.events import ContentPublished
 from app.jobs.models import JobOffer, NewsPost
-from app.jobs.service import Audience, targets
+from app.jobs.service import Audience, ContentService, targets
 from app.people.models import ChatIdentity, Employee, EmployeeStatus
-from app.runtime import Runtime
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -96,11 +96,12 @@ class Limits:
 
 
 class Broadcasts:
-    """Creating, expanding and following campaigns."""
+    """Creating, expanding and following campaigns (one per process, built by the
+    composition root: the API, the dashboard, the CLI and the scheduler share it)."""
 
-    def __init__(self, runtime: Runtime, limits: Limits) -> None:
-        self.runtime = runtime
-        self.limits = limits
+    def __init__(self, clock: Clock, content: ContentService) -> None:
+        self.clock = clock
+        self.content = content
 
     async def create(
         self,
@@ -122,7 +123,7 @@ class Broadcasts:
             existing = await Broadcast.get_or_none(key=key)
             if existing is not None:
                 return existing
-        now = self.runtime.clock.now()
+        now = self.clock.now()
         try:
             return await Broadcast.create(
                 kind=kind,
@@ -148,7 +149,7 @@ class Broadcasts:
     async def expand_due(self) -> int:
         """Expand every scheduled broadcast whose time has come; returns how many."""
         due = await Broadcast.filter(
-            status=BroadcastStatus.SCHEDULED, send_at__lte=self.runtime.clock.now()
+            status=BroadcastStatus.SCHEDULED, send_at__lte=self.clock.now()
         ).order_by("send_at")
         for broadcast in due:
             await self.expand(broadcast)
@@ -162,7 +163,7 @@ class Broadcasts:
             employee_id__in=[p.id for p in people], active=True
         ):
             identities.setdefault(identity.employee_id, []).append(identity)  # type: ignore[attr-defined]
-        now = self.runtime.clock.now()
+        now = self.clock.now()
         rows = []
         for person in people:
             reason = self._skip_reason(broadcast, person)
@@ -215,9 +216,9 @@ class Broadcasts:
             people = [p for p in people if recipients.includes(p)]
         content: JobOffer | NewsPost | None = None
         if broadcast.kind == BroadcastKind.JOB and broadcast.content_id is not None:
-            content = await self.runtime.content.job(broadcast.content_id)
+            content = await self.content.job(broadcast.content_id)
         elif broadcast.kind == BroadcastKind.NEWS and broadcast.content_id is not None:
-            content = await self.runtime.content.news(broadcast.content_id)
+            content = await self.content.news(broadcast.content_id)
         if content is None:
             return people
         return [
@@ -321,7 +322,7 @@ class Broadcasts:
             raise BroadcastFinished("This broadcast has already been sent.")
         async with transaction():
             await Broadcast.filter(id=broadcast.id).update(
-                status=BroadcastStatus.CANCELLED, finished_at=self.runtime.clock.now()
+                status=BroadcastStatus.CANCELLED, finished_at=self.clock.now()
             )
             return await Delivery.filter(
                 broadcast_id=broadcast.id, status=DeliveryStatus.PENDING
@@ -338,7 +339,7 @@ class Broadcasts:
                 status=DeliveryStatus.PENDING,
                 attempts=0,
                 reason="",
-                not_before=self.runtime.clock.now(),
+                not_before=self.clock.now(),
             )
         )
         if retried:
@@ -364,9 +365,9 @@ class PushOnPublish:
     """Publishing a job or news creates its broadcast, in whichever process publishes
     (keyed `job:<id>` / `news:<id>`, so once)."""
 
-    def __init__(self, runtime: Runtime) -> None:
-        self.enabled = runtime.settings.broadcast_on_publish
-        self.broadcasts = Broadcasts(runtime, limits_from(runtime.settings))
+    def __init__(self, broadcasts: Broadcasts, enabled: bool) -> None:
+        self.broadcasts = broadcasts
+        self.enabled = enabled  # BROADCAST_ON_PUBLISH
 
     async def on_published(self, event: ContentPublished) -> None:
         if not self.enabled or not event.push:  # the demo's seeded content pushes nothing

@@ -4,6 +4,10 @@ Senders claim pending deliveries in batches (`FOR UPDATE SKIP LOCKED` on Postgre
 each claim holding a lease: a worker that dies leaves its deliveries to whoever finds
 the lease expired. A delivery recorded as sent is never sent again; at most the few in
 flight at a crash can be repeated.
+
+This package knows no chat: what a delivery says comes from a `Rendering` (the chat
+core's `app/chat/pushes.py`), and it goes out through the process's `Senders` (the
+channels'), both given by the composition root (`app/runtime.py`).
 """
 
 from __future__ import annotations
@@ -12,45 +16,59 @@ import asyncio
 import contextlib
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Generic, Protocol, TypeVar
 
+from redis.asyncio import Redis
 from tortoise.expressions import Q
 
 from app.broadcasts.campaigns import Limits
 from app.broadcasts.delivery_log import SentLog
 from app.broadcasts.models import Broadcast, BroadcastStatus, Delivery, DeliveryStatus
 from app.broadcasts.push_hours import local_midnight, next_local_morning, quiet_until
-from app.broadcasts.sending import Sender, Throttled, Transient, Unreachable
-from app.chat import pushes
+from app.broadcasts.sending import Sender, Senders, Throttled, Transient, Unreachable
+from app.clock import Clock
 from app.db import transaction
 from app.pacing import Limit, Pacer
 from app.people.models import ChatIdentity, Employee, EmployeeStatus
-from app.runtime import Runtime
 
 log = logging.getLogger(__name__)
 OPEN = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
+Message = TypeVar("Message")
+Made = TypeVar("Made", covariant=True)
 
 
-class BroadcastSender:
+class Rendering(Protocol[Made]):
+    """What a campaign says to one person, for one batch (a fresh one per batch, so
+    a job closed meanwhile is noticed by the next); None: nothing to say any more."""
+
+    async def message(self, broadcast: Broadcast, employee: Employee) -> Made | None: ...
+
+
+class BroadcastSender(Generic[Message]):
     """One worker's sending loop. Any number of them can run against the same database."""
 
     def __init__(
         self,
-        runtime: Runtime,
+        clock: Clock,
+        redis: Redis,
         limits: Limits,
-        senders: dict[str, Sender],
+        senders: Senders[Message],
+        rendering: Callable[[], Rendering[Message]],
         *,
         batch: int = 200,
         concurrency: int = 32,
     ) -> None:
-        self.runtime = runtime
+        self.clock = clock
         self.limits = limits
         self.senders = senders
+        self.rendering = rendering
         self.batch = batch
         self.concurrency = concurrency
         self.telegram = Pacer(
-            runtime.redis,
+            redis,
             "rl:telegram",
             Limit(limits.telegram_per_second, 1.0),
             jitter=limits.telegram_jitter,
@@ -98,7 +116,7 @@ class BroadcastSender:
                     await asyncio.wait_for(stop.wait(), timeout=idle)
 
     async def _claim(self) -> list[Delivery]:
-        now = self.runtime.clock.now()
+        now = self.clock.now()
         lease_end = now + self.limits.lease
         async with transaction():
             rows = await (
@@ -121,10 +139,10 @@ class BroadcastSender:
             row.attempts += 1
         return list(rows)
 
-    async def _load(self, claimed: list[Delivery]) -> _Batch:
+    async def _load(self, claimed: list[Delivery]) -> _Batch[Message]:
         """Who, where, what and how many sent today, for the whole batch in four queries
         (not four per delivery)."""
-        now = self.runtime.clock.now()
+        now = self.clock.now()
         send_by = self.telegram.timer.time() + self.limits.lease.total_seconds() / 2
         people = {p.id: p for p in await Employee.filter(id__in={d.employee_id for d in claimed})}
         identity_ids = {d.identity_id for d in claimed if d.identity_id}
@@ -144,13 +162,13 @@ class BroadcastSender:
             identities,
             broadcasts,
             await self._sent_today(list(people.values()), now),
-            pushes.Renderings(self.runtime),
-            SentLog(self.runtime),
+            self.rendering(),
+            SentLog(self.clock),
             send_by,
         )
 
-    async def _deliver(self, delivery: Delivery, batch: _Batch) -> None:
-        now = self.runtime.clock.now()
+    async def _deliver(self, delivery: Delivery, batch: _Batch[Message]) -> None:
+        now = self.clock.now()
         person = batch.people.get(delivery.employee_id)
         identity = batch.identities.get(delivery.identity_id) if delivery.identity_id else None
         if person is None or person.status == EmployeeStatus.LEFT:
@@ -168,13 +186,13 @@ class BroadcastSender:
         if sender is None:
             return await self._settle(delivery, DeliveryStatus.SKIPPED, "channel not configured")
         broadcast = batch.broadcasts[delivery.broadcast_id]  # type: ignore[attr-defined]
-        reply = await batch.renderings.reply(broadcast, person)
-        if reply is None:
+        message = await batch.rendering.message(broadcast, person)
+        if message is None:
             return await self._settle(delivery, DeliveryStatus.SKIPPED, "content closed")
         if delivery.platform == "telegram" and not await self._pace(sender, identity, batch):
             return await self._defer(delivery, now, "rate limited")
         try:
-            await sender.send(identity, reply)
+            await sender.send(identity, message)
         except Throttled as exc:
             await self.telegram.pause(exc.retry_after)
             return await self._defer(
@@ -190,7 +208,9 @@ class BroadcastSender:
         batch.sent_today[person.id] = batch.sent_today.get(person.id, 0) + 1
         await batch.sent.record(delivery)
 
-    async def _pace(self, sender: Sender, identity: ChatIdentity, batch: _Batch) -> bool:
+    async def _pace(
+        self, sender: Sender[Message], identity: ChatIdentity, batch: _Batch[Message]
+    ) -> bool:
         """This message's turn within the bot's and the chat's limits, or False if it
         would come after half of the batch's lease: a batch that many workers share a
         slow rate with must not outlive its lease (another worker would send it too)."""
@@ -251,18 +271,18 @@ class BroadcastSender:
         for broadcast in sending:
             if not await Delivery.exists(broadcast_id=broadcast.id, status__in=OPEN):
                 await Broadcast.filter(id=broadcast.id, status=BroadcastStatus.SENDING).update(
-                    status=BroadcastStatus.DONE, finished_at=self.runtime.clock.now()
+                    status=BroadcastStatus.DONE, finished_at=self.clock.now()
                 )
 
 
 @dataclass
-class _Batch:
+class _Batch(Generic[Message]):
     """What one claimed batch needs, loaded once for all its deliveries."""
 
     people: dict[int, Employee]
     identities: dict[int, ChatIdentity]
     broadcasts: dict[int, Broadcast]
     sent_today: dict[int, int]  # counted at load, then as this batch sends
-    renderings: pushes.Renderings
+    rendering: Rendering[Message]
     sent: SentLog
     send_by: float  # on the pacer's timer: half a lease after loading; later ones wait

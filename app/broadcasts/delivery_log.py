@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from app.broadcasts.models import Delivery, DeliveryStatus
+from app.clock import Clock
 from app.group_commit import GroupCommit
-from app.runtime import Runtime
 
 
 class SentLog:
@@ -13,8 +13,8 @@ class SentLog:
     returns once the delivery's row says sent, so a sender that waits for it never has
     more unrecorded sends than it has in flight (what a crash can repeat)."""
 
-    def __init__(self, runtime: Runtime) -> None:
-        self.runtime = runtime
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
         self._writes = GroupCommit(self._write)
 
     async def record(self, delivery: Delivery) -> None:
@@ -24,7 +24,7 @@ class SentLog:
         by_attempts: dict[int, list[int]] = {}
         for delivery in deliveries:
             by_attempts.setdefault(delivery.attempts, []).append(delivery.id)
-        now = self.runtime.clock.now()
+        now = self.clock.now()
         for attempts, ids in by_attempts.items():
             await Delivery.filter(id__in=ids, status=DeliveryStatus.SENDING).update(
                 status=DeliveryStatus.SENT,

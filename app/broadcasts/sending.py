@@ -7,10 +7,13 @@ the user blocked the bot, the chat is gone). The channels implement it
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, TypeVar
 
-from app.chat.replies import Reply
 from app.people.models import ChatIdentity
+
+# What a sender sends: the channels send the chat core's `Reply`; this domain never
+# looks inside a message, it only carries it from a renderer to a sender.
+Message = TypeVar("Message", contravariant=True)
 
 
 class SendError(Exception):
@@ -31,14 +34,21 @@ class Unreachable(SendError):
     """The chat cannot receive messages any more."""
 
 
-class Sender(Protocol):
+class Sender(Protocol[Message]):
     platform: str
 
     def chat_key(self, identity: ChatIdentity) -> str:
         """Which rate-limit bucket the chat belongs to."""
         ...
 
-    async def send(self, identity: ChatIdentity, reply: Reply) -> None: ...
+    async def send(self, identity: ChatIdentity, message: Message, /) -> None: ...
+
+
+class Senders(Protocol[Message]):
+    """The process's sender for each platform (`app/bots/chat_senders.py`), None for a
+    platform it does not speak on."""
+
+    def get(self, platform: str, /) -> Sender[Message] | None: ...
 
 
 class Refused(SendError):

@@ -3,7 +3,8 @@
 Reacts to domain events (a referral moved, a badge, a level, a redemption decided; the
 table is `app/reactions.py`) in whichever process they happen, and sends one message to
 each of the employee's active chat accounts through that process's sender for its
-platform (`ChatSenders`: the Bot API, a proactive Teams message). Employees can turn
+platform (the `Senders` the composition root gives: the Bot API, a proactive Teams
+message; `app/bots/chat_senders.py`). Employees can turn
 notifications off. (Durable, rate-limited fan-out to thousands is the broadcast
 engine's job, issue #8.)
 """
@@ -14,7 +15,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 
-from app.bots.chat_senders import ChatSenders
+from app.broadcasts.sending import Senders, Throttled, Unreachable
 from app.chat.replies import Reply
 from app.events import (
     ApplicationSubmitted,
@@ -23,26 +24,36 @@ from app.events import (
     RedemptionDecided,
     ReferralStatusChanged,
 )
+from app.gamification.service import GamificationService
 from app.i18n import translator
 from app.people.models import ChatIdentity, Employee
-from app.runtime import Runtime
+from app.people.service import PeopleService
+from app.referrals.service import ReferralService
 
 log = logging.getLogger(__name__)
 THROTTLED_TRIES = 3  # a notice waits out Telegram's retry_after this many times
 
 
 class Notifier:
-    def __init__(self, runtime: Runtime, senders: ChatSenders) -> None:
-        self.runtime = runtime
+    def __init__(
+        self,
+        people: PeopleService,
+        referrals: ReferralService,
+        gamification: GamificationService,
+        senders: Senders[Reply],
+    ) -> None:
+        self.people = people
+        self.referrals = referrals
+        self.gamification = gamification
         self.senders = senders
 
     async def on_referral(self, event: ApplicationSubmitted | ReferralStatusChanged) -> None:
-        notice = await self.runtime.referrals.notice_for(event)
+        notice = await self.referrals.notice_for(event)
         if notice is not None:
             await self.tell(notice.employee_id, lambda _language: notice.text)
 
     async def on_badge(self, event: BadgeEarned) -> None:
-        badges = {b.code: b for b in self.runtime.gamification.rules.badges}
+        badges = {b.code: b for b in self.gamification.rules.badges}
         badge = badges.get(event.badge)
         if badge is None:
             return
@@ -54,7 +65,7 @@ class Notifier:
         )
 
     async def on_level(self, event: LevelReached) -> None:
-        level = self.runtime.gamification.rules.levels[event.level]
+        level = self.gamification.rules.levels[event.level]
         await self.tell(
             event.employee_id,
             lambda lang: translator(lang)("You reached a new level: {level}!").format(
@@ -82,14 +93,12 @@ class Notifier:
             return 0
         text = render(employee.language if employee.language in ("en", "fr") else "en")
         sent = 0
-        for identity in await self.runtime.people.identities(employee_id):
+        for identity in await self.people.identities(employee_id):
             if await self._send(identity, text):
                 sent += 1
         return sent
 
     async def _send(self, identity: ChatIdentity, text: str) -> bool:
-        from app.broadcasts.sending import Throttled, Unreachable
-
         sender = self.senders.get(identity.platform.value)
         if sender is None:
             return False

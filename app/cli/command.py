@@ -1,8 +1,9 @@
 """What every `portevoix` command shares: the one-line failure, the runtime, progress bars.
 
 A command raises `CommandError` for an operator's mistake; `main` prints it as one line.
-`with_runtime` opens the database, Redis and services for the command's work and closes
-them after, whatever happens.
+`with_runtime` opens the command's composition root (the database, Redis and services:
+a CLI process's, unless the command is the web or the worker) for its work and closes
+it after, whatever happens.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from tortoise.exceptions import DBConnectionError, OperationalError
 from tqdm import tqdm
 
 from app import db
-from app.runtime import Runtime, open_runtime
+from app.reactions import Process
+from app.runtime import CLI_PROCESS, Runtime, open_runtime
 from app.settings import Settings
 from app.store_host import StoreHostError
 
@@ -75,10 +77,15 @@ def write_file(path: Path, data: bytes) -> None:
 
 
 def with_runtime(
-    settings: Settings, work: Callable[[Runtime], Awaitable[int]], *, migrate: bool = False
+    settings: Settings,
+    work: Callable[[Runtime], Awaitable[int]],
+    *,
+    migrate: bool = False,
+    process: frozenset[Process] = CLI_PROCESS,
 ) -> int:
     async def go() -> int:
-        async with open_runtime(settings, migrate=migrate or settings.embedded) as runtime:
+        migrating = migrate or settings.embedded
+        async with open_runtime(settings, process, migrate=migrating) as runtime:
             return await work(runtime)
 
     return run_on_loop(settings, go())

@@ -95,14 +95,11 @@ async def _fetch(url: str, limit: aiohttp.ClientTimeout, max_bytes: int) -> str:
 
 
 def broadcast_cmd(settings: Settings, args: argparse.Namespace) -> int:
-    from app.broadcasts.campaigns import Broadcasts
-    from app.worker.engine import limits_from
-
     if args.action != "list" and args.broadcast_id is None:
         raise CommandError(f"broadcast {args.action} needs the broadcast's ID (see `list`)")
 
     async def go(runtime: Runtime) -> int:
-        service = Broadcasts(runtime, limits_from(settings))
+        service = runtime.broadcasts
         if args.action == "list":
             _print_campaigns(await service.latest(args.limit))
             return 0

@@ -19,7 +19,7 @@ from aiohttp import web
 
 from app import db
 from app.cli.command import CommandError, progress_bar, run_on_loop, with_runtime, write_file
-from app.runtime import Runtime
+from app.runtime import EMBEDDED_RUN, WEB_PROCESS, WORKER_PROCESS, Runtime
 from app.settings import Settings
 
 log = logging.getLogger("portevoix")
@@ -65,9 +65,9 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         return 0
 
     if not settings.embedded:
-        return with_runtime(settings, serve)
-    with _only_server_of(settings):
-        return with_runtime(settings, serve)
+        return with_runtime(settings, serve, process=WEB_PROCESS)
+    with _only_server_of(settings):  # one process does everything
+        return with_runtime(settings, serve, process=EMBEDDED_RUN)
 
 
 @contextmanager
@@ -117,14 +117,12 @@ def worker(settings: Settings, args: argparse.Namespace) -> int:
         await _background(runtime, stop)
         return 0
 
-    return with_runtime(settings, go)
+    return with_runtime(settings, go, process=WORKER_PROCESS)
 
 
 async def _background(runtime: Runtime, stop: asyncio.Event) -> None:
     """What a worker does: drain clicks, send pushes, run the scheduled jobs."""
-    from app.worker.engine import PushEngine
-
-    engine = PushEngine(runtime)
+    engine = runtime.push_engine
     await engine.start()
     try:
         await asyncio.gather(
@@ -132,7 +130,6 @@ async def _background(runtime: Runtime, stop: asyncio.Event) -> None:
             engine.run_forever(stop),
         )
     finally:
-        await engine.stop()
         if runtime.settings.embedded:
             # No worker runs once the server stops: store the clicks still queued.
             await runtime.click_worker().drain()

@@ -27,7 +27,7 @@ from app.referrals.models import ReferralStatus as S
 from app.referrals.pipeline import ATS, Actor
 
 if TYPE_CHECKING:
-    from app.runtime import Runtime
+    from app.referrals.service import ReferralService
 
 Progress = Callable[[str, int, int], None]
 CANDIDATES = [
@@ -58,7 +58,10 @@ PLAN = [
 AGO_DAYS = [175, 165, 40, 30, 25, 21, 18, 15, 12, 10, 6, 4, 2, 60, 35, 20]
 
 
-async def seed_referrals(runtime: Runtime, progress: Progress) -> None:
+async def seed_referrals(
+    referrals: ReferralService, bonus_waiting_days: int, progress: Progress
+) -> None:
+    """`bonus_waiting_days`: REFERRAL_BONUS_WAITING_DAYS (a hire's bonus is due after)."""
     if await Referral.exists():
         progress("referrals", 1, 1)
         return
@@ -75,10 +78,10 @@ async def seed_referrals(runtime: Runtime, progress: Progress) -> None:
     if not links:
         progress("referrals", 1, 1)
         return
-    intake = runtime.referrals.intake
+    intake = referrals.intake
     recruiter = await Employee.filter(role=Role.RECRUITER).order_by("id").first()
     total = len(PLAN) + 4
-    now = runtime.clock.now()
+    now = referrals.clock.now()
     hired: list[Referral] = []
     for done, (steps, ago) in enumerate(zip(PLAN, AGO_DAYS, strict=True), start=1):
         link = links[(done * 7) % len(links)]
@@ -91,8 +94,8 @@ async def seed_referrals(runtime: Runtime, progress: Progress) -> None:
         referral = outcome.referral
         actor = _actor(recruiter, rng)
         for status in steps:
-            await runtime.referrals.pipeline.move(referral.id, status, actor)
-        await _backdate(runtime, referral.id, now - timedelta(days=ago), rng)
+            await referrals.pipeline.move(referral.id, status, actor)
+        await _backdate(referral.id, now - timedelta(days=ago), rng, bonus_waiting_days)
         if S.HIRED in steps:
             hired.append(referral)
         progress("referrals", done, total)
@@ -102,7 +105,7 @@ async def seed_referrals(runtime: Runtime, progress: Progress) -> None:
     waiting = await intake.refer(employees[0], job_id, _candidate(16), "We met at a meetup.")
     answered = await intake.refer(employees[1 % len(employees)], None, _candidate(17))
     if answered.referral.consent_token:
-        await runtime.referrals.consent.give(answered.referral.consent_token)
+        await referrals.consent.give(answered.referral.consent_token)
     await intake.apply(job_id, _candidate(18), None, message="Applying directly.")
     owner = await Referral.filter(job_id=job_id, referrer_id__isnull=False).order_by("id").first()
     if owner is not None and waiting.referral.id != owner.id:
@@ -111,10 +114,10 @@ async def seed_referrals(runtime: Runtime, progress: Progress) -> None:
         if other is not None and candidate.email:
             await intake.refer(other, job_id, CandidateDetails(candidate.name, candidate.email))
     progress("referrals", total, total)
-    await runtime.referrals.bonuses.settle()
-    due = await runtime.referrals.bonuses.listing(BonusStatus.DUE)
+    await referrals.bonuses.settle()
+    due = await referrals.bonuses.listing(BonusStatus.DUE)
     if len(due) > 1:
-        await runtime.referrals.bonuses.mark_paid(due[1].id)
+        await referrals.bonuses.mark_paid(due[1].id)
 
 
 def _candidate(index: int) -> CandidateDetails:
@@ -130,7 +133,7 @@ def _actor(recruiter: Employee | None, rng: random.Random) -> Actor:
 
 
 async def _backdate(
-    runtime: Runtime, referral_id: int, start: datetime, rng: random.Random
+    referral_id: int, start: datetime, rng: random.Random, bonus_waiting_days: int
 ) -> None:
     """Spread a referral's history from `start`, a few days between stages."""
     changes = await ReferralChange.filter(referral_id=referral_id).order_by("id")
@@ -151,6 +154,6 @@ async def _backdate(
     referral.closed_at = last if referral.status in (S.HIRED, S.REJECTED, S.WITHDRAWN) else None
     referral.updated_at = last
     if referral.hired_at is not None:
-        waiting = timedelta(days=runtime.settings.referral_bonus_waiting_days)
+        waiting = timedelta(days=bonus_waiting_days)
         referral.bonus_due_at = referral.hired_at + waiting
     await referral.save()

@@ -39,7 +39,6 @@ from app.web.broadcasts import BroadcastCreate
 from app.web.dashboard import page, viewer_for
 from app.web.errors import STATUS_OF_KIND
 from app.web.keys import RUNTIME
-from app.worker.engine import limits_from
 
 DONE = {
     "created": "Announcement created: it is sent at the time given, within the push hours.",
@@ -56,8 +55,7 @@ KIND_WORDS = {
 
 
 def _service(request: web.Request) -> Broadcasts:
-    runtime = request.app[RUNTIME]
-    return Broadcasts(runtime, limits_from(runtime.settings))
+    return request.app[RUNTIME].broadcasts
 
 
 async def broadcasts(

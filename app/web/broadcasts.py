@@ -12,7 +12,6 @@ from app.broadcasts.report import CampaignReport, Outcome
 from app.jobs.schemas import Targeting
 from app.people.models import Role
 from app.web.api import Api, Call
-from app.worker.engine import limits_from
 
 
 class BroadcastTargeting(Targeting):
@@ -90,7 +89,7 @@ class Changed(BaseModel):
 
 
 def _service(call: Call) -> Broadcasts:
-    return Broadcasts(call.runtime, limits_from(call.runtime.settings))
+    return call.runtime.broadcasts
 
 
 def _out(report: CampaignReport) -> BroadcastOut:

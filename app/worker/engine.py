@@ -1,40 +1,56 @@
-"""The push engine of a worker process: broadcasts, their sender loop and the scheduler,
-with a sender per configured platform."""
+"""The push engine of a worker process: the sending loop over the deliveries and the
+scheduler, built once per process by the composition root (`app/runtime.py`), which
+gives it the process's broadcasts and senders (the notices share the senders)."""
 
 from __future__ import annotations
 
 import asyncio
+from typing import Protocol
 
 from app.bots.telegram.sender import TelegramSender
-from app.broadcasts.campaigns import Broadcasts, limits_from
+from app.broadcasts.campaigns import Broadcasts, Limits, limits_from
 from app.broadcasts.deliveries import BroadcastSender
-from app.broadcasts.sending import Sender
-from app.runtime import Runtime
-from app.worker.scheduler import Scheduler
+from app.broadcasts.sending import Senders
+from app.chat.pushes import PushSources, Renderings
+from app.chat.replies import Reply
+from app.worker.scheduler import Scheduler, SchedulerServices
+
+
+class EngineServices(PushSources, SchedulerServices, Protocol):
+    """What the push engine uses: what a push is made of, and the scheduled jobs'."""
 
 
 class PushEngine:
-    """Sends the pushes through the process's senders (`runtime.reactors.senders`, which
-    the notices share), or those given (tests, benchmarks)."""
+    def __init__(
+        self, services: EngineServices, broadcasts: Broadcasts, senders: Senders[Reply]
+    ) -> None:
+        self.services = services
+        self.limits = limits_from(services.settings)
+        self.senders = senders
+        self.broadcasts = broadcasts
+        self.sender = self.loop()
+        self.scheduler = Scheduler(services, broadcasts)
 
-    def __init__(self, runtime: Runtime, senders: dict[str, Sender] | None = None) -> None:
-        self.runtime = runtime
-        self.limits = limits_from(runtime.settings)
-        self.senders: dict[str, Sender] = (
-            dict(senders) if senders is not None else runtime.reactors.senders.all()
+    def loop(
+        self, limits: Limits | None = None, *, batch: int = 200, concurrency: int = 32
+    ) -> BroadcastSender[Reply]:
+        """A sending loop over this engine's senders (`sender` is the engine's own; more
+        loops are more workers, as tests and benchmarks run them side by side)."""
+        return BroadcastSender(
+            self.services.clock,
+            self.services.redis,
+            limits or self.limits,
+            self.senders,
+            lambda: Renderings(self.services),
+            batch=batch,
+            concurrency=concurrency,
         )
-        self.broadcasts = Broadcasts(runtime, self.limits)
-        self.sender = BroadcastSender(runtime, self.limits, self.senders)
-        self.scheduler = Scheduler(runtime, self.broadcasts)
 
     async def start(self) -> None:
         """Check the Telegram token (getMe) before sending anything."""
         telegram = self.senders.get("telegram")
         if isinstance(telegram, TelegramSender):
             await telegram.start()
-
-    async def stop(self) -> None:
-        """The senders belong to the process (`runtime.reactors`), which closes them."""
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         await asyncio.gather(self.sender.run_forever(stop), self.scheduler.run_forever(stop))

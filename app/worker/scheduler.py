@@ -16,14 +16,21 @@ import logging
 import os
 import socket
 from datetime import timedelta
+from typing import Protocol
+
+from redis.asyncio import Redis
 
 from app.broadcasts.campaigns import REMINDER_KEY, Broadcasts
 from app.broadcasts.models import Broadcast, BroadcastKind
+from app.clock import Clock
 from app.gamification.catch_up import MissedClickPoints
 from app.gamification.models import Redemption, RedemptionStatus
+from app.gamification.service import GamificationService
 from app.i18n import translator
 from app.people.models import Employee, EmployeeStatus, Role
-from app.runtime import Runtime
+from app.people.service import PeopleService
+from app.referrals.service import ReferralService
+from app.settings import Settings
 
 log = logging.getLogger(__name__)
 LEADER_KEY = "scheduler:leader"
@@ -35,18 +42,37 @@ return 0
 """
 
 
+class SchedulerServices(Protocol):
+    """What the scheduled jobs use (the composition root provides it)."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def clock(self) -> Clock: ...
+    @property
+    def redis(self) -> Redis: ...
+    @property
+    def gamification(self) -> GamificationService: ...
+    @property
+    def referrals(self) -> ReferralService: ...
+    @property
+    def people(self) -> PeopleService: ...
+
+
 class Scheduler:
-    def __init__(self, runtime: Runtime, broadcasts: Broadcasts, lease_seconds: int = 30):
-        self.runtime = runtime
+    def __init__(
+        self, services: SchedulerServices, broadcasts: Broadcasts, lease_seconds: int = 30
+    ) -> None:
+        self.services = services
         self.broadcasts = broadcasts
         self.lease_ms = lease_seconds * 1000
         self.me = f"{socket.gethostname()}-{os.getpid()}-{id(self)}"
-        self.renew = runtime.redis.register_script(RENEW)
-        self.missed_click_points = MissedClickPoints(runtime.redis, runtime.gamification)
+        self.renew = services.redis.register_script(RENEW)
+        self.missed_click_points = MissedClickPoints(services.redis, services.gamification)
 
     async def lead(self) -> bool:
         """Become or stay the leader; False if another process leads."""
-        redis = self.runtime.redis
+        redis = self.services.redis
         if await redis.set(LEADER_KEY, self.me, nx=True, px=self.lease_ms):
             return True
         return bool(await self.renew(keys=[LEADER_KEY], args=[self.me, self.lease_ms]))
@@ -81,9 +107,9 @@ class Scheduler:
                 await asyncio.wait_for(stop.wait(), timeout=every)
 
     async def _digest(self) -> str:
-        settings = self.runtime.settings
-        game = self.runtime.gamification
-        local = self.runtime.clock.now().astimezone(game.zone)
+        settings = self.services.settings
+        game = self.services.gamification
+        local = self.services.clock.now().astimezone(game.zone)
         if local.weekday() != settings.digest_weekday or local.hour < settings.digest_hour:
             return ""
         week = game.period_id("week")
@@ -95,11 +121,11 @@ class Scheduler:
         return f"weekly digest {week}: broadcast {broadcast.id}"
 
     async def _month_close(self) -> str:
-        game = self.runtime.gamification
-        now = self.runtime.clock.now()
+        game = self.services.gamification
+        now = self.services.clock.now()
         last_month = game.period_id("month", now - timedelta(days=now.astimezone(game.zone).day))
         key = f"month-closed:{last_month}"
-        if not await self.runtime.redis.set(key, 1, nx=True, ex=40 * 86_400):
+        if not await self.services.redis.set(key, 1, nx=True, ex=40 * 86_400):
             return ""
         winners = await game.award_monthly_podium(last_month)
         if not winners:
@@ -113,7 +139,7 @@ class Scheduler:
         }
         await self.broadcasts.create(
             BroadcastKind.ANNOUNCEMENT,
-            text=texts[self.runtime.settings.default_language],
+            text=texts[self.services.settings.default_language],
             key=f"winners:{last_month}",
             created_by="scheduler",
         )
@@ -121,7 +147,7 @@ class Scheduler:
 
     async def _referrals(self) -> str:
         """Unconsented referrals past retention deleted, waiting bonuses settled."""
-        deleted, settled = await self.runtime.referrals.housekeeping()
+        deleted, settled = await self.services.referrals.housekeeping()
         if not deleted and not settled:
             return ""
         return f"referrals: {deleted} unconsented deleted, {settled} bonus(es) due"
@@ -131,11 +157,11 @@ class Scheduler:
         return f"points for {awarded} click(s) whose award was lost" if awarded else ""
 
     async def _reminders(self) -> str:
-        day = self.runtime.clock.now().date().isoformat()
-        if not await self.runtime.redis.set(f"reminded:{day}", 1, nx=True, ex=2 * 86_400):
+        day = self.services.clock.now().date().isoformat()
+        if not await self.services.redis.set(f"reminded:{day}", 1, nx=True, ex=2 * 86_400):
             return ""
         waiting = await Redemption.filter(status=RedemptionStatus.REQUESTED).count()
-        reports = len(await self.runtime.people.open_reports(limit=1000))
+        reports = len(await self.services.people.open_reports(limit=1000))
         if not waiting and not reports:
             return ""
         admins = await Employee.filter(role=Role.ADMIN, status=EmployeeStatus.ACTIVE)

@@ -174,7 +174,7 @@ async def seed(backend: Backend, workdir: Path, base_url: str) -> list[str]:
     from app.jobs.schemas import JobCreate
     from app.people.schemas import EmployeeCreate
     from app.referrals.models import ContentType
-    from app.runtime import open_runtime
+    from app.runtime import CLI_PROCESS, open_runtime
     from app.settings import load_settings
 
     settings = load_settings(
@@ -184,7 +184,7 @@ async def seed(backend: Backend, workdir: Path, base_url: str) -> list[str]:
         data_dir=workdir / "data",
         public_base_url=base_url,
     )
-    async with open_runtime(settings, migrate=True) as runtime:
+    async with open_runtime(settings, CLI_PROCESS, migrate=True) as runtime:
         await runtime.policy.publish_from_files()
         sharer = await runtime.people.create(
             EmployeeCreate(email="ada@example.com", name="Ada Sharer", department="Engineering")

@@ -105,6 +105,6 @@ def submits(world: TeamsWorld, user: TeamsUser) -> list[str]:
 
 def _bots_key() -> Any:
     """The app key of the running bots (their notifier speaks first through Teams)."""
-    from app.bots.wiring import BOTS
+    from app.server import BOTS
 
     return BOTS

@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 
 from aiohttp.test_utils import TestClient
 
-from app.broadcasts.deliveries import BroadcastSender
 from app.broadcasts.models import (
     Broadcast,
     BroadcastKind,
@@ -126,7 +125,7 @@ async def test_two_workers_share_a_campaign_and_send_each_message_once(
     runtime: Runtime, engine: PushEngine, fake: FakeTelegram
 ) -> None:
     await announcement(runtime, engine, 40, "All hands")
-    other = BroadcastSender(runtime, engine.limits, engine.senders, batch=7)
+    other = engine.loop(batch=7)
     engine.sender.batch = 7
     await asyncio.gather(engine.sender.drain(), other.drain())
     chats = [m["chat_id"] for m in fake.sent("sendMessage")]
@@ -138,7 +137,7 @@ async def test_a_crashed_workers_deliveries_are_taken_over_after_the_lease(
     runtime: Runtime, engine: PushEngine, fake: FakeTelegram, clock: FrozenClock
 ) -> None:
     await announcement(runtime, engine, 5, "Hi")
-    crashed = BroadcastSender(runtime, engine.limits, engine.senders, batch=3)
+    crashed = engine.loop(batch=3)
     assert len(await crashed._claim()) == 3  # claimed, then the process died
     assert await engine.sender.drain() == 2  # the other two; the three are leased
     clock.advance(engine.limits.lease + timedelta(seconds=1))
@@ -150,7 +149,7 @@ async def test_a_worker_that_dies_mid_batch_repeats_at_most_its_sends_in_flight(
     runtime: Runtime, engine: PushEngine, fake: FakeTelegram, clock: FrozenClock
 ) -> None:
     await announcement(runtime, engine, 60, "Hi")
-    dying = BroadcastSender(runtime, engine.limits, engine.senders, batch=60, concurrency=8)
+    dying = engine.loop(batch=60, concurrency=8)
     sending = asyncio.create_task(dying.run_once())
     while len(fake.sent("sendMessage")) < 20:  # noqa: ASYNC110 (the fake has no event)
         await asyncio.sleep(0)
@@ -170,7 +169,7 @@ async def test_what_cannot_go_within_half_a_lease_waits_for_the_next_claim(
 ) -> None:
     await announcement(runtime, engine, 3, "Hi")
     slow = replace(engine.limits, lease=timedelta(seconds=2), telegram_per_second=1)
-    assert await BroadcastSender(runtime, slow, engine.senders).run_once() == 3
+    assert await engine.loop(slow).run_once() == 3
     assert len(fake.sent("sendMessage")) == 1  # the next slot is a second away: too late
     waiting = await Delivery.filter(status=DeliveryStatus.PENDING)
     assert [(d.reason, d.attempts) for d in waiting] == [("rate limited", 0)] * 2

@@ -6,7 +6,6 @@ from typing import Any
 
 from aiohttp.test_utils import TestServer
 
-from app.bots.wiring import BOTS
 from app.chat.replies import Reply
 from app.events import ReferralStatusChanged
 from app.gamification.ledger import Award
@@ -18,6 +17,7 @@ from app.referrals.intake import CandidateDetails
 from app.referrals.models import Referral, ReferralChange, ReferralSource, ReferralStatus
 from app.referrals.pipeline import SYSTEM
 from app.runtime import Runtime
+from app.server import BOTS
 from app.web.miniapp import LABELS
 from tests.helpers import make_employee, make_open_job, make_sharer
 

@@ -18,10 +18,10 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from app import demo
-from app.bots.wiring import BOTS
 from app.chat.replies import Reply
 from app.people.models import ChatIdentity, Employee, EmployeeStatus, Role
 from app.runtime import Runtime
+from app.server import BOTS
 from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import watch
 from tests.browser.test_screenshots import DOCS

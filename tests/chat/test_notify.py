@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from app.clock import FrozenClock
-from app.runtime import Runtime, build_runtime
+from app.runtime import WORKER_PROCESS, Runtime, build_runtime
 from app.settings import Settings
 from app.store import close_redis, in_process_redis
 from tests.bots.teams_support import ADA, TeamsWorld, joined
@@ -20,11 +20,11 @@ from tests.helpers import make_sharer
 async def worker_like(runtime: Runtime, clock: FrozenClock) -> AsyncIterator[Runtime]:
     """A runtime like the worker's or a CLI command's: the same database, its own event
     bus and reactions, no web app (so no Telegram poller, no /api/messages)."""
-    other = build_runtime(runtime.settings, runtime.db, in_process_redis(), clock)
+    other = build_runtime(runtime.settings, WORKER_PROCESS, runtime.db, in_process_redis(), clock)
     try:
         yield other
     finally:
-        await other.reactors.aclose()
+        await other.aclose()
         await close_redis(other.redis)
 
 

@@ -209,11 +209,9 @@ async def test_two_replicas_and_two_workers_do_everything_once(
             hammer(first, link.code, 50),
         ):  # repeats
             results.update(part)
-        from app.broadcasts.campaigns import Broadcasts
         from app.broadcasts.models import BroadcastKind
-        from app.worker.engine import limits_from
 
-        broadcast = await Broadcasts(runtime, limits_from(runtime.settings)).create(
+        broadcast = await runtime.broadcasts.create(
             BroadcastKind.ANNOUNCEMENT, text="All hands", employee_ids=[p.id for p in people]
         )
         # A burst of 350 clicks a minute on one link would be flagged; not the point here.

@@ -93,10 +93,8 @@ async def test_an_award_that_fails_again_is_retried_at_the_next_check(runtime: R
 
 
 async def test_the_scheduler_runs_the_check_and_says_so(runtime: Runtime) -> None:
-    from app.worker.engine import PushEngine
-
     link = await stored_link(runtime)
-    engine = PushEngine(runtime)
+    engine = runtime.push_engine
     scheduler = engine.scheduler
     await scheduler.tick()
     await stored_without_points(runtime, link, "bob")

@@ -15,7 +15,6 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 from tortoise import Tortoise
 
-from app.broadcasts.campaigns import Broadcasts
 from app.broadcasts.models import BroadcastKind
 from app.gamification.ledger import Award
 from app.gamification.shop import RewardDraft
@@ -24,7 +23,6 @@ from app.people.schemas import EmployeeCreate
 from app.referrals.intake import CandidateDetails
 from app.referrals.models import Channel, ContentType
 from app.runtime import Runtime
-from app.worker.engine import limits_from
 from tests.helpers import make_open_job
 
 TELEGRAM_ID = "987654321"
@@ -129,7 +127,7 @@ async def seed_ada(client: TestClient, runtime: Runtime) -> Employee:
     )
     await runtime.tokens.issue(Role.ADMIN, "Ada Lovelace's laptop", ada)
     await runtime.sessions.open(ada.id)
-    broadcasts = Broadcasts(runtime, limits_from(runtime.settings))
+    broadcasts = runtime.broadcasts
     await broadcasts.create(
         BroadcastKind.ANNOUNCEMENT,
         text="Congratulations to the top sharers of 2026-11: Ada Lovelace!",

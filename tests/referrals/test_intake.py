@@ -262,14 +262,12 @@ async def test_two_colleagues_referring_the_same_person_at_once_make_one_owner(
 async def test_the_scheduler_purges_unconsented_referrals_past_retention(
     runtime: Runtime, clock: FrozenClock
 ) -> None:
-    from app.broadcasts.campaigns import Broadcasts
-    from app.worker.engine import limits_from
     from app.worker.scheduler import Scheduler
 
     ada, _, job = await team(runtime)
     await refer(runtime, ada, job)
     later(clock, runtime.settings.referral_consent_days + 1)
-    scheduler = Scheduler(runtime, Broadcasts(runtime, limits_from(runtime.settings)))
+    scheduler = Scheduler(runtime, runtime.broadcasts)
     assert "referrals: 1 unconsented deleted, 0 bonus(es) due" in await scheduler.tick()
     assert await Referral.all().count() == 0
     assert await runtime.referrals.housekeeping() == (0, 0)

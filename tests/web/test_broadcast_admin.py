@@ -21,7 +21,6 @@ from app.broadcasts.models import (
 from app.people.models import Employee, Role
 from app.runtime import Runtime
 from app.settings import Settings
-from app.worker.engine import limits_from
 from tests.helpers import make_employee
 from tests.test_cli import portevoix
 from tests.web.test_content_admin import error_of, form
@@ -29,7 +28,7 @@ from tests.web.test_dashboard_admin import signed_in
 
 
 def service(runtime: Runtime) -> Broadcasts:
-    return Broadcasts(runtime, limits_from(runtime.settings))
+    return runtime.broadcasts
 
 
 async def colleagues(runtime: Runtime) -> dict[str, Employee]:

@@ -12,10 +12,8 @@ import logging
 
 from app.bots.teams import TeamsChannel
 from app.broadcasts.sending import Transient, Unreachable
-from app.chat.conversation import Conversation
 from app.chat.replies import Reply
 from app.people.models import ChatIdentity
-from app.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -23,16 +21,11 @@ log = logging.getLogger(__name__)
 class TeamsSender:
     platform = "teams"
 
-    def __init__(self, runtime: Runtime, channel: TeamsChannel | None = None) -> None:
-        """`channel`: the web process's own (one bot token for replies and pushes);
-        other processes get one of their own, which never serves /api/messages."""
-        self.channel = channel or TeamsChannel(runtime, Conversation(runtime))
-
-    async def start(self) -> None:
-        await self.channel.start()
-
-    async def stop(self) -> None:
-        await self.channel.stop()
+    def __init__(self, channel: TeamsChannel) -> None:
+        """`channel`: the process's one Teams channel, built by the composition root
+        (the web process's serves /api/messages too: one bot token for replies and
+        pushes). The channel is the root's to start and stop, not this sender's."""
+        self.channel = channel
 
     def chat_key(self, identity: ChatIdentity) -> str:
         return f"teams:{identity.platform_user_id}"

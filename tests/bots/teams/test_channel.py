@@ -61,22 +61,18 @@ async def test_a_conversation_gone_marks_the_account_inactive(teams: TeamsWorld)
 
 async def test_a_published_job_reaches_teams_through_the_push_engine(teams: TeamsWorld) -> None:
     from app.broadcasts.models import Broadcast, Delivery
-    from app.worker.engine import PushEngine
 
     runtime, fake = teams.runtime, teams.fake
     await joined(teams)
     rita = await joined(teams, RITA)
     fake.gone.add(RITA.conversation_id)  # Rita left the conversation with the bot
-    engine = PushEngine(runtime)
+    engine = runtime.push_engine
     await engine.start()
-    try:
-        job = await make_open_job(runtime)
-        [broadcast] = await Broadcast.all()
-        assert broadcast.content_id == job.id
-        await engine.broadcasts.expand_due()
-        assert await engine.sender.drain() == 2
-    finally:
-        await engine.stop()
+    job = await make_open_job(runtime)
+    [broadcast] = await Broadcast.all()
+    assert broadcast.content_id == job.id
+    await engine.broadcasts.expand_due()
+    assert await engine.sender.drain() == 2
     [push] = fake.to(ADA.conversation_id)
     assert "New job: Data Engineer" in push.text
     assert f"share:job:{job.id}" in [
