@@ -15,6 +15,7 @@ from app.bots.teams.sender import TeamsSender
 from app.bots.telegram.channel import TelegramChannel
 from app.chat.conversation import Conversation
 from app.chat.notify import Notifier
+from app.web.bodies import read_json
 from app.web.errors import error_response
 from app.web.keys import RUNTIME
 
@@ -38,12 +39,14 @@ async def bots_ctx(app: web.Application) -> AsyncIterator[None]:
     conversation = Conversation(runtime)
     bots = Bots(conversation, runtime.reactors.notifier)
     if runtime.settings.telegram_bot_token:
-        bots.telegram = TelegramChannel(runtime, conversation)
+        bots.telegram = TelegramChannel(conversation, runtime.settings, runtime.redis)
         await bots.telegram.start()
         mode = "webhook" if bots.telegram.webhook else "polling"
         log.info("telegram bot started (%s)", mode)
     if runtime.settings.teams_app_id or runtime.settings.teams_emulator:
-        bots.teams = TeamsChannel(runtime, conversation)
+        bots.teams = TeamsChannel(
+            conversation, runtime.settings, runtime.redis, runtime.clock, runtime.people
+        )
         await bots.teams.start()
         # Notices and pushes from this process go through the same channel (one token).
         runtime.reactors.senders.register("teams", TeamsSender(runtime, bots.teams))
@@ -62,14 +65,14 @@ async def telegram_webhook(request: web.Request) -> web.StreamResponse:
     bots = request.app.get(BOTS)
     if bots is None or bots.telegram is None or not bots.telegram.webhook:
         return error_response(404, "not_configured", "Telegram webhook mode is not configured.")
-    return await bots.telegram.webhook_view(request)
+    return await bots.telegram.webhook_view(request, read_json)
 
 
 async def teams_messages(request: web.Request) -> web.StreamResponse:
     bots = request.app.get(BOTS)
     if bots is None or bots.teams is None:
         return error_response(404, "not_configured", "The Teams bot is not configured.")
-    return await bots.teams.messages_view(request)
+    return await bots.teams.messages_view(request, read_json)
 
 
 def install(app: web.Application) -> None:

@@ -26,7 +26,9 @@ class TeamsSender:
     def __init__(self, runtime: Runtime, channel: TeamsChannel | None = None) -> None:
         """`channel`: the web process's own (one bot token for replies and pushes);
         other processes get one of their own, which never serves /api/messages."""
-        self.channel = channel or TeamsChannel(runtime, Conversation(runtime))
+        self.channel = channel or TeamsChannel(
+            Conversation(runtime), runtime.settings, runtime.redis, runtime.clock, runtime.people
+        )
 
     async def start(self) -> None:
         await self.channel.start()
