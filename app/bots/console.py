@@ -1,7 +1,8 @@
 """A terminal channel: `portevoix chat --as EMAIL` talks to the same conversation core.
 
 Buttons are shown as numbered choices; type the number to press one, `/command` for a
-command, or plain text to answer a form. Anyone can try the bot without Telegram or
+command, or plain text to answer a form; `@file PATH` sends a file and `@press DATA` a
+button payload of your own (what a forged button would carry). Anyone can try the bot without Telegram or
 Teams, and the tests drive it through `ConsoleSession.say` (tests/chat/ holds dialogs
 written as turns and expected replies). The session takes the chat services (the
 process's runtime satisfies `ChatServices`), and shows nothing but text and buttons.
@@ -68,6 +69,8 @@ class ConsoleSession:
         if text.startswith("/"):
             name, _sep, args = text[1:].partition(" ")
             return Intent("command", name.lower(), args)
+        if text.startswith("@press "):  # a raw payload, as a forged button would carry
+            return Intent("action", text.removeprefix("@press ").strip())
         if text.startswith("@file "):
             path = Path(text.removeprefix("@file ").strip())
             return Intent("document", upload=Upload.of(path.name, path.read_bytes()))
