@@ -101,7 +101,7 @@ async def run(services: ChatServices, email: str) -> int:
     session = ConsoleSession(services, email)
     print(
         "Porte-voix chat. /help lists commands, a number presses a button, "
-        "@file PATH sends a file, Ctrl+D quits.\n"
+        "@file PATH sends a file, @press DATA sends a button payload, Ctrl+D quits.\n"
     )
     print(await session.say("/start"))
     while True:
