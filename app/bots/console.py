@@ -2,10 +2,11 @@
 
 Buttons are shown as numbered choices; type the number to press one, `/command` for a
 command, or plain text to answer a form; `@file PATH` sends a file and `@press DATA` a
-button payload of your own (what a forged button would carry). Anyone can try the bot without Telegram or
-Teams, and the tests drive it through `ConsoleSession.say` (tests/chat/ holds dialogs
-written as turns and expected replies). The session takes the chat services (the
-process's runtime satisfies `ChatServices`), and shows nothing but text and buttons.
+button payload of your own (what a forged button would carry). Anyone can try the bot
+without Telegram or Teams, and the tests drive it through `ConsoleSession.say`
+(tests/chat/ holds dialogs written as turns and expected replies). The session takes
+the chat services (the process's runtime satisfies `ChatServices`), and shows nothing
+but text and buttons.
 """
 
 from __future__ import annotations
