@@ -122,7 +122,7 @@ class Runtime:
         and every process's proactive messages (notices, pushes) go through it."""
         from app.bots.teams import TeamsChannel
 
-        return TeamsChannel(self, self.conversation)
+        return TeamsChannel(self.conversation, self.settings, self.redis, self.clock, self.people)
 
     @cached_property
     def push_engine(self) -> PushEngine:

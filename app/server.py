@@ -54,6 +54,7 @@ from app.web import (
     ui,
 )
 from app.web.api import Api
+from app.web.bodies import read_json
 from app.web.errors import error_response, errors_middleware
 from app.web.keys import METRICS_REGISTRY, RUNTIME
 from app.web.metrics import ACCESS_LOG, HTTP_METRICS, HttpMetrics, observe_middleware
@@ -151,7 +152,7 @@ async def bots_ctx(app: web.Application) -> AsyncIterator[None]:
     runtime = app[ROOT]
     bots = Bots(runtime.conversation, runtime.reactors.notifier)
     if runtime.settings.telegram_bot_token:
-        bots.telegram = TelegramChannel(runtime, runtime.conversation)
+        bots.telegram = TelegramChannel(runtime.conversation, runtime.settings, runtime.redis)
         await bots.telegram.start()
         mode = "webhook" if bots.telegram.webhook else "polling"
         log.info("telegram bot started (%s)", mode)
@@ -173,11 +174,11 @@ async def telegram_webhook(request: web.Request) -> web.StreamResponse:
     bots = request.app.get(BOTS)
     if bots is None or bots.telegram is None or not bots.telegram.webhook:
         return error_response(404, "not_configured", "Telegram webhook mode is not configured.")
-    return await bots.telegram.webhook_view(request)
+    return await bots.telegram.webhook_view(request, read_json)
 
 
 async def teams_messages(request: web.Request) -> web.StreamResponse:
     bots = request.app.get(BOTS)
     if bots is None or bots.teams is None:
         return error_response(404, "not_configured", "The Teams bot is not configured.")
-    return await bots.teams.messages_view(request)
+    return await bots.teams.messages_view(request, read_json)

@@ -1,8 +1,12 @@
 """A terminal channel: `portevoix chat --as EMAIL` talks to the same conversation core.
 
 Buttons are shown as numbered choices; type the number to press one, `/command` for a
-command, or plain text to answer a form. Anyone can try the bot without Telegram or
-Teams, and the tests drive it through `ConsoleSession.say`.
+command, or plain text to answer a form; `@file PATH` sends a file and `@press DATA` a
+button payload of your own (what a forged button would carry). Anyone can try the bot
+without Telegram or Teams, and the tests drive it through `ConsoleSession.say`
+(tests/chat/ holds dialogs written as turns and expected replies). The session takes
+the chat services (the process's runtime satisfies `ChatServices`), and shows nothing
+but text and buttons.
 """
 
 from __future__ import annotations
@@ -13,44 +17,61 @@ from pathlib import Path
 
 from app.chat.conversation import Conversation
 from app.chat.replies import Button, ChatUser, Intent, Reply, Upload
-from app.chat.turn import FormStore, Turn
+from app.chat.services import ChatServices
+from app.chat.turn import Turn
 from app.errors import DomainError, NotFound
 from app.parsing import whole_number
 from app.people.errors import EmployeeHasLeft
 from app.people.models import EmployeeStatus
-from app.runtime import Runtime
+
+PLATFORM = "console"
 
 
 class ConsoleSession:
-    def __init__(self, runtime: Runtime, email: str) -> None:
-        self.runtime = runtime
+    """The terminal, speaking as the employee with e-mail `email`; or, given `user`
+    instead, as that chat account (a stranger holding an invitation code, in a test)."""
+
+    def __init__(
+        self, services: ChatServices, email: str = "", *, user: ChatUser | None = None
+    ) -> None:
+        self.services = services
         self.email = email
-        self.conversation = Conversation(runtime)
+        self.user = user
+        self.conversation = Conversation(services)
         self.choices: list[Button] = []
 
     async def _turn(self) -> Turn:
-        employee = await self.runtime.people.find_by_email(self.email)
+        employee = await self.services.people.find_by_email(self.email)
         if employee is None:
             raise NotFound(f"No employee with e-mail {self.email}.")
         if employee.status == EmployeeStatus.LEFT:
             raise EmployeeHasLeft(f"{employee.name} has left the company.")
-        user = ChatUser("console", f"console:{employee.id}", name=employee.name)
-        return Turn(self.runtime, user, employee, employee.language, FormStore(self.runtime, user))
+        user = ChatUser(PLATFORM, f"console:{employee.id}", name=employee.name)
+        return Turn(self.services, user, employee, employee.language, self.conversation.forms(user))
 
     async def say(self, line: str) -> str:
         """One line typed by the user; returns what the bot answers, rendered as text."""
         try:
-            turn = await self._turn()
+            replies = await self.replies(line)
         except DomainError as exc:  # left (or erased) since the session began
             return exc.message
-        replies = await self.conversation.as_employee(turn, self._intent(line))
         return self.render(replies)
+
+    async def replies(self, line: str) -> list[Reply]:
+        """What the bot answers one line, as the core's replies (`render` numbers their
+        buttons for the next line)."""
+        intent = self._intent(line)
+        if self.user is not None:
+            return await self.conversation.handle(self.user, intent)
+        return await self.conversation.as_employee(await self._turn(), intent)
 
     def _intent(self, line: str) -> Intent:
         text = line.strip()
         if text.startswith("/"):
             name, _sep, args = text[1:].partition(" ")
             return Intent("command", name.lower(), args)
+        if text.startswith("@press "):  # a raw payload, as a forged button would carry
+            return Intent("action", text.removeprefix("@press ").strip())
         if text.startswith("@file "):
             path = Path(text.removeprefix("@file ").strip())
             return Intent("document", upload=Upload.of(path.name, path.read_bytes()))
@@ -77,11 +98,11 @@ class ConsoleSession:
         return "\n".join(out)
 
 
-async def run(runtime: Runtime, email: str) -> int:
-    session = ConsoleSession(runtime, email)
+async def run(services: ChatServices, email: str) -> int:
+    session = ConsoleSession(services, email)
     print(
         "Porte-voix chat. /help lists commands, a number presses a button, "
-        "@file PATH sends a file, Ctrl+D quits.\n"
+        "@file PATH sends a file, @press DATA sends a button payload, Ctrl+D quits.\n"
     )
     print(await session.say("/start"))
     while True:

@@ -8,33 +8,47 @@ from __future__ import annotations
 import re
 
 from app.chat import self_service
+from app.chat.buttons import (
+    ACCESS_REQUEST,
+    BOARD,
+    JOBS,
+    LANGUAGE,
+    ME,
+    NEWS,
+    NOTIFICATIONS,
+    OPT_OUT,
+    POLICY,
+    REFER,
+    REVIEW,
+    SHOP,
+    STATS,
+)
 from app.chat.replies import Button, Intent, Reply
 from app.chat.turn import Form, Turn
 from app.errors import DomainError
+from app.i18n import LANGUAGE_NAMES, LANGUAGES
 from app.people.models import Platform, ReportKind, Role
 
-LANGUAGES = {"en": "English", "fr": "Français"}
 INVITE_CODE = re.compile(r"^[A-Za-z0-9_-]{12,40}$")
 
 
 def menu(turn: Turn) -> list[list[Button]]:
     _ = turn._
     rows = [
-        [Button(_("Jobs"), action="jobs:0"), Button(_("News"), action="news:0")],
-        [Button(_("Refer a friend"), action="refer:start"), Button(_("My points"), action="me")],
+        [Button(_("Jobs"), action=JOBS(0)), Button(_("News"), action=NEWS(0))],
+        [Button(_("Refer a friend"), action=REFER()), Button(_("My points"), action=ME())],
         [
-            Button(_("Leaderboard"), action="board:month:company"),
-            Button(_("Rewards"), action="shop"),
+            Button(_("Leaderboard"), action=BOARD("month", "company")),
+            Button(_("Rewards"), action=SHOP()),
         ],
     ]
-    app_url = f"{turn.runtime.settings.public_base_url}/app"
-    if turn.user.platform == "telegram" and app_url.startswith("https://"):
-        rows.append([Button(_("Open the app"), web_app=app_url)])
+    if turn.can.web_app:
+        rows.append([Button(_("Open the app"), web_app=_app_url(turn))])
     if turn.is_at_least(Role.RECRUITER):
         rows.append(
             [
-                Button(_("Referrals to review"), action="rv:0"),
-                Button(_("This week"), action="stats"),
+                Button(_("Referrals to review"), action=REVIEW(0)),
+                Button(_("This week"), action=STATS()),
             ]
         )
     return rows
@@ -63,7 +77,7 @@ async def unknown_user(turn: Turn, intent: Intent) -> list[Reply]:
         code = intent.args.strip()  # Teams users paste the code they were given
     if code:
         try:
-            employee = await turn.runtime.people.redeem_invite(
+            employee = await turn.services.people.redeem_invite(
                 code,
                 Platform(turn.user.platform),
                 turn.user.user_id,
@@ -76,7 +90,7 @@ async def unknown_user(turn: Turn, intent: Intent) -> list[Reply]:
         turn.employee = employee
         turn.language = employee.language
         return await policy_gate(turn)
-    if intent.kind == "action" and intent.name == "access:request":
+    if intent.kind == "action" and ACCESS_REQUEST.matches(intent.name):
         await turn.forms.put(Form("access", "text"))
         return [
             Reply(
@@ -93,7 +107,7 @@ async def unknown_user(turn: Turn, intent: Intent) -> list[Reply]:
         if answered is not None:
             return answered
     if form is not None and form.name == "access" and intent.kind == "text":
-        await turn.runtime.people.report(
+        await turn.services.people.report(
             ReportKind.ACCESS_REQUEST,
             intent.args,
             platform=turn.user.platform,
@@ -105,60 +119,65 @@ async def unknown_user(turn: Turn, intent: Intent) -> list[Reply]:
     hello = _(
         "Hello! This bot is for employees of {company}. Open the invitation link you "
         "received by e-mail (or send me its code). No invitation? Ask for access."
-    ).format(company=turn.runtime.settings.company_name)
+    ).format(company=turn.services.settings.company_name)
     if self_service.enabled(turn):
         hello += " " + _("Or send me your work e-mail address to get a code.")
-    return [Reply(hello, buttons=[[Button(_("Ask for access"), action="access:request")]])]
+    return [Reply(hello, buttons=[[Button(_("Ask for access"), action=ACCESS_REQUEST())]])]
 
 
 async def policy_gate(turn: Turn) -> list[Reply]:
     """Show the current policy with an Accept button (or the welcome if accepted)."""
-    policy_service = turn.runtime.policy
+    policy_service = turn.services.policy
     if await policy_service.has_accepted_current(turn.me()):
         return welcome(turn)
     policy = await policy_service.current()
     text = policy.text_fr if turn.language == "fr" else policy.text_en
     _ = turn._
     return [
-        Reply(text, buttons=[[Button(_("I accept"), action="policy:accept")]]),
+        Reply(text, buttons=[[Button(_("I accept"), action=POLICY("accept"))]]),
         Reply(_("Please read and accept the social media policy to continue.")),
     ]
 
 
 async def accept_policy(turn: Turn) -> list[Reply]:
-    await turn.runtime.policy.accept(turn.me(), channel=turn.user.platform)
+    await turn.services.policy.accept(turn.me(), channel=turn.user.platform)
     _ = turn._
     return [Reply(_("Thank you! You can share now."), edit=True), *welcome(turn)]
 
 
 async def show_policy(turn: Turn) -> list[Reply]:
-    policy = await turn.runtime.policy.current()
+    policy = await turn.services.policy.current()
     return [Reply(policy.text_fr if turn.language == "fr" else policy.text_en)]
 
 
 async def settings(turn: Turn) -> list[Reply]:
     _ = turn._
     me = turn.me()
-    summary = await turn.runtime.gamification.summary(me)
+    summary = await turn.services.gamification.summary(me)
     notifications = _("on") if me.notifications_enabled else _("off")
     visible = _("hidden") if summary.leaderboard_opt_out else _("visible")
-    other = "en" if turn.language == "fr" else "fr"
     return [
         Reply(
             _(
                 "Language: {language}\nNotifications: {notifications}\nOn public leaderboards: "
                 "{visible}"
             ).format(
-                language=LANGUAGES[turn.language], notifications=notifications, visible=visible
+                language=LANGUAGE_NAMES[turn.language],
+                notifications=notifications,
+                visible=visible,
             ),
             buttons=[
-                [Button(LANGUAGES[other], action=f"lang:{other}")],
+                [
+                    Button(LANGUAGE_NAMES[code], action=LANGUAGE(code))
+                    for code in LANGUAGES
+                    if code != turn.language
+                ],
                 [
                     Button(
                         _("Turn notifications off")
                         if me.notifications_enabled
                         else _("Turn notifications on"),
-                        action="notify:toggle",
+                        action=NOTIFICATIONS(),
                     )
                 ],
                 [
@@ -166,7 +185,7 @@ async def settings(turn: Turn) -> list[Reply]:
                         _("Show me on leaderboards")
                         if summary.leaderboard_opt_out
                         else _("Hide me from leaderboards"),
-                        action="optout:toggle",
+                        action=OPT_OUT(),
                     )
                 ],
             ],
@@ -177,7 +196,7 @@ async def settings(turn: Turn) -> list[Reply]:
 async def set_language(turn: Turn, language: str) -> list[Reply]:
     if language not in LANGUAGES:
         return [Reply(turn._("Choose en or fr."))]
-    turn.employee = await turn.runtime.people.set_preferences(turn.me().id, language=language)
+    turn.employee = await turn.services.people.set_preferences(turn.me().id, language=language)
     turn.language = language
     return [
         Reply(
@@ -191,7 +210,7 @@ async def set_language(turn: Turn, language: str) -> list[Reply]:
 
 async def toggle_notifications(turn: Turn) -> list[Reply]:
     me = turn.me()
-    turn.employee = await turn.runtime.people.set_preferences(
+    turn.employee = await turn.services.people.set_preferences(
         me.id, notifications=not me.notifications_enabled
     )
     return await settings(turn)
@@ -199,8 +218,8 @@ async def toggle_notifications(turn: Turn) -> list[Reply]:
 
 async def toggle_opt_out(turn: Turn) -> list[Reply]:
     me = turn.me()
-    summary = await turn.runtime.gamification.summary(me)
-    await turn.runtime.gamification.set_opt_out(me.id, not summary.leaderboard_opt_out)
+    summary = await turn.services.gamification.summary(me)
+    await turn.services.gamification.set_opt_out(me.id, not summary.leaderboard_opt_out)
     return await settings(turn)
 
 
@@ -211,7 +230,7 @@ async def start_report(turn: Turn) -> list[Reply]:
 
 async def finish_report(turn: Turn, text: str) -> list[Reply]:
     me = turn.me()
-    await turn.runtime.people.report(
+    await turn.services.people.report(
         ReportKind.REPORT,
         text,
         employee_id=me.id,
@@ -226,9 +245,12 @@ async def finish_report(turn: Turn, text: str) -> list[Reply]:
 async def open_app(turn: Turn) -> list[Reply]:
     """A one-time sign-in link to the mini app (Teams and browsers), or the web app button."""
     _ = turn._
-    base = turn.runtime.settings.public_base_url
-    url = await turn.runtime.logins.create(turn.me().id)  # already the whole URL
+    url = await turn.services.logins.create(turn.me().id)  # already the whole URL
     buttons = [[Button(_("Open the app"), url=url)]]
-    if turn.user.platform == "telegram" and base.startswith("https://"):
-        buttons.append([Button(_("Open inside Telegram"), web_app=f"{base}/app")])
+    if turn.can.web_app:
+        buttons.append([Button(_("Open inside Telegram"), web_app=_app_url(turn))])
     return [Reply(_("Your personal link (valid a few minutes, for you only):"), buttons=buttons)]
+
+
+def _app_url(turn: Turn) -> str:
+    return f"{turn.services.settings.public_base_url}/app"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.chat.buttons import BOARD, BUY, CANCEL, MY_REDEMPTIONS, REDEEM, SHOP
 from app.chat.replies import Button, Reply
 from app.chat.turn import Turn
 from app.referrals.service import ReferralFilter
@@ -12,7 +13,7 @@ PERIODS = ("week", "month", "all")
 async def me(turn: Turn) -> list[Reply]:
     _ = turn._
     employee = turn.me()
-    game = turn.runtime.gamification
+    game = turn.services.gamification
     summary = await game.summary(employee)  # reads the current balance
     level = summary.level_name.get(turn.language, summary.level_name["en"])
     progress = ""
@@ -36,15 +37,15 @@ async def me(turn: Turn) -> list[Reply]:
         rank,
         _("Streak: {weeks} week(s) in a row").format(weeks=summary.streak_weeks),
         _("Unique clicks on your links: {clicks}").format(
-            clicks=await turn.runtime.figures.unique_clicks_of(employee.id)
+            clicks=await turn.services.figures.unique_clicks_of(employee.id)
         ),
         _("Badges: {badges}").format(badges=", ".join(names) if names else "—"),
     ]
-    referrals, _total = await turn.runtime.referrals.search(
+    referrals, _total = await turn.services.referrals.search(
         ReferralFilter(referrer_id=employee.id, limit=5), recruiter=False
     )
     if referrals:
-        candidates = await turn.runtime.referrals.candidates_of(referrals)
+        candidates = await turn.services.referrals.candidates_of(referrals)
         lines.append(_("Your latest referrals:"))
         for referral in referrals:
             who = candidates.get(referral.candidate_id)  # type: ignore[attr-defined]
@@ -54,8 +55,8 @@ async def me(turn: Turn) -> list[Reply]:
             "\n".join(lines),
             buttons=[
                 [
-                    Button(_("Leaderboard"), action="board:month:company"),
-                    Button(_("Rewards"), action="shop"),
+                    Button(_("Leaderboard"), action=BOARD("month", "company")),
+                    Button(_("Rewards"), action=SHOP()),
                 ]
             ],
         )
@@ -64,7 +65,7 @@ async def me(turn: Turn) -> list[Reply]:
 
 async def badges(turn: Turn) -> list[Reply]:
     _ = turn._
-    game = turn.runtime.gamification
+    game = turn.services.gamification
     mine = set((await game.summary(turn.me())).badges)
     lines = [
         ("✅ " if b.code in mine else "▫️ ") + getattr(b, turn.language) for b in game.rules.badges
@@ -78,14 +79,10 @@ async def leaderboard(turn: Turn, period: str = "month", scope: str = "company")
     scope_id = "all" if scope == "company" else me_.department
     if not scope_id:
         scope, scope_id = "company", "all"
-    game = turn.runtime.gamification
+    game = turn.services.gamification
     top = await game.leaderboard(period, scope, scope_id, 10)  # type: ignore[arg-type]
     mine = await game.my_standing(me_.id, period, scope, scope_id)  # type: ignore[arg-type]
-    from app.people.models import Employee
-
-    names = dict(
-        await Employee.filter(id__in=[s.employee_id for s in top]).values_list("id", "name")
-    )
+    names = await turn.services.people.names(s.employee_id for s in top)
     titles = {"week": _("This week"), "month": _("This month"), "all": _("All time")}
     where = _("the company") if scope == "company" else scope_id
     lines = [f"{titles.get(period, period)} — {where}"]
@@ -97,11 +94,11 @@ async def leaderboard(turn: Turn, period: str = "month", scope: str = "company")
     if mine.me and all(s.employee_id != me_.id for s in top):
         lines.append(_("You: #{rank} · {points}").format(rank=mine.me.rank, points=mine.me.points))
     other_scope = "department" if scope == "company" else "company"
-    switches = [Button(titles[p], action=f"board:{p}:{scope}") for p in PERIODS if p != period]
+    switches = [Button(titles[p], action=BOARD(p, scope)) for p in PERIODS if p != period]
     switches.append(
         Button(
             _("My department") if other_scope == "department" else _("Whole company"),
-            action=f"board:{period}:{other_scope}",
+            action=BOARD(period, other_scope),
         )
     )
     return [Reply("\n".join(lines), buttons=[switches], edit=True)]
@@ -109,17 +106,16 @@ async def leaderboard(turn: Turn, period: str = "month", scope: str = "company")
 
 async def shop(turn: Turn) -> list[Reply]:
     _ = turn._
-    employee = turn.me()
-    await employee.refresh_from_db()
-    rewards = await turn.runtime.shop.catalogue()
+    employee = await turn.services.people.get(turn.me().id)  # the balance of now
+    rewards = await turn.services.shop.catalogue()
     if not rewards:
         return [Reply(_("The shop is empty for now."))]
     rows = []
     for reward in rewards:
         name = reward.name_fr if turn.language == "fr" else reward.name_en
         stock = "" if reward.stock is None else _(" ({stock} left)").format(stock=reward.stock)
-        rows.append([Button(f"{name} · {reward.cost}{stock}", action=f"buy:{reward.id}")])
-    rows.append([Button(_("My redemptions"), action="mine:redemptions")])
+        rows.append([Button(f"{name} · {reward.cost}{stock}", action=BUY(reward.id))])
+    rows.append([Button(_("My redemptions"), action=MY_REDEMPTIONS())])
     return [
         Reply(
             _("You have {points} points. What would you like?").format(
@@ -132,15 +128,15 @@ async def shop(turn: Turn) -> list[Reply]:
 
 async def confirm_redeem(turn: Turn, reward_id: int) -> list[Reply]:
     _ = turn._
-    reward = await turn.runtime.shop.reward(reward_id)
+    reward = await turn.services.shop.reward(reward_id)
     name = reward.name_fr if turn.language == "fr" else reward.name_en
     return [
         Reply(
             _("Spend {cost} points on {name}?").format(cost=reward.cost, name=name),
             buttons=[
                 [
-                    Button(_("Yes, redeem"), action=f"buy!:{reward.id}"),
-                    Button(_("No"), action="cancel"),
+                    Button(_("Yes, redeem"), action=REDEEM(reward.id)),
+                    Button(_("No"), action=CANCEL()),
                 ]
             ],
         )
@@ -149,7 +145,7 @@ async def confirm_redeem(turn: Turn, reward_id: int) -> list[Reply]:
 
 async def redeem(turn: Turn, reward_id: int) -> list[Reply]:
     _ = turn._
-    redemption = await turn.runtime.shop.redeem(turn.me().id, reward_id)
+    redemption = await turn.services.shop.redeem(turn.me().id, reward_id)
     if redemption.status.value == "requested":
         return [
             Reply(_("Done! An admin will approve it soon; your points are set aside."), edit=True)
@@ -159,7 +155,7 @@ async def redeem(turn: Turn, reward_id: int) -> list[Reply]:
 
 async def my_redemptions(turn: Turn) -> list[Reply]:
     _ = turn._
-    rows = await turn.runtime.shop.redemptions(employee_id=turn.me().id, limit=10)
+    rows = await turn.services.shop.redemptions(employee_id=turn.me().id, limit=10)
     if not rows:
         return [Reply(_("No redemptions yet."))]
     lines = []

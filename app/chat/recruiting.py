@@ -3,6 +3,15 @@ and publishing a job or a news post with a guided form."""
 
 from __future__ import annotations
 
+from app.chat.buttons import (
+    CANCEL,
+    CLOSE_REPORT,
+    DECIDE,
+    MOVE,
+    POST_EVERYONE,
+    POST_PUBLISH,
+    REVIEW,
+)
 from app.chat.replies import Button, Intent, Reply
 from app.chat.turn import Form, Turn
 from app.gamification.models import RedemptionStatus
@@ -17,19 +26,19 @@ PAGE = 5
 
 async def referrals(turn: Turn, page: int = 0) -> list[Reply]:
     _ = turn._
-    rows, total = await turn.runtime.referrals.search(
+    rows, total = await turn.services.referrals.search(
         ReferralFilter(limit=PAGE, offset=page * PAGE), recruiter=True
     )
     if not rows:
         return [Reply(_("No referrals to review."))]
-    candidates = await turn.runtime.referrals.candidates_of(rows)
-    titles = await turn.runtime.referrals.job_titles(rows)
+    candidates = await turn.services.referrals.candidates_of(rows)
+    titles = await turn.services.referrals.job_titles(rows)
     replies = []
     for referral in rows:
         who = candidates.get(referral.candidate_id)  # type: ignore[attr-defined]
         job = titles.get(referral.job_id or 0, _("a general referral"))
         moves = [
-            Button(_(status.value), action=f"mv:{referral.id}:{status.value}")
+            Button(_(status.value), action=MOVE(referral.id, status.value))
             for status in allowed_moves(referral.status)
         ]
         replies.append(
@@ -40,13 +49,13 @@ async def referrals(turn: Turn, page: int = 0) -> list[Reply]:
             )
         )
     if (page + 1) * PAGE < total:
-        replies.append(Reply(_("More…"), buttons=[[Button(_("Next ▶"), action=f"rv:{page + 1}")]]))
+        replies.append(Reply(_("More…"), buttons=[[Button(_("Next ▶"), action=REVIEW(page + 1))]]))
     return replies
 
 
 async def move(turn: Turn, referral_id: int, status: str) -> list[Reply]:
     _ = turn._
-    referral = await turn.runtime.referrals.pipeline.move(
+    referral = await turn.services.referrals.pipeline.move(
         referral_id, ReferralStatus(status), Actor.employee(turn.me().id, ReferralSource.BOT)
     )
     return [
@@ -61,21 +70,17 @@ async def move(turn: Turn, referral_id: int, status: str) -> list[Reply]:
 
 async def approvals(turn: Turn) -> list[Reply]:
     _ = turn._
-    pending = await turn.runtime.shop.redemptions(status=RedemptionStatus.REQUESTED, limit=10)
+    pending = await turn.services.shop.redemptions(status=RedemptionStatus.REQUESTED, limit=10)
     if not pending:
         return [Reply(_("No redemption waits for approval."))]
-    from app.people.models import Employee
-
-    names = dict(
-        await Employee.filter(id__in=[r.employee_id for r in pending]).values_list("id", "name")
-    )
+    names = await turn.services.people.names(r.employee_id for r in pending)
     return [
         Reply(
             f"#{r.id} {names.get(r.employee_id, '—')} · {r.reward.name_en} · {r.cost}",
             buttons=[
                 [
-                    Button(_("Approve"), action=f"rd:{r.id}:approve"),
-                    Button(_("Reject"), action=f"rd:{r.id}:reject"),
+                    Button(_("Approve"), action=DECIDE(r.id, "approve")),
+                    Button(_("Reject"), action=DECIDE(r.id, "reject")),
                 ]
             ],
         )
@@ -84,7 +89,7 @@ async def approvals(turn: Turn) -> list[Reply]:
 
 
 async def decide(turn: Turn, redemption_id: int, action: str) -> list[Reply]:
-    redemption = await turn.runtime.shop.move(redemption_id, action, by=turn.me().id)
+    redemption = await turn.services.shop.move(redemption_id, action, by=turn.me().id)
     return [
         Reply(
             turn._("Redemption #{id}: {status}.").format(
@@ -97,20 +102,20 @@ async def decide(turn: Turn, redemption_id: int, action: str) -> list[Reply]:
 
 async def reports(turn: Turn) -> list[Reply]:
     _ = turn._
-    open_reports = await turn.runtime.people.open_reports()
+    open_reports = await turn.services.people.open_reports()
     if not open_reports:
         return [Reply(_("No open reports."))]
     return [
         Reply(
             f"#{r.id} {r.name or '—'} ({_(r.kind.value)}): {r.text}",
-            buttons=[[Button(_("Mark as handled"), action=f"rp:{r.id}")]],
+            buttons=[[Button(_("Mark as handled"), action=CLOSE_REPORT(r.id))]],
         )
         for r in open_reports
     ]
 
 
 async def close_report(turn: Turn, report_id: int) -> list[Reply]:
-    await turn.runtime.people.close_report(report_id)
+    await turn.services.people.close_report(report_id)
     return [Reply(turn._("Marked as handled."), edit=True)]
 
 
@@ -118,9 +123,9 @@ async def stats(turn: Turn) -> list[Reply]:
     """This week so far (Monday to today, company time): the same figures as the
     dashboard's overview, from the same place."""
     _ = turn._
-    runtime = turn.runtime
-    period = runtime.figures.week_to_date(runtime.clock.now())
-    figures = await runtime.figures.overview(period)
+    services = turn.services
+    period = services.figures.week_to_date(services.clock.now())
+    figures = await services.figures.overview(period)
     lines = [
         _("This week ({start} – {end}):").format(start=period.start, end=period.end),
         _("Clicks: {raw} ({unique} unique)").format(
@@ -148,13 +153,13 @@ async def stats(turn: Turn) -> list[Reply]:
 
 async def start_post(turn: Turn, kind: str) -> list[Reply]:
     await turn.forms.put(Form(f"post_{kind}", "title"))
-    return [Reply(turn._("Title?"), buttons=[[Button(turn._("Cancel"), action="cancel")]])]
+    return [Reply(turn._("Title?"), buttons=[[Button(turn._("Cancel"), action=CANCEL())]])]
 
 
 async def post_answer(turn: Turn, form: Form, intent: Intent) -> list[Reply]:
     _ = turn._
     text = intent.args.strip() if intent.kind == "text" else ""
-    cancel = [Button(_("Cancel"), action="cancel")]
+    cancel = [Button(_("Cancel"), action=CANCEL())]
     if form.step == "title":
         if not 1 <= len(text) <= 200:
             return [Reply(_("Title?"), buttons=[cancel])]
@@ -169,7 +174,7 @@ async def post_answer(turn: Turn, form: Form, intent: Intent) -> list[Reply]:
         return [
             Reply(
                 _("Which departments? Comma-separated, or Everyone."),
-                buttons=[[Button(_("Everyone"), action="post:everyone")], cancel],
+                buttons=[[Button(_("Everyone"), action=POST_EVERYONE())], cancel],
             )
         ]
     if form.step == "departments":
@@ -184,7 +189,7 @@ async def post_answer(turn: Turn, form: Form, intent: Intent) -> list[Reply]:
             Reply(
                 f"{form.data['title']}\n\n{form.data['body']}\n\n"
                 + _("For: {targets}").format(targets=targets),
-                buttons=[[Button(_("Publish"), action="post:publish"), *cancel]],
+                buttons=[[Button(_("Publish"), action=POST_PUBLISH()), *cancel]],
             )
         ]
     return [Reply(_("Use the buttons to publish or cancel."))]
@@ -193,7 +198,7 @@ async def post_answer(turn: Turn, form: Form, intent: Intent) -> list[Reply]:
 async def publish(turn: Turn, form: Form) -> list[Reply]:
     _ = turn._
     await turn.forms.clear()
-    content = turn.runtime.content
+    content = turn.services.content
     d = form.data
     if form.name == "post_job":
         job = await content.create_job(

@@ -9,27 +9,28 @@ from __future__ import annotations
 
 from pydantic import EmailStr, TypeAdapter, ValidationError
 
+from app.chat.buttons import CANCEL, REFER_CONFIRM, REFER_GENERAL, REFER_JOB, REFER_SKIP
 from app.chat.replies import Button, Intent, Reply
+from app.chat.sharing import feed
 from app.chat.turn import Form, Turn
 from app.errors import DomainError
 from app.referrals.intake import CandidateDetails
 
-SKIP = "refer:skip"
 EMAIL = TypeAdapter(EmailStr)
 OPTIONAL = ("phone", "linkedin", "cv", "note")
 
 
 def _cancel_row(turn: Turn, skippable: bool = False) -> list[list[Button]]:
-    row = [Button(turn._("Cancel"), action="cancel")]
+    row = [Button(turn._("Cancel"), action=CANCEL())]
     if skippable:
-        row.insert(0, Button(turn._("Skip"), action=SKIP))
+        row.insert(0, Button(turn._("Skip"), action=REFER_SKIP()))
     return [row]
 
 
 async def start(turn: Turn, job_id: int | None = None) -> list[Reply]:
     _ = turn._
     if job_id is not None:
-        job = await turn.runtime.content.job(job_id)
+        job = await turn.services.content.job(job_id)
         await turn.forms.put(Form("refer", "name", {"job_id": job.id, "job": job.title}))
         return [
             Reply(
@@ -37,11 +38,9 @@ async def start(turn: Turn, job_id: int | None = None) -> list[Reply]:
                 buttons=_cancel_row(turn),
             )
         ]
-    from app.chat.sharing import _feed
-
-    jobs, _news = await _feed(turn)
-    rows = [[Button(job.title, action=f"refer:job:{job.id}")] for job in jobs[:8]]
-    rows.append([Button(_("A general referral (no specific job)"), action="refer:general")])
+    jobs, _news = await feed(turn)
+    rows = [[Button(job.title, action=REFER_JOB(job.id))] for job in jobs[:8]]
+    rows.append([Button(_("A general referral (no specific job)"), action=REFER_GENERAL())])
     rows += _cancel_row(turn)
     await turn.forms.put(Form("refer", "job"))
     return [Reply(_("For which job?"), buttons=rows)]
@@ -57,7 +56,7 @@ async def general(turn: Turn) -> list[Reply]:
 async def answer(turn: Turn, form: Form, intent: Intent) -> list[Reply]:
     """The next answer of the form (text, a document, or Skip)."""
     _ = turn._
-    skipped = intent.kind == "action" and intent.name == SKIP
+    skipped = intent.kind == "action" and REFER_SKIP.matches(intent.name)
     text = intent.args.strip() if intent.kind == "text" else ""
     if form.step == "name":
         if not 1 <= len(text) <= 200:
@@ -102,14 +101,17 @@ async def _cv(turn: Turn, form: Form, intent: Intent, skipped: bool) -> list[Rep
         form.data["cv"] = ""
         return await _ask(turn, form, "note")
     if intent.upload is None:
+        megabytes = turn.services.settings.cv_max_bytes // (1024 * 1024)
         return [
             Reply(
-                _("Send the CV as a file (PDF, DOC or DOCX, up to 5 MB), or Skip."),
+                _("Send the CV as a file (PDF, DOC or DOCX, up to {size} MB), or Skip.").format(
+                    size=megabytes
+                ),
                 buttons=_cancel_row(turn, skippable=True),
             )
         ]
     try:
-        form.data["cv"] = await turn.runtime.referrals.cv_store.save(intent.upload.open())
+        form.data["cv"] = await turn.services.referrals.cv_store.save(intent.upload.open())
     except DomainError as exc:  # not fetched, too large, not a CV: say why, retry or skip
         return [Reply(_(exc.message), buttons=_cancel_row(turn, skippable=True))]
     return await _ask(turn, form, "note")
@@ -134,8 +136,8 @@ async def _ask(turn: Turn, form: Form, step: str) -> list[Reply]:
 def _confirm_rows(turn: Turn) -> list[list[Button]]:
     return [
         [
-            Button(turn._("Confirm"), action="refer:confirm"),
-            Button(turn._("Cancel"), action="cancel"),
+            Button(turn._("Confirm"), action=REFER_CONFIRM()),
+            Button(turn._("Cancel"), action=CANCEL()),
         ]
     ]
 
@@ -162,7 +164,7 @@ def _summary(turn: Turn, form: Form) -> Reply:
 async def confirm(turn: Turn, form: Form) -> list[Reply]:
     d = form.data
     await turn.forms.clear()
-    outcome = await turn.runtime.referrals.intake.refer(
+    outcome = await turn.services.referrals.intake.refer(
         turn.me(),
         d.get("job_id"),
         CandidateDetails(d["name"], d["email"], d.get("phone", ""), d.get("linkedin", "")),

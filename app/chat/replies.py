@@ -16,13 +16,24 @@ IntentKind = Literal["command", "action", "text", "document", "inline_query", "i
 
 
 @dataclass(frozen=True)
+class Capabilities:
+    """What a channel can show beyond text and action buttons. Each channel declares its
+    own; the core asks these, never which platform it talks to."""
+
+    inline_share: bool = False  # a button that picks a chat and inserts an inline search
+    web_app: bool = False  # a button that opens the mini app inside the chat client
+    inline_channel: str = ""  # the share channel of a card inserted by an inline search
+
+
+@dataclass(frozen=True)
 class ChatUser:
-    platform: str  # "telegram" | "teams" | "console"
+    platform: str  # the identity's namespace: "telegram" | "teams" | "console"
     user_id: str
     chat_id: str | None = None
     name: str = ""
     language: str | None = None  # what the client says (Telegram language_code)
     conversation_reference: dict[str, Any] | None = None  # Teams, to speak first later
+    can: Capabilities = Capabilities()  # what the channel this user speaks through shows
 
 
 @dataclass(frozen=True)
@@ -88,3 +99,17 @@ class InlineResult:
     text: str
     url: str
     buttons: list[list[Button]] = field(default_factory=list)
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """`text` in parts of at most `limit` characters (a channel's message size), cut at
+    a line break where one is in the second half of the part."""
+    parts: list[str] = []
+    rest = text or "…"
+    while len(rest) > limit:
+        cut = rest.rfind("\n", 0, limit)
+        cut = cut if cut > limit // 2 else limit
+        parts.append(rest[:cut])
+        rest = rest[cut:].lstrip("\n")
+    parts.append(rest)
+    return parts

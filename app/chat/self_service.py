@@ -27,11 +27,11 @@ EMAIL = TypeAdapter(EmailStr)
 
 
 def enabled(turn: Turn) -> bool:
-    return bool(domains(turn)) and turn.runtime.referrals.mailer.enabled
+    return bool(domains(turn)) and turn.services.referrals.mailer.enabled
 
 
 def domains(turn: Turn) -> frozenset[str]:
-    return parse_domains(turn.runtime.settings.self_service_domains)
+    return parse_domains(turn.services.settings.self_service_domains)
 
 
 def _keys(turn: Turn) -> tuple[str, str]:
@@ -40,7 +40,7 @@ def _keys(turn: Turn) -> tuple[str, str]:
 
 
 def _hash(turn: Turn, code: str) -> str:
-    key = turn.runtime.settings.secret_key.encode()
+    key = turn.services.settings.secret_key.encode()
     return hmac.new(key, code.encode(), hashlib.sha256).hexdigest()
 
 
@@ -52,15 +52,15 @@ async def start(turn: Turn, text: str) -> list[Reply] | None:
     except ValidationError:
         return None
     state_key, lock_key = _keys(turn)
-    if await turn.runtime.redis.exists(lock_key):
+    if await turn.services.redis.exists(lock_key):
         return [Reply(_("Too many wrong codes. Try again in a quarter of an hour."))]
     if email.rsplit("@", 1)[1].lower() not in domains(turn):
         return [Reply(_("Use your work e-mail address, or ask an admin for an invitation."))]
     code = f"{secrets.randbelow(1_000_000):06d}"
-    await turn.runtime.redis.set(
+    await turn.services.redis.set(
         state_key, json.dumps({"email": email, "code": _hash(turn, code), "tries": 0}), ex=CODE_TTL
     )
-    sent = await turn.runtime.referrals.mailer.send(
+    sent = await turn.services.referrals.mailer.send(
         email,
         _("Your Porte-voix code"),
         _(
@@ -69,7 +69,7 @@ async def start(turn: Turn, text: str) -> list[Reply] | None:
         ).format(code=code),
     )
     if not sent:
-        await turn.runtime.redis.delete(state_key)
+        await turn.services.redis.delete(state_key)
         return [Reply(_("I could not send the e-mail. Please try again later."))]
     return [Reply(_("I sent a 6-digit code to {email}. Type it here.").format(email=email))]
 
@@ -78,27 +78,27 @@ async def check(turn: Turn, text: str) -> list[Reply] | None:
     """A code typed after `start`; None when no code is being waited for."""
     _ = turn._
     state_key, lock_key = _keys(turn)
-    raw = await turn.runtime.redis.get(state_key)
+    raw = await turn.services.redis.get(state_key)
     if raw is None or whole_number(text.strip()) is None:
         return None
     state = json.loads(raw)
     if not hmac.compare_digest(state["code"], _hash(turn, text.strip())):
         state["tries"] += 1
         if state["tries"] >= MAX_TRIES:
-            await turn.runtime.redis.delete(state_key)
-            await turn.runtime.redis.set(lock_key, 1, ex=LOCK_TTL)
+            await turn.services.redis.delete(state_key)
+            await turn.services.redis.set(lock_key, 1, ex=LOCK_TTL)
             return [Reply(_("Too many wrong codes. Try again in a quarter of an hour."))]
-        ttl = await turn.runtime.redis.ttl(state_key)
-        await turn.runtime.redis.set(state_key, json.dumps(state), ex=max(ttl, 1))
+        ttl = await turn.services.redis.ttl(state_key)
+        await turn.services.redis.set(state_key, json.dumps(state), ex=max(ttl, 1))
         return [Reply(_("That code is not right. Try again."))]
-    await turn.runtime.redis.delete(state_key)
-    employee = await turn.runtime.people.link_verified_email(
+    await turn.services.redis.delete(state_key)
+    employee = await turn.services.people.link_verified_email(
         state["email"],
         Platform(turn.user.platform),
         turn.user.user_id,
         turn.user.chat_id,
         name=turn.user.name,
-        create=turn.runtime.settings.self_service_create,
+        create=turn.services.settings.self_service_create,
         language=turn.language,
     )
     turn.employee = employee

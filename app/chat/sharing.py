@@ -1,11 +1,21 @@
 """Jobs and news in the chat: browse what targets me, share with my own links, inline.
 
-Callback payloads stay short (Telegram allows 64 bytes): `jobs:<page>`, `job:<id>`,
-`share:<job|news>:<id>`, `net:<job|news>:<id>:<channel>`.
+The buttons' payloads are those of app/chat/buttons.py (`JOBS`, `JOB`, `SHARE`...).
 """
 
 from __future__ import annotations
 
+from app.chat.buttons import (
+    JOB,
+    JOBS,
+    NETWORK,
+    NEWS,
+    POST,
+    REFER_JOB,
+    SHARE,
+    SHARE_NETWORKS,
+    Press,
+)
 from app.chat.replies import Button, InlineResult, Reply
 from app.chat.turn import Turn
 from app.jobs.models import JobOffer, NewsPost
@@ -15,14 +25,6 @@ from app.referrals.links import caption_for
 from app.referrals.models import Channel, ContentType
 
 PAGE = 5
-SHARE_CHANNELS = [
-    Channel.LINKEDIN,
-    Channel.X,
-    Channel.FACEBOOK,
-    Channel.WHATSAPP,
-    Channel.EMAIL,
-    Channel.COPY,
-]
 NETWORK_NAMES = {
     Channel.LINKEDIN: "LinkedIn",
     Channel.X: "X",
@@ -35,23 +37,23 @@ NETWORK_NAMES = {
 }
 
 
-async def _feed(turn: Turn) -> tuple[list[JobOffer], list[NewsPost]]:
+async def feed(turn: Turn) -> tuple[list[JobOffer], list[NewsPost]]:
     me = turn.me()
-    return await turn.runtime.content.feed(Audience(me.department, me.location, me.language))
+    return await turn.services.content.feed(Audience(me.department, me.location, me.language))
 
 
-def _pager(kind: str, page: int, total: int, turn: Turn) -> list[Button]:
+def _pager(press: Press, page: int, total: int, turn: Turn) -> list[Button]:
     buttons = []
     if page > 0:
-        buttons.append(Button(turn._("◀ Previous"), action=f"{kind}:{page - 1}"))
+        buttons.append(Button(turn._("◀ Previous"), action=press(page - 1)))
     if (page + 1) * PAGE < total:
-        buttons.append(Button(turn._("Next ▶"), action=f"{kind}:{page + 1}"))
+        buttons.append(Button(turn._("Next ▶"), action=press(page + 1)))
     return buttons
 
 
 async def list_jobs(turn: Turn, page: int = 0) -> list[Reply]:
     _ = turn._
-    jobs, _news = await _feed(turn)
+    jobs, _news = await feed(turn)
     if not jobs:
         return [Reply(_("No open jobs for you right now."))]
     shown = jobs[page * PAGE : (page + 1) * PAGE]
@@ -59,12 +61,12 @@ async def list_jobs(turn: Turn, page: int = 0) -> list[Reply]:
         [
             Button(
                 f"{job.title} · {job.location}" if job.location else job.title,
-                action=f"job:{job.id}",
+                action=JOB(job.id),
             )
         ]
         for job in shown
     ]
-    pager = _pager("jobs", page, len(jobs), turn)
+    pager = _pager(JOBS, page, len(jobs), turn)
     text = _("Open jobs ({count}). Pick one to see it, share it or refer someone:").format(
         count=len(jobs)
     )
@@ -73,12 +75,12 @@ async def list_jobs(turn: Turn, page: int = 0) -> list[Reply]:
 
 async def list_news(turn: Turn, page: int = 0) -> list[Reply]:
     _ = turn._
-    _jobs, posts = await _feed(turn)
+    _jobs, posts = await feed(turn)
     if not posts:
         return [Reply(_("No news to share right now."))]
     shown = posts[page * PAGE : (page + 1) * PAGE]
-    rows = [[Button(post.title, action=f"post:{post.id}")] for post in shown]
-    pager = _pager("news", page, len(posts), turn)
+    rows = [[Button(post.title, action=POST(post.id))] for post in shown]
+    pager = _pager(NEWS, page, len(posts), turn)
     return [
         Reply(_("Company news to share:"), buttons=rows + ([pager] if pager else []), edit=page > 0)
     ]
@@ -86,7 +88,7 @@ async def list_news(turn: Turn, page: int = 0) -> list[Reply]:
 
 async def job_details(turn: Turn, job_id: int) -> list[Reply]:
     _ = turn._
-    job = await turn.runtime.content.job(job_id)
+    job = await turn.services.content.job(job_id)
     meta = " · ".join(
         x for x in (job.department, job.location, _(job.workplace.value.replace("_", "-"))) if x
     )
@@ -97,11 +99,11 @@ async def job_details(turn: Turn, job_id: int) -> list[Reply]:
             title=job.title,
             buttons=[
                 [
-                    Button(_("Share"), action=f"share:job:{job.id}"),
-                    Button(_("Refer a friend"), action=f"refer:job:{job.id}"),
+                    Button(_("Share"), action=SHARE("job", job.id)),
+                    Button(_("Refer a friend"), action=REFER_JOB(job.id)),
                 ],
                 [Button(_("Share in a Telegram chat"), switch_inline=f"job {job.id}")]
-                if turn.user.platform == "telegram"
+                if turn.can.inline_share
                 else [],
             ],
         )
@@ -110,14 +112,14 @@ async def job_details(turn: Turn, job_id: int) -> list[Reply]:
 
 async def news_details(turn: Turn, news_id: int) -> list[Reply]:
     _ = turn._
-    post = await turn.runtime.content.news(news_id)
+    post = await turn.services.content.news(news_id)
     return [
         Reply(
             f"{post.title}\n\n{_short(post.body, 900)}",
             title=post.title,
             image_url=post.image_url,
             buttons=[
-                [Button(_("Share"), action=f"share:news:{post.id}")],
+                [Button(_("Share"), action=SHARE("news", post.id))],
             ],
         )
     ]
@@ -126,11 +128,11 @@ async def news_details(turn: Turn, news_id: int) -> list[Reply]:
 async def choose_network(turn: Turn, content_type: str, content_id: int) -> list[Reply]:
     _ = turn._
     networks = [
-        Button(NETWORK_NAMES[c], action=f"net:{content_type}:{content_id}:{c.value}")
-        for c in SHARE_CHANNELS
+        Button(NETWORK_NAMES[c], action=NETWORK(content_type, content_id, c.value))
+        for c in SHARE_NETWORKS
     ]
     rows = [networks[i : i + 3] for i in range(0, len(networks), 3)]
-    if turn.user.platform == "telegram":
+    if turn.can.inline_share:
         rows.append(
             [Button(_("Share in a Telegram chat"), switch_inline=f"{content_type} {content_id}")]
         )
@@ -140,13 +142,13 @@ async def choose_network(turn: Turn, content_type: str, content_id: int) -> list
 async def share_on(turn: Turn, content_type: str, content_id: int, channel: str) -> list[Reply]:
     """My personal link and caption for one network, as a button opening its dialog."""
     _ = turn._
-    [share] = await turn.runtime.links.shares(
+    [share] = await turn.services.links.shares(
         turn.me(), ContentType(content_type), content_id, [Channel(channel)], record=True
     )
     text = _(
         "Your caption (edit it as you like):\n\n{caption}\n\nYour personal link: {url}"
     ).format(caption=share.caption, url=share.url)
-    points = await turn.runtime.gamification.share_points_to_come(
+    points = await turn.services.gamification.share_points_to_come(
         turn.me().id, content_type, content_id
     )
     if points:  # the truth about when they come: with a visitor, not with this message
@@ -161,7 +163,7 @@ async def share_on(turn: Turn, content_type: str, content_id: int, channel: str)
 
 async def inline_results(turn: Turn, query: str) -> list[InlineResult]:
     """Open jobs and news matching the words typed after @bot, each with my chat's link."""
-    jobs, posts = await _feed(turn)
+    jobs, posts = await feed(turn)
     words = query.lower().split()
     wanted: tuple[str, int] | None = None
     number = whole_number(words[1]) if len(words) == 2 else None
@@ -177,7 +179,7 @@ async def inline_results(turn: Turn, query: str) -> list[InlineResult]:
             continue
         if words and not all(word in haystack for word in words):
             continue
-        [share] = await turn.runtime.links.shares(
+        [share] = await turn.services.links.shares(
             turn.me(), ContentType(kind), item.id, [_inline_channel(turn)]
         )
         caption = caption_for(item, _inline_channel(turn), turn.language)
@@ -201,14 +203,15 @@ async def inline_chosen(turn: Turn, result_id: str) -> None:
     kind, _sep, raw_id = result_id.partition(":")
     content_id = whole_number(raw_id)
     if kind in ("job", "news") and content_id is not None:
-        await turn.runtime.links.record_share(
+        await turn.services.links.record_share(
             turn.me(), ContentType(kind), content_id, _inline_channel(turn)
         )
 
 
 def _inline_channel(turn: Turn) -> Channel:
-    """Cards inserted from Teams' compose box carry a Teams link; from Telegram, a Telegram one."""
-    return Channel.TEAMS if turn.user.platform == "teams" else Channel.TELEGRAM
+    """A card inserted by an inline search carries a link of the channel it was inserted
+    from (a Teams link from Teams' compose box), as that channel declares."""
+    return Channel(turn.can.inline_channel or Channel.TELEGRAM.value)
 
 
 def _short(text: str, limit: int) -> str:

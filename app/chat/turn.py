@@ -11,11 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.chat.replies import ChatUser
+from app.chat.replies import Capabilities, ChatUser
+from app.chat.services import ChatServices
 from app.i18n import translator
 from app.people.models import Employee, Role
 from app.people.tokens import ROLE_RANK
-from app.runtime import Runtime
 
 FORM_TTL_SECONDS = 1800
 
@@ -28,8 +28,8 @@ class Form:
 
 
 class FormStore:
-    def __init__(self, runtime: Runtime, user: ChatUser) -> None:
-        self.redis = runtime.redis
+    def __init__(self, services: ChatServices, user: ChatUser) -> None:
+        self.redis = services.redis
         self.key = f"conv:{user.platform}:{user.user_id}"
 
     async def get(self) -> Form | None:
@@ -49,11 +49,16 @@ class FormStore:
 
 @dataclass
 class Turn:
-    runtime: Runtime
+    services: ChatServices
     user: ChatUser
     employee: Employee | None
     language: str
     forms: FormStore
+
+    @property
+    def can(self) -> Capabilities:
+        """What the speaker's channel can show."""
+        return self.user.can
 
     @property
     def _(self) -> Callable[[str], str]:

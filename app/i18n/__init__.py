@@ -17,6 +17,7 @@ from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
 LANGUAGES = ("en", "fr")
+LANGUAGE_NAMES = {"en": "English", "fr": "Français"}  # each in itself, for a language picker
 DOMAIN = "messages"
 CATALOGS = Path(__file__).parent
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -448,6 +448,19 @@ class PeopleService:
 
     async def close_report(self, report_id: int) -> None:
         await Report.filter(id=report_id, handled_at=None).update(handled_at=self.clock.now())
+
+    async def names(self, employee_ids: Iterable[int]) -> dict[int, str]:
+        """The names of these employees, by id (those that exist)."""
+        ids = set(employee_ids)
+        if not ids:
+            return {}
+        return dict(await Employee.filter(id__in=ids).values_list("id", "name"))
+
+    async def deactivate_chat(self, platform: Platform, platform_user_id: str) -> None:
+        """Stop writing to this chat account (the app was removed; a reinstall relinks)."""
+        await ChatIdentity.filter(platform=platform, platform_user_id=platform_user_id).update(
+            active=False
+        )
 
 
 def _duplicate_message(fields: dict[str, Any]) -> str:

@@ -30,9 +30,10 @@ from botbuilder.schema.teams import (
 
 from app.bots.teams import cards
 from app.bots.teams.rendering import extension_result
+from app.chat.actions import SHARE
 from app.chat.replies import ChatUser, Intent
 from app.i18n import translator
-from app.people.models import ChatIdentity, Platform
+from app.people.models import Platform
 
 if TYPE_CHECKING:
     from app.bots.teams.channel import TeamsChannel
@@ -61,9 +62,9 @@ class TeamsBot(TeamsActivityHandler):
             await context.send_activity(Activity(type=ActivityTypes.invoke_response, value=refused))
             return
         if activity.type in (ActivityTypes.message, ActivityTypes.conversation_update):
-            settings = self.channel.runtime.settings
+            settings = self.channel.settings
             language = (activity.locale or settings.default_language)[:2]
-            _ = translator(language if language in ("en", "fr") else "en")
+            _ = translator(language)
             text = _("This bot is only for the employees of {company}.").format(
                 company=settings.company_name
             )
@@ -102,9 +103,7 @@ class TeamsBot(TeamsActivityHandler):
         if getattr(activity.conversation, "conversation_type", None) not in (None, "personal"):
             return
         user = self.channel.chat_user(activity)
-        await ChatIdentity.filter(platform=Platform.TEAMS, platform_user_id=user.user_id).update(
-            active=False
-        )
+        await self.channel.people.deactivate_chat(Platform.TEAMS, user.user_id)
         log.info("teams: %s removed the app; account inactive", user.user_id)
 
     async def on_teams_messaging_extension_query(
@@ -141,9 +140,7 @@ class TeamsBot(TeamsActivityHandler):
         """No cards: say whether the search found nothing or the person must join first."""
         channel = self.channel
         turn = await channel.conversation.turn(user)
-        joined = turn.employee is not None and await channel.runtime.policy.has_accepted_current(
-            turn.employee
-        )
+        joined = await channel.conversation.ready(turn, SHARE)
         text = (
             turn._("Nothing matches; try other words.")
             if joined

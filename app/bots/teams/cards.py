@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.chat.buttons import CANCEL, Press
 from app.chat.replies import Button, InlineResult, Reply
 
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -19,7 +20,8 @@ SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"
 # Teams refuses messages above about 28 KB; cards carry JSON around the text.
 MAX_TEXT = 20_000
-REFER_FORM = "refer:form"
+REFER_FORM = Press("refer:form")  # the referral card sent whole (its inputs beside)
+REFER_STEPS = Press("refer:steps")  # "Step by step": the core's chat form instead
 
 
 def needs_card(reply: Reply) -> bool:
@@ -121,36 +123,23 @@ def refer_form(
         {
             "type": "ActionSet",
             "actions": [
-                {"type": "Action.Submit", "title": texts["send"], "data": {"action": REFER_FORM}},
+                {"type": "Action.Submit", "title": texts["send"], "data": {"action": REFER_FORM()}},
                 {
                     "type": "Action.Submit",
                     "title": texts["steps"],
-                    "data": {"action": "refer:steps"},
+                    "data": {"action": REFER_STEPS()},
                     "associatedInputs": "none",
                 },
                 {
                     "type": "Action.Submit",
                     "title": texts["cancel"],
-                    "data": {"action": "cancel"},
+                    "data": {"action": CANCEL()},
                     "associatedInputs": "none",
                 },
             ],
         }
     )
     return _card(body)
-
-
-def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Split on line breaks where possible, never above Teams' message size."""
-    parts: list[str] = []
-    rest = text or "…"
-    while len(rest) > limit:
-        cut = rest.rfind("\n", 0, limit)
-        cut = cut if cut > limit // 2 else limit
-        parts.append(rest[:cut])
-        rest = rest[cut:].lstrip("\n")
-    parts.append(rest)
-    return parts
 
 
 def _card(body: list[dict[str, Any]]) -> dict[str, Any]:

@@ -7,6 +7,11 @@ sent as a file), answers once per activity, and sends the replies, editing the c
 pressed when a reply says so. Connector calls that are throttled or fail upstream
 (429/412/502/504) are retried with exponential backoff and jitter; 403/404 mean the
 conversation is gone. `push` speaks first through a stored conversation reference.
+
+The channel takes the conversation core, its settings, the Redis it keeps activity ids
+in, the clock and the people service (who is speaking, linked by roster e-mail); it
+declares in `CAPABILITIES` what Teams shows (its messaging extension inserts cards with
+Teams links; no inline-share button, no Web App).
 """
 
 from __future__ import annotations
@@ -25,20 +30,21 @@ from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFramewo
 from botbuilder.schema import Activity, ActivityTypes, ConversationReference
 from botframework.connector.auth import AuthenticationConstants, JwtTokenExtractor
 from msrest.exceptions import HttpOperationError
+from redis.asyncio import Redis
 
 from app.bots.teams.auth import BotCredentials, SigningKeys, auth_configuration
 from app.bots.teams.bot import TeamsBot
 from app.bots.teams.files import upload_of
 from app.bots.teams.referral_card import ReferForm
 from app.bots.teams.rendering import as_activities, card_activity
-from app.chat.actions import ACTIONS
+from app.chat.actions import commands
 from app.chat.conversation import Conversation
-from app.chat.replies import ChatUser, Intent, Reply
-from app.chat.turn import FormStore
+from app.chat.replies import Capabilities, ChatUser, Intent, Reply
+from app.clock import Clock
 from app.i18n import translator
 from app.people.models import Platform, Role
-from app.runtime import Runtime
-from app.web.bodies import read_json
+from app.people.service import PeopleService
+from app.settings import Settings
 
 log = logging.getLogger("app.bots.teams")  # one logger name for the whole channel
 
@@ -47,19 +53,29 @@ RETRY_STATUSES = frozenset({412, 429, 502, 504})
 GONE_STATUSES = frozenset({403, 404})
 # Words Teams users pick from the bot's command menu (no slash in Teams): every command
 # an employee has.
-MENU_COMMANDS = frozenset(
-    action.name for action in ACTIONS if action.command and action.role == Role.EMPLOYEE
-)
+MENU_COMMANDS = frozenset(action.name for action in commands(Role.EMPLOYEE))
+CAPABILITIES = Capabilities(inline_channel="teams")
+# The web app's reader of a request's JSON body (its limits, and its 4xx answers).
+BodyReader = Callable[[web.Request], Awaitable[Any]]
 
 
 class TeamsChannel:
     tries = 4  # one call and three retries
     backoff_seconds = 0.5  # doubled at each retry, with jitter
 
-    def __init__(self, runtime: Runtime, conversation: Conversation) -> None:
-        self.runtime = runtime
+    def __init__(
+        self,
+        conversation: Conversation,
+        settings: Settings,
+        redis: Redis,
+        clock: Clock,
+        people: PeopleService,
+    ) -> None:
         self.conversation = conversation
-        settings = runtime.settings
+        self.settings = settings
+        self.redis = redis
+        self.clock = clock
+        self.people = people
         self.app_id = settings.teams_app_id
         self.tenant_id = settings.teams_tenant_id
         self.credentials = BotCredentials(settings)
@@ -69,7 +85,7 @@ class TeamsChannel:
         self.adapter = CloudAdapter(self.auth)
         self.adapter.on_turn_error = self._on_turn_error
         self.bot = TeamsBot(self)
-        self.refer_form = ReferForm(runtime, conversation)
+        self.refer_form = ReferForm(conversation)
 
     @property
     def mode(self) -> str:
@@ -77,11 +93,11 @@ class TeamsChannel:
 
     async def start(self) -> None:
         for url in (
-            self.runtime.settings.teams_openid_metadata_url,
+            self.settings.teams_openid_metadata_url,
             AuthenticationConstants.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL,
         ):
             JwtTokenExtractor.metadataCache[url] = SigningKeys(
-                url, self.runtime.settings.teams_keys_retry_seconds, self.runtime.clock
+                url, self.settings.teams_keys_retry_seconds, self.clock
             )
 
     async def stop(self) -> None:
@@ -89,7 +105,9 @@ class TeamsChannel:
 
     # -- POST /api/messages --------------------------------------------------------------
 
-    async def messages_view(self, request: web.Request) -> web.StreamResponse:
+    async def messages_view(
+        self, request: web.Request, read_json: BodyReader
+    ) -> web.StreamResponse:
         if request.content_type != "application/json":
             return _error(415, "unsupported_media_type", "Send a JSON activity.")
         body = await read_json(request)  # 413, 400 or 422 with its JSON error
@@ -147,6 +165,7 @@ class TeamsChannel:
             name=sender.name or "",
             language=(activity.locale or "")[:2] or None,
             conversation_reference=reference,
+            can=CAPABILITIES,
         )
 
     async def first_time(self, activity: Activity) -> bool:
@@ -154,14 +173,14 @@ class TeamsChannel:
         if not activity.id:
             return True
         key = f"teams:activity:{activity.conversation.id}:{activity.id}"
-        return bool(await self.runtime.redis.set(key, 1, nx=True, ex=86_400))
+        return bool(await self.redis.set(key, 1, nx=True, ex=86_400))
 
     async def link_from_roster(self, context: TurnContext, user: ChatUser) -> None:
         """An unknown user of our tenant is matched by their directory e-mail."""
         activity = context.activity
         if not self.tenant_id or self.tenant_of(activity) != self.tenant_id:
             return  # the e-mail of another (or no) tenant proves nothing
-        people = self.runtime.people
+        people = self.people
         if await people.employee_for_chat(Platform.TEAMS, user.user_id) is not None:
             return
         try:
@@ -183,7 +202,7 @@ class TeamsChannel:
         if isinstance(value, dict) and isinstance(value.get("action"), str):
             fields = {k: v for k, v in value.items() if k != "action"}  # a form's inputs
             return Intent("action", value["action"][:200], json.dumps(fields) if fields else "")
-        upload = upload_of(activity.attachments, self.runtime.settings)
+        upload = upload_of(activity.attachments, self.settings)
         if upload is not None:
             return Intent("document", upload=upload)
         text = (TurnContext.remove_recipient_mention(activity) or activity.text or "").strip()
@@ -194,7 +213,7 @@ class TeamsChannel:
             return Intent("command", command.lower(), args.strip())
         word = text.lower()
         if word in MENU_COMMANDS and (
-            word == "cancel" or await FormStore(self.runtime, user).get() is None
+            word == "cancel" or await self.conversation.forms(user).get() is None
         ):
             return Intent("command", word)
         return Intent("text", args=text)
@@ -280,9 +299,7 @@ class TeamsChannel:
         if context.activity.type != ActivityTypes.message:
             return
         language = (context.activity.locale or "en")[:2]
-        text = translator(language if language in ("en", "fr") else "en")(
-            "Something went wrong, please try again."
-        )
+        text = translator(language)("Something went wrong, please try again.")
         try:
             await context.send_activity(MessageFactory.text(text))
         except Exception:

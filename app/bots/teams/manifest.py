@@ -1,11 +1,13 @@
 """The Teams app package: manifest.json and its two icons, zipped, ready to upload.
 
 `portevoix teams-manifest` writes it. The package declares the bot (personal scope, its
-command menu, files for CVs), the messaging extension (one search command, answered by
-`composeExtension/query`), the personal tab (the mini app at PUBLIC_BASE_URL/app) and
-the domains Teams may open. The icons are drawn here (a white megaphone; on the accent
-colour for the 192×192 colour icon, on transparency for the 32×32 outline icon, as
-Teams requires) with a tiny PNG encoder, so the package needs no image files.
+command menu: the employees' menu of the one command registry, app/chat/actions.py, in
+English, the manifest's default language; files for CVs), the messaging extension (one
+search command, answered by `composeExtension/query`), the personal tab (the mini app
+at PUBLIC_BASE_URL/app) and the domains Teams may open. The icons are drawn here (a
+white megaphone; on the accent colour for the 192×192 colour icon, on transparency for
+the 32×32 outline icon, as Teams requires) with a tiny PNG encoder, so the package
+needs no image files.
 """
 
 from __future__ import annotations
@@ -20,23 +22,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from app import __version__
+from app.chat.actions import command_menu
 from app.settings import Settings
 
 SCHEMA = "https://developer.microsoft.com/en-us/json-schemas/teams/v1.17/MicrosoftTeams.schema.json"
 MANIFEST_VERSION = "1.17"
 SEARCH_COMMAND = "searchContent"
 ACCENT = (0xE8, 0x50, 0x3A)
-COMMANDS = [
-    ("jobs", "Open jobs to share or refer someone"),
-    ("news", "Company news to share"),
-    ("refer", "Refer a friend"),
-    ("me", "My points, badges and referrals"),
-    ("leaderboard", "Who shares the most"),
-    ("rewards", "Spend my points"),
-    ("settings", "Language and notifications"),
-    ("app", "Open the app"),
-    ("help", "What I can do"),
-]
+MAX_COMMANDS = 10  # Teams shows at most ten commands in a bot's menu
 
 Pixel = tuple[int, int, int, int]
 
@@ -85,7 +78,8 @@ def manifest(settings: Settings) -> dict[str, Any]:
                     {
                         "scopes": ["personal"],
                         "commands": [
-                            {"title": name, "description": text} for name, text in COMMANDS
+                            {"title": name, "description": text}
+                            for name, text in command_menu("en")[:MAX_COMMANDS]
                         ],
                     }
                 ],

@@ -11,63 +11,57 @@ No botbuilder here: the card is a dict from `app/bots/teams/cards.py`.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from app.bots.teams import cards
 from app.chat.actions import BY_NAME
+from app.chat.buttons import REFER, REFER_CONFIRM, REFER_GENERAL, REFER_JOB, REFER_SKIP
 from app.chat.conversation import Conversation
-from app.chat.referring import SKIP
 from app.chat.replies import ChatUser, Intent, Reply
-from app.chat.turn import FormStore, Turn
-from app.parsing import whole_number
-from app.runtime import Runtime
+from app.chat.sharing import feed
+from app.chat.turn import Turn
 
-STEPS = "refer:steps"
-OPENERS = re.compile(r"^refer:(start|general|job:\d+)$")
+STEPS = cards.REFER_STEPS
+OPENERS = (REFER, REFER_GENERAL, REFER_JOB)
 FIELDS = ("job", "name", "email", "phone", "linkedin", "note")
 OPTIONAL = {"phone", "linkedin", "note"}
 
 
 class ReferForm:
-    def __init__(self, runtime: Runtime, conversation: Conversation) -> None:
-        self.runtime = runtime
+    def __init__(self, conversation: Conversation) -> None:
         self.conversation = conversation
 
     async def handle(self, user: ChatUser, intent: Intent) -> dict[str, Any] | list[Reply] | None:
         """The card, the outcome of a submitted card, or None: not ours, the core answers."""
         opening = (intent.kind == "command" and intent.name == "refer") or (
-            intent.kind == "action" and OPENERS.match(intent.name) is not None
+            intent.kind == "action" and any(press.matches(intent.name) for press in OPENERS)
         )
-        submitted = intent.kind == "action" and intent.name in (cards.REFER_FORM, STEPS)
+        submitted = intent.kind == "action" and (
+            cards.REFER_FORM.matches(intent.name) or STEPS.matches(intent.name)
+        )
         if not (opening or submitted):
             return None
         turn = await self.conversation.turn(user)
-        if (
-            turn.employee is None
-            or not self.conversation.permits(turn, BY_NAME["refer"])
-            or not await self.runtime.policy.has_accepted_current(turn.employee)
-        ):
+        if not await self.conversation.ready(turn, BY_NAME["refer"]):
             return None  # the core explains joining, the role and the policy
-        if intent.name == STEPS:
-            return await self.conversation.handle(user, Intent("action", "refer:start"))
-        if intent.name == cards.REFER_FORM:
+        if STEPS.matches(intent.name):
+            return await self.conversation.handle(user, Intent("action", REFER()))
+        if cards.REFER_FORM.matches(intent.name):
             return await self._submit(turn, user, _values(intent.args))
-        forms = FormStore(self.runtime, user)
+        forms = self.conversation.forms(user)
         form = await forms.get()
         if intent.kind == "action" and form is not None and form.name == "refer":
             return None  # picking the job in the chat form ("Step by step")
         await forms.clear()
-        job = intent.name.rpartition(":")[2] if intent.name.startswith("refer:job:") else ""
-        if intent.name == "refer:general":
+        picked = REFER_JOB.parse(intent.name) if intent.kind == "action" else None
+        job = str(picked[0]) if picked else ""
+        if intent.kind == "action" and REFER_GENERAL.matches(intent.name):
             job = "general"
         return await self.card(turn, {"job": job} if job else {})
 
     async def card(self, turn: Turn, values: dict[str, str], error: str = "") -> dict[str, Any]:
-        from app.chat.sharing import _feed
-
         _ = turn._
-        jobs, _news = await _feed(turn)
+        jobs, _news = await feed(turn)
         texts = {
             "title": _("Refer a friend"),
             "job": _("For which job?"),
@@ -86,9 +80,9 @@ class ReferForm:
         return cards.refer_form(texts, [(j.id, j.title) for j in jobs[:20]], values, error)
 
     async def _submit(self, turn: Turn, user: ChatUser, values: dict[str, str]) -> Any:
-        forms = FormStore(self.runtime, user)
-        job = values.get("job", "")
-        opener = f"refer:job:{job}" if whole_number(job) is not None else "refer:general"
+        forms = self.conversation.forms(user)
+        picked = REFER_JOB.read([values.get("job", "")])
+        opener = REFER_JOB(*picked) if picked else REFER_GENERAL()
         replies = await self.conversation.handle(user, Intent("action", opener))
         form = await forms.get()
         if form is None or form.step != "name":
@@ -103,7 +97,7 @@ class ReferForm:
         ]
         for step, answer in answers:
             skip = not answer and (step in OPTIONAL or step == "cv")
-            intent = Intent("action", SKIP) if skip else Intent("text", args=answer)
+            intent = Intent("action", REFER_SKIP()) if skip else Intent("text", args=answer)
             replies = await self.conversation.handle(user, intent)
             form = await forms.get()
             if form is None:
@@ -111,7 +105,7 @@ class ReferForm:
             if form.step == step:  # refused: show the card again with the reason
                 await forms.clear()
                 return await self.card(turn, values, error=replies[0].text if replies else "")
-        return await self.conversation.handle(user, Intent("action", "refer:confirm"))
+        return await self.conversation.handle(user, Intent("action", REFER_CONFIRM()))
 
 
 def _values(raw: str) -> dict[str, str]:

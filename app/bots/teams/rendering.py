@@ -16,7 +16,7 @@ from botbuilder.schema.teams import (
 )
 
 from app.bots.teams import cards
-from app.chat.replies import Reply
+from app.chat.replies import Reply, split_text
 
 
 def as_activities(replies: list[Reply] | list[Activity]) -> list[Activity]:
@@ -27,7 +27,9 @@ def as_activities(replies: list[Reply] | list[Activity]) -> list[Activity]:
         elif cards.needs_card(reply) and len(reply.text) <= cards.MAX_TEXT:
             activities.append(card_activity(cards.card(reply)))
         else:
-            activities += [MessageFactory.text(part) for part in cards.split_text(reply.text)]
+            activities += [
+                MessageFactory.text(part) for part in split_text(reply.text, cards.MAX_TEXT)
+            ]
     return activities
 
 

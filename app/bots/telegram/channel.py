@@ -5,6 +5,10 @@ header checked, the update queued and 200 answered at once); long polling otherw
 Updates are translated to intents for the conversation core, and its replies rendered
 as messages with inline keyboards. An update id seen before (a retry, another replica)
 is dropped through a Redis key; one user flooding is slowed down; 429s are honoured.
+
+The channel takes the conversation core, its settings and the Redis it keeps update ids
+and flood counters in; it declares what Telegram shows beyond text and buttons (inline
+sharing, the mini app as a Web App when PUBLIC_BASE_URL is https) in `capabilities`.
 """
 
 from __future__ import annotations
@@ -12,16 +16,15 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+from redis.asyncio import Redis
 from telegram import (
     BotCommand,
     Document,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
     InlineQueryResultArticle,
     InputTextMessageContent,
     MenuButtonWebApp,
@@ -32,20 +35,20 @@ from telegram import User as TelegramUser
 from telegram.error import BadRequest, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
-from app.chat.actions import menu_commands
+from app.bots.telegram.rendering import MAX_CAPTION, MAX_TEXT, keyboard
+from app.chat.actions import command_menu
 from app.chat.conversation import Conversation
-from app.chat.replies import Button, ChatUser, Intent, Reply, Upload
-from app.i18n import translator
+from app.chat.replies import Capabilities, ChatUser, Intent, Reply, Upload, split_text
+from app.i18n import LANGUAGES, translator
 from app.referrals.cv import too_large
-from app.runtime import Runtime
-from app.web.bodies import read_json
+from app.settings import Settings
 
 log = logging.getLogger(__name__)
 
-MAX_TEXT = 4096
-MAX_CAPTION = 1024
 UPDATE_TYPES = ["message", "callback_query", "inline_query", "chosen_inline_result"]
 FLOOD_PER_MINUTE = 30
+# The web app's reader of a request's JSON body (its limits, and its 4xx answers).
+BodyReader = Callable[[web.Request], Awaitable[Any]]
 
 
 @dataclass
@@ -56,43 +59,21 @@ class _UserTurns:
     queued: int = 0
 
 
-def keyboard(buttons: list[list[Button]]) -> InlineKeyboardMarkup | None:
-    rows = []
-    for row in buttons:
-        converted = [_button(b) for b in row]
-        if converted:
-            rows.append(converted)
-    return InlineKeyboardMarkup(rows) if rows else None
-
-
-def _button(button: Button) -> InlineKeyboardButton:
-    if button.url:
-        return InlineKeyboardButton(button.label, url=button.url)
-    if button.web_app:
-        return InlineKeyboardButton(button.label, web_app=WebAppInfo(button.web_app))
-    if button.switch_inline is not None:
-        return InlineKeyboardButton(button.label, switch_inline_query=button.switch_inline)
-    return InlineKeyboardButton(button.label, callback_data=(button.action or "noop")[:64])
-
-
-def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Split on line breaks where possible, never inside Telegram's limit."""
-    parts: list[str] = []
-    rest = text or "…"
-    while len(rest) > limit:
-        cut = rest.rfind("\n", 0, limit)
-        cut = cut if cut > limit // 2 else limit
-        parts.append(rest[:cut])
-        rest = rest[cut:].lstrip("\n")
-    parts.append(rest)
-    return parts
+def capabilities(settings: Settings) -> Capabilities:
+    """Inline sharing in any chat; Telegram opens a Web App only over https."""
+    return Capabilities(
+        inline_share=True,
+        web_app=settings.public_base_url.startswith("https://"),
+        inline_channel="telegram",
+    )
 
 
 class TelegramChannel:
-    def __init__(self, runtime: Runtime, conversation: Conversation) -> None:
-        settings = runtime.settings
-        self.runtime = runtime
+    def __init__(self, conversation: Conversation, settings: Settings, redis: Redis) -> None:
+        self.settings = settings
+        self.redis = redis
         self.conversation = conversation
+        self.capabilities = capabilities(settings)
         self.webhook = bool(settings.telegram_webhook_secret)
         base = settings.telegram_api_base_url
         builder = (
@@ -125,7 +106,7 @@ class TelegramChannel:
         await self.application.shutdown()
 
     async def _configure(self) -> None:
-        settings = self.runtime.settings
+        settings = self.settings
         bot = self.application.bot
         if self.webhook:
             await bot.set_webhook(
@@ -133,11 +114,10 @@ class TelegramChannel:
                 secret_token=settings.telegram_webhook_secret,
                 allowed_updates=UPDATE_TYPES,
             )
-        for language in ("en", "fr"):
-            _ = translator(language)
-            commands = [BotCommand(a.name, _(a.menu)) for a in menu_commands()]
+        for language in LANGUAGES:  # the first is every other language's too
+            commands = [BotCommand(name, text) for name, text in command_menu(language)]
             await bot.set_my_commands(
-                commands, language_code=None if language == "en" else language
+                commands, language_code=None if language == LANGUAGES[0] else language
             )
         if settings.public_base_url.startswith("https://"):
             await bot.set_chat_menu_button(
@@ -148,8 +128,8 @@ class TelegramChannel:
 
     # -- webhook -------------------------------------------------------------------------
 
-    async def webhook_view(self, request: web.Request) -> web.Response:
-        secret = self.runtime.settings.telegram_webhook_secret
+    async def webhook_view(self, request: web.Request, read_json: BodyReader) -> web.Response:
+        secret = self.settings.telegram_webhook_secret
         given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
         if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
             return web.json_response(
@@ -175,13 +155,13 @@ class TelegramChannel:
     async def _first_time(self, update: Update) -> bool:
         """True once per update id across replicas and retries (kept a day)."""
         key = f"tg:update:{update.update_id}"
-        return bool(await self.runtime.redis.set(key, 1, nx=True, ex=86_400))
+        return bool(await self.redis.set(key, 1, nx=True, ex=86_400))
 
     async def _flooding(self, user_id: int) -> bool:
         key = f"tg:flood:{user_id}"
-        count = await self.runtime.redis.incr(key)
+        count = await self.redis.incr(key)
         if count == 1:
-            await self.runtime.redis.expire(key, 60)
+            await self.redis.expire(key, 60)
         return count > FLOOD_PER_MINUTE
 
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -210,6 +190,7 @@ class TelegramChannel:
             chat_id=str(update.effective_chat.id) if update.effective_chat else None,
             name=sender.full_name,
             language=sender.language_code,
+            can=self.capabilities,
         )
         if update.inline_query is not None:
             await self._inline(user, update)
@@ -250,7 +231,7 @@ class TelegramChannel:
 
     async def _download(self, document: Document) -> AsyncIterator[bytes]:
         """A document's bytes, fetched from Telegram only when the core takes the file."""
-        max_bytes = self.runtime.settings.cv_max_bytes
+        max_bytes = self.settings.cv_max_bytes
         if (document.file_size or 0) > max_bytes:
             raise too_large(max_bytes)
         file = await self._call(document.get_file)
@@ -306,7 +287,7 @@ class TelegramChannel:
                     reply_markup=markup,
                 )
                 continue
-            parts = split_text(reply.text)
+            parts = split_text(reply.text, MAX_TEXT)
             for number, part in enumerate(parts):
                 last = number == len(parts) - 1
                 await self._call(
@@ -335,14 +316,8 @@ class TelegramChannel:
             and not isinstance(context.error, TelegramError)
         ):
             language = getattr(getattr(update, "effective_user", None), "language_code", None)
-            text = translator(language if language in ("en", "fr") else "en")(
-                "Something went wrong, please try again."
-            )
+            text = translator(language)("Something went wrong, please try again.")
             try:
                 await self.application.bot.send_message(chat.id, text)
             except TelegramError:
                 log.warning("telegram: could not tell chat %s about the failure", chat.id)
-
-
-def add_routes(app: web.Application, channel: TelegramChannel) -> None:
-    app.router.add_post("/telegram/webhook", channel.webhook_view)

@@ -11,9 +11,9 @@ from telegram import Bot
 from telegram.error import NetworkError, TimedOut
 
 from app.bots.telegram.aiohttp_request import AiohttpRequest
-from app.bots.telegram.channel import keyboard, split_text
+from app.bots.telegram.rendering import MAX_TEXT, keyboard
 from app.broadcasts.sending import Refused, SendError, Throttled, Transient, Unreachable
-from app.chat.replies import Reply
+from app.chat.replies import Reply, split_text
 from app.people.models import ChatIdentity
 
 
@@ -45,7 +45,7 @@ class TelegramSender:
 
     async def send(self, identity: ChatIdentity, reply: Reply) -> None:
         chat_id = int(identity.chat_id or identity.platform_user_id)
-        parts = split_text(reply.text)
+        parts = split_text(reply.text, MAX_TEXT)
         markup = keyboard(reply.buttons)
         for number, part in enumerate(parts):
             payload: dict[str, Any] = {"chat_id": chat_id, "text": part}

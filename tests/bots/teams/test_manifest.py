@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from app.bots.teams.manifest import ManifestError, color_icon, manifest, outline_icon, package
+from app.chat.actions import menu_commands
 from app.cli import main
+from app.people.models import Role
 from app.settings import load_settings
 
 APP_ID = "0d2f5c1e-7a41-4b8e-9c55-3f1b2a6d7e90"
@@ -38,9 +40,12 @@ def test_the_manifest_declares_the_bot_the_search_and_the_tab(tmp_path: Path) ->
     assert data["id"] == APP_ID and data["manifestVersion"] == "1.17"
     [bot] = data["bots"]
     assert bot["botId"] == APP_ID and bot["scopes"] == ["personal"]
-    assert {"title": "jobs", "description": "Open jobs to share or refer someone"} in bot[
-        "commandLists"
-    ][0]["commands"]
+    commands = bot["commandLists"][0]["commands"]
+    assert commands[0] == {"title": "jobs", "description": "Open jobs to share"}
+    # the employees' menu of the command registry, as Telegram shows it too
+    assert [c["title"] for c in commands] == [a.name for a in menu_commands(Role.EMPLOYEE)]
+    assert len(commands) <= 10
+    assert all(len(c["title"]) <= 32 and len(c["description"]) <= 128 for c in commands)
     [extension] = data["composeExtensions"]
     [search] = extension["commands"]
     assert search["type"] == "query" and search["parameters"][0]["name"] == "searchQuery"
