@@ -46,7 +46,7 @@ from app.web import (
 )
 from app.web.api import Api
 from app.web.errors import errors_middleware
-from app.web.keys import METRICS_REGISTRY, RUNTIME
+from app.web.keys import METRICS_REGISTRY, SERVICES
 from app.web.metrics import ACCESS_LOG, HTTP_METRICS, HttpMetrics, observe_middleware
 from app.web.pages import add_routes
 
@@ -84,13 +84,13 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Applic
     app[ACCESS_LOG] = AccessLog.configured()
 
     if runtime is not None:
-        app[RUNTIME] = runtime
+        app[SERVICES] = app[wiring.RUNTIME] = runtime  # the web side sees only its services
     else:
 
         async def runtime_ctx(app: web.Application) -> AsyncIterator[None]:
             async with open_runtime(settings) as opened:
                 await opened.policy.publish_from_files()
-                app[RUNTIME] = opened
+                app[SERVICES] = app[wiring.RUNTIME] = opened
                 yield
 
         app.cleanup_ctx.append(runtime_ctx)

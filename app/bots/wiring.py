@@ -15,8 +15,8 @@ from app.bots.teams.sender import TeamsSender
 from app.bots.telegram.channel import TelegramChannel
 from app.chat.conversation import Conversation
 from app.chat.notify import Notifier
+from app.runtime import Runtime
 from app.web.errors import error_response
-from app.web.keys import RUNTIME
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +31,7 @@ class Bots:
 
 
 BOTS = web.AppKey("bots", Bots)
+RUNTIME = web.AppKey("runtime", Runtime)  # set by the composition root (app.server)
 
 
 async def bots_ctx(app: web.Application) -> AsyncIterator[None]:

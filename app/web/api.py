@@ -22,10 +22,10 @@ from app.parsing import MAX_INT, whole_number
 from app.people.errors import EmployeeHasLeft
 from app.people.models import Employee, Role
 from app.people.tokens import Principal
-from app.runtime import Runtime
 from app.web.bodies import parse_json, read_bytes
 from app.web.errors import ApiError, ErrorBody, validation_error
-from app.web.keys import RUNTIME
+from app.web.keys import SERVICES
+from app.web.services import WebServices
 
 Handler = Callable[["Call"], Awaitable[Any]]
 PATH_PARAM = re.compile(r"\{(\w+)(?::[^}]+)?\}")
@@ -39,7 +39,7 @@ class Call:
     """One validated API request, as the handler sees it."""
 
     request: web.Request
-    runtime: Runtime
+    services: WebServices
     principal: Principal | None
     path: dict[str, Any]
     query: Any
@@ -52,10 +52,10 @@ class Call:
         assert principal is not None, "acting_employee needs an authenticated operation"
         if requested is not None and requested != principal.employee_id:
             self.require_self_or(Role.RECRUITER, requested)
-            return await self.runtime.people.get(requested)
+            return await self.services.people.get(requested)
         if principal.employee_id is None:
             raise ApiError(422, "employee_required", "Name the employee: employee_id=<id>.")
-        return await self.runtime.people.get(principal.employee_id)
+        return await self.services.people.get(principal.employee_id)
 
     def require_self_or(self, role: Role, employee_id: int) -> None:
         """Allow the employee themself, or anyone with at least `role`."""
@@ -140,27 +140,29 @@ class Api:
 
 def _make_view(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     async def view(request: web.Request) -> web.StreamResponse:
-        runtime = request.app[RUNTIME]
-        principal = await _authorise(request, runtime, op.role)
+        services = request.app[SERVICES]
+        principal = await _authorise(request, services, op.role)
         path = {name: _path_value(request.match_info[name]) for name in op.path_params}
         _check_header_lengths(op, request)
         query = within_range(_parse_query(op, request), "query")
         body = within_range(await _parse_body(op, request), "body")
-        result = await op.handler(Call(request, runtime, principal, path, query, body))
+        result = await op.handler(Call(request, services, principal, path, query, body))
         return _respond(op, result)
 
     view.__name__ = op.handler.__name__
     return view
 
 
-async def _authorise(request: web.Request, runtime: Runtime, role: Role | None) -> Principal | None:
+async def _authorise(
+    request: web.Request, services: WebServices, role: Role | None
+) -> Principal | None:
     if role is None:
         return None
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "unauthorized", "Send an API token: Authorization: Bearer <token>.")
     try:
-        principal = await runtime.tokens.authenticate(token.strip())
+        principal = await services.tokens.authenticate(token.strip())
     except EmployeeHasLeft as exc:
         raise ApiError(403, exc.code, exc.message) from None
     if principal is None:

@@ -43,7 +43,7 @@ def register(api: Api) -> None:
     )
     async def ats_webhook(call: Call) -> AtsResult:
         raw = await read_bytes(call.request)
-        settings = call.runtime.settings
+        settings = call.services.settings
         if not signature_ok(
             settings.ats_webhook_secret, raw, call.request.headers.get("X-Signature", "")
         ):
@@ -54,4 +54,4 @@ def register(api: Api) -> None:
         except ValidationError as exc:
             raise validation_error(exc, "body") from None
         within_range(event, "body")
-        return await call.runtime.referrals.ats.handle(event)
+        return await call.services.referrals.ats.handle(event)

@@ -15,7 +15,7 @@ from aiohttp import web
 
 from app.parsing import JsonTooDeep, json_loads
 from app.web.errors import ApiError
-from app.web.keys import RUNTIME
+from app.web.keys import SERVICES
 
 
 async def read_bytes(request: web.Request) -> bytes:
@@ -23,7 +23,7 @@ async def read_bytes(request: web.Request) -> bytes:
     try:
         return await request.read()
     except web.HTTPRequestEntityTooLarge:
-        limit = request.app[RUNTIME].settings.max_body_bytes
+        limit = request.app[SERVICES].settings.max_body_bytes
         raise ApiError(
             413, "body_too_large", f"The request body is larger than {limit} bytes."
         ) from None
@@ -33,7 +33,7 @@ def parse_json(request: web.Request, raw: bytes, empty: Any = None) -> Any:
     """The document in `raw`; `empty` when there is no body at all (when not None)."""
     if empty is not None and not raw.strip():
         return empty
-    max_depth = request.app[RUNTIME].settings.max_json_depth
+    max_depth = request.app[SERVICES].settings.max_json_depth
     try:
         return json_loads(raw, max_depth)
     except JsonTooDeep:

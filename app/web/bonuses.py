@@ -42,7 +42,7 @@ def register(api: Api) -> None:
         "if the referrer is still employed (`forfeited` otherwise), then `paid`.",
     )
     async def list_bonuses(call: Call) -> list[BonusOut]:
-        rows = await call.runtime.referrals.bonuses.listing(call.query.status)
+        rows = await call.services.referrals.bonuses.listing(call.query.status)
         return [
             BonusOut(
                 referral_id=r.id,
@@ -66,7 +66,7 @@ def register(api: Api) -> None:
         response_media="text/csv",
     )
     async def due_bonuses_csv(call: Call) -> web.Response:
-        return csv_response(await call.runtime.referrals.bonuses.due_csv(), "bonuses-due.csv")
+        return csv_response(await call.services.referrals.bonuses.due_csv(), "bonuses-due.csv")
 
     @api.operation(
         "POST",
@@ -78,7 +78,7 @@ def register(api: Api) -> None:
         errors=(409,),
     )
     async def mark_bonus_paid(call: Call) -> BonusOut:
-        r = await call.runtime.referrals.bonuses.mark_paid(call.path["referral_id"])
+        r = await call.services.referrals.bonuses.mark_paid(call.path["referral_id"])
         return BonusOut(
             referral_id=r.id,
             employee_id=r.referrer_id,

@@ -90,7 +90,8 @@ class Changed(BaseModel):
 
 
 def _service(call: Call) -> Broadcasts:
-    return Broadcasts(call.runtime, limits_from(call.runtime.settings))
+    # The campaigns service wants the whole runtime until the composition root gives it.
+    return Broadcasts(call.services, limits_from(call.services.settings))  # type: ignore[arg-type]
 
 
 def _out(report: CampaignReport) -> BroadcastOut:
@@ -133,9 +134,9 @@ def register(api: Api) -> None:
         body: BroadcastCreate = call.body
         service = _service(call)
         if body.kind == BroadcastKind.JOB and body.content_id is not None:
-            await call.runtime.content.job(body.content_id)
+            await call.services.content.job(body.content_id)
         if body.kind == BroadcastKind.NEWS and body.content_id is not None:
-            await call.runtime.content.news(body.content_id)
+            await call.services.content.news(body.content_id)
         assert call.principal is not None
         broadcast = await service.create(
             body.kind,

@@ -30,15 +30,15 @@ from app.referrals.analytics import ClickQuery
 from app.referrals.intake import CandidateDetails
 from app.referrals.models import ContentType, ReferralSource, TrackedLink
 from app.referrals.service import ReferralFilter
-from app.runtime import Runtime
 from app.web.api import within_range
 from app.web.apply import read_form
 from app.web.bodies import read_json
 from app.web.challenges import ChallengeOut
 from app.web.charts import bar_chart
 from app.web.errors import ApiError, validation_error
-from app.web.keys import RUNTIME
+from app.web.keys import SERVICES
 from app.web.points import Leaderboard, Row
+from app.web.services import WebServices
 from app.web.session_auth import CSRF_HEADER, Viewer, check_csrf, require_employee
 from app.web.shop import RewardOut, redemption_out
 
@@ -130,13 +130,13 @@ def _plain(value: Any) -> Any:
 
 async def home(request: web.Request) -> web.Response:
     _, employee = await require_employee(request)
-    runtime = request.app[RUNTIME]
-    game = runtime.gamification
+    services = request.app[SERVICES]
+    game = services.gamification
     await employee.refresh_from_db()
     summary = await game.summary(employee)
     floor = game.rules.levels[summary.level].points
     mine = await game.my_standing(employee.id, "month", "company", "all")
-    challenges = await runtime.challenges.for_department(employee.department)
+    challenges = await services.challenges.for_department(employee.department)
     earned = set(summary.badges)
     return answer(
         {
@@ -170,7 +170,7 @@ async def refer(request: web.Request) -> web.Response:
         return await _refer(request, employee, ask, "")
     viewer, employee = await require_employee(request)
     check_csrf(viewer, request.headers.get(CSRF_HEADER, ""))
-    cvs = request.app[RUNTIME].referrals.cv_store
+    cvs = request.app[SERVICES].referrals.cv_store
     try:
         values, cv_file = await read_form(request, REFER_FIELDS)
     except (ValueError, RuntimeError):  # broken multipart, a field too long or repeated
@@ -191,7 +191,7 @@ async def refer(request: web.Request) -> web.Response:
 async def _refer(
     request: web.Request, employee: Employee, ask: ReferAsk, cv_file: str
 ) -> web.Response:
-    outcome = await request.app[RUNTIME].referrals.intake.refer(
+    outcome = await request.app[SERVICES].referrals.intake.refer(
         employee,
         ask.job_id,
         CandidateDetails(ask.name, str(ask.email), ask.phone, str(ask.linkedin_url or "")),
@@ -213,9 +213,9 @@ async def _refer(
 
 async def my_links(request: web.Request) -> web.Response:
     _, employee = await require_employee(request)
-    runtime = request.app[RUNTIME]
-    period = runtime.figures.last_days(CHART_DAYS, runtime.clock.now())  # as on the dashboard
-    by_day = await runtime.analytics.clicks(
+    services = request.app[SERVICES]
+    period = services.figures.last_days(CHART_DAYS, services.clock.now())  # as on the dashboard
+    by_day = await services.analytics.clicks(
         ClickQuery(
             by="day", start=period.start, end=period.end, employee_id=employee.id, limit=CHART_DAYS
         )
@@ -223,16 +223,16 @@ async def my_links(request: web.Request) -> web.Response:
     unique = {row["key"]["day"]: row["unique"] for row in by_day}
     days = [day.isoformat() for day in period.days]
     values = [unique.get(day, 0) for day in days]
-    per_link = await runtime.analytics.clicks(
+    per_link = await services.analytics.clicks(
         ClickQuery(by="link", employee_id=employee.id, order="unique", limit=200)
     )
     counts = {row["key"]["link_id"]: row for row in per_link}
     links = await TrackedLink.filter(employee_id=employee.id).order_by("-created_at")
-    titles = await _titles(runtime, links)
+    titles = await _titles(services, links)
     rows = [
         {
             "code": link.code,
-            "url": runtime.links.link_url(link.code),
+            "url": services.links.link_url(link.code),
             "channel": link.channel.value,
             "title": titles.get((link.content_type.value, link.content_id), ""),
             "raw": counts.get(link.id, {}).get("raw", 0),
@@ -258,7 +258,7 @@ async def my_links(request: web.Request) -> web.Response:
     )
 
 
-async def _titles(runtime: Runtime, links: list[TrackedLink]) -> dict[tuple[str, int], str]:
+async def _titles(services: WebServices, links: list[TrackedLink]) -> dict[tuple[str, int], str]:
     from app.jobs.models import JobOffer, NewsPost
 
     jobs = {link.content_id for link in links if link.content_type == ContentType.JOB}
@@ -276,7 +276,7 @@ async def _titles(runtime: Runtime, links: list[TrackedLink]) -> dict[tuple[str,
 
 async def my_referrals(request: web.Request) -> web.Response:
     _, employee = await require_employee(request)
-    service = request.app[RUNTIME].referrals
+    service = request.app[SERVICES].referrals
     rows, _total = await service.search(
         ReferralFilter(referrer_id=employee.id, limit=200), recruiter=False
     )
@@ -308,7 +308,7 @@ async def leaderboard(request: web.Request) -> web.Response:
         ask = BoardAsk.model_validate(dict(request.query))
     except ValidationError as exc:
         raise validation_error(exc, "query") from None
-    game = request.app[RUNTIME].gamification
+    game = request.app[SERVICES].gamification
     scope_id = {"company": "all", "department": employee.department}.get(
         ask.scope, employee.location
     )
@@ -348,10 +348,10 @@ async def leaderboard(request: web.Request) -> web.Response:
 
 async def shop(request: web.Request) -> web.Response:
     _, employee = await require_employee(request)
-    runtime = request.app[RUNTIME]
+    services = request.app[SERVICES]
     await employee.refresh_from_db(fields=["points_balance"])
-    rewards = await runtime.shop.catalogue()
-    mine = await runtime.shop.redemptions(employee.id, limit=50)
+    rewards = await services.shop.catalogue()
+    mine = await services.shop.redemptions(employee.id, limit=50)
     return answer(
         {
             "balance": employee.points_balance,
@@ -365,27 +365,27 @@ async def redeem(request: web.Request) -> web.Response:
     """Spend points on a reward, once per `request_id`: a repeat of a request already
     served answers with the same redemption; one still running is a 409."""
     _, employee, ask = await read_body(request, RedeemAsk)
-    runtime = request.app[RUNTIME]
+    services = request.app[SERVICES]
     key = f"miniapp-redeem:{employee.id}:{ask.request_id}"
-    if not await runtime.redis.set(key, "running", nx=True, ex=REDEEM_REQUEST_SECONDS):
-        done = await runtime.redis.get(key)
+    if not await services.redis.set(key, "running", nx=True, ex=REDEEM_REQUEST_SECONDS):
+        done = await services.redis.get(key)
         if done is None or not done.isdigit():
             raise ApiError(409, "redeem_in_progress", "This redemption is already on its way.")
         redemption = await Redemption.get(id=int(done), employee_id=employee.id)
     else:
         try:
-            redemption = await runtime.shop.redeem(employee.id, ask.reward_id)
+            redemption = await services.shop.redeem(employee.id, ask.reward_id)
         except BaseException:
-            await runtime.redis.delete(key)  # refused: the same request may be tried again
+            await services.redis.delete(key)  # refused: the same request may be tried again
             raise
-        await runtime.redis.set(key, str(redemption.id), ex=REDEEM_REQUEST_SECONDS)
+        await services.redis.set(key, str(redemption.id), ex=REDEEM_REQUEST_SECONDS)
     await redemption.fetch_related("reward")
     return answer(redemption_out(redemption))
 
 
 async def cancel_redemption(request: web.Request) -> web.Response:
     _, employee, _body = await read_body(request, NoFields)
-    redemption = await request.app[RUNTIME].shop.move(
+    redemption = await request.app[SERVICES].shop.move(
         int(request.match_info["redemption_id"]),
         "cancel",
         by=employee.id,
@@ -400,7 +400,7 @@ async def cancel_redemption(request: web.Request) -> web.Response:
 
 async def get_settings(request: web.Request) -> web.Response:
     _, employee = await require_employee(request)
-    summary = await request.app[RUNTIME].gamification.summary(employee)
+    summary = await request.app[SERVICES].gamification.summary(employee)
     return answer(
         {
             "language": employee.language,
@@ -414,11 +414,11 @@ async def get_settings(request: web.Request) -> web.Response:
 
 async def save_settings(request: web.Request) -> web.Response:
     _, employee, ask = await read_body(request, SettingsAsk)
-    runtime = request.app[RUNTIME]
+    services = request.app[SERVICES]
     if ask.language is not None and ask.language != employee.language:
-        await runtime.people.update(employee.id, EmployeeUpdate(language=ask.language))
+        await services.people.update(employee.id, EmployeeUpdate(language=ask.language))
     if ask.leaderboard_opt_out is not None:
-        await runtime.gamification.set_opt_out(employee.id, ask.leaderboard_opt_out)
+        await services.gamification.set_opt_out(employee.id, ask.leaderboard_opt_out)
     await employee.refresh_from_db()
     return await get_settings(request)
 

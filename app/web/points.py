@@ -117,9 +117,9 @@ def register(api: Api) -> None:
     async def leaderboard(call: Call) -> Leaderboard:
         q: LeaderboardQuery = call.query
         me_id = call.principal.employee_id if call.principal else None
-        me = await call.runtime.people.get(me_id) if me_id else None
+        me = await call.services.people.get(me_id) if me_id else None
         scope_id = q.scope_id or _my_scope(me, q.scope)
-        game = call.runtime.gamification
+        game = call.services.gamification
         top = await game.leaderboard(q.period, q.scope, scope_id, q.limit)
         mine = await game.my_standing(me_id, q.period, q.scope, scope_id) if me_id else None
         people = {
@@ -165,8 +165,8 @@ def register(api: Api) -> None:
     async def employee_points(call: Call) -> PointsOut:
         employee_id = call.path["employee_id"]
         call.require_self_or(Role.RECRUITER, employee_id)
-        employee = await call.runtime.people.get(employee_id)
-        game = call.runtime.gamification
+        employee = await call.services.people.get(employee_id)
+        game = call.services.gamification
         summary = await game.summary(employee)
         entries = await game.ledger_of(employee.id, call.query.limit, call.query.offset)
         return PointsOut(**summary.__dict__, entries=[EntryOut.model_validate(e) for e in entries])
@@ -193,9 +193,9 @@ def register(api: Api) -> None:
     )
     async def adjust_points(call: Call) -> EntryOut:
         body: Adjustment = call.body
-        employee = await call.runtime.people.get(call.path["employee_id"])
+        employee = await call.services.people.get(call.path["employee_id"])
         assert call.principal is not None
-        result = await call.runtime.gamification.adjust(
+        result = await call.services.gamification.adjust(
             employee.id,
             body.points,
             body.note,
@@ -218,8 +218,8 @@ def register(api: Api) -> None:
     async def leaderboard_opt_out(call: Call) -> OptOut:
         employee_id = call.path["employee_id"]
         call.require_self_or(Role.ADMIN, employee_id)
-        await call.runtime.people.get(employee_id)
-        await call.runtime.gamification.set_opt_out(employee_id, call.body.opt_out)
+        await call.services.people.get(employee_id)
+        await call.services.gamification.set_opt_out(employee_id, call.body.opt_out)
         return call.body  # type: ignore[no-any-return]
 
     @api.operation(
@@ -231,10 +231,10 @@ def register(api: Api) -> None:
         response=list[BadgeOut],
     )
     async def badges(call: Call) -> list[BadgeOut]:
-        game = call.runtime.gamification
+        game = call.services.gamification
         mine: set[str] = set()
         if call.principal and call.principal.employee_id:
-            me = await call.runtime.people.get(call.principal.employee_id)
+            me = await call.services.people.get(call.principal.employee_id)
             summary = await game.summary(me)
             mine = set(summary.badges)
         return [

@@ -42,7 +42,7 @@ from app.referrals.clicks import address_hash
 from app.referrals.redirects import COUNTER_SECONDS, Counter
 from app.settings import Settings
 from app.web.errors import error_response
-from app.web.keys import RUNTIME
+from app.web.keys import SERVICES
 from app.web.public import client_ip, render
 
 log = logging.getLogger(__name__)
@@ -142,7 +142,7 @@ def redirect_ceilings(settings: Settings, visitor: str, address: str) -> list[Co
 
 def ceilings_for(request: web.Request) -> list[Counted]:
     """Which ceilings a request counts against, and whom each counts."""
-    settings = request.app[RUNTIME].settings
+    settings = request.app[SERVICES].settings
     path = request.path
     if path.startswith(SIGN_IN_PATHS) and request.method in ("GET", "POST"):
         return [(Ceiling("sign-in", settings.sign_in_limit_per_minute), address_of(request))]
@@ -153,10 +153,10 @@ def ceilings_for(request: web.Request) -> list[Counted]:
 
 def address_of(request: web.Request) -> str:
     """The client address, hashed (never stored as such), for per-address ceilings."""
-    runtime = request.app[RUNTIME]
-    settings = runtime.settings
+    services = request.app[SERVICES]
+    settings = services.settings
     ip = client_ip(request, settings.proxy_count)
-    return address_hash(settings.secret_key, ip, runtime.clock.now())
+    return address_hash(settings.secret_key, ip, services.clock.now())
 
 
 @web.middleware
@@ -164,7 +164,7 @@ async def rate_limit_middleware(request: web.Request, handler: Handler) -> web.S
     counted = ceilings_for(request)
     if not counted:
         return await handler(request)
-    now = request.app[RUNTIME].clock.now().timestamp()
+    now = request.app[SERVICES].clock.now().timestamp()
     wait = await request.app[LIMITER].retry_after(counted, now)
     if not wait:
         return await handler(request)
@@ -172,10 +172,10 @@ async def rate_limit_middleware(request: web.Request, handler: Handler) -> web.S
 
 
 def install(app: web.Application) -> None:
-    """The middleware, and its limiter once the runtime (and its Redis) is open."""
+    """The middleware, and its limiter once the services (and their Redis) are open."""
 
     async def limiter_ctx(app: web.Application) -> AsyncIterator[None]:
-        app[LIMITER] = HttpLimiter(app[RUNTIME].redis)
+        app[LIMITER] = HttpLimiter(app[SERVICES].redis)
         yield
 
     app.cleanup_ctx.append(limiter_ctx)
@@ -191,7 +191,7 @@ def too_many(request: web.Request, wait: int) -> web.Response:
         response.headers["Retry-After"] = str(wait)
         response.headers["Cache-Control"] = "no-store"
         return response
-    return too_many_page(request.app[RUNTIME].settings.company_name, wait)
+    return too_many_page(request.app[SERVICES].settings.company_name, wait)
 
 
 def too_many_page(company: str, wait: int) -> web.Response:
