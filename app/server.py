@@ -13,6 +13,7 @@ from prometheus_client import CollectorRegistry
 
 from app import __version__
 from app.bots import wiring
+from app.bots.telegram.prepared import save_prepared_message
 from app.logs import AccessLog
 from app.runtime import Runtime, open_runtime
 from app.settings import Settings
@@ -33,6 +34,7 @@ from app.web import (
     landing,
     links,
     miniapp,
+    miniapp_jobs,
     pipeline_board,
     points,
     previews,
@@ -82,6 +84,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Applic
     app[METRICS_REGISTRY] = registry
     app[HTTP_METRICS] = HttpMetrics(registry)
     app[ACCESS_LOG] = AccessLog.configured()
+    app[miniapp_jobs.PREPARED_MESSAGES] = save_prepared_message  # the mini app's Telegram shares
 
     if runtime is not None:
         app[SERVICES] = app[wiring.RUNTIME] = runtime  # the web side sees only its services

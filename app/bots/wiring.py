@@ -15,8 +15,8 @@ from app.bots.teams.sender import TeamsSender
 from app.bots.telegram.channel import TelegramChannel
 from app.chat.conversation import Conversation
 from app.chat.notify import Notifier
+from app.http.errors import error_response
 from app.runtime import Runtime
-from app.web.errors import error_response
 
 log = logging.getLogger(__name__)
 

@@ -13,11 +13,7 @@ from __future__ import annotations
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.bots.telegram.prepared import (
-    Article,
-    PreparedMessageRefused,
-    save_prepared_message,
-)
+from app.chat.prepared import Article, PreparedMessageRefused, SavePreparedMessage
 from app.i18n import translator
 from app.jobs.models import JobOffer, NewsPost
 from app.jobs.schemas import JobOut, NewsOut
@@ -33,6 +29,8 @@ from app.web.services import WebServices
 from app.web.session_auth import require_employee
 
 MAX_INIT_DATA = 4096
+# Stores a Telegram share (`savePreparedInlineMessage`): given by the composition root.
+PREPARED_MESSAGES = web.AppKey("prepared_messages", SavePreparedMessage)
 
 
 class ShareAsk(BaseModel):
@@ -143,7 +141,7 @@ async def telegram_share(request: web.Request) -> web.Response:
         url=share.url,
     )
     try:
-        prepared = await save_prepared_message(services.settings, user.id, article)
+        prepared = await request.app[PREPARED_MESSAGES](services.settings, user.id, article)
     except PreparedMessageRefused as exc:
         raise ApiError(502, "telegram_unavailable", str(exc)) from None
     return answer({"id": prepared.id, "expiration_date": prepared.expiration_date})

@@ -21,6 +21,8 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from app.http.errors import error_response
+from app.http.rates import counters_of, wait_seconds
 from app.logs import AccessLog, mask_path, request_id
 from app.people.sessions import COOKIE as SESSION_COOKIE
 from app.referrals.clicks import (
@@ -31,13 +33,14 @@ from app.referrals.clicks import (
     new_click_id,
     visitor_hash,
 )
-from app.web.errors import error_response, unexpected_error
+from app.web.errors import unexpected_error
 from app.web.headers import SecurityHeaders
 from app.web.keys import SERVICES
 from app.web.metrics import ACCESS_LOG, HTTP_METRICS, HttpMetrics, request_id_of
-from app.web.public import ATTRIBUTION_COOKIE, TEMPLATES, client_ip
-from app.web.ratelimits import counters_of, redirect_ceilings, too_many_page, wait_seconds
+from app.web.public import ATTRIBUTION_COOKIE, client_ip
+from app.web.ratelimits import redirect_ceilings, too_many_page
 from app.web.services import WebServices
+from app.web.ui import TEMPLATES
 
 ROUTE = "/r/{code}"  # the route label of its metrics, as the router would name it
 PREFIX = "/r/"

@@ -35,10 +35,11 @@ from app.chat.actions import ACTIONS
 from app.chat.conversation import Conversation
 from app.chat.replies import ChatUser, Intent, Reply
 from app.chat.turn import FormStore
+from app.http.bodies import read_json
+from app.http.errors import error_response as _error
 from app.i18n import translator
 from app.people.models import Platform, Role
 from app.runtime import Runtime
-from app.web.bodies import read_json
 
 log = logging.getLogger("app.bots.teams")  # one logger name for the whole channel
 
@@ -92,7 +93,9 @@ class TeamsChannel:
     async def messages_view(self, request: web.Request) -> web.StreamResponse:
         if request.content_type != "application/json":
             return _error(415, "unsupported_media_type", "Send a JSON activity.")
-        body = await read_json(request)  # 413, 400 or 422 with its JSON error
+        body = await read_json(
+            request, self.runtime.settings
+        )  # 413, 400 or 422 with its JSON error
         try:
             activity = Activity().deserialize(body) if isinstance(body, dict) else None
         except Exception as exc:  # untrusted input: any parsing failure is a 400
@@ -307,7 +310,3 @@ def _retry_after(exc: HttpOperationError) -> float | None:
 
 async def _sleep(seconds: float) -> None:
     await asyncio.sleep(seconds)
-
-
-def _error(status: int, code: str, message: str) -> web.Response:
-    return web.json_response({"error": {"code": code, "message": message}}, status=status)

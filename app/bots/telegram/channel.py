@@ -35,10 +35,12 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 from app.chat.actions import menu_commands
 from app.chat.conversation import Conversation
 from app.chat.replies import Button, ChatUser, Intent, Reply, Upload
+from app.http.bodies import read_json
+from app.http.errors import error_response
+from app.http.rates import Ceiling, RateCounter
 from app.i18n import translator
 from app.referrals.cv import too_large
 from app.runtime import Runtime
-from app.web.bodies import read_json
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +109,7 @@ class TelegramChannel:
         self.application = builder.build()
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self._turns: dict[int, _UserTurns] = {}
+        self._counter = RateCounter(runtime.redis)
         self.application.add_error_handler(self._on_error)
 
     # -- life cycle ----------------------------------------------------------------------
@@ -152,21 +155,17 @@ class TelegramChannel:
         secret = self.runtime.settings.telegram_webhook_secret
         given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
         if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
-            return web.json_response(
-                {"error": {"code": "forbidden", "message": "Wrong secret token."}}, status=403
-            )
-        data = await read_json(request)  # 413, 400 or 422 with its JSON error
+            return error_response(403, "forbidden", "Wrong secret token.")
+        data = await read_json(
+            request, self.runtime.settings
+        )  # 413, 400 or 422 with its JSON error
         try:
             update = Update.de_json(data, self.application.bot)
         except Exception as exc:  # untrusted input: any parsing failure is a 400, logged
             log.warning("telegram webhook: unreadable update: %r", exc)
-            return web.json_response(
-                {"error": {"code": "bad_update", "message": "Not a Telegram update."}}, status=400
-            )
+            return error_response(400, "bad_update", "Not a Telegram update.")
         if update is None:
-            return web.json_response(
-                {"error": {"code": "bad_update", "message": "Not a Telegram update."}}, status=400
-            )
+            return error_response(400, "bad_update", "Not a Telegram update.")
         await self.application.update_queue.put(update)
         return web.json_response({"ok": True})
 
@@ -178,11 +177,8 @@ class TelegramChannel:
         return bool(await self.runtime.redis.set(key, 1, nx=True, ex=86_400))
 
     async def _flooding(self, user_id: int) -> bool:
-        key = f"tg:flood:{user_id}"
-        count = await self.runtime.redis.incr(key)
-        if count == 1:
-            await self.runtime.redis.expire(key, 60)
-        return count > FLOOD_PER_MINUTE
+        flood = [(Ceiling("telegram-flood", FLOOD_PER_MINUTE), str(user_id))]
+        return await self._counter.retry_after(flood, self.runtime.clock.now().timestamp()) > 0
 
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         sender = update.effective_user
