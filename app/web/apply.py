@@ -21,7 +21,6 @@ from pydantic import BaseModel, EmailStr, Field, HttpUrl, ValidationError, field
 from app.i18n import translator
 from app.jobs.models import JobOffer
 from app.parsing import whole_number
-from app.people.models import Employee
 from app.referrals.errors import AlreadyApplied, CvTooLarge, InvalidCv
 from app.referrals.intake import CandidateDetails
 from app.referrals.models import Referral, ReferralStatus
@@ -117,7 +116,7 @@ async def open_job_or_page(request: web.Request) -> JobOffer | web.Response:
     services = request.app[SERVICES]
     raw = request.match_info["job_id"]
     job_id = whole_number(raw)
-    job = await JobOffer.get_or_none(id=job_id) if job_id is not None else None
+    job = await services.content.find_job(job_id) if job_id is not None else None
     if job is None:
         return page(
             request,
@@ -297,8 +296,8 @@ async def consent_context(request: web.Request) -> tuple[Referral, str, dict[str
     referral = await services.referrals.consent.referral_for(request.match_info["token"])
     if referral is None:
         return None
-    job = await JobOffer.get_or_none(id=referral.job_id) if referral.job_id else None
-    referrer = await Employee.get_or_none(id=referral.referrer_id or 0)
+    job = await services.content.find_job(referral.job_id) if referral.job_id else None
+    referrer = await services.people.find(referral.referrer_id) if referral.referrer_id else None
     language = job.language if job else (referrer.language if referrer else "en")
     _ = translator(language)
     return (

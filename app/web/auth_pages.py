@@ -14,12 +14,12 @@ import logging
 
 from aiohttp import web
 
+from app.http.bodies import read_json
 from app.i18n import translator
 from app.people.errors import EmployeeHasLeft
 from app.people.logins import InvalidInitData, TelegramUser, verify_init_data
-from app.people.models import Employee, EmployeeStatus, Platform, Role
+from app.people.models import EmployeeStatus, Platform, Role
 from app.web import apply
-from app.web.bodies import read_json
 from app.web.branding import branding_of
 from app.web.errors import ApiError
 from app.web.keys import SERVICES
@@ -58,7 +58,7 @@ def telegram_user(services: WebServices, init_data: str) -> TelegramUser:
 async def telegram_sign_in(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
     settings = services.settings
-    body = await read_json(request, empty={})
+    body = await read_json(request, settings, empty={})
     init_data = body.get("init_data") if isinstance(body, dict) else None
     if not isinstance(init_data, str) or not init_data or len(init_data) > MAX_INIT_DATA:
         raise ApiError(422, "invalid", 'Send {"init_data": "<Telegram.WebApp.initData>"}.')
@@ -86,7 +86,7 @@ async def telegram_sign_in(request: web.Request) -> web.Response:
 async def link_sign_in(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
     grant = await services.logins.consume(request.match_info["token"])
-    employee = await Employee.get_or_none(id=grant.employee_id) if grant else None
+    employee = await services.people.find(grant.employee_id) if grant else None
     if grant is None or employee is None or employee.status == EmployeeStatus.LEFT:
         language = language_of(request)
         _ = translator(language)

@@ -15,7 +15,6 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
-from app.db import transaction
 from app.errors import DomainError
 from app.i18n import translator
 from app.jobs.models import EmploymentType, JobOffer, JobStatus, NewsPost, NewsStatus, Workplace
@@ -171,7 +170,8 @@ async def save_content(request: web.Request) -> web.Response:
     if errors:
         return await _form_page(request, viewer, item, values, errors, status=422)
     try:
-        saved = await _write(services, what, item, draft, timing)
+        publish = timing.when == "now" or (what == "news" and timing.when == "later")
+        saved = await services.content.save(item.id if item else None, draft, publish=publish)
     except DomainError as exc:
         errors = {"closes_at" if what == "job" else "at": _(exc.message)}
         return await _form_page(request, viewer, item, values, errors, status=422)
@@ -217,26 +217,6 @@ def _captions(form: Any) -> dict[str, dict[str, str]]:
         if len(parts) == 3 and parts[0] == "captions" and text:
             captions.setdefault(parts[1], {})[parts[2]] = text
     return captions
-
-
-async def _write(
-    services: WebServices, what: str, item: Item | None, draft: Any, timing: Timing
-) -> Any:
-    service = services.content
-    async with services.events.held(), transaction():
-        if what == "job":
-            saved: Item = await (
-                service.update_job(item.id, draft) if item else service.create_job(draft)
-            )
-            if timing.when == "now":
-                await service.publish_job(saved.id)
-        else:
-            saved = await (
-                service.update_news(item.id, draft) if item else service.create_news(draft)
-            )
-            if timing.when in ("now", "later"):
-                await service.publish_news(saved.id)
-    return saved
 
 
 async def _stored(request: web.Request, services: WebServices, viewer: Viewer) -> Item | None:

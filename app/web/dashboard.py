@@ -25,11 +25,10 @@ from app.gamification.models import RedemptionStatus
 from app.i18n import translator
 from app.i18n.formats import Formats, formats_for
 from app.parsing import whole_number
-from app.people.models import Employee, Role
+from app.people.models import Role
 from app.referrals.analytics import ClickQuery
 from app.referrals.figures import Period
 from app.referrals.funnel import STAGE_NAMES, FunnelQuery, FunnelRow, conversions
-from app.referrals.models import Channel
 from app.web.api import csv_response
 from app.web.branding import branding_of
 from app.web.charts import funnel_chart, line_chart
@@ -138,15 +137,8 @@ async def overview(request: web.Request) -> web.Response:
     stages = [
         (c.stage, _(STAGE_NAMES[c.stage]), c.count, c.rate) for c in conversions(figures.funnel)
     ]
-    labels = [day.isoformat() for day in period.days]
-    series: dict[str, list[int]] = {}
-    per_day = await analytics.clicks(
-        ClickQuery(by="channel_day", start=period.start, end=period.end, limit=days * len(Channel))
-    )
-    for row in sorted(per_day, key=lambda r: r["key"]["day"]):
-        line = series.setdefault(fmt.channel(str(row["key"]["channel"])), [0] * days)
-        line[labels.index(str(row["key"]["day"]))] = row["unique"]
-    series = dict(sorted(series.items(), key=lambda item: -sum(item[1])))
+    per_channel = await services.figures.unique_clicks_per_channel_day(period)
+    series = {fmt.channel(code): values for code, values in per_channel.items()}
     return page(
         request,
         viewer,
@@ -249,15 +241,11 @@ async def export_referrals(request: web.Request) -> web.Response:
 
 async def redemptions(request: web.Request, flash: str = "", kind: str = "ok") -> web.Response:
     viewer = await viewer_for(request, Role.ADMIN)
-    shop = request.app[SERVICES].shop
+    services = request.app[SERVICES]
     _ = translator(viewer.language)
-    waiting = await shop.redemptions(status=RedemptionStatus.REQUESTED, limit=200)
-    approved = await shop.redemptions(status=RedemptionStatus.APPROVED, limit=200)
-    people = dict(
-        await Employee.filter(id__in={r.employee_id for r in [*waiting, *approved]}).values_list(
-            "id", "name"
-        )
-    )
+    waiting = await services.shop.redemptions(status=RedemptionStatus.REQUESTED, limit=200)
+    approved = await services.shop.redemptions(status=RedemptionStatus.APPROVED, limit=200)
+    people = await services.people.names_by_id(r.employee_id for r in [*waiting, *approved])
     return page(
         request,
         viewer,

@@ -18,26 +18,24 @@ from pydantic import (
     EmailStr,
     Field,
     HttpUrl,
-    ValidationError,
     field_validator,
 )
 
-from app.gamification.leaderboards import Standing
-from app.gamification.models import Redemption
+from app.gamification.standings import named_board
+from app.http.bodies import read_json
 from app.people.models import Employee
 from app.people.schemas import EmployeeUpdate
 from app.referrals.analytics import ClickQuery
 from app.referrals.intake import CandidateDetails
-from app.referrals.models import ContentType, ReferralSource, TrackedLink
+from app.referrals.models import ReferralSource
 from app.referrals.service import ReferralFilter
-from app.web.api import within_range
+from app.web.api import validated
 from app.web.apply import read_form
-from app.web.bodies import read_json
 from app.web.challenges import ChallengeOut
 from app.web.charts import bar_chart
-from app.web.errors import ApiError, validation_error
+from app.web.errors import ApiError
 from app.web.keys import SERVICES
-from app.web.points import Leaderboard, Row
+from app.web.points import leaderboard_out
 from app.web.services import WebServices
 from app.web.session_auth import CSRF_HEADER, Viewer, check_csrf, require_employee
 from app.web.shop import RewardOut, redemption_out
@@ -101,12 +99,8 @@ async def read_body(request: web.Request, model: type[M]) -> tuple[Viewer, Emplo
     """The signed-in employee and the validated JSON body of a write (CSRF-checked)."""
     viewer, employee = await require_employee(request)
     check_csrf(viewer, request.headers.get(CSRF_HEADER, ""))
-    data = await read_json(request, empty={})
-    try:
-        body = model.model_validate(data)
-    except ValidationError as exc:
-        raise validation_error(exc, "body") from None
-    return viewer, employee, within_range(body, "body")
+    data = await read_json(request, request.app[SERVICES].settings, empty={})
+    return viewer, employee, validated(model, data, "body")
 
 
 def answer(data: Any) -> web.Response:
@@ -132,7 +126,6 @@ async def home(request: web.Request) -> web.Response:
     _, employee = await require_employee(request)
     services = request.app[SERVICES]
     game = services.gamification
-    await employee.refresh_from_db()
     summary = await game.summary(employee)
     floor = game.rules.levels[summary.level].points
     mine = await game.my_standing(employee.id, "month", "company", "all")
@@ -176,10 +169,7 @@ async def refer(request: web.Request) -> web.Response:
     except (ValueError, RuntimeError):  # broken multipart, a field too long or repeated
         raise ApiError(400, "bad_form", "This form could not be read; reload and retry.") from None
     try:
-        try:
-            ask = within_range(ReferAsk.model_validate(values), "body")
-        except ValidationError as exc:
-            raise validation_error(exc, "body") from None
+        ask = validated(ReferAsk, values, "body")
         response = await _refer(request, employee, ask, cv_file)
         cv_file = ""  # kept: it belongs to the referral now
         return response
@@ -215,20 +205,14 @@ async def my_links(request: web.Request) -> web.Response:
     _, employee = await require_employee(request)
     services = request.app[SERVICES]
     period = services.figures.last_days(CHART_DAYS, services.clock.now())  # as on the dashboard
-    by_day = await services.analytics.clicks(
-        ClickQuery(
-            by="day", start=period.start, end=period.end, employee_id=employee.id, limit=CHART_DAYS
-        )
-    )
-    unique = {row["key"]["day"]: row["unique"] for row in by_day}
+    values = await services.figures.unique_clicks_per_day(period, employee.id)
     days = [day.isoformat() for day in period.days]
-    values = [unique.get(day, 0) for day in days]
     per_link = await services.analytics.clicks(
         ClickQuery(by="link", employee_id=employee.id, order="unique", limit=200)
     )
     counts = {row["key"]["link_id"]: row for row in per_link}
-    links = await TrackedLink.filter(employee_id=employee.id).order_by("-created_at")
-    titles = await _titles(services, links)
+    links = await services.links.links_of(employee.id)
+    titles = await services.links.titles_of(links)
     rows = [
         {
             "code": link.code,
@@ -256,19 +240,6 @@ async def my_links(request: web.Request) -> web.Response:
             "links": rows,
         }
     )
-
-
-async def _titles(services: WebServices, links: list[TrackedLink]) -> dict[tuple[str, int], str]:
-    from app.jobs.models import JobOffer, NewsPost
-
-    jobs = {link.content_id for link in links if link.content_type == ContentType.JOB}
-    news = {link.content_id for link in links if link.content_type == ContentType.NEWS}
-    titles: dict[tuple[str, int], str] = {}
-    for i, t in await JobOffer.filter(id__in=jobs).values_list("id", "title"):
-        titles[("job", i)] = t
-    for i, t in await NewsPost.filter(id__in=news).values_list("id", "title"):
-        titles[("news", i)] = t
-    return titles
 
 
 # -- my referrals --------------------------------------------------------------------------
@@ -304,43 +275,17 @@ async def my_referrals(request: web.Request) -> web.Response:
 
 async def leaderboard(request: web.Request) -> web.Response:
     _, employee = await require_employee(request)
-    try:
-        ask = BoardAsk.model_validate(dict(request.query))
-    except ValidationError as exc:
-        raise validation_error(exc, "query") from None
+    ask = validated(BoardAsk, dict(request.query), "query")
     game = request.app[SERVICES].gamification
     scope_id = {"company": "all", "department": employee.department}.get(
         ask.scope, employee.location
     )
     if not scope_id:
         raise ApiError(422, "scope_required", f"Your profile has no {ask.scope}.")
-    top = await game.leaderboard(ask.period, ask.scope, scope_id, 20)
-    mine = await game.my_standing(employee.id, ask.period, ask.scope, scope_id)
-    ids = [s.employee_id for s in top] + [s.employee_id for s in mine.neighbours] + [employee.id]
-    people = {e.id: e for e in await Employee.filter(id__in=ids)}
-
-    def row(standing: Standing) -> Row:
-        who = people.get(standing.employee_id)
-        return Row(
-            rank=standing.rank,
-            employee_id=standing.employee_id,
-            name=who.name if who else "",
-            department=who.department if who else "",
-            points=standing.points,
-            me=standing.employee_id == employee.id,
-        )
-
-    return answer(
-        Leaderboard(
-            period=ask.period,
-            period_id=game.period_id(ask.period),
-            scope=ask.scope,
-            scope_id=scope_id,
-            rows=[row(s) for s in top],
-            me=row(mine.me) if mine.me else None,
-            neighbours=[row(s) for s in mine.neighbours],
-        )
+    board = await named_board(
+        game, request.app[SERVICES].people, ask.period, ask.scope, scope_id, 20, employee.id
     )
+    return answer(leaderboard_out(board, employee.id))
 
 
 # -- shop ----------------------------------------------------------------------------------
@@ -349,7 +294,6 @@ async def leaderboard(request: web.Request) -> web.Response:
 async def shop(request: web.Request) -> web.Response:
     _, employee = await require_employee(request)
     services = request.app[SERVICES]
-    await employee.refresh_from_db(fields=["points_balance"])
     rewards = await services.shop.catalogue()
     mine = await services.shop.redemptions(employee.id, limit=50)
     return answer(
@@ -371,16 +315,15 @@ async def redeem(request: web.Request) -> web.Response:
         done = await services.redis.get(key)
         if done is None or not done.isdigit():
             raise ApiError(409, "redeem_in_progress", "This redemption is already on its way.")
-        redemption = await Redemption.get(id=int(done), employee_id=employee.id)
+        redemption_id = int(done)
     else:
         try:
-            redemption = await services.shop.redeem(employee.id, ask.reward_id)
+            redemption_id = (await services.shop.redeem(employee.id, ask.reward_id)).id
         except BaseException:
             await services.redis.delete(key)  # refused: the same request may be tried again
             raise
-        await services.redis.set(key, str(redemption.id), ex=REDEEM_REQUEST_SECONDS)
-    await redemption.fetch_related("reward")
-    return answer(redemption_out(redemption))
+        await services.redis.set(key, str(redemption_id), ex=REDEEM_REQUEST_SECONDS)
+    return answer(redemption_out(await services.shop.redemption_of(employee.id, redemption_id)))
 
 
 async def cancel_redemption(request: web.Request) -> web.Response:
@@ -391,8 +334,7 @@ async def cancel_redemption(request: web.Request) -> web.Response:
         by=employee.id,
         owner=employee.id,
     )
-    await redemption.fetch_related("reward")
-    return answer(redemption_out(redemption))
+    return answer(redemption_out(await request.app[SERVICES].shop.with_reward(redemption)))
 
 
 # -- settings ------------------------------------------------------------------------------
@@ -400,7 +342,11 @@ async def cancel_redemption(request: web.Request) -> web.Response:
 
 async def get_settings(request: web.Request) -> web.Response:
     _, employee = await require_employee(request)
-    summary = await request.app[SERVICES].gamification.summary(employee)
+    return await _settings_of(request.app[SERVICES], employee)
+
+
+async def _settings_of(services: WebServices, employee: Employee) -> web.Response:
+    summary = await services.gamification.summary(employee)
     return answer(
         {
             "language": employee.language,
@@ -419,8 +365,7 @@ async def save_settings(request: web.Request) -> web.Response:
         await services.people.update(employee.id, EmployeeUpdate(language=ask.language))
     if ask.leaderboard_opt_out is not None:
         await services.gamification.set_opt_out(employee.id, ask.leaderboard_opt_out)
-    await employee.refresh_from_db()
-    return await get_settings(request)
+    return await _settings_of(services, await services.people.get(employee.id))
 
 
 def add_routes(app: web.Application) -> None:

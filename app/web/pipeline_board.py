@@ -19,7 +19,6 @@ from aiohttp import web
 from app.errors import DomainError
 from app.i18n import translator
 from app.i18n.formats import formats_for
-from app.people.models import Employee
 from app.referrals.models import (
     Candidate,
     Referral,
@@ -99,8 +98,8 @@ async def pipeline(request: web.Request, flash: str = "", kind: str = "ok") -> w
     titles = await service.job_titles(rows)
     histories = await service.pipeline.histories([r.id for r in rows])
     actors = {_employee_of(c.actor) for changes in histories.values() for c in changes}
-    people = {r.referrer_id for r in rows if r.referrer_id} | (actors - {None})
-    names = dict(await Employee.filter(id__in=people).values_list("id", "name"))
+    people = {r.referrer_id for r in rows if r.referrer_id} | {a for a in actors if a is not None}
+    names = await request.app[SERVICES].people.names_by_id(people)
     columns: dict[str, list[dict[str, Any]]] = {status: [] for status in BOARD}
     for r in rows:
         job = titles.get(r.job_id, "") if r.job_id else _("General referral")

@@ -9,13 +9,11 @@ each page speaks its content's language and carries its preview tags
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from babel.dates import format_date
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from app.errors import NotFound
 from app.i18n import translator
@@ -25,13 +23,9 @@ from app.settings import Settings
 from app.web.keys import SERVICES
 from app.web.previews import card_for, card_response, job_facts, job_preview, news_preview
 from app.web.services import WebServices
-from app.web.ui import language_of
+from app.web.ui import TEMPLATES, language_of
 
 ATTRIBUTION_COOKIE = "pv_ref"  # the tracked link a visitor came through, for the apply page
-TEMPLATES = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"),
-    autoescape=select_autoescape(["j2"]),
-)
 
 
 def render(template: str, status: int = 200, **context: Any) -> web.Response:

@@ -107,7 +107,7 @@ async def _lookup(request: web.Request) -> Viewer | None:
     ceiling = Role(stored.decode() if isinstance(stored, bytes) else stored) if stored else None
     if employee_id == NO_EMPLOYEE:
         return Viewer(session_id, None, ceiling, csrf) if ceiling else None
-    employee = await Employee.get_or_none(id=employee_id)
+    employee = await services.people.find(employee_id)
     if employee is None or employee.status == EmployeeStatus.LEFT:
         await close_session(services, session_id)
         return None

@@ -154,9 +154,10 @@ def register(api: Api) -> None:
     )
     async def redeem(call: Call) -> RedemptionOut:
         employee = await call.acting_employee(None)
-        redemption = await call.services.shop.redeem(employee.id, call.body.reward_id)
-        await redemption.fetch_related("reward")
-        return redemption_out(redemption)
+        shop = call.services.shop
+        return redemption_out(
+            await shop.with_reward(await shop.redeem(employee.id, call.body.reward_id))
+        )
 
     @api.operation(
         "GET",
@@ -196,8 +197,7 @@ def _register_move(api: Api, action: str, summary: str, role: Role) -> None:
             note=call.body.note if call.body else "",
             owner=owner,
         )
-        await redemption.fetch_related("reward")
-        return redemption_out(redemption)
+        return redemption_out(await call.services.shop.with_reward(redemption))
 
     move.__name__ = f"{action}_redemption"
     api.operation(
