@@ -93,9 +93,8 @@ class TeamsChannel:
     async def messages_view(self, request: web.Request) -> web.StreamResponse:
         if request.content_type != "application/json":
             return _error(415, "unsupported_media_type", "Send a JSON activity.")
-        body = await read_json(
-            request, self.runtime.settings
-        )  # 413, 400 or 422 with its JSON error
+        # 413, 400 or 422 with its JSON error:
+        body = await read_json(request, self.runtime.settings)
         try:
             activity = Activity().deserialize(body) if isinstance(body, dict) else None
         except Exception as exc:  # untrusted input: any parsing failure is a 400

@@ -156,9 +156,8 @@ class TelegramChannel:
         given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
         if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
             return error_response(403, "forbidden", "Wrong secret token.")
-        data = await read_json(
-            request, self.runtime.settings
-        )  # 413, 400 or 422 with its JSON error
+        # 413, 400 or 422 with its JSON error:
+        data = await read_json(request, self.runtime.settings)
         try:
             update = Update.de_json(data, self.application.bot)
         except Exception as exc:  # untrusted input: any parsing failure is a 400, logged
