@@ -4,7 +4,7 @@ Whoever asks while a call is under way is served by the next call, together with
 everyone else who asked meanwhile; when idle, an item goes at once, without waiting for
 company. Each caller waits for its own result, so "done" still means done. Used for the
 clicks of concurrent redirects (one Lua call appends them all), the rate-limit counters
-of concurrent requests (`ratelimits.HttpLimiter`, one Lua call too), the broadcast
+of concurrent requests (`app.http.rates.RateCounter`, one Lua call too), the broadcast
 sender's pacing slots and its sent deliveries: one round trip per group instead of one
 per item.
 """

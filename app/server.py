@@ -20,8 +20,10 @@ from prometheus_client import CollectorRegistry
 from app import __version__
 from app.bots.teams import TeamsChannel
 from app.bots.telegram.channel import TelegramChannel
+from app.bots.telegram.prepared import save_prepared_message
 from app.chat.conversation import Conversation
 from app.chat.notify import Notifier
+from app.http.errors import error_response
 from app.logs import AccessLog
 from app.runtime import WEB_PROCESS, Runtime, open_runtime
 from app.settings import Settings
@@ -42,6 +44,7 @@ from app.web import (
     landing,
     links,
     miniapp,
+    miniapp_jobs,
     pipeline_board,
     points,
     previews,
@@ -54,9 +57,8 @@ from app.web import (
     ui,
 )
 from app.web.api import Api
-from app.web.bodies import read_json
-from app.web.errors import error_response, errors_middleware
-from app.web.keys import METRICS_REGISTRY, RUNTIME
+from app.web.errors import errors_middleware
+from app.web.keys import METRICS_REGISTRY, SERVICES
 from app.web.metrics import ACCESS_LOG, HTTP_METRICS, HttpMetrics, observe_middleware
 from app.web.pages import add_routes
 
@@ -111,15 +113,16 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Applic
     app[METRICS_REGISTRY] = registry
     app[HTTP_METRICS] = HttpMetrics(registry)
     app[ACCESS_LOG] = AccessLog.configured()
+    app[miniapp_jobs.PREPARED_MESSAGES] = save_prepared_message  # the mini app's Telegram shares
 
     if runtime is not None:
-        app[RUNTIME] = app[ROOT] = runtime
+        app[SERVICES] = app[ROOT] = runtime  # the web side sees only its services
     else:
 
         async def runtime_ctx(app: web.Application) -> AsyncIterator[None]:
             async with open_runtime(settings, WEB_PROCESS) as opened:
                 await opened.policy.publish_from_files()
-                app[RUNTIME] = app[ROOT] = opened
+                app[SERVICES] = app[ROOT] = opened
                 yield
 
         app.cleanup_ctx.append(runtime_ctx)
@@ -152,7 +155,9 @@ async def bots_ctx(app: web.Application) -> AsyncIterator[None]:
     runtime = app[ROOT]
     bots = Bots(runtime.conversation, runtime.reactors.notifier)
     if runtime.settings.telegram_bot_token:
-        bots.telegram = TelegramChannel(runtime.conversation, runtime.settings, runtime.redis)
+        bots.telegram = TelegramChannel(
+            runtime.conversation, runtime.settings, runtime.redis, runtime.clock
+        )
         await bots.telegram.start()
         mode = "webhook" if bots.telegram.webhook else "polling"
         log.info("telegram bot started (%s)", mode)
@@ -174,11 +179,11 @@ async def telegram_webhook(request: web.Request) -> web.StreamResponse:
     bots = request.app.get(BOTS)
     if bots is None or bots.telegram is None or not bots.telegram.webhook:
         return error_response(404, "not_configured", "Telegram webhook mode is not configured.")
-    return await bots.telegram.webhook_view(request, read_json)
+    return await bots.telegram.webhook_view(request)
 
 
 async def teams_messages(request: web.Request) -> web.StreamResponse:
     bots = request.app.get(BOTS)
     if bots is None or bots.teams is None:
         return error_response(404, "not_configured", "The Teams bot is not configured.")
-    return await bots.teams.messages_view(request, read_json)
+    return await bots.teams.messages_view(request)

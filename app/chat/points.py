@@ -82,7 +82,7 @@ async def leaderboard(turn: Turn, period: str = "month", scope: str = "company")
     game = turn.services.gamification
     top = await game.leaderboard(period, scope, scope_id, 10)  # type: ignore[arg-type]
     mine = await game.my_standing(me_.id, period, scope, scope_id)  # type: ignore[arg-type]
-    names = await turn.services.people.names(s.employee_id for s in top)
+    names = await turn.services.people.names_by_id(s.employee_id for s in top)
     titles = {"week": _("This week"), "month": _("This month"), "all": _("All time")}
     where = _("the company") if scope == "company" else scope_id
     lines = [f"{titles.get(period, period)} — {where}"]

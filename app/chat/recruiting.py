@@ -73,7 +73,7 @@ async def approvals(turn: Turn) -> list[Reply]:
     pending = await turn.services.shop.redemptions(status=RedemptionStatus.REQUESTED, limit=10)
     if not pending:
         return [Reply(_("No redemption waits for approval."))]
-    names = await turn.services.people.names(r.employee_id for r in pending)
+    names = await turn.services.people.names_by_id(r.employee_id for r in pending)
     return [
         Reply(
             f"#{r.id} {names.get(r.employee_id, '—')} · {r.reward.name_en} · {r.cost}",

@@ -214,3 +214,15 @@ class Shop:
         if status is not None:
             query = query.filter(status=status)
         return list(await query.order_by("-created_at", "-id").offset(offset).limit(limit))
+
+    async def redemption_of(self, employee_id: int, redemption_id: int) -> Redemption:
+        """One of an employee's redemptions, with its reward."""
+        redemption = await Redemption.get_or_none(id=redemption_id, employee_id=employee_id)
+        if redemption is None:
+            raise RedemptionNotFound(f"No redemption with id {redemption_id}.")
+        return await self.with_reward(redemption)
+
+    async def with_reward(self, redemption: Redemption) -> Redemption:
+        """The redemption with its reward loaded (what `redeem` and `move` answer lacks)."""
+        await redemption.fetch_related("reward")
+        return redemption

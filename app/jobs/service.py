@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from tortoise.expressions import Q
 
 from app.clock import Clock
-from app.db import given_changes
+from app.db import given_changes, transaction
 from app.errors import Conflict, NotFound
 from app.events import ContentPublished, EventBus
 from app.jobs.models import JobOffer, JobStatus, NewsPost, NewsStatus, Targeted
@@ -262,3 +262,52 @@ class ContentService:
             [j for j in jobs if self.job_is_open(j) and targets(j, audience)],
             [p for p in posts if targets(p, audience)],
         )
+
+    async def find_job(self, job_id: int) -> JobOffer | None:
+        """The job, or None when there is none with this id (`job` raises)."""
+        return await JobOffer.get_or_none(id=job_id)
+
+    async def titles(
+        self, job_ids: Iterable[int], news_ids: Iterable[int]
+    ) -> dict[tuple[str, int], str]:
+        """The titles of these jobs and news posts, by ("job" | "news", id)."""
+        found: dict[tuple[str, int], str] = {}
+        for kind, model, ids in (
+            ("job", JobOffer, set(job_ids)),
+            ("news", NewsPost, set(news_ids)),
+        ):
+            if ids:
+                for item_id, title in await model.filter(id__in=ids).values_list("id", "title"):
+                    found[(kind, item_id)] = title
+        return found
+
+    async def save(
+        self,
+        item_id: int | None,
+        draft: JobCreate | JobUpdate | NewsCreate | NewsUpdate,
+        *,
+        publish: bool,
+    ) -> JobOffer | NewsPost:
+        """Creates (a `...Create` draft) or updates (`item_id` and an `...Update` draft) a
+        job or news post and, if `publish`, publishes it, in one transaction: its push is
+        announced only once it commits (the dashboard's content form)."""
+        async with self.events.held(), transaction():
+            if isinstance(draft, JobCreate | JobUpdate):
+                job = await (
+                    self.create_job(draft)
+                    if isinstance(draft, JobCreate)
+                    else self.update_job(_given(item_id), draft)
+                )
+                return await self.publish_job(job.id) if publish else job
+            post = await (
+                self.create_news(draft)
+                if isinstance(draft, NewsCreate)
+                else self.update_news(_given(item_id), draft)
+            )
+            return await self.publish_news(post.id) if publish else post
+
+
+def _given(item_id: int | None) -> int:
+    if item_id is None:
+        raise ValueError("an update names the item it changes")
+    return item_id

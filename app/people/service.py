@@ -449,12 +449,23 @@ class PeopleService:
     async def close_report(self, report_id: int) -> None:
         await Report.filter(id=report_id, handled_at=None).update(handled_at=self.clock.now())
 
-    async def names(self, employee_ids: Iterable[int]) -> dict[int, str]:
-        """The names of these employees, by id (those that exist)."""
-        ids = set(employee_ids)
-        if not ids:
+    # -- looked up by id (the web pages, the leaderboards) ------------------------------
+
+    async def find(self, employee_id: int) -> Employee | None:
+        """The employee, or None when there is none with this id (`get` raises)."""
+        return await Employee.get_or_none(id=employee_id)
+
+    async def by_ids(self, ids: Iterable[int]) -> dict[int, Employee]:
+        """The employees with these ids that exist, by id (one query)."""
+        wanted = set(ids)
+        return {e.id: e for e in await Employee.filter(id__in=wanted)} if wanted else {}
+
+    async def names_by_id(self, ids: Iterable[int]) -> dict[int, str]:
+        """The names of the employees with these ids that exist, by id (one query)."""
+        wanted = set(ids)
+        if not wanted:
             return {}
-        return dict(await Employee.filter(id__in=ids).values_list("id", "name"))
+        return dict(await Employee.filter(id__in=wanted).values_list("id", "name"))
 
     async def deactivate_chat(self, platform: Platform, platform_user_id: str) -> None:
         """Stop writing to this chat account (the app was removed; a reinstall relinks)."""

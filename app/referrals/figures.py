@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from app.referrals.analytics import ClickAnalytics, ClickQuery
 from app.referrals.funnel import Funnel, FunnelQuery, FunnelRow, Roi
+from app.referrals.models import Channel
 
 
 @dataclass(frozen=True)
@@ -94,3 +95,37 @@ class Figures:
             ClickQuery(by="day", start=period.start, end=period.end, employee_id=employee_id)
         )
         return unique
+
+    async def unique_clicks_per_day(
+        self, period: Period, employee_id: int | None = None
+    ) -> list[int]:
+        """Unique clicks on each day of the period (on one employee's links if given)."""
+        rows = await self.analytics.clicks(
+            ClickQuery(
+                by="day",
+                start=period.start,
+                end=period.end,
+                employee_id=employee_id,
+                limit=len(period.days),
+            )
+        )
+        unique = {row["key"]["day"]: row["unique"] for row in rows}
+        return [unique.get(day.isoformat(), 0) for day in period.days]
+
+    async def unique_clicks_per_channel_day(self, period: Period) -> dict[str, list[int]]:
+        """Unique clicks of each channel (its code) on each day of the period, the
+        channel with the most first; a channel without clicks is left out."""
+        days = [day.isoformat() for day in period.days]
+        rows = await self.analytics.clicks(
+            ClickQuery(
+                by="channel_day",
+                start=period.start,
+                end=period.end,
+                limit=len(days) * len(Channel),
+            )
+        )
+        series: dict[str, list[int]] = {}
+        for row in rows:
+            line = series.setdefault(str(row["key"]["channel"]), [0] * len(days))
+            line[days.index(str(row["key"]["day"]))] += row["unique"]
+        return dict(sorted(series.items(), key=lambda item: -sum(item[1])))

@@ -226,3 +226,14 @@ class LinkService:
             raise EmployeeHasLeft("This account is closed.")
         if not await self.policy.has_accepted_current(employee):
             raise PolicyNotAccepted("Accept the social media policy before sharing.")
+
+    async def links_of(self, employee_id: int) -> list[TrackedLink]:
+        """Every tracked link of an employee, the newest first."""
+        return list(await TrackedLink.filter(employee_id=employee_id).order_by("-created_at"))
+
+    async def titles_of(self, links: list[TrackedLink]) -> dict[tuple[str, int], str]:
+        """The title of the content of each link, by (content type, content id)."""
+        return await self.content.titles(
+            (link.content_id for link in links if link.content_type == ContentType.JOB),
+            (link.content_id for link in links if link.content_type == ContentType.NEWS),
+        )

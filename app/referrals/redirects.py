@@ -17,6 +17,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from app.group_commit import GroupCommit
+from app.http.rates import COUNTER_SECONDS, Counter
 from app.referrals.clicks import FIELD, STREAM, ClickFacts
 from app.referrals.links import LinkService, tracked_destination
 from app.referrals.models import TrackedLink
@@ -106,8 +107,6 @@ while i <= #ARGV do
 end
 return answers
 """
-Counter = tuple[str, int]  # a Redis counter of the current window, and its ceiling
-COUNTER_SECONDS = 120  # a counter outlives its one-minute window
 Visit = tuple[list[Counter], str]  # a visit's counters, and its click's entry ("": none)
 
 

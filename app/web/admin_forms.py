@@ -22,9 +22,9 @@ from pydantic import ValidationError
 
 from app.i18n import LANGUAGES
 from app.people.models import Role
-from app.runtime import Runtime
 from app.web.dashboard import form_of
 from app.web.errors import ApiError
+from app.web.services import WebServices
 from app.web.session_auth import Viewer
 
 Errors = dict[str, str]  # form field name -> what is wrong with it
@@ -59,11 +59,11 @@ class TargetingChoices:
         return {value for value, _ in self.pairs(field)}
 
 
-async def targeting_choices(runtime: Runtime) -> TargetingChoices:
+async def targeting_choices(services: WebServices) -> TargetingChoices:
     """Where people work and what content already names, so that editing keeps a
     target nobody works in any more."""
-    people_departments, people_sites = await runtime.people.places()
-    content_departments, content_sites = await runtime.content.places()
+    people_departments, people_sites = await services.people.places()
+    content_departments, content_sites = await services.content.places()
     return TargetingChoices(
         departments=sorted(people_departments | content_departments, key=str.casefold),
         locations=sorted(people_sites | content_sites, key=str.casefold),

@@ -12,20 +12,21 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from aiohttp import web
 from aiohttp.payload import AsyncIterablePayload
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from app.http.bodies import parse_json, read_bytes
+from app.http.errors import ApiError, ErrorBody
 from app.parsing import MAX_INT, whole_number
 from app.people.errors import EmployeeHasLeft
 from app.people.models import Employee, Role
 from app.people.tokens import Principal
-from app.runtime import Runtime
-from app.web.bodies import parse_json, read_bytes
-from app.web.errors import ApiError, ErrorBody, validation_error
-from app.web.keys import RUNTIME
+from app.web.errors import validation_error
+from app.web.keys import SERVICES
+from app.web.services import WebServices
 
 Handler = Callable[["Call"], Awaitable[Any]]
 PATH_PARAM = re.compile(r"\{(\w+)(?::[^}]+)?\}")
@@ -39,7 +40,7 @@ class Call:
     """One validated API request, as the handler sees it."""
 
     request: web.Request
-    runtime: Runtime
+    services: WebServices
     principal: Principal | None
     path: dict[str, Any]
     query: Any
@@ -52,10 +53,10 @@ class Call:
         assert principal is not None, "acting_employee needs an authenticated operation"
         if requested is not None and requested != principal.employee_id:
             self.require_self_or(Role.RECRUITER, requested)
-            return await self.runtime.people.get(requested)
+            return await self.services.people.get(requested)
         if principal.employee_id is None:
             raise ApiError(422, "employee_required", "Name the employee: employee_id=<id>.")
-        return await self.runtime.people.get(principal.employee_id)
+        return await self.services.people.get(principal.employee_id)
 
     def require_self_or(self, role: Role, employee_id: int) -> None:
         """Allow the employee themself, or anyone with at least `role`."""
@@ -140,27 +141,29 @@ class Api:
 
 def _make_view(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     async def view(request: web.Request) -> web.StreamResponse:
-        runtime = request.app[RUNTIME]
-        principal = await _authorise(request, runtime, op.role)
+        services = request.app[SERVICES]
+        principal = await _authorise(request, services, op.role)
         path = {name: _path_value(request.match_info[name]) for name in op.path_params}
         _check_header_lengths(op, request)
-        query = within_range(_parse_query(op, request), "query")
-        body = within_range(await _parse_body(op, request), "body")
-        result = await op.handler(Call(request, runtime, principal, path, query, body))
+        query = _parse_query(op, request)
+        body = await _parse_body(op, request)
+        result = await op.handler(Call(request, services, principal, path, query, body))
         return _respond(op, result)
 
     view.__name__ = op.handler.__name__
     return view
 
 
-async def _authorise(request: web.Request, runtime: Runtime, role: Role | None) -> Principal | None:
+async def _authorise(
+    request: web.Request, services: WebServices, role: Role | None
+) -> Principal | None:
     if role is None:
         return None
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "unauthorized", "Send an API token: Authorization: Bearer <token>.")
     try:
-        principal = await runtime.tokens.authenticate(token.strip())
+        principal = await services.tokens.authenticate(token.strip())
     except EmployeeHasLeft as exc:
         raise ApiError(403, exc.code, exc.message) from None
     if principal is None:
@@ -197,28 +200,36 @@ def _path_value(raw: str) -> Any:
 def _parse_query(op: Operation, request: web.Request) -> Any:
     if op.query is None:
         return None
-    try:
-        return op.query.model_validate(dict(request.query))
-    except ValidationError as exc:
-        raise validation_error(exc, "query") from None
+    return validated(op.query, dict(request.query), "query")
 
 
 async def _parse_body(op: Operation, request: web.Request) -> Any:
     if op.body is None:
         return None
-    raw = await read_bytes(request)
+    limits = request.app[SERVICES].settings
+    raw = await read_bytes(request, limits)
     if op.body is bytes:
         return raw
     if op.body is str:
         try:
-            return raw.decode("utf-8")
+            return within_range(raw.decode("utf-8"), "body")
         except UnicodeDecodeError:
             raise ApiError(400, "bad_encoding", "The body must be UTF-8 text.") from None
-    data = parse_json(request, raw, empty={})  # no body: the model's defaults
+    return validated(op.body, parse_json(raw, limits, empty={}), "body")  # {}: its defaults
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validated(model: type[M], data: Any, where: str) -> M:
+    """`data` as a `model` (a query's parameters, a JSON body, a form's fields), or a
+    422 naming the first field that does not fit: every door of the web layer checks its
+    input this one way."""
     try:
-        return op.body.model_validate(data)
+        value = model.model_validate(data)
     except ValidationError as exc:
-        raise validation_error(exc, "body") from None
+        raise validation_error(exc, where) from None
+    return cast(M, within_range(value, where))
 
 
 def within_range(value: Any, where: str) -> Any:

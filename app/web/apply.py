@@ -21,11 +21,10 @@ from pydantic import BaseModel, EmailStr, Field, HttpUrl, ValidationError, field
 from app.i18n import translator
 from app.jobs.models import JobOffer
 from app.parsing import whole_number
-from app.people.models import Employee
 from app.referrals.errors import AlreadyApplied, CvTooLarge, InvalidCv
 from app.referrals.intake import CandidateDetails
 from app.referrals.models import Referral, ReferralStatus
-from app.web.keys import RUNTIME
+from app.web.keys import SERVICES
 from app.web.previews import job_facts
 from app.web.public import ATTRIBUTION_COOKIE, render
 
@@ -105,7 +104,7 @@ def page(request: web.Request, status: int, language: str, title: str, *lines: s
     return render(
         "message.html.j2",
         status,
-        company=request.app[RUNTIME].settings.company_name,
+        company=request.app[SERVICES].settings.company_name,
         title=title,
         lines=list(lines),
         action=_("See our open jobs"),
@@ -114,20 +113,20 @@ def page(request: web.Request, status: int, language: str, title: str, *lines: s
 
 
 async def open_job_or_page(request: web.Request) -> JobOffer | web.Response:
-    runtime = request.app[RUNTIME]
+    services = request.app[SERVICES]
     raw = request.match_info["job_id"]
     job_id = whole_number(raw)
-    job = await JobOffer.get_or_none(id=job_id) if job_id is not None else None
+    job = await services.content.find_job(job_id) if job_id is not None else None
     if job is None:
         return page(
             request,
             404,
-            runtime.settings.default_language,
+            services.settings.default_language,
             "Not found · Introuvable",
             "This job offer does not exist.",
             "Cette offre n'existe pas.",
         )
-    if not runtime.content.job_is_open(job):
+    if not services.content.job_is_open(job):
         _ = translator(job.language)
         return page(request, 410, job.language, _("This offer is closed"), _("Thank you!"))
     return job
@@ -142,8 +141,8 @@ def apply_form(
     errors: dict[str, str] | None = None,
     ref: str = "",
 ) -> web.Response:
-    runtime = request.app[RUNTIME]
-    settings = runtime.settings
+    services = request.app[SERVICES]
+    settings = services.settings
     nonce, new = csrf_nonce(request)
     _ = translator(job.language)
     response = render(
@@ -176,7 +175,7 @@ async def submit_application(request: web.Request) -> web.Response:
     job = await open_job_or_page(request)
     if isinstance(job, web.Response):
         return job
-    runtime = request.app[RUNTIME]
+    services = request.app[SERVICES]
     _ = translator(job.language)
     messages = field_errors(_)
     values: dict[str, str] = {}
@@ -192,7 +191,7 @@ async def submit_application(request: web.Request) -> web.Response:
             return page(request, 400, job.language, _("Something is wrong with this form"),
                         _("Please reload the page and try again."))  # fmt: skip
         ref = values.get("ref", "") or request.cookies.get(ATTRIBUTION_COOKIE, "")
-        if not csrf_ok(request, runtime.settings.secret_key, values.get("csrf", "")):
+        if not csrf_ok(request, services.settings.secret_key, values.get("csrf", "")):
             return page(request, 403, job.language, _("This form has expired"),
                         _("Please reload the page and try again."))  # fmt: skip
         try:
@@ -205,7 +204,7 @@ async def submit_application(request: web.Request) -> web.Response:
         if not cv_file:
             errors = {"cv": messages["cv"]}
             return apply_form(request, job, status=422, values=values, errors=errors, ref=ref)
-        intake = runtime.referrals.intake
+        intake = services.referrals.intake
         try:
             await intake.apply(
                 job.id,
@@ -227,7 +226,7 @@ async def submit_application(request: web.Request) -> web.Response:
                     _("A recruiter will read your application and get back to you."))  # fmt: skip
     finally:
         if cv_file:
-            runtime.referrals.cv_store.delete(cv_file)
+            services.referrals.cv_store.delete(cv_file)
 
 
 async def read_form(
@@ -235,7 +234,7 @@ async def read_form(
 ) -> tuple[dict[str, str], str]:
     """The text `fields` and the stored CV name. ValueError if this is not our form.
     (The mini app's referral form is read here too, with its own fields.)"""
-    runtime = request.app[RUNTIME]
+    services = request.app[SERVICES]
     if not request.content_type.startswith("multipart/form-data"):
         raise ValueError("not a multipart form")
     reader = await request.multipart()
@@ -254,7 +253,7 @@ async def read_form(
                 if not part.filename:  # the file input was left empty
                     await part.release()
                     continue
-                cv_file = await runtime.referrals.cv_store.save(_chunks(part))
+                cv_file = await services.referrals.cv_store.save(_chunks(part))
             elif part.name in fields:
                 values[part.name] = (await _text(part)).strip()
             else:
@@ -262,7 +261,7 @@ async def read_form(
         raise ValueError("too many parts")
     except BaseException:
         if cv_file:
-            runtime.referrals.cv_store.delete(cv_file)
+            services.referrals.cv_store.delete(cv_file)
         raise
 
 
@@ -293,24 +292,24 @@ async def _text(part: BodyPartReader) -> str:
 
 
 async def consent_context(request: web.Request) -> tuple[Referral, str, dict[str, Any]] | None:
-    runtime = request.app[RUNTIME]
-    referral = await runtime.referrals.consent.referral_for(request.match_info["token"])
+    services = request.app[SERVICES]
+    referral = await services.referrals.consent.referral_for(request.match_info["token"])
     if referral is None:
         return None
-    job = await JobOffer.get_or_none(id=referral.job_id) if referral.job_id else None
-    referrer = await Employee.get_or_none(id=referral.referrer_id or 0)
+    job = await services.content.find_job(referral.job_id) if referral.job_id else None
+    referrer = await services.people.find(referral.referrer_id) if referral.referrer_id else None
     language = job.language if job else (referrer.language if referrer else "en")
     _ = translator(language)
     return (
         referral,
         language,
         {
-            "company": runtime.settings.company_name,
+            "company": services.settings.company_name,
             "lang": language,
             "_": _,
             "job": job,
             "referrer": referrer.name if referrer else "",
-            "days": runtime.settings.referral_consent_days,
+            "days": services.settings.referral_consent_days,
         },
     )
 
@@ -323,7 +322,7 @@ async def consent_page(request: web.Request) -> web.Response:
     _ = translator(language)
     if referral.status != ReferralStatus.PENDING_CONSENT:
         return page(request, 200, language, _("Thank you!"), _("Your answer is recorded."))
-    settings = request.app[RUNTIME].settings
+    settings = request.app[SERVICES].settings
     nonce, new = csrf_nonce(request)
     response = render(
         "consent.html.j2",
@@ -340,19 +339,19 @@ async def answer_consent(request: web.Request) -> web.Response:
         return consent_missing(request)
     _referral, language, _context = found
     _ = translator(language)
-    runtime = request.app[RUNTIME]
+    services = request.app[SERVICES]
     form = await request.post()
-    if not csrf_ok(request, runtime.settings.secret_key, str(form.get("csrf", ""))):
+    if not csrf_ok(request, services.settings.secret_key, str(form.get("csrf", ""))):
         return page(request, 403, language, _("This form has expired"),
                     _("Please reload the page and try again."))  # fmt: skip
     token = request.match_info["token"]
     decision = form.get("decision")
     if decision == "accept":
-        await runtime.referrals.consent.give(token)
+        await services.referrals.consent.give(token)
         return page(request, 200, language, _("Thank you!"),
                     _("Our recruiters will now look at your profile."))  # fmt: skip
     if decision == "decline":
-        await runtime.referrals.consent.refuse(token)
+        await services.referrals.consent.refuse(token)
         return page(request, 200, language, _("Your details are deleted"),
                     _("We will not contact you about this referral."))  # fmt: skip
     return page(request, 400, language, _("Something is wrong with this form"),
@@ -363,7 +362,7 @@ def consent_missing(request: web.Request) -> web.Response:
     return page(
         request,
         404,
-        request.app[RUNTIME].settings.default_language,
+        request.app[SERVICES].settings.default_language,
         "Link not valid · Lien non valide",
         "This link has expired or was already used.",
         "Ce lien a expiré ou a déjà été utilisé.",

@@ -7,9 +7,9 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from app.http.bodies import parse_json, read_bytes
 from app.referrals.ats import AtsEvent, AtsResult, signature_ok
 from app.web.api import Api, ApiError, Call, HeaderParam, within_range
-from app.web.bodies import parse_json, read_bytes
 from app.web.errors import validation_error
 
 ATS_EVENT: TypeAdapter[Any] = TypeAdapter(AtsEvent)
@@ -42,16 +42,16 @@ def register(api: Api) -> None:
         '`"outcome": "replayed"` and changes nothing.',
     )
     async def ats_webhook(call: Call) -> AtsResult:
-        raw = await read_bytes(call.request)
-        settings = call.runtime.settings
+        settings = call.services.settings
+        raw = await read_bytes(call.request, settings)
         if not signature_ok(
             settings.ats_webhook_secret, raw, call.request.headers.get("X-Signature", "")
         ):
             raise ApiError(401, "bad_signature", "The X-Signature header does not match the body.")
-        data = parse_json(call.request, raw)
+        data = parse_json(raw, settings)
         try:
             event = ATS_EVENT.validate_python(data)
         except ValidationError as exc:
             raise validation_error(exc, "body") from None
         within_range(event, "body")
-        return await call.runtime.referrals.ats.handle(event)
+        return await call.services.referrals.ats.handle(event)

@@ -9,7 +9,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict
 
 from app.people.models import Role
-from app.referrals.models import BonusStatus
+from app.referrals.models import BonusStatus, Referral
 from app.web.api import Api, Call, csv_response
 
 
@@ -28,6 +28,18 @@ class BonusOut(BaseModel):
     bonus_due_at: datetime | None
     bonus_paid_at: datetime | None
 
+    @classmethod
+    def of(cls, r: Referral) -> BonusOut:
+        return cls(
+            referral_id=r.id,
+            employee_id=r.referrer_id,
+            job_id=r.job_id,
+            hired_at=r.hired_at,
+            bonus_status=r.bonus_status,
+            bonus_due_at=r.bonus_due_at,
+            bonus_paid_at=r.bonus_paid_at,
+        )
+
 
 def register(api: Api) -> None:
     @api.operation(
@@ -42,19 +54,8 @@ def register(api: Api) -> None:
         "if the referrer is still employed (`forfeited` otherwise), then `paid`.",
     )
     async def list_bonuses(call: Call) -> list[BonusOut]:
-        rows = await call.runtime.referrals.bonuses.listing(call.query.status)
-        return [
-            BonusOut(
-                referral_id=r.id,
-                employee_id=r.referrer_id,
-                job_id=r.job_id,
-                hired_at=r.hired_at,
-                bonus_status=r.bonus_status,
-                bonus_due_at=r.bonus_due_at,
-                bonus_paid_at=r.bonus_paid_at,
-            )
-            for r in rows
-        ]
+        rows = await call.services.referrals.bonuses.listing(call.query.status)
+        return [BonusOut.of(r) for r in rows]
 
     @api.operation(
         "GET",
@@ -66,7 +67,7 @@ def register(api: Api) -> None:
         response_media="text/csv",
     )
     async def due_bonuses_csv(call: Call) -> web.Response:
-        return csv_response(await call.runtime.referrals.bonuses.due_csv(), "bonuses-due.csv")
+        return csv_response(await call.services.referrals.bonuses.due_csv(), "bonuses-due.csv")
 
     @api.operation(
         "POST",
@@ -78,13 +79,5 @@ def register(api: Api) -> None:
         errors=(409,),
     )
     async def mark_bonus_paid(call: Call) -> BonusOut:
-        r = await call.runtime.referrals.bonuses.mark_paid(call.path["referral_id"])
-        return BonusOut(
-            referral_id=r.id,
-            employee_id=r.referrer_id,
-            job_id=r.job_id,
-            hired_at=r.hired_at,
-            bonus_status=r.bonus_status,
-            bonus_due_at=r.bonus_due_at,
-            bonus_paid_at=r.bonus_paid_at,
-        )
+        r = await call.services.referrals.bonuses.mark_paid(call.path["referral_id"])
+        return BonusOut.of(r)

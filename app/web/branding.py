@@ -17,7 +17,7 @@ from pathlib import Path
 from aiohttp import web
 
 from app.settings import Settings
-from app.web.keys import RUNTIME
+from app.web.keys import SERVICES
 
 log = logging.getLogger(__name__)
 LOGO_ROUTE = "/branding/logo"
@@ -73,7 +73,7 @@ def image_type(head: bytes) -> str | None:
 
 
 async def logo(request: web.Request) -> web.Response:
-    settings = request.app[RUNTIME].settings
+    settings = request.app[SERVICES].settings
     path = logo_file(settings)
     try:
         if path is None or path.stat().st_size > LOGO_MAX_BYTES:

@@ -38,7 +38,7 @@ from app.web.admin_forms import (
 from app.web.broadcasts import BroadcastCreate
 from app.web.dashboard import page, viewer_for
 from app.web.errors import STATUS_OF_KIND
-from app.web.keys import RUNTIME
+from app.web.keys import SERVICES
 
 DONE = {
     "created": "Announcement created: it is sent at the time given, within the push hours.",
@@ -55,7 +55,7 @@ KIND_WORDS = {
 
 
 def _service(request: web.Request) -> Broadcasts:
-    return request.app[RUNTIME].broadcasts
+    return request.app[SERVICES].broadcasts
 
 
 async def broadcasts(
@@ -66,9 +66,9 @@ async def broadcasts(
     status: int = 200,
 ) -> web.Response:
     viewer = await viewer_for(request, Role.RECRUITER)
-    runtime = request.app[RUNTIME]
+    services = request.app[SERVICES]
     _ = translator(viewer.language)
-    zone = runtime.settings.company_timezone
+    zone = services.settings.company_timezone
     done = request.query.get("done", "")
     if errors and not flash:
         flash = _("Nothing was sent: correct the fields marked below.")
@@ -86,8 +86,8 @@ async def broadcasts(
         is_admin=viewer.has_role(Role.ADMIN),
         values=values or {"when": ["now"]},
         errors=errors or {},
-        choices=await targeting_choices(runtime),
-        zone=zone_label(zone, runtime.clock.now()),
+        choices=await targeting_choices(services),
+        zone=zone_label(zone, services.clock.now()),
         when_text=lambda moment: local_text(moment, zone, viewer.language),
         audience=lambda targeting: audience_text(targeting, _),
         kind_words=KIND_WORDS,
@@ -96,16 +96,16 @@ async def broadcasts(
 
 async def create_broadcast(request: web.Request) -> web.Response:
     viewer = await viewer_for(request, Role.RECRUITER)
-    runtime = request.app[RUNTIME]
+    services = request.app[SERVICES]
     _ = translator(viewer.language)
     form = await posted(request, viewer)
     if form is None:
         return await broadcasts(request, flash=_(CSRF_REFUSED), status=403)
     values = typed(form)
     errors: Errors = {}
-    picked = chosen(form, await targeting_choices(runtime), (*TARGET_FIELDS, "roles"), errors, _)
-    zone = runtime.settings.company_timezone
-    timing = timing_of(form, ("now", "later"), zone, runtime.clock.now(), errors, _)
+    picked = chosen(form, await targeting_choices(services), (*TARGET_FIELDS, "roles"), errors, _)
+    zone = services.settings.company_timezone
+    timing = timing_of(form, ("now", "later"), zone, services.clock.now(), errors, _)
     draft = _validated(form, picked, timing.at, errors, _)
     if draft is None or errors:
         return await broadcasts(request, values, errors, status=422)

@@ -89,7 +89,7 @@ class Changed(BaseModel):
 
 
 def _service(call: Call) -> Broadcasts:
-    return call.runtime.broadcasts
+    return call.services.broadcasts
 
 
 def _out(report: CampaignReport) -> BroadcastOut:
@@ -132,9 +132,9 @@ def register(api: Api) -> None:
         body: BroadcastCreate = call.body
         service = _service(call)
         if body.kind == BroadcastKind.JOB and body.content_id is not None:
-            await call.runtime.content.job(body.content_id)
+            await call.services.content.job(body.content_id)
         if body.kind == BroadcastKind.NEWS and body.content_id is not None:
-            await call.runtime.content.news(body.content_id)
+            await call.services.content.news(body.content_id)
         assert call.principal is not None
         broadcast = await service.create(
             body.kind,

@@ -35,7 +35,7 @@ def register(api: Api) -> None:
         "anonymised referrals stay, so the funnel stays true.",
     )
     async def erase_candidate(call: Call) -> Erased:
-        await call.runtime.referrals.candidates.erase(str(call.body.email))
+        await call.services.referrals.candidates.erase(str(call.body.email))
         return Erased(erased=True)
 
     @api.operation(
@@ -49,4 +49,4 @@ def register(api: Api) -> None:
         errors=(404,),
     )
     async def export_candidate(call: Call) -> dict[str, Any]:
-        return await call.runtime.referrals.candidates.export(str(call.body.email))
+        return await call.services.referrals.candidates.export(str(call.body.email))

@@ -39,10 +39,10 @@ def register(api: Api) -> None:
     async def list_challenges(call: Call) -> list[ChallengeOut]:
         assert call.principal is not None
         if call.principal.has_role(Role.ADMIN) and call.principal.employee_id is None:
-            rows = await call.runtime.challenges.all()
+            rows = await call.services.challenges.all()
         else:
             me = await call.acting_employee(None)
-            rows = await call.runtime.challenges.for_department(me.department)
+            rows = await call.services.challenges.for_department(me.department)
         return [ChallengeOut.model_validate(c) for c in rows]
 
     @api.operation(
@@ -56,5 +56,5 @@ def register(api: Api) -> None:
         status=201,
     )
     async def create_challenge(call: Call) -> ChallengeOut:
-        challenge = await call.runtime.challenges.create(call.body)
-        return ChallengeOut.model_validate(await call.runtime.challenges.refresh(challenge))
+        challenge = await call.services.challenges.create(call.body)
+        return ChallengeOut.model_validate(await call.services.challenges.refresh(challenge))

@@ -76,7 +76,7 @@ def register(api: Api) -> None:
         response=JobPage,
     )
     async def list_jobs(call: Call) -> JobPage:
-        items, total = await call.runtime.content.search_jobs(call.query)
+        items, total = await call.services.content.search_jobs(call.query)
         return JobPage(
             items=[JobOut.model_validate(j) for j in items],
             total=total,
@@ -95,7 +95,7 @@ def register(api: Api) -> None:
         status=201,
     )
     async def create_job(call: Call) -> JobOut:
-        return JobOut.model_validate(await call.runtime.content.create_job(call.body))
+        return JobOut.model_validate(await call.services.content.create_job(call.body))
 
     @api.operation(
         "POST",
@@ -112,7 +112,7 @@ def register(api: Api) -> None:
         "malformed source is refused with 422 and changes nothing.",
     )
     async def import_jobs(call: Call) -> JobImportOut:
-        return JobImportOut.of(await call.runtime.job_import.run(call.body))
+        return JobImportOut.of(await call.services.job_import.run(call.body))
 
     @api.operation(
         "GET",
@@ -123,7 +123,7 @@ def register(api: Api) -> None:
         response=JobOut,
     )
     async def get_job(call: Call) -> JobOut:
-        return JobOut.model_validate(await call.runtime.content.job(call.path["job_id"]))
+        return JobOut.model_validate(await call.services.content.job(call.path["job_id"]))
 
     @api.operation(
         "PATCH",
@@ -135,7 +135,7 @@ def register(api: Api) -> None:
         response=JobOut,
     )
     async def update_job(call: Call) -> JobOut:
-        job = await call.runtime.content.update_job(call.path["job_id"], call.body)
+        job = await call.services.content.update_job(call.path["job_id"], call.body)
         return JobOut.model_validate(job)
 
     @api.operation(
@@ -148,7 +148,7 @@ def register(api: Api) -> None:
         errors=(409,),
     )
     async def publish_job(call: Call) -> JobOut:
-        return JobOut.model_validate(await call.runtime.content.publish_job(call.path["job_id"]))
+        return JobOut.model_validate(await call.services.content.publish_job(call.path["job_id"]))
 
     @api.operation(
         "POST",
@@ -160,7 +160,7 @@ def register(api: Api) -> None:
         description="Its tracked links then answer 410 with a link to open jobs.",
     )
     async def close_job(call: Call) -> JobOut:
-        return JobOut.model_validate(await call.runtime.content.close_job(call.path["job_id"]))
+        return JobOut.model_validate(await call.services.content.close_job(call.path["job_id"]))
 
     @api.operation(
         "GET",
@@ -172,7 +172,7 @@ def register(api: Api) -> None:
         response=NewsPage,
     )
     async def list_news(call: Call) -> NewsPage:
-        items, total = await call.runtime.content.search_news(call.query)
+        items, total = await call.services.content.search_news(call.query)
         return NewsPage(
             items=[NewsOut.model_validate(n) for n in items],
             total=total,
@@ -191,7 +191,7 @@ def register(api: Api) -> None:
         status=201,
     )
     async def create_news(call: Call) -> NewsOut:
-        return NewsOut.model_validate(await call.runtime.content.create_news(call.body))
+        return NewsOut.model_validate(await call.services.content.create_news(call.body))
 
     @api.operation(
         "GET",
@@ -202,7 +202,7 @@ def register(api: Api) -> None:
         response=NewsOut,
     )
     async def get_news(call: Call) -> NewsOut:
-        return NewsOut.model_validate(await call.runtime.content.news(call.path["news_id"]))
+        return NewsOut.model_validate(await call.services.content.news(call.path["news_id"]))
 
     @api.operation(
         "PATCH",
@@ -214,7 +214,7 @@ def register(api: Api) -> None:
         response=NewsOut,
     )
     async def update_news(call: Call) -> NewsOut:
-        post = await call.runtime.content.update_news(call.path["news_id"], call.body)
+        post = await call.services.content.update_news(call.path["news_id"], call.body)
         return NewsOut.model_validate(post)
 
     @api.operation(
@@ -227,7 +227,7 @@ def register(api: Api) -> None:
         description="Visible at once, or from publish_at if that is later.",
     )
     async def publish_news(call: Call) -> NewsOut:
-        post = await call.runtime.content.publish_news(call.path["news_id"])
+        post = await call.services.content.publish_news(call.path["news_id"])
         return NewsOut.model_validate(post)
 
     @api.operation(
@@ -239,7 +239,7 @@ def register(api: Api) -> None:
         response=NewsOut,
     )
     async def close_news(call: Call) -> NewsOut:
-        post = await call.runtime.content.archive_news(call.path["news_id"])
+        post = await call.services.content.archive_news(call.path["news_id"])
         return NewsOut.model_validate(post)
 
     @api.operation(
@@ -253,7 +253,7 @@ def register(api: Api) -> None:
     )
     async def my_feed(call: Call) -> Feed:
         employee = await call.acting_employee(call.query.employee_id)
-        jobs, news = await call.runtime.content.feed(
+        jobs, news = await call.services.content.feed(
             Audience(employee.department, employee.location, employee.language)
         )
         return Feed(

@@ -15,13 +15,11 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
-from app.db import transaction
 from app.errors import DomainError
 from app.i18n import translator
 from app.jobs.models import EmploymentType, JobOffer, JobStatus, NewsPost, NewsStatus, Workplace
 from app.jobs.schemas import NETWORKS, ContentFilter, JobCreate, JobUpdate, NewsCreate, NewsUpdate
 from app.people.models import Role
-from app.runtime import Runtime
 from app.web.admin_forms import (
     CSRF_REFUSED,
     TARGET_FIELDS,
@@ -42,7 +40,8 @@ from app.web.admin_forms import (
 )
 from app.web.dashboard import page, viewer_for
 from app.web.errors import STATUS_OF_KIND
-from app.web.keys import RUNTIME
+from app.web.keys import SERVICES
+from app.web.services import WebServices
 from app.web.session_auth import Viewer
 from app.web.ui import message_page
 
@@ -77,12 +76,12 @@ NETWORK_NAMES = {"linkedin": "LinkedIn", "x": "X", "facebook": "Facebook", "what
 
 async def content(request: web.Request, flash: str = "", status: int = 200) -> web.Response:
     viewer = await viewer_for(request, Role.RECRUITER)
-    runtime = request.app[RUNTIME]
+    services = request.app[SERVICES]
     _ = translator(viewer.language)
-    jobs, _total = await runtime.content.search_jobs(ContentFilter(limit=100))
-    news, _total = await runtime.content.search_news(ContentFilter(limit=100))
+    jobs, _total = await services.content.search_jobs(ContentFilter(limit=100))
+    news, _total = await services.content.search_news(ContentFilter(limit=100))
     done = request.query.get("done", "")
-    zone = runtime.settings.company_timezone
+    zone = services.settings.company_timezone
     return page(
         request,
         viewer,
@@ -95,8 +94,8 @@ async def content(request: web.Request, flash: str = "", status: int = 200) -> w
         flash_kind="error" if status >= 400 else "ok",
         can_post_news=viewer.has_role(Role.ADMIN),
         when=lambda moment: local_text(moment, zone, viewer.language),
-        zone=zone_label(zone, runtime.clock.now()),
-        now=runtime.clock.now(),
+        zone=zone_label(zone, services.clock.now()),
+        now=services.clock.now(),
         workplaces=WORKPLACES,
         contracts=CONTRACTS,
         audience=lambda item: content_audience(item, _),
@@ -110,7 +109,7 @@ async def change_content(request: web.Request) -> web.Response:
     _ = translator(viewer.language)
     if await posted(request, viewer) is None:
         return await content(request, _(CSRF_REFUSED), 403)
-    service = request.app[RUNTIME].content
+    service = request.app[SERVICES].content
     content_id = int(request.match_info["content_id"])
     try:
         if what == "job" and action == "publish":
@@ -138,9 +137,9 @@ async def content_form(request: web.Request) -> web.Response:
     """A new job or news post, or one to edit, filled with what is stored."""
     what = request.match_info["what"]
     viewer = await viewer_for(request, ROLE_FOR[what])
-    runtime = request.app[RUNTIME]
-    item = await _stored(request, runtime, viewer)
-    values = _values_of(item, runtime.settings.company_timezone) if item else {}
+    services = request.app[SERVICES]
+    item = await _stored(request, services, viewer)
+    values = _values_of(item, services.settings.company_timezone) if item else {}
     return await _form_page(request, viewer, item, values, {})
 
 
@@ -148,16 +147,16 @@ async def save_content(request: web.Request) -> web.Response:
     """Create or update, and publish or schedule when asked: all of it or nothing."""
     what = request.match_info["what"]
     viewer = await viewer_for(request, ROLE_FOR[what])
-    runtime = request.app[RUNTIME]
+    services = request.app[SERVICES]
     _ = translator(viewer.language)
-    item = await _stored(request, runtime, viewer)
+    item = await _stored(request, services, viewer)
     form = await posted(request, viewer)
     if form is None:
-        stored = _values_of(item, runtime.settings.company_timezone) if item else {}
+        stored = _values_of(item, services.settings.company_timezone) if item else {}
         return await _form_page(request, viewer, item, stored, {}, _(CSRF_REFUSED), 403)
     values = typed(form)
     errors: Errors = {}
-    timing, fields = await _fields(form, what, item, runtime, errors, _)
+    timing, fields = await _fields(form, what, item, services, errors, _)
     schema: Any = {
         ("job", True): JobCreate,
         ("job", False): JobUpdate,
@@ -171,7 +170,8 @@ async def save_content(request: web.Request) -> web.Response:
     if errors:
         return await _form_page(request, viewer, item, values, errors, status=422)
     try:
-        saved = await _write(runtime, what, item, draft, timing)
+        publish = timing.when == "now" or (what == "news" and timing.when == "later")
+        saved = await services.content.save(item.id if item else None, draft, publish=publish)
     except DomainError as exc:
         errors = {"closes_at" if what == "job" else "at": _(exc.message)}
         return await _form_page(request, viewer, item, values, errors, status=422)
@@ -180,17 +180,17 @@ async def save_content(request: web.Request) -> web.Response:
 
 
 async def _fields(
-    form: Any, what: str, item: Item | None, runtime: Runtime, errors: Errors, _: Any
+    form: Any, what: str, item: Item | None, services: WebServices, errors: Errors, _: Any
 ) -> tuple[Timing, dict[str, Any]]:
     """The schema's input from the form, and when to publish (only a draft chooses)."""
-    zone = runtime.settings.company_timezone
+    zone = services.settings.company_timezone
     names = JOB_FIELDS if what == "job" else NEWS_FIELDS
     # A field the form did not send keeps the schema's default (or, on an edit, its value).
     fields: dict[str, Any] = {name: str(form[name]).strip() for name in names if name in form}
     for name in OPTIONAL:  # empty: none; on an edit, an emptied address is removed
         if name in fields and not fields[name] and (item is None or name == "referral_points"):
             fields[name] = None
-    choices = await targeting_choices(runtime)
+    choices = await targeting_choices(services)
     fields.update(chosen(form, choices, TARGET_FIELDS, errors, _))
     if what == "job":
         raw = str(form.get("closes_at", "")).strip()
@@ -202,7 +202,7 @@ async def _fields(
     if item is not None and item.status.value != "draft":
         return Timing("keep"), fields
     allowed = ("draft", "now") if what == "job" else ("draft", "now", "later")
-    timing = timing_of(form, allowed, zone, runtime.clock.now(), errors, _)
+    timing = timing_of(form, allowed, zone, services.clock.now(), errors, _)
     if what == "news":
         fields["publish_at"] = timing.at if timing.when == "later" else None
     return timing, fields
@@ -219,34 +219,16 @@ def _captions(form: Any) -> dict[str, dict[str, str]]:
     return captions
 
 
-async def _write(runtime: Runtime, what: str, item: Item | None, draft: Any, timing: Timing) -> Any:
-    service = runtime.content
-    async with runtime.events.held(), transaction():
-        if what == "job":
-            saved: Item = await (
-                service.update_job(item.id, draft) if item else service.create_job(draft)
-            )
-            if timing.when == "now":
-                await service.publish_job(saved.id)
-        else:
-            saved = await (
-                service.update_news(item.id, draft) if item else service.create_news(draft)
-            )
-            if timing.when in ("now", "later"):
-                await service.publish_news(saved.id)
-    return saved
-
-
-async def _stored(request: web.Request, runtime: Runtime, viewer: Viewer) -> Item | None:
+async def _stored(request: web.Request, services: WebServices, viewer: Viewer) -> Item | None:
     raw = request.match_info.get("content_id")
     if raw is None:
         return None
-    getter = runtime.content.job if request.match_info["what"] == "job" else runtime.content.news
+    getter = services.content.job if request.match_info["what"] == "job" else services.content.news
     try:
         return await getter(int(raw))
     except DomainError as exc:
         _ = translator(viewer.language)
-        company = runtime.settings.company_name
+        company = services.settings.company_name
         html = message_page(viewer.language, _("Not found"), _(exc.message), 404, company)
         raise web.HTTPNotFound(text=html.text, content_type="text/html") from exc
 
@@ -279,9 +261,9 @@ async def _form_page(
     status: int = 200,
 ) -> web.Response:
     what = request.match_info["what"]
-    runtime = request.app[RUNTIME]
+    services = request.app[SERVICES]
     _ = translator(viewer.language)
-    zone = runtime.settings.company_timezone
+    zone = services.settings.company_timezone
     titles = {
         ("job", True): _("New job offer"),
         ("job", False): _("Edit job offer"),
@@ -302,7 +284,7 @@ async def _form_page(
         errors=errors,
         flash=flash,
         flash_kind="error" if flash else "ok",
-        choices=await targeting_choices(runtime),
+        choices=await targeting_choices(services),
         workplace_options=[(w.value, _(WORKPLACES[w])) for w in Workplace],
         contract_options=[(c.value, _(CONTRACTS[c])) for c in EmploymentType],
         networks=[n for n in NETWORKS if n != "default"],
@@ -312,6 +294,6 @@ async def _form_page(
             for key in [*(k for k, v in values.items() if any(v)), *errors]
         ),
         is_draft=item is None or item.status in (JobStatus.DRAFT, NewsStatus.DRAFT),
-        zone=zone_label(zone, runtime.clock.now()),
+        zone=zone_label(zone, services.clock.now()),
         when_text=lambda moment: local_text(moment, zone, viewer.language),
     )

@@ -25,17 +25,16 @@ from app.gamification.models import RedemptionStatus
 from app.i18n import translator
 from app.i18n.formats import Formats, formats_for
 from app.parsing import whole_number
-from app.people.models import Employee, Role
+from app.people.models import Role
 from app.referrals.analytics import ClickQuery
 from app.referrals.figures import Period
 from app.referrals.funnel import STAGE_NAMES, FunnelQuery, FunnelRow, conversions
-from app.referrals.models import Channel
-from app.runtime import Runtime
 from app.web.api import csv_response
 from app.web.branding import branding_of
 from app.web.charts import funnel_chart, line_chart
 from app.web.glossary import definitions
-from app.web.keys import RUNTIME
+from app.web.keys import SERVICES
+from app.web.services import WebServices
 from app.web.session_auth import Viewer, check_csrf, current_viewer
 from app.web.ui import message_page, render_page
 
@@ -50,7 +49,7 @@ async def viewer_for(request: web.Request, role: Role = Role.RECRUITER) -> Viewe
         raise web.HTTPFound("/dashboard/login")
     if not viewer.has_role(role):
         _ = translator(viewer.language)
-        settings = request.app[RUNTIME].settings
+        settings = request.app[SERVICES].settings
         named = formats_for(viewer.language, settings.company_timezone).role(role.value)
         raise _html_error(
             message_page(
@@ -88,7 +87,7 @@ def page(
     """A dashboard page: the shell (brand, the viewer, the sections they may open) around
     `template`, which gets `fmt` to format numbers, dates and codes in their language."""
     _ = translator(viewer.language)
-    settings = request.app[RUNTIME].settings
+    settings = request.app[SERVICES].settings
     fmt = formats_for(viewer.language, settings.company_timezone)
     nav = [
         ("/dashboard", _("Overview")),
@@ -116,12 +115,12 @@ def page(
     )
 
 
-def period_of(request: web.Request, runtime: Runtime) -> tuple[int, Period]:
+def period_of(request: web.Request, services: WebServices) -> tuple[int, Period]:
     """The period picked on the page: the last 7, 30 (default), 90 or 365 local days."""
     raw = request.query.get("days", "30")
     asked = whole_number(raw)
     days = asked if asked is not None and asked in PERIODS else 30
-    return days, runtime.figures.last_days(days, runtime.clock.now())
+    return days, services.figures.last_days(days, services.clock.now())
 
 
 # -- overview ------------------------------------------------------------------------------
@@ -129,24 +128,17 @@ def period_of(request: web.Request, runtime: Runtime) -> tuple[int, Period]:
 
 async def overview(request: web.Request) -> web.Response:
     viewer = await viewer_for(request)
-    runtime = request.app[RUNTIME]
+    services = request.app[SERVICES]
     _ = translator(viewer.language)
-    fmt = formats_for(viewer.language, runtime.settings.company_timezone)
-    days, period = period_of(request, runtime)
-    analytics = runtime.analytics
-    figures = await runtime.figures.overview(period)
+    fmt = formats_for(viewer.language, services.settings.company_timezone)
+    days, period = period_of(request, services)
+    analytics = services.analytics
+    figures = await services.figures.overview(period)
     stages = [
         (c.stage, _(STAGE_NAMES[c.stage]), c.count, c.rate) for c in conversions(figures.funnel)
     ]
-    labels = [day.isoformat() for day in period.days]
-    series: dict[str, list[int]] = {}
-    per_day = await analytics.clicks(
-        ClickQuery(by="channel_day", start=period.start, end=period.end, limit=days * len(Channel))
-    )
-    for row in sorted(per_day, key=lambda r: r["key"]["day"]):
-        line = series.setdefault(fmt.channel(str(row["key"]["channel"])), [0] * days)
-        line[labels.index(str(row["key"]["day"]))] = row["unique"]
-    series = dict(sorted(series.items(), key=lambda item: -sum(item[1])))
+    per_channel = await services.figures.unique_clicks_per_channel_day(period)
+    series = {fmt.channel(code): values for code, values in per_channel.items()}
     return page(
         request,
         viewer,
@@ -156,7 +148,7 @@ async def overview(request: web.Request) -> web.Response:
         periods=PERIODS,
         start=period.start,
         end=period.end,
-        glossary=definitions(_, runtime.settings.company_timezone),
+        glossary=definitions(_, services.settings.company_timezone),
         kpis=[
             ("reach", _("Reach (all clicks)"), fmt.number(figures.reach)),
             ("unique", _("Unique clicks"), fmt.number(figures.unique_clicks)),
@@ -194,11 +186,11 @@ def _stage_text(fmt: Formats, count: int, rate: float | None) -> str:
 
 async def tables(request: web.Request) -> web.Response:
     viewer = await viewer_for(request)
-    runtime = request.app[RUNTIME]
+    services = request.app[SERVICES]
     _ = translator(viewer.language)
-    fmt = formats_for(viewer.language, runtime.settings.company_timezone)
-    days, period = period_of(request, runtime)
-    funnel = runtime.referrals.funnel
+    fmt = formats_for(viewer.language, services.settings.company_timezone)
+    days, period = period_of(request, services)
+    funnel = services.referrals.funnel
     groups = {by: await funnel.rows(FunnelQuery(by, period.start, period.end)) for by in TABLES}  # type: ignore[arg-type]
     titles = {"job": _("Per job"), "department": _("Per department"), "channel": _("Per channel")}
     headings = {"job": _("Job"), "department": _("Department"), "channel": _("Channel")}
@@ -216,7 +208,7 @@ async def tables(request: web.Request) -> web.Response:
             (by, titles[by], [(_row_label(by, row, fmt, _), row) for row in groups[by]])
             for by in TABLES
         ],
-        glossary=definitions(_, runtime.settings.company_timezone),
+        glossary=definitions(_, services.settings.company_timezone),
     )
 
 
@@ -231,17 +223,17 @@ def _row_label(by: str, row: FunnelRow, fmt: Formats, _: Callable[[str], str]) -
 
 async def export_funnel(request: web.Request) -> web.Response:
     await viewer_for(request)
-    runtime = request.app[RUNTIME]
+    services = request.app[SERVICES]
     by = request.match_info["by"]
-    _days, period = period_of(request, runtime)
-    funnel = runtime.referrals.funnel
+    _days, period = period_of(request, services)
+    funnel = services.referrals.funnel
     rows = await funnel.rows(FunnelQuery(by, period.start, period.end))  # type: ignore[arg-type]
     return csv_response(funnel.funnel_csv(rows), f"funnel-by-{by}.csv")
 
 
 async def export_referrals(request: web.Request) -> web.Response:
     await viewer_for(request)
-    return csv_response(request.app[RUNTIME].referrals.referrals_csv(), "referrals.csv")
+    return csv_response(request.app[SERVICES].referrals.referrals_csv(), "referrals.csv")
 
 
 # -- redemptions ---------------------------------------------------------------------------
@@ -249,15 +241,11 @@ async def export_referrals(request: web.Request) -> web.Response:
 
 async def redemptions(request: web.Request, flash: str = "", kind: str = "ok") -> web.Response:
     viewer = await viewer_for(request, Role.ADMIN)
-    shop = request.app[RUNTIME].shop
+    services = request.app[SERVICES]
     _ = translator(viewer.language)
-    waiting = await shop.redemptions(status=RedemptionStatus.REQUESTED, limit=200)
-    approved = await shop.redemptions(status=RedemptionStatus.APPROVED, limit=200)
-    people = dict(
-        await Employee.filter(id__in={r.employee_id for r in [*waiting, *approved]}).values_list(
-            "id", "name"
-        )
-    )
+    waiting = await services.shop.redemptions(status=RedemptionStatus.REQUESTED, limit=200)
+    approved = await services.shop.redemptions(status=RedemptionStatus.APPROVED, limit=200)
+    people = await services.people.names_by_id(r.employee_id for r in [*waiting, *approved])
     return page(
         request,
         viewer,
@@ -277,7 +265,7 @@ async def decide_redemption(request: web.Request) -> web.Response:
     form = await form_of(request, viewer)
     action = request.match_info["action"]
     try:
-        await request.app[RUNTIME].shop.move(
+        await request.app[SERVICES].shop.move(
             int(request.match_info["redemption_id"]),
             action,
             by=viewer.employee_id,

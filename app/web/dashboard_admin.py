@@ -13,20 +13,20 @@ from app.i18n import translator
 from app.people.models import Role
 from app.web import broadcast_admin, content_admin
 from app.web.dashboard import form_of, page, viewer_for
-from app.web.keys import RUNTIME
+from app.web.keys import SERVICES
 
 
 async def reports(request: web.Request) -> web.Response:
     viewer = await viewer_for(request, Role.ADMIN)
     _ = translator(viewer.language)
-    rows = await request.app[RUNTIME].people.open_reports(limit=200)
+    rows = await request.app[SERVICES].people.open_reports(limit=200)
     return page(request, viewer, "dashboard/reports.html.j2", _("Reports"), reports=rows)
 
 
 async def handle_report(request: web.Request) -> web.Response:
     viewer = await viewer_for(request, Role.ADMIN)
     await form_of(request, viewer)
-    await request.app[RUNTIME].people.close_report(int(request.match_info["report_id"]))
+    await request.app[SERVICES].people.close_report(int(request.match_info["report_id"]))
     raise web.HTTPSeeOther("/dashboard/reports?done=1")
 
 

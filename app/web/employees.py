@@ -64,7 +64,7 @@ def register(api: Api) -> None:
     )
     async def list_employees(call: Call) -> EmployeePage:
         where: EmployeeFilter = call.query
-        items, total = await call.runtime.people.search(where)
+        items, total = await call.services.people.search(where)
         return EmployeePage(
             items=[EmployeeOut.model_validate(e) for e in items],
             total=total,
@@ -84,7 +84,7 @@ def register(api: Api) -> None:
         errors=(409,),
     )
     async def create_employee(call: Call) -> EmployeeOut:
-        employee = await call.runtime.people.create(call.body)
+        employee = await call.services.people.create(call.body)
         return EmployeeOut.model_validate(employee)
 
     @api.operation(
@@ -99,7 +99,7 @@ def register(api: Api) -> None:
     async def get_employee(call: Call) -> EmployeeOut:
         employee_id = call.path["employee_id"]
         call.require_self_or(Role.RECRUITER, employee_id)
-        return EmployeeOut.model_validate(await call.runtime.people.get(employee_id))
+        return EmployeeOut.model_validate(await call.services.people.get(employee_id))
 
     @api.operation(
         "PATCH",
@@ -112,7 +112,7 @@ def register(api: Api) -> None:
         errors=(409,),
     )
     async def update_employee(call: Call) -> EmployeeOut:
-        employee = await call.runtime.people.update(call.path["employee_id"], call.body)
+        employee = await call.services.people.update(call.path["employee_id"], call.body)
         return EmployeeOut.model_validate(employee)
 
     @api.operation(
@@ -125,7 +125,7 @@ def register(api: Api) -> None:
         description="Their chat accounts, API tokens and pending invites stop working.",
     )
     async def deactivate_employee(call: Call) -> EmployeeOut:
-        employee = await call.runtime.people.deactivate(call.path["employee_id"])
+        employee = await call.services.people.deactivate(call.path["employee_id"])
         return EmployeeOut.model_validate(employee)
 
     @api.operation(
@@ -140,7 +140,7 @@ def register(api: Api) -> None:
     async def export_employee(call: Call) -> dict[str, Any]:
         employee_id = call.path["employee_id"]
         call.require_self_or(Role.ADMIN, employee_id)
-        return await call.runtime.privacy.export(employee_id)
+        return await call.services.privacy.export(employee_id)
 
     @api.operation(
         "POST",
@@ -152,7 +152,7 @@ def register(api: Api) -> None:
         description="Personal data is removed; anonymised aggregates are kept.",
     )
     async def erase_employee(call: Call) -> EmployeeOut:
-        employee = await call.runtime.privacy.erase(call.path["employee_id"])
+        employee = await call.services.privacy.erase(call.path["employee_id"])
         return EmployeeOut.model_validate(employee)
 
     @api.operation(
@@ -170,7 +170,7 @@ def register(api: Api) -> None:
         "number.",
     )
     async def import_employees(call: Call) -> ImportReportOut:
-        report = await call.runtime.employee_import.run(call.body)
+        report = await call.services.employee_import.run(call.body)
         return ImportReportOut(
             encoding=report.file.encoding,
             delimiter=report.file.delimiter,
@@ -194,7 +194,7 @@ def register(api: Api) -> None:
         errors=(403,),
     )
     async def create_invite(call: Call) -> InviteOut:
-        return invite_out(await call.runtime.people.invite(call.path["employee_id"]))
+        return invite_out(await call.services.people.invite(call.path["employee_id"]))
 
     @api.operation(
         "GET",
@@ -205,4 +205,4 @@ def register(api: Api) -> None:
         response=list[InviteOut],
     )
     async def list_invites(call: Call) -> list[InviteOut]:
-        return [invite_out(link) for link in await call.runtime.people.pending_invites()]
+        return [invite_out(link) for link in await call.services.people.pending_invites()]

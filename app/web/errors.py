@@ -1,4 +1,5 @@
-"""Errors as the API answers them: `{"error": {"code", "message"}}` with a 4xx status.
+"""Errors as the API answers them: `{"error": {"code", "message"}}` with a 4xx status
+(built by `app.http.errors`, shared with the channels' webhooks).
 
 The middleware here is the last line: a domain error becomes its status, an aiohttp
 HTTP error keeps its status with a JSON body, anything unexpected is logged with its
@@ -9,12 +10,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from aiohttp import web
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from app.errors import DomainError
+from app.http.errors import ApiError, error_response
 from app.logs import mask_path, request_id
 
 log = logging.getLogger(__name__)
@@ -35,27 +36,6 @@ REASONS = {
 }
 
 
-class ErrorDetail(BaseModel):
-    code: str
-    message: str
-    details: list[dict[str, Any]] | None = None
-
-
-class ErrorBody(BaseModel):
-    error: ErrorDetail
-
-
-class ApiError(Exception):
-    def __init__(
-        self, status: int, code: str, message: str, details: list[dict[str, Any]] | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.details = details
-
-
 def validation_error(exc: ValidationError, where: str) -> ApiError:
     details = [
         {
@@ -67,17 +47,6 @@ def validation_error(exc: ValidationError, where: str) -> ApiError:
     first = details[0]
     message = f"Invalid {where}: {first['field'] or where}: {first['message']}"
     return ApiError(422, "invalid", message, details)
-
-
-def error_response(
-    status: int, code: str, message: str, details: list[dict[str, Any]] | None = None
-) -> web.Response:
-    body = ErrorBody(error=ErrorDetail(code=code, message=message, details=details))
-    return web.Response(
-        text=body.model_dump_json(exclude_none=True),
-        status=status,
-        content_type="application/json",
-    )
 
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 
-from app.runtime import Runtime
+from app.web.services import WebServices
 
-RUNTIME = web.AppKey("runtime", Runtime)
+SERVICES = web.AppKey("services", WebServices)
 METRICS_REGISTRY = web.AppKey("metrics_registry", CollectorRegistry)

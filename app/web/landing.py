@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from app.i18n import translator
-from app.web.keys import RUNTIME
+from app.web.keys import SERVICES
 from app.web.public import render
 from app.web.ui import language_of
 
@@ -48,13 +48,13 @@ PAGES = (
 
 
 async def landing(request: web.Request) -> web.Response:
-    runtime = request.app[RUNTIME]
+    services = request.app[SERVICES]
     language = language_of(request)
-    open_jobs = len(await runtime.content.open_jobs())  # what /jobs lists
+    open_jobs = len(await services.content.open_jobs())  # what /jobs lists
     _ = translator(language)
     response = render(
         "landing.html.j2",
-        company=runtime.settings.company_name,
+        company=services.settings.company_name,
         title=_("Employee advocacy and referrals"),
         lang=language,
         _=_,

@@ -83,7 +83,7 @@ def register(api: Api) -> None:
         # Asking for one network is a share (the user picked it); asking for several is
         # looking at the options.
         picked = request.channels is not None and len(request.channels) == 1
-        shares = await call.runtime.links.shares(
+        shares = await call.services.links.shares(
             employee, request.content_type, request.content_id, request.channels, record=picked
         )
         return [share_out(s) for s in shares]
@@ -106,7 +106,7 @@ def register(api: Api) -> None:
         assert call.principal is not None
         if not call.principal.has_role(Role.RECRUITER):
             employee_id = call.principal.employee_id or -1
-        rows = await call.runtime.analytics.clicks(
+        rows = await call.services.analytics.clicks(
             ClickQuery(
                 by=q.by,
                 start=q.start,

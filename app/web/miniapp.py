@@ -16,7 +16,7 @@ from aiohttp import web
 from app.i18n import translator
 from app.i18n.formats import STATUSES
 from app.web import miniapp_api, miniapp_jobs
-from app.web.keys import RUNTIME
+from app.web.keys import SERVICES
 from app.web.session_auth import current_viewer
 from app.web.ui import language_of, render_page
 
@@ -121,7 +121,7 @@ async def job_page(request: web.Request) -> web.Response:
 
 
 async def shell(request: web.Request, section: str, item: int | None = None) -> web.Response:
-    runtime = request.app[RUNTIME]
+    services = request.app[SERVICES]
     if section not in TITLES:
         raise web.HTTPNotFound()
     viewer = await current_viewer(request)
@@ -135,8 +135,8 @@ async def shell(request: web.Request, section: str, item: int | None = None) -> 
     return render_page(
         "app/shell.html.j2",
         language,
-        title=title if signed_in else runtime.settings.company_name,
-        company=runtime.settings.company_name,
+        title=title if signed_in else services.settings.company_name,
+        company=services.settings.company_name,
         page=name if signed_in else "signin",
         current=section,
         tab=TAB_OF.get(section, section),

@@ -18,27 +18,25 @@ from pydantic import (
     EmailStr,
     Field,
     HttpUrl,
-    ValidationError,
     field_validator,
 )
 
-from app.gamification.leaderboards import Standing
-from app.gamification.models import Redemption
+from app.gamification.standings import named_board
+from app.http.bodies import read_json
 from app.people.models import Employee
 from app.people.schemas import EmployeeUpdate
 from app.referrals.analytics import ClickQuery
 from app.referrals.intake import CandidateDetails
-from app.referrals.models import ContentType, ReferralSource, TrackedLink
+from app.referrals.models import ReferralSource
 from app.referrals.service import ReferralFilter
-from app.runtime import Runtime
-from app.web.api import within_range
+from app.web.api import validated
 from app.web.apply import read_form
-from app.web.bodies import read_json
 from app.web.challenges import ChallengeOut
 from app.web.charts import bar_chart
-from app.web.errors import ApiError, validation_error
-from app.web.keys import RUNTIME
-from app.web.points import Leaderboard, Row
+from app.web.errors import ApiError
+from app.web.keys import SERVICES
+from app.web.points import leaderboard_out
+from app.web.services import WebServices
 from app.web.session_auth import CSRF_HEADER, Viewer, check_csrf, require_employee
 from app.web.shop import RewardOut, redemption_out
 
@@ -101,12 +99,8 @@ async def read_body(request: web.Request, model: type[M]) -> tuple[Viewer, Emplo
     """The signed-in employee and the validated JSON body of a write (CSRF-checked)."""
     viewer, employee = await require_employee(request)
     check_csrf(viewer, request.headers.get(CSRF_HEADER, ""))
-    data = await read_json(request, empty={})
-    try:
-        body = model.model_validate(data)
-    except ValidationError as exc:
-        raise validation_error(exc, "body") from None
-    return viewer, employee, within_range(body, "body")
+    data = await read_json(request, request.app[SERVICES].settings, empty={})
+    return viewer, employee, validated(model, data, "body")
 
 
 def answer(data: Any) -> web.Response:
@@ -130,13 +124,12 @@ def _plain(value: Any) -> Any:
 
 async def home(request: web.Request) -> web.Response:
     _, employee = await require_employee(request)
-    runtime = request.app[RUNTIME]
-    game = runtime.gamification
-    await employee.refresh_from_db()
+    services = request.app[SERVICES]
+    game = services.gamification
     summary = await game.summary(employee)
     floor = game.rules.levels[summary.level].points
     mine = await game.my_standing(employee.id, "month", "company", "all")
-    challenges = await runtime.challenges.for_department(employee.department)
+    challenges = await services.challenges.for_department(employee.department)
     earned = set(summary.badges)
     return answer(
         {
@@ -170,16 +163,13 @@ async def refer(request: web.Request) -> web.Response:
         return await _refer(request, employee, ask, "")
     viewer, employee = await require_employee(request)
     check_csrf(viewer, request.headers.get(CSRF_HEADER, ""))
-    cvs = request.app[RUNTIME].referrals.cv_store
+    cvs = request.app[SERVICES].referrals.cv_store
     try:
         values, cv_file = await read_form(request, REFER_FIELDS)
     except (ValueError, RuntimeError):  # broken multipart, a field too long or repeated
         raise ApiError(400, "bad_form", "This form could not be read; reload and retry.") from None
     try:
-        try:
-            ask = within_range(ReferAsk.model_validate(values), "body")
-        except ValidationError as exc:
-            raise validation_error(exc, "body") from None
+        ask = validated(ReferAsk, values, "body")
         response = await _refer(request, employee, ask, cv_file)
         cv_file = ""  # kept: it belongs to the referral now
         return response
@@ -191,7 +181,7 @@ async def refer(request: web.Request) -> web.Response:
 async def _refer(
     request: web.Request, employee: Employee, ask: ReferAsk, cv_file: str
 ) -> web.Response:
-    outcome = await request.app[RUNTIME].referrals.intake.refer(
+    outcome = await request.app[SERVICES].referrals.intake.refer(
         employee,
         ask.job_id,
         CandidateDetails(ask.name, str(ask.email), ask.phone, str(ask.linkedin_url or "")),
@@ -213,26 +203,20 @@ async def _refer(
 
 async def my_links(request: web.Request) -> web.Response:
     _, employee = await require_employee(request)
-    runtime = request.app[RUNTIME]
-    period = runtime.figures.last_days(CHART_DAYS, runtime.clock.now())  # as on the dashboard
-    by_day = await runtime.analytics.clicks(
-        ClickQuery(
-            by="day", start=period.start, end=period.end, employee_id=employee.id, limit=CHART_DAYS
-        )
-    )
-    unique = {row["key"]["day"]: row["unique"] for row in by_day}
+    services = request.app[SERVICES]
+    period = services.figures.last_days(CHART_DAYS, services.clock.now())  # as on the dashboard
+    values = await services.figures.unique_clicks_per_day(period, employee.id)
     days = [day.isoformat() for day in period.days]
-    values = [unique.get(day, 0) for day in days]
-    per_link = await runtime.analytics.clicks(
+    per_link = await services.analytics.clicks(
         ClickQuery(by="link", employee_id=employee.id, order="unique", limit=200)
     )
     counts = {row["key"]["link_id"]: row for row in per_link}
-    links = await TrackedLink.filter(employee_id=employee.id).order_by("-created_at")
-    titles = await _titles(runtime, links)
+    links = await services.links.links_of(employee.id)
+    titles = await services.links.titles_of(links)
     rows = [
         {
             "code": link.code,
-            "url": runtime.links.link_url(link.code),
+            "url": services.links.link_url(link.code),
             "channel": link.channel.value,
             "title": titles.get((link.content_type.value, link.content_id), ""),
             "raw": counts.get(link.id, {}).get("raw", 0),
@@ -258,25 +242,12 @@ async def my_links(request: web.Request) -> web.Response:
     )
 
 
-async def _titles(runtime: Runtime, links: list[TrackedLink]) -> dict[tuple[str, int], str]:
-    from app.jobs.models import JobOffer, NewsPost
-
-    jobs = {link.content_id for link in links if link.content_type == ContentType.JOB}
-    news = {link.content_id for link in links if link.content_type == ContentType.NEWS}
-    titles: dict[tuple[str, int], str] = {}
-    for i, t in await JobOffer.filter(id__in=jobs).values_list("id", "title"):
-        titles[("job", i)] = t
-    for i, t in await NewsPost.filter(id__in=news).values_list("id", "title"):
-        titles[("news", i)] = t
-    return titles
-
-
 # -- my referrals --------------------------------------------------------------------------
 
 
 async def my_referrals(request: web.Request) -> web.Response:
     _, employee = await require_employee(request)
-    service = request.app[RUNTIME].referrals
+    service = request.app[SERVICES].referrals
     rows, _total = await service.search(
         ReferralFilter(referrer_id=employee.id, limit=200), recruiter=False
     )
@@ -304,43 +275,17 @@ async def my_referrals(request: web.Request) -> web.Response:
 
 async def leaderboard(request: web.Request) -> web.Response:
     _, employee = await require_employee(request)
-    try:
-        ask = BoardAsk.model_validate(dict(request.query))
-    except ValidationError as exc:
-        raise validation_error(exc, "query") from None
-    game = request.app[RUNTIME].gamification
+    ask = validated(BoardAsk, dict(request.query), "query")
+    game = request.app[SERVICES].gamification
     scope_id = {"company": "all", "department": employee.department}.get(
         ask.scope, employee.location
     )
     if not scope_id:
         raise ApiError(422, "scope_required", f"Your profile has no {ask.scope}.")
-    top = await game.leaderboard(ask.period, ask.scope, scope_id, 20)
-    mine = await game.my_standing(employee.id, ask.period, ask.scope, scope_id)
-    ids = [s.employee_id for s in top] + [s.employee_id for s in mine.neighbours] + [employee.id]
-    people = {e.id: e for e in await Employee.filter(id__in=ids)}
-
-    def row(standing: Standing) -> Row:
-        who = people.get(standing.employee_id)
-        return Row(
-            rank=standing.rank,
-            employee_id=standing.employee_id,
-            name=who.name if who else "",
-            department=who.department if who else "",
-            points=standing.points,
-            me=standing.employee_id == employee.id,
-        )
-
-    return answer(
-        Leaderboard(
-            period=ask.period,
-            period_id=game.period_id(ask.period),
-            scope=ask.scope,
-            scope_id=scope_id,
-            rows=[row(s) for s in top],
-            me=row(mine.me) if mine.me else None,
-            neighbours=[row(s) for s in mine.neighbours],
-        )
+    board = await named_board(
+        game, request.app[SERVICES].people, ask.period, ask.scope, scope_id, 20, employee.id
     )
+    return answer(leaderboard_out(board, employee.id))
 
 
 # -- shop ----------------------------------------------------------------------------------
@@ -348,10 +293,9 @@ async def leaderboard(request: web.Request) -> web.Response:
 
 async def shop(request: web.Request) -> web.Response:
     _, employee = await require_employee(request)
-    runtime = request.app[RUNTIME]
-    await employee.refresh_from_db(fields=["points_balance"])
-    rewards = await runtime.shop.catalogue()
-    mine = await runtime.shop.redemptions(employee.id, limit=50)
+    services = request.app[SERVICES]
+    rewards = await services.shop.catalogue()
+    mine = await services.shop.redemptions(employee.id, limit=50)
     return answer(
         {
             "balance": employee.points_balance,
@@ -365,34 +309,32 @@ async def redeem(request: web.Request) -> web.Response:
     """Spend points on a reward, once per `request_id`: a repeat of a request already
     served answers with the same redemption; one still running is a 409."""
     _, employee, ask = await read_body(request, RedeemAsk)
-    runtime = request.app[RUNTIME]
+    services = request.app[SERVICES]
     key = f"miniapp-redeem:{employee.id}:{ask.request_id}"
-    if not await runtime.redis.set(key, "running", nx=True, ex=REDEEM_REQUEST_SECONDS):
-        done = await runtime.redis.get(key)
+    if not await services.redis.set(key, "running", nx=True, ex=REDEEM_REQUEST_SECONDS):
+        done = await services.redis.get(key)
         if done is None or not done.isdigit():
             raise ApiError(409, "redeem_in_progress", "This redemption is already on its way.")
-        redemption = await Redemption.get(id=int(done), employee_id=employee.id)
+        redemption_id = int(done)
     else:
         try:
-            redemption = await runtime.shop.redeem(employee.id, ask.reward_id)
+            redemption_id = (await services.shop.redeem(employee.id, ask.reward_id)).id
         except BaseException:
-            await runtime.redis.delete(key)  # refused: the same request may be tried again
+            await services.redis.delete(key)  # refused: the same request may be tried again
             raise
-        await runtime.redis.set(key, str(redemption.id), ex=REDEEM_REQUEST_SECONDS)
-    await redemption.fetch_related("reward")
-    return answer(redemption_out(redemption))
+        await services.redis.set(key, str(redemption_id), ex=REDEEM_REQUEST_SECONDS)
+    return answer(redemption_out(await services.shop.redemption_of(employee.id, redemption_id)))
 
 
 async def cancel_redemption(request: web.Request) -> web.Response:
     _, employee, _body = await read_body(request, NoFields)
-    redemption = await request.app[RUNTIME].shop.move(
+    redemption = await request.app[SERVICES].shop.move(
         int(request.match_info["redemption_id"]),
         "cancel",
         by=employee.id,
         owner=employee.id,
     )
-    await redemption.fetch_related("reward")
-    return answer(redemption_out(redemption))
+    return answer(redemption_out(await request.app[SERVICES].shop.with_reward(redemption)))
 
 
 # -- settings ------------------------------------------------------------------------------
@@ -400,7 +342,11 @@ async def cancel_redemption(request: web.Request) -> web.Response:
 
 async def get_settings(request: web.Request) -> web.Response:
     _, employee = await require_employee(request)
-    summary = await request.app[RUNTIME].gamification.summary(employee)
+    return await _settings_of(request.app[SERVICES], employee)
+
+
+async def _settings_of(services: WebServices, employee: Employee) -> web.Response:
+    summary = await services.gamification.summary(employee)
     return answer(
         {
             "language": employee.language,
@@ -414,13 +360,12 @@ async def get_settings(request: web.Request) -> web.Response:
 
 async def save_settings(request: web.Request) -> web.Response:
     _, employee, ask = await read_body(request, SettingsAsk)
-    runtime = request.app[RUNTIME]
+    services = request.app[SERVICES]
     if ask.language is not None and ask.language != employee.language:
-        await runtime.people.update(employee.id, EmployeeUpdate(language=ask.language))
+        await services.people.update(employee.id, EmployeeUpdate(language=ask.language))
     if ask.leaderboard_opt_out is not None:
-        await runtime.gamification.set_opt_out(employee.id, ask.leaderboard_opt_out)
-    await employee.refresh_from_db()
-    return await get_settings(request)
+        await services.gamification.set_opt_out(employee.id, ask.leaderboard_opt_out)
+    return await _settings_of(services, await services.people.get(employee.id))
 
 
 def add_routes(app: web.Application) -> None:

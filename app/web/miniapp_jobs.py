@@ -13,26 +13,24 @@ from __future__ import annotations
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.bots.telegram.prepared import (
-    Article,
-    PreparedMessageRefused,
-    save_prepared_message,
-)
+from app.chat.prepared import Article, PreparedMessageRefused, SavePreparedMessage
 from app.i18n import translator
 from app.jobs.models import JobOffer, NewsPost
 from app.jobs.schemas import JobOut, NewsOut
 from app.jobs.service import Audience
 from app.people.models import Employee, Platform
 from app.referrals.models import Channel, ContentType
-from app.runtime import Runtime
 from app.web.auth_pages import telegram_user
 from app.web.errors import ApiError
-from app.web.keys import RUNTIME
+from app.web.keys import SERVICES
 from app.web.links import share_out
 from app.web.miniapp_api import NoFields, answer, read_body
+from app.web.services import WebServices
 from app.web.session_auth import require_employee
 
 MAX_INIT_DATA = 4096
+# Stores a Telegram share (`savePreparedInlineMessage`): given by the composition root.
+PREPARED_MESSAGES = web.AppKey("prepared_messages", SavePreparedMessage)
 
 
 class ShareAsk(BaseModel):
@@ -53,20 +51,20 @@ class TelegramShareAsk(BaseModel):
     init_data: str = Field(min_length=1, max_length=MAX_INIT_DATA)
 
 
-async def _feed(runtime: Runtime, employee: Employee) -> tuple[list[JobOffer], list[NewsPost]]:
-    return await runtime.content.feed(
+async def _feed(services: WebServices, employee: Employee) -> tuple[list[JobOffer], list[NewsPost]]:
+    return await services.content.feed(
         Audience(employee.department, employee.location, employee.language)
     )
 
 
 async def feed(request: web.Request) -> web.Response:
     _, employee = await require_employee(request)
-    runtime = request.app[RUNTIME]
-    jobs, news = await _feed(runtime, employee)
-    hire = runtime.gamification.stage_points
+    services = request.app[SERVICES]
+    jobs, news = await _feed(services, employee)
+    hire = services.gamification.stage_points
     return answer(
         {
-            "policy_accepted": await runtime.policy.has_accepted_current(employee),
+            "policy_accepted": await services.policy.has_accepted_current(employee),
             "jobs": [
                 {**JobOut.model_validate(j).model_dump(mode="json"),
                  "hire_points": hire("hire", j.referral_points)}
@@ -80,37 +78,37 @@ async def feed(request: web.Request) -> web.Response:
 async def job(request: web.Request) -> web.Response:
     """One job of the employee's feed (open and meant for them), with its points on offer."""
     _, employee = await require_employee(request)
-    runtime = request.app[RUNTIME]
+    services = request.app[SERVICES]
     job_id = int(request.match_info["job_id"])
-    jobs, _news = await _feed(runtime, employee)
+    jobs, _news = await _feed(services, employee)
     found = next((j for j in jobs if j.id == job_id), None)
     if found is None:
         raise ApiError(404, "job_not_found", "This job is not open for you any more.")
     return answer(
         {
             "job": JobOut.model_validate(found),
-            "points": await runtime.gamification.points_on_offer(found.id),
-            "policy_accepted": await runtime.policy.has_accepted_current(employee),
+            "points": await services.gamification.points_on_offer(found.id),
+            "policy_accepted": await services.policy.has_accepted_current(employee),
         }
     )
 
 
 async def accept_policy(request: web.Request) -> web.Response:
     _, employee, _body = await read_body(request, NoFields)
-    await request.app[RUNTIME].policy.accept(employee, "miniapp")
+    await request.app[SERVICES].policy.accept(employee, "miniapp")
     return answer({"policy_accepted": True})
 
 
 async def policy_text(request: web.Request) -> web.Response:
     _, employee = await require_employee(request)
-    policy = await request.app[RUNTIME].policy.current()
+    policy = await request.app[SERVICES].policy.current()
     text = policy.text_fr if employee.language == "fr" else policy.text_en
     return answer({"version": policy.version, "text": text})
 
 
 async def shares(request: web.Request) -> web.Response:
     _, employee, ask = await read_body(request, ShareAsk)
-    found = await request.app[RUNTIME].links.shares(
+    found = await request.app[SERVICES].links.shares(
         employee,
         ask.content_type,
         ask.content_id,
@@ -123,12 +121,12 @@ async def shares(request: web.Request) -> web.Response:
 async def telegram_share(request: web.Request) -> web.Response:
     """A message with the employee's own Telegram link, prepared for them to send."""
     _, employee, ask = await read_body(request, TelegramShareAsk)
-    runtime = request.app[RUNTIME]
-    user = telegram_user(runtime, ask.init_data)
-    owner = await runtime.people.employee_for_chat(Platform.TELEGRAM, str(user.id))
+    services = request.app[SERVICES]
+    user = telegram_user(services, ask.init_data)
+    owner = await services.people.employee_for_chat(Platform.TELEGRAM, str(user.id))
     if owner is None or owner.id != employee.id:
         raise ApiError(403, "not_your_telegram", "This Telegram account is not yours.")
-    links = runtime.links
+    links = services.links
     [share] = await links.shares(
         employee, ask.content_type, ask.content_id, [Channel.TELEGRAM], record=True
     )
@@ -143,7 +141,7 @@ async def telegram_share(request: web.Request) -> web.Response:
         url=share.url,
     )
     try:
-        prepared = await save_prepared_message(runtime.settings, user.id, article)
+        prepared = await request.app[PREPARED_MESSAGES](services.settings, user.id, article)
     except PreparedMessageRefused as exc:
         raise ApiError(502, "telegram_unavailable", str(exc)) from None
     return answer({"id": prepared.id, "expiration_date": prepared.expiration_date})

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, TypeAdapter
 
-from app.web.errors import ErrorBody
+from app.http.errors import ErrorBody
 
 if TYPE_CHECKING:
     from app.web.api import Api, Operation

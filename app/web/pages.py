@@ -9,7 +9,7 @@ from aiohttp import web
 
 from app import db
 from app.web.api import Api
-from app.web.keys import RUNTIME
+from app.web.keys import SERVICES
 from app.web.metrics import metrics_view
 
 log = logging.getLogger(__name__)
@@ -21,16 +21,16 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    runtime = request.app[RUNTIME]
+    services = request.app[SERVICES]
     checks: dict[str, str] = {}
     try:
-        await db.ping(runtime.db)
+        await db.ping(services.db)
         checks["database"] = "ok"
     except Exception as exc:  # any failure means "not ready"; the reason is logged
         log.warning("readiness: database unreachable: %s", exc)
         checks["database"] = "unreachable"
     try:
-        await runtime.redis.ping()
+        await services.redis.ping()
         checks["redis"] = "ok"
     except Exception as exc:
         log.warning("readiness: redis unreachable: %s", exc)

@@ -19,7 +19,6 @@ from aiohttp import web
 from app.errors import DomainError
 from app.i18n import translator
 from app.i18n.formats import formats_for
-from app.people.models import Employee
 from app.referrals.models import (
     Candidate,
     Referral,
@@ -31,7 +30,7 @@ from app.referrals.models import (
 from app.referrals.pipeline import Actor, allowed_moves
 from app.referrals.service import ReferralFilter
 from app.web.dashboard import form_of, page, viewer_for
-from app.web.keys import RUNTIME
+from app.web.keys import SERVICES
 from app.web.referrals_api import cv_download
 from app.web.ui import message_page
 
@@ -92,21 +91,21 @@ def _card(
 
 async def pipeline(request: web.Request, flash: str = "", kind: str = "ok") -> web.Response:
     viewer = await viewer_for(request)
-    service = request.app[RUNTIME].referrals
+    service = request.app[SERVICES].referrals
     _ = translator(viewer.language)
     rows, _total = await service.search(ReferralFilter(limit=BOARD_SIZE), recruiter=True)
     candidates = await service.candidates_of(rows)
     titles = await service.job_titles(rows)
     histories = await service.pipeline.histories([r.id for r in rows])
     actors = {_employee_of(c.actor) for changes in histories.values() for c in changes}
-    people = {r.referrer_id for r in rows if r.referrer_id} | (actors - {None})
-    names = dict(await Employee.filter(id__in=people).values_list("id", "name"))
+    people = {r.referrer_id for r in rows if r.referrer_id} | {a for a in actors if a is not None}
+    names = await request.app[SERVICES].people.names_by_id(people)
     columns: dict[str, list[dict[str, Any]]] = {status: [] for status in BOARD}
     for r in rows:
         job = titles.get(r.job_id, "") if r.job_id else _("General referral")
         candidate = candidates[r.candidate_id]  # type: ignore[attr-defined]
         columns[r.status.value].append(_card(r, candidate, job, names, histories.get(r.id, []), _))
-    fmt = formats_for(viewer.language, request.app[RUNTIME].settings.company_timezone)
+    fmt = formats_for(viewer.language, request.app[SERVICES].settings.company_timezone)
     return page(
         request,
         viewer,
@@ -122,7 +121,7 @@ async def pipeline(request: web.Request, flash: str = "", kind: str = "ok") -> w
 async def move_referral(request: web.Request) -> web.Response:
     viewer = await viewer_for(request)
     form = await form_of(request, viewer)
-    runtime = request.app[RUNTIME]
+    services = request.app[SERVICES]
     _ = translator(viewer.language)
     referral_id = int(request.match_info["referral_id"])
     # "rejected:not_a_real_candidate" is a rejection with its reason (one select, no JS).
@@ -130,8 +129,8 @@ async def move_referral(request: web.Request) -> web.Response:
     try:
         target = ReferralStatus(status)
         why = RejectionReason(reason) if reason else None
-        await runtime.referrals.get(referral_id, recruiter=True, employee_id=None)
-        await runtime.referrals.pipeline.move(
+        await services.referrals.get(referral_id, recruiter=True, employee_id=None)
+        await services.referrals.pipeline.move(
             referral_id,
             target,
             Actor.employee(viewer.employee_id, ReferralSource.WEB),
@@ -148,23 +147,23 @@ async def move_referral(request: web.Request) -> web.Response:
 async def referral_cv(request: web.Request) -> web.StreamResponse:
     """The candidate's CV, for a recruiter, of a referral recruiters may see."""
     viewer = await viewer_for(request)
-    runtime = request.app[RUNTIME]
+    services = request.app[SERVICES]
     _ = translator(viewer.language)
     missing = message_page(
         viewer.language,
         _("No CV"),
         _("This referral has no CV."),
         404,
-        runtime.settings.company_name,
+        services.settings.company_name,
         "/dashboard/pipeline",
     )
     try:
-        referral = await runtime.referrals.get(
+        referral = await services.referrals.get(
             int(request.match_info["referral_id"]), recruiter=True, employee_id=None
         )
     except DomainError:
         return missing
-    return cv_download(runtime, referral) or missing
+    return cv_download(services, referral) or missing
 
 
 def add_routes(app: web.Application) -> None:

@@ -5,12 +5,13 @@ The rewards shop and team challenges live in `shop` and `challenges`."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.gamification.leaderboards import Standing
+from app.gamification.standings import NamedBoard, Placing, named_board
 from app.people.models import Employee, Role
 from app.web.api import Api, ApiError, Call, HeaderParam
 
@@ -48,6 +49,23 @@ class Leaderboard(BaseModel):
     rows: list[Row]
     me: Row | None
     neighbours: list[Row]
+
+
+def leaderboard_out(board: NamedBoard, me_id: int | None) -> Leaderboard:
+    """A board as the API and the mini app answer it (`me` marks the asker's rows)."""
+
+    def row(placing: Placing) -> Row:
+        return Row(**asdict(placing), me=placing.employee_id == me_id)
+
+    return Leaderboard(
+        period=board.period,
+        period_id=board.period_id,
+        scope=board.scope,
+        scope_id=board.scope_id,
+        rows=[row(p) for p in board.top],
+        me=row(board.me) if board.me else None,
+        neighbours=[row(p) for p in board.neighbours],
+    )
 
 
 class Page(BaseModel):
@@ -117,40 +135,18 @@ def register(api: Api) -> None:
     async def leaderboard(call: Call) -> Leaderboard:
         q: LeaderboardQuery = call.query
         me_id = call.principal.employee_id if call.principal else None
-        me = await call.runtime.people.get(me_id) if me_id else None
+        me = await call.services.people.get(me_id) if me_id else None
         scope_id = q.scope_id or _my_scope(me, q.scope)
-        game = call.runtime.gamification
-        top = await game.leaderboard(q.period, q.scope, scope_id, q.limit)
-        mine = await game.my_standing(me_id, q.period, q.scope, scope_id) if me_id else None
-        people = {
-            e.id: e
-            for e in await Employee.filter(
-                id__in=[s.employee_id for s in top]
-                + ([s.employee_id for s in mine.neighbours] if mine else [])
-                + ([me_id] if me_id else [])
-            )
-        }
-
-        def row(standing: Standing) -> Row:
-            who = people.get(standing.employee_id)
-            return Row(
-                rank=standing.rank,
-                employee_id=standing.employee_id,
-                name=who.name if who else "",
-                department=who.department if who else "",
-                points=standing.points,
-                me=standing.employee_id == me_id,
-            )
-
-        return Leaderboard(
-            period=q.period,
-            period_id=game.period_id(q.period),
-            scope=q.scope,
-            scope_id=scope_id,
-            rows=[row(s) for s in top],
-            me=row(mine.me) if mine and mine.me else None,
-            neighbours=[row(s) for s in mine.neighbours] if mine else [],
+        board = await named_board(
+            call.services.gamification,
+            call.services.people,
+            q.period,
+            q.scope,
+            scope_id,
+            q.limit,
+            me_id,
         )
+        return leaderboard_out(board, me_id)
 
     @api.operation(
         "GET",
@@ -165,8 +161,8 @@ def register(api: Api) -> None:
     async def employee_points(call: Call) -> PointsOut:
         employee_id = call.path["employee_id"]
         call.require_self_or(Role.RECRUITER, employee_id)
-        employee = await call.runtime.people.get(employee_id)
-        game = call.runtime.gamification
+        employee = await call.services.people.get(employee_id)
+        game = call.services.gamification
         summary = await game.summary(employee)
         entries = await game.ledger_of(employee.id, call.query.limit, call.query.offset)
         return PointsOut(**summary.__dict__, entries=[EntryOut.model_validate(e) for e in entries])
@@ -193,9 +189,9 @@ def register(api: Api) -> None:
     )
     async def adjust_points(call: Call) -> EntryOut:
         body: Adjustment = call.body
-        employee = await call.runtime.people.get(call.path["employee_id"])
+        employee = await call.services.people.get(call.path["employee_id"])
         assert call.principal is not None
-        result = await call.runtime.gamification.adjust(
+        result = await call.services.gamification.adjust(
             employee.id,
             body.points,
             body.note,
@@ -218,8 +214,8 @@ def register(api: Api) -> None:
     async def leaderboard_opt_out(call: Call) -> OptOut:
         employee_id = call.path["employee_id"]
         call.require_self_or(Role.ADMIN, employee_id)
-        await call.runtime.people.get(employee_id)
-        await call.runtime.gamification.set_opt_out(employee_id, call.body.opt_out)
+        await call.services.people.get(employee_id)
+        await call.services.gamification.set_opt_out(employee_id, call.body.opt_out)
         return call.body  # type: ignore[no-any-return]
 
     @api.operation(
@@ -231,10 +227,10 @@ def register(api: Api) -> None:
         response=list[BadgeOut],
     )
     async def badges(call: Call) -> list[BadgeOut]:
-        game = call.runtime.gamification
+        game = call.services.gamification
         mine: set[str] = set()
         if call.principal and call.principal.employee_id:
-            me = await call.runtime.people.get(call.principal.employee_id)
+            me = await call.services.people.get(call.principal.employee_id)
             summary = await game.summary(me)
             mine = set(summary.badges)
         return [

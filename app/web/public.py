@@ -9,29 +9,23 @@ each page speaks its content's language and carries its preview tags
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from babel.dates import format_date
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from app.errors import NotFound
 from app.i18n import translator
 from app.i18n.formats import LOCALES
 from app.jobs.models import JobOffer, NewsPost, NewsStatus
-from app.runtime import Runtime
 from app.settings import Settings
-from app.web.keys import RUNTIME
+from app.web.keys import SERVICES
 from app.web.previews import card_for, card_response, job_facts, job_preview, news_preview
-from app.web.ui import language_of
+from app.web.services import WebServices
+from app.web.ui import TEMPLATES, language_of
 
 ATTRIBUTION_COOKIE = "pv_ref"  # the tracked link a visitor came through, for the apply page
-TEMPLATES = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"),
-    autoescape=select_autoescape(["j2"]),
-)
 
 
 def render(template: str, status: int = 200, **context: Any) -> web.Response:
@@ -56,13 +50,13 @@ def client_ip(request: web.BaseRequest, proxy_count: int) -> str:
 
 
 async def open_jobs(request: web.Request) -> web.Response:
-    runtime = request.app[RUNTIME]
+    services = request.app[SERVICES]
     language = language_of(request)
     _ = translator(language)
-    jobs = await runtime.content.open_jobs()
+    jobs = await services.content.open_jobs()
     response = render(
         "jobs.html.j2",
-        company=runtime.settings.company_name,
+        company=services.settings.company_name,
         title=_("Open jobs"),
         jobs=[(job, job_facts(job, _)) for job in jobs],
         lang=language,
@@ -72,25 +66,25 @@ async def open_jobs(request: web.Request) -> web.Response:
     return response
 
 
-async def public_job(runtime: Runtime, job_id: int) -> JobOffer | int:
+async def public_job(services: WebServices, job_id: int) -> JobOffer | int:
     """The job if the public may see it, else why not: 404 for a job that does not exist
     or was never published (a draft stays secret), 410 for one that closed."""
     try:
-        job = await runtime.content.job(job_id)
+        job = await services.content.job(job_id)
     except NotFound:
         return 404
-    if runtime.content.job_is_open(job):
+    if services.content.job_is_open(job):
         return job
     return 404 if job.published_at is None else 410
 
 
-async def public_news(runtime: Runtime, news_id: int) -> NewsPost | int:
+async def public_news(services: WebServices, news_id: int) -> NewsPost | int:
     """The news post if it is live, else 404 (unknown, draft, scheduled) or 410 (archived)."""
     try:
-        post = await runtime.content.news(news_id)
+        post = await services.content.news(news_id)
     except NotFound:
         return 404
-    if runtime.content.news_is_live(post):
+    if services.content.news_is_live(post):
         return post
     return 410 if post.status == NewsStatus.ARCHIVED else 404
 
@@ -103,7 +97,7 @@ def not_public(request: web.Request, status: int) -> web.Response:
     response = render(
         "message.html.j2",
         status,
-        company=request.app[RUNTIME].settings.company_name,
+        company=request.app[SERVICES].settings.company_name,
         title=_("No longer available") if gone else _("Page not found"),
         lines=[
             _("This offer or post has closed, but other jobs are open.")
@@ -118,36 +112,36 @@ def not_public(request: web.Request, status: int) -> web.Response:
 
 
 async def job_page(request: web.Request) -> web.Response:
-    runtime = request.app[RUNTIME]
-    job = await public_job(runtime, int(request.match_info["job_id"]))
+    services = request.app[SERVICES]
+    job = await public_job(services, int(request.match_info["job_id"]))
     if isinstance(job, int):
         return not_public(request, job)
     _ = translator(job.language)
     return render(
         "job.html.j2",
-        company=runtime.settings.company_name,
+        company=services.settings.company_name,
         title=job.title,
         job=job,
         facts=job_facts(job, _),
-        preview=job_preview(job, runtime.settings, _),
+        preview=job_preview(job, services.settings, _),
         lang=job.language,
         _=_,
     )
 
 
 async def news_page(request: web.Request) -> web.Response:
-    runtime = request.app[RUNTIME]
-    post = await public_news(runtime, int(request.match_info["news_id"]))
+    services = request.app[SERVICES]
+    post = await public_news(services, int(request.match_info["news_id"]))
     if isinstance(post, int):
         return not_public(request, post)
     _ = translator(post.language)
     return render(
         "news.html.j2",
-        company=runtime.settings.company_name,
+        company=services.settings.company_name,
         title=post.title,
         post=post,
-        published=published_on(post, runtime.settings),
-        preview=news_preview(post, runtime.settings, _),
+        published=published_on(post, services.settings),
+        preview=news_preview(post, services.settings, _),
         lang=post.language,
         _=_,
     )
@@ -162,16 +156,16 @@ def published_on(post: NewsPost, settings: Settings) -> str:
 
 
 def card_image(
-    find: Callable[[Runtime, int], Awaitable[JobOffer | NewsPost | int]], key: str
+    find: Callable[[WebServices, int], Awaitable[JobOffer | NewsPost | int]], key: str
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
     """The handler of a content's preview card: served while `find` says it is public."""
 
     async def handler(request: web.Request) -> web.Response:
-        runtime = request.app[RUNTIME]
-        content = await find(runtime, int(request.match_info[key]))
+        services = request.app[SERVICES]
+        content = await find(services, int(request.match_info[key]))
         if isinstance(content, int):
             return card_refused(content)
-        card = card_for(content, runtime.settings, translator(content.language))
+        card = card_for(content, services.settings, translator(content.language))
         return await card_response(request, card)
 
     return handler

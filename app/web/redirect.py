@@ -21,6 +21,8 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from app.http.errors import error_response
+from app.http.rates import counters_of, wait_seconds
 from app.logs import AccessLog, mask_path, request_id
 from app.people.sessions import COOKIE as SESSION_COOKIE
 from app.referrals.clicks import (
@@ -31,13 +33,14 @@ from app.referrals.clicks import (
     new_click_id,
     visitor_hash,
 )
-from app.runtime import Runtime
-from app.web.errors import error_response, unexpected_error
+from app.web.errors import unexpected_error
 from app.web.headers import SecurityHeaders
-from app.web.keys import RUNTIME
+from app.web.keys import SERVICES
 from app.web.metrics import ACCESS_LOG, HTTP_METRICS, HttpMetrics, request_id_of
-from app.web.public import ATTRIBUTION_COOKIE, TEMPLATES, client_ip
-from app.web.ratelimits import counters_of, redirect_ceilings, too_many_page, wait_seconds
+from app.web.public import ATTRIBUTION_COOKIE, client_ip
+from app.web.ratelimits import redirect_ceilings, too_many_page
+from app.web.services import WebServices
+from app.web.ui import TEMPLATES
 
 ROUTE = "/r/{code}"  # the route label of its metrics, as the router would name it
 PREFIX = "/r/"
@@ -48,11 +51,11 @@ Handler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
 class RedirectDoor:
     """Answers `/r/<code>`; hands every other request to the application."""
 
-    def __init__(self, runtime: Runtime, metrics: HttpMetrics, access: AccessLog) -> None:
-        self.runtime = runtime
+    def __init__(self, services: WebServices, metrics: HttpMetrics, access: AccessLog) -> None:
+        self.services = services
         self.metrics = metrics
         self.access = access
-        security = SecurityHeaders(runtime.settings)
+        security = SecurityHeaders(services.settings)
         self.page_headers = {"Content-Type": HTML, **security.for_answer(PREFIX, "text/html")}
         self.json_headers = security.for_answer(PREFIX, "application/json")
         self.redirect_headers = {
@@ -60,7 +63,7 @@ class RedirectDoor:
             "Referrer-Policy": "no-referrer-when-downgrade",
             **security.for_answer(PREFIX, ""),
         }
-        company = runtime.settings.company_name
+        company = services.settings.company_name
         self.not_found = message_page(
             company,
             "Link not found · Lien introuvable",
@@ -115,22 +118,22 @@ class RedirectDoor:
             response = error_response(405, "method_not_allowed", "This method is not allowed here.")
             response.headers.update(self.json_headers)
             return response
-        runtime = self.runtime
-        settings = runtime.settings
-        now = runtime.clock.now()
+        services = self.services
+        settings = services.settings
+        now = services.clock.now()
         ip = client_ip(request, settings.proxy_count)
         agent = request.headers.get("User-Agent", "")[:512]
         visitor = visitor_hash(settings.secret_key, ip, agent, now)
         address = address_hash(settings.secret_key, ip, now)
         counters = counters_of(redirect_ceilings(settings, visitor, address), now.timestamp())
-        resolved = runtime.link_resolver.cached(code)
+        resolved = services.link_resolver.cached(code)
         if resolved is None or resolved.state != "live":
             # Not a live link in the cache: the visit is counted before any lookup, so a
             # script over its ceiling costs no database query.
-            if counters and not await runtime.click_recorder.record(None, counters):
+            if counters and not await services.click_recorder.record(None, counters):
                 return self._too_many(now.timestamp())
             counters = []
-            resolved = await runtime.link_resolver.resolve(code) if is_code(code) else None
+            resolved = await services.link_resolver.resolve(code) if is_code(code) else None
             if resolved is None:
                 return web.Response(status=404, body=self.not_found, headers=self.page_headers)
             if resolved.state == "closed":
@@ -148,7 +151,7 @@ class RedirectDoor:
             address_hash=address,
         )
         # The visit's count and its click in one call: over a ceiling, no click.
-        if not await runtime.click_recorder.record(facts, counters):
+        if not await services.click_recorder.record(facts, counters):
             return self._too_many(now.timestamp())
         return self._found(resolved.destination, code)
 
@@ -156,7 +159,7 @@ class RedirectDoor:
         """The 302, with the attribution cookie written out rather than through
         set_cookie's Morsel, which costs more than the rest of the answer (the code is
         plain ASCII letters and digits)."""
-        settings = self.runtime.settings
+        settings = self.services.settings
         secure = settings.public_base_url.startswith("https://")
         cookie = cookie_attributes(settings.attribution_cookie_days, secure)
         return web.Response(
@@ -169,7 +172,7 @@ class RedirectDoor:
         )
 
     def _too_many(self, now: float) -> web.Response:
-        response = too_many_page(self.runtime.settings.company_name, wait_seconds(now))
+        response = too_many_page(self.services.settings.company_name, wait_seconds(now))
         response.headers.update(self.page_headers)
         return response
 
@@ -221,10 +224,10 @@ DOOR = web.AppKey("redirect_door", RedirectDoor)
 
 
 def install(app: web.Application) -> None:
-    """The door, built once the runtime is open."""
+    """The door, built once the services are open."""
 
     async def door_ctx(app: web.Application) -> AsyncIterator[None]:
-        app[DOOR] = RedirectDoor(app[RUNTIME], app[HTTP_METRICS], app[ACCESS_LOG])
+        app[DOOR] = RedirectDoor(app[SERVICES], app[HTTP_METRICS], app[ACCESS_LOG])
         yield
 
     app.cleanup_ctx.append(door_ctx)

@@ -81,7 +81,7 @@ def register(api: Api) -> None:
         "of the period's hires. Definitions: docs/glossary.md.",
     )
     async def referral_funnel(call: Call) -> list[FunnelRowOut]:
-        rows = await call.runtime.referrals.funnel.rows(call.query.query())
+        rows = await call.services.referrals.funnel.rows(call.query.query())
         return [FunnelRowOut.model_validate(r, from_attributes=True) for r in rows]
 
     @api.operation(
@@ -95,7 +95,7 @@ def register(api: Api) -> None:
         response_media="text/csv",
     )
     async def referral_funnel_csv(call: Call) -> web.Response:
-        funnel = call.runtime.referrals.funnel
+        funnel = call.services.referrals.funnel
         rows = await funnel.rows(call.query.query())
         return csv_response(funnel.funnel_csv(rows), f"funnel-by-{call.query.by}.csv")
 
@@ -112,7 +112,7 @@ def register(api: Api) -> None:
     )
     async def referral_roi(call: Call) -> RoiOut:
         q: RoiParams = call.query
-        roi = await call.runtime.referrals.funnel.roi(
+        roi = await call.services.referrals.funnel.roi(
             FunnelQuery("job", q.start, q.end, department=q.department)
         )
         return RoiOut.model_validate(roi, from_attributes=True)
@@ -127,4 +127,4 @@ def register(api: Api) -> None:
         response_media="text/csv",
     )
     async def referrals_csv(call: Call) -> web.Response:
-        return csv_response(call.runtime.referrals.referrals_csv(), "referrals.csv")
+        return csv_response(call.services.referrals.referrals_csv(), "referrals.csv")

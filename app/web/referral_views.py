@@ -103,7 +103,7 @@ async def referral_views(
     call: Call, referrals: list[Referral]
 ) -> list[RecruiterReferral | ReferrerReferral]:
     """Each referral in the view its reader is entitled to (`recruiter_view`)."""
-    service = call.runtime.referrals
+    service = call.services.referrals
     candidates = await service.candidates_of(referrals)
     titles = await service.job_titles(referrals)
     views = []

@@ -27,7 +27,6 @@ from app.referrals.intake import CandidateDetails
 from app.referrals.models import Referral, ReferralSource, ReferralStatus, RejectionReason
 from app.referrals.pipeline import Actor
 from app.referrals.service import ReferralFilter
-from app.runtime import Runtime
 from app.web.api import Api, ApiError, Call
 from app.web.referral_views import (
     ChangeView,
@@ -41,6 +40,7 @@ from app.web.referral_views import (
     referral_views,
     referrer_referral,
 )
+from app.web.services import WebServices
 
 TAG = "Referrals"
 CV_TYPES = {
@@ -136,7 +136,7 @@ def register(api: Api) -> None:
     async def create_referral(call: Call) -> ReferralCreated:
         request: ReferralCreate = call.body
         employee = await call.acting_employee(request.employee_id)
-        outcome = await call.runtime.referrals.intake.refer(
+        outcome = await call.services.referrals.intake.refer(
             employee,
             request.job_id,
             CandidateDetails(
@@ -148,7 +148,7 @@ def register(api: Api) -> None:
             request.note,
             source=ReferralSource.API,
         )
-        service = call.runtime.referrals
+        service = call.services.referrals
         candidates = await service.candidates_of([outcome.referral])
         return ReferralCreated(
             referral=referrer_referral(
@@ -178,7 +178,7 @@ def register(api: Api) -> None:
         recruiter = is_recruiter(call)
         assert call.principal is not None
         referrer = q.employee_id if recruiter else (call.principal.employee_id or -1)
-        items, total = await call.runtime.referrals.search(
+        items, total = await call.services.referrals.search(
             ReferralFilter(q.status, q.job_id, referrer, q.limit, q.offset), recruiter=recruiter
         )
         return ReferralPage(
@@ -212,7 +212,7 @@ def register(api: Api) -> None:
     )
     async def referral_history(call: Call) -> list[RecruiterChange | ReferrerStep]:
         referral = await visible_referral(call)
-        changes = await call.runtime.referrals.pipeline.history(referral.id)
+        changes = await call.services.referrals.pipeline.history(referral.id)
         shape = RecruiterChange if recruiter_view(call, referral) else ReferrerStep
         return [shape.model_validate(c, from_attributes=True) for c in changes]
 
@@ -235,7 +235,7 @@ def register(api: Api) -> None:
         change: StatusChange = call.body
         referral = await visible_referral(call)
         assert call.principal is not None
-        moved = await call.runtime.referrals.pipeline.move(
+        moved = await call.services.referrals.pipeline.move(
             referral.id,
             ReferralStatus(change.status),
             Actor.employee(call.principal.employee_id, ReferralSource.API),
@@ -258,7 +258,7 @@ def register(api: Api) -> None:
     )
     async def referral_cv(call: Call) -> web.StreamResponse:
         referral = await visible_referral(call)
-        download = cv_download(call.runtime, referral)
+        download = cv_download(call.services, referral)
         if download is None:
             raise ApiError(404, "no_cv", "This referral has no CV.")
         return download
@@ -274,13 +274,13 @@ def register(api: Api) -> None:
         "deleted with their CV files.",
     )
     async def purge_unconsented(call: Call) -> Purged:
-        return Purged(deleted=await call.runtime.referrals.candidates.purge_unconsented())
+        return Purged(deleted=await call.services.referrals.candidates.purge_unconsented())
 
 
-def cv_download(runtime: Runtime, referral: Referral) -> web.FileResponse | None:
+def cv_download(services: WebServices, referral: Referral) -> web.FileResponse | None:
     """The referral's CV as an attachment (the API's and the dashboard's download, after
     their own role checks); None when it has none or it was erased."""
-    path = runtime.referrals.cv_store.path(referral.cv_file)
+    path = services.referrals.cv_store.path(referral.cv_file)
     if path is None or not path.exists():
         return None
     kind = path.suffix.removeprefix(".")
@@ -296,7 +296,7 @@ def cv_download(runtime: Runtime, referral: Referral) -> web.FileResponse | None
 
 async def visible_referral(call: Call) -> Referral:
     assert call.principal is not None
-    return await call.runtime.referrals.get(
+    return await call.services.referrals.get(
         call.path["referral_id"],
         recruiter=is_recruiter(call),
         employee_id=call.principal.employee_id,

@@ -23,10 +23,10 @@ from aiohttp import web
 from app.people.models import Employee, EmployeeStatus, Role
 from app.people.sessions import COOKIE
 from app.people.tokens import ROLE_RANK, lower_role
-from app.runtime import Runtime
 from app.settings import Settings
 from app.web.errors import ApiError
-from app.web.keys import RUNTIME
+from app.web.keys import SERVICES
+from app.web.services import WebServices
 
 ROLE_KEY = "session-role:"
 CSRF_HEADER = "X-CSRF-Token"
@@ -65,20 +65,22 @@ def csrf_for(secret_key: str, session_id: str) -> str:
 
 
 async def open_session(
-    runtime: Runtime, employee_id: int | None, role: Role, *, capped: bool = False
+    services: WebServices, employee_id: int | None, role: Role, *, capped: bool = False
 ) -> str:
     """A new session. Its role is the employee's, read at each request; `capped` (a
     session opened with an API token) also keeps it at or below `role`, the token's. A
     session with no employee (the bootstrap token) has `role`."""
-    session_id = await runtime.sessions.open(employee_id or NO_EMPLOYEE)
+    session_id = await services.sessions.open(employee_id or NO_EMPLOYEE)
     if not employee_id or capped:
-        await runtime.redis.set(ROLE_KEY + session_id, role.value, ex=runtime.sessions.ttl_seconds)
+        await services.redis.set(
+            ROLE_KEY + session_id, role.value, ex=services.sessions.ttl_seconds
+        )
     return session_id
 
 
-async def close_session(runtime: Runtime, session_id: str) -> None:
-    await runtime.sessions.close(session_id)
-    await runtime.redis.delete(ROLE_KEY + session_id)
+async def close_session(services: WebServices, session_id: str) -> None:
+    await services.sessions.close(session_id)
+    await services.redis.delete(ROLE_KEY + session_id)
 
 
 async def current_viewer(request: web.Request) -> Viewer | None:
@@ -92,22 +94,22 @@ async def current_viewer(request: web.Request) -> Viewer | None:
 
 
 async def _lookup(request: web.Request) -> Viewer | None:
-    runtime = request.app[RUNTIME]
+    services = request.app[SERVICES]
     session_id = request.cookies.get(COOKIE, "")
     if not session_id or len(session_id) > 64:
         return None
-    owners = await runtime.sessions.employee_ids([session_id])
+    owners = await services.sessions.employee_ids([session_id])
     if session_id not in owners:
         return None
-    csrf = csrf_for(runtime.settings.secret_key, session_id)
+    csrf = csrf_for(services.settings.secret_key, session_id)
     employee_id = owners[session_id]
-    stored = await runtime.redis.get(ROLE_KEY + session_id)
+    stored = await services.redis.get(ROLE_KEY + session_id)
     ceiling = Role(stored.decode() if isinstance(stored, bytes) else stored) if stored else None
     if employee_id == NO_EMPLOYEE:
         return Viewer(session_id, None, ceiling, csrf) if ceiling else None
-    employee = await Employee.get_or_none(id=employee_id)
+    employee = await services.people.find(employee_id)
     if employee is None or employee.status == EmployeeStatus.LEFT:
-        await close_session(runtime, session_id)
+        await close_session(services, session_id)
         return None
     role = lower_role(employee.role, ceiling) if ceiling else employee.role
     return Viewer(session_id, employee, role, csrf)

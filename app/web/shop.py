@@ -109,7 +109,7 @@ def register(api: Api) -> None:
     )
     async def list_rewards(call: Call) -> list[RewardOut]:
         everything = call.query.include_inactive and call.principal.has_role(Role.ADMIN)  # type: ignore[union-attr]
-        rewards = await call.runtime.shop.catalogue(include_inactive=everything)
+        rewards = await call.services.shop.catalogue(include_inactive=everything)
         return [RewardOut.model_validate(r) for r in rewards]
 
     @api.operation(
@@ -123,7 +123,7 @@ def register(api: Api) -> None:
         status=201,
     )
     async def create_reward(call: Call) -> RewardOut:
-        return RewardOut.model_validate(await call.runtime.shop.create_reward(call.body))
+        return RewardOut.model_validate(await call.services.shop.create_reward(call.body))
 
     @api.operation(
         "PATCH",
@@ -136,7 +136,7 @@ def register(api: Api) -> None:
     )
     async def update_reward(call: Call) -> RewardOut:
         changes = call.body.model_dump(exclude_unset=True)
-        reward = await call.runtime.shop.update_reward(call.path["reward_id"], changes)
+        reward = await call.services.shop.update_reward(call.path["reward_id"], changes)
         return RewardOut.model_validate(reward)
 
     @api.operation(
@@ -154,9 +154,10 @@ def register(api: Api) -> None:
     )
     async def redeem(call: Call) -> RedemptionOut:
         employee = await call.acting_employee(None)
-        redemption = await call.runtime.shop.redeem(employee.id, call.body.reward_id)
-        await redemption.fetch_related("reward")
-        return redemption_out(redemption)
+        shop = call.services.shop
+        return redemption_out(
+            await shop.with_reward(await shop.redeem(employee.id, call.body.reward_id))
+        )
 
     @api.operation(
         "GET",
@@ -173,7 +174,7 @@ def register(api: Api) -> None:
         employee_id = q.employee_id
         if not call.principal.has_role(Role.ADMIN):
             employee_id = call.principal.employee_id or -1
-        rows = await call.runtime.shop.redemptions(employee_id, q.status, q.limit, q.offset)
+        rows = await call.services.shop.redemptions(employee_id, q.status, q.limit, q.offset)
         return [redemption_out(r) for r in rows]
 
     for action, summary, role in (
@@ -189,15 +190,14 @@ def _register_move(api: Api, action: str, summary: str, role: Role) -> None:
     async def move(call: Call) -> RedemptionOut:
         assert call.principal is not None
         owner = None if call.principal.has_role(Role.ADMIN) else call.principal.employee_id or -1
-        redemption = await call.runtime.shop.move(
+        redemption = await call.services.shop.move(
             call.path["redemption_id"],
             action,
             by=call.principal.employee_id,
             note=call.body.note if call.body else "",
             owner=owner,
         )
-        await redemption.fetch_related("reward")
-        return redemption_out(redemption)
+        return redemption_out(await call.services.shop.with_reward(redemption))
 
     move.__name__ = f"{action}_redemption"
     api.operation(

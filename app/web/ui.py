@@ -1,6 +1,8 @@
-"""Rendering for the mini app and the dashboard: their Jinja2 templates, in the viewer's
-language, and the static files (CSS, JS) served from our own origin (no CDN): the mini
-app's and dashboard's under `/app/static`, the public pages' under `/static`."""
+"""Rendering: the one Jinja2 environment of every page (the public pages render through
+`app.web.public.render`), the mini app's and the dashboard's pages in the viewer's
+language (`render_page`), and the static files (CSS, JS) served from our own origin (no
+CDN): the mini app's and dashboard's under `/app/static`, the public pages' under
+`/static`."""
 
 from __future__ import annotations
 

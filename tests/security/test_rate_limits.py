@@ -10,10 +10,10 @@ from datetime import timedelta
 from aiohttp.test_utils import TestClient
 
 from app.clock import FrozenClock
+from app.http.rates import Ceiling, RateCounter
 from app.referrals.models import Channel, Click, ContentType, Referral
 from app.referrals.redirects import Visit
 from app.runtime import Runtime
-from app.web.ratelimits import Ceiling, HttpLimiter
 from tests.helpers import make_open_job, make_sharer
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0"
@@ -88,14 +88,14 @@ async def test_a_redirect_counts_its_visitor_and_its_address_in_one_redis_call(
 async def test_concurrent_requests_are_counted_together_each_by_its_own_counters(
     runtime: Runtime,
 ) -> None:
-    limiter = HttpLimiter(runtime.redis)
+    limiter = RateCounter(runtime.redis)
     ceiling = Ceiling("redirect", 3)
     waits = await asyncio.gather(
         *(limiter.retry_after([(ceiling, f"v{n % 2}")], 0.0) for n in range(8))
     )
     assert sorted(waits) == [0] * 6 + [60] * 2  # three each for v0 and v1
     assert limiter.counts.flushes <= 2  # not one per request
-    assert await runtime.redis.ttl("http-limit:redirect:v0:0") == 120
+    assert await runtime.redis.ttl("rate:redirect:v0:0") == 120
 
 
 async def test_the_address_ceiling_is_higher_than_the_visitors_by_default(
@@ -195,7 +195,7 @@ async def test_with_redis_unreachable_requests_are_let_through() -> None:
     nowhere = Redis(
         host="127.0.0.1", port=1, socket_connect_timeout=0.2, retry=Retry(NoBackoff(), 0)
     )
-    limiter = HttpLimiter(nowhere)
+    limiter = RateCounter(nowhere)
     counted = [(Ceiling("redirect", 1), "v")]
     assert await limiter.retry_after(counted, 0.0) == 0
     assert await limiter.retry_after(counted, 0.0) == 0  # and Redis is left alone

@@ -1,4 +1,4 @@
-"""Every JSON door reads its body the same way (`app/web/bodies.py`): not JSON is 400
+"""Every JSON door reads its body the same way (`app/http/bodies.py`): not JSON is 400
 `bad_json`, nested too deep is 422 `too_deep`, too large is 413 `body_too_large`, each
 with a JSON error and nothing done; and a number from outside is ASCII digits only
 (`app/parsing.py`): "²" passes `isdigit()` but is no number."""

@@ -41,6 +41,8 @@ from app.chat.actions import commands
 from app.chat.conversation import Conversation
 from app.chat.replies import Capabilities, ChatUser, Intent, Reply
 from app.clock import Clock
+from app.http.bodies import read_json
+from app.http.errors import error_response as _error
 from app.i18n import translator
 from app.people.models import Platform, Role
 from app.people.service import PeopleService
@@ -55,8 +57,6 @@ GONE_STATUSES = frozenset({403, 404})
 # an employee has.
 MENU_COMMANDS = frozenset(action.name for action in commands(Role.EMPLOYEE))
 CAPABILITIES = Capabilities(inline_channel="teams")
-# The web app's reader of a request's JSON body (its limits, and its 4xx answers).
-BodyReader = Callable[[web.Request], Awaitable[Any]]
 
 
 class TeamsChannel:
@@ -105,12 +105,11 @@ class TeamsChannel:
 
     # -- POST /api/messages --------------------------------------------------------------
 
-    async def messages_view(
-        self, request: web.Request, read_json: BodyReader
-    ) -> web.StreamResponse:
+    async def messages_view(self, request: web.Request) -> web.StreamResponse:
         if request.content_type != "application/json":
             return _error(415, "unsupported_media_type", "Send a JSON activity.")
-        body = await read_json(request)  # 413, 400 or 422 with its JSON error
+        # 413, 400 or 422 with its JSON error:
+        body = await read_json(request, self.settings)
         try:
             activity = Activity().deserialize(body) if isinstance(body, dict) else None
         except Exception as exc:  # untrusted input: any parsing failure is a 400
@@ -324,7 +323,3 @@ def _retry_after(exc: HttpOperationError) -> float | None:
 
 async def _sleep(seconds: float) -> None:
     await asyncio.sleep(seconds)
-
-
-def _error(status: int, code: str, message: str) -> web.Response:
-    return web.json_response({"error": {"code": code, "message": message}}, status=status)

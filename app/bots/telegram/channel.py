@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +39,10 @@ from app.bots.telegram.rendering import MAX_CAPTION, MAX_TEXT, keyboard
 from app.chat.actions import command_menu
 from app.chat.conversation import Conversation
 from app.chat.replies import Capabilities, ChatUser, Intent, Reply, Upload, split_text
+from app.clock import Clock
+from app.http.bodies import read_json
+from app.http.errors import error_response
+from app.http.rates import Ceiling, RateCounter
 from app.i18n import LANGUAGES, translator
 from app.referrals.cv import too_large
 from app.settings import Settings
@@ -47,8 +51,6 @@ log = logging.getLogger(__name__)
 
 UPDATE_TYPES = ["message", "callback_query", "inline_query", "chosen_inline_result"]
 FLOOD_PER_MINUTE = 30
-# The web app's reader of a request's JSON body (its limits, and its 4xx answers).
-BodyReader = Callable[[web.Request], Awaitable[Any]]
 
 
 @dataclass
@@ -69,8 +71,11 @@ def capabilities(settings: Settings) -> Capabilities:
 
 
 class TelegramChannel:
-    def __init__(self, conversation: Conversation, settings: Settings, redis: Redis) -> None:
+    def __init__(
+        self, conversation: Conversation, settings: Settings, redis: Redis, clock: Clock
+    ) -> None:
         self.settings = settings
+        self.clock = clock
         self.redis = redis
         self.conversation = conversation
         self.capabilities = capabilities(settings)
@@ -88,6 +93,7 @@ class TelegramChannel:
         self.application = builder.build()
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self._turns: dict[int, _UserTurns] = {}
+        self._counter = RateCounter(redis)
         self.application.add_error_handler(self._on_error)
 
     # -- life cycle ----------------------------------------------------------------------
@@ -128,25 +134,20 @@ class TelegramChannel:
 
     # -- webhook -------------------------------------------------------------------------
 
-    async def webhook_view(self, request: web.Request, read_json: BodyReader) -> web.Response:
+    async def webhook_view(self, request: web.Request) -> web.Response:
         secret = self.settings.telegram_webhook_secret
         given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
         if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
-            return web.json_response(
-                {"error": {"code": "forbidden", "message": "Wrong secret token."}}, status=403
-            )
-        data = await read_json(request)  # 413, 400 or 422 with its JSON error
+            return error_response(403, "forbidden", "Wrong secret token.")
+        # 413, 400 or 422 with its JSON error:
+        data = await read_json(request, self.settings)
         try:
             update = Update.de_json(data, self.application.bot)
         except Exception as exc:  # untrusted input: any parsing failure is a 400, logged
             log.warning("telegram webhook: unreadable update: %r", exc)
-            return web.json_response(
-                {"error": {"code": "bad_update", "message": "Not a Telegram update."}}, status=400
-            )
+            return error_response(400, "bad_update", "Not a Telegram update.")
         if update is None:
-            return web.json_response(
-                {"error": {"code": "bad_update", "message": "Not a Telegram update."}}, status=400
-            )
+            return error_response(400, "bad_update", "Not a Telegram update.")
         await self.application.update_queue.put(update)
         return web.json_response({"ok": True})
 
@@ -158,11 +159,8 @@ class TelegramChannel:
         return bool(await self.redis.set(key, 1, nx=True, ex=86_400))
 
     async def _flooding(self, user_id: int) -> bool:
-        key = f"tg:flood:{user_id}"
-        count = await self.redis.incr(key)
-        if count == 1:
-            await self.redis.expire(key, 60)
-        return count > FLOOD_PER_MINUTE
+        flood = [(Ceiling("telegram-flood", FLOOD_PER_MINUTE), str(user_id))]
+        return await self._counter.retry_after(flood, self.clock.now().timestamp()) > 0
 
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         sender = update.effective_user

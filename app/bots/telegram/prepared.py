@@ -2,7 +2,8 @@
 stores it with the Bot API's `savePreparedInlineMessage` (for that Telegram user only),
 and the mini app hands the returned id to Telegram (`web_app_send_prepared_message`,
 `Telegram.WebApp.shareMessage` in Telegram's own script), which lets the user pick the
-chat. The message is an inline article, like the cards of the bot's inline mode.
+chat. The message is an inline article, like the cards of the bot's inline mode
+(`app.chat.prepared`: the web layer knows only that protocol).
 
 Spoken with aiohttp in the Bot API's JSON form (as `telegram_name` does for getMe): one
 call per share, no python-telegram-bot application needed in the web process.
@@ -11,37 +12,15 @@ call per share, no python-telegram-bot application needed in the web process.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
 import aiohttp
 
+from app.chat.prepared import Article, PreparedMessage, PreparedMessageRefused
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 10.0
 MAX_TEXT = 4096  # a message's text, in characters
-
-
-class PreparedMessageRefused(Exception):
-    """Telegram did not store the message (not configured, unreachable, or refused)."""
-
-
-@dataclass(frozen=True)
-class Article:
-    """The card that goes into the chat: a text with the link, and a button to open it."""
-
-    id: str
-    title: str
-    description: str
-    text: str
-    button: str
-    url: str
-
-
-@dataclass(frozen=True)
-class PreparedMessage:
-    id: str
-    expiration_date: int  # Unix time, as Telegram gives it
 
 
 async def save_prepared_message(
