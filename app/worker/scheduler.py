@@ -23,6 +23,7 @@ from app.gamification.catch_up import MissedClickPoints
 from app.gamification.models import Redemption, RedemptionStatus
 from app.i18n import translator
 from app.people.models import Employee, EmployeeStatus, Role
+from app.referrals.writer import StoredClicks
 from app.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,9 @@ class Scheduler:
         self.lease_ms = lease_seconds * 1000
         self.me = f"{socket.gethostname()}-{os.getpid()}-{id(self)}"
         self.renew = runtime.redis.register_script(RENEW)
-        self.missed_click_points = MissedClickPoints(runtime.redis, runtime.gamification)
+        self.missed_click_points = MissedClickPoints(
+            runtime.redis, runtime.gamification, StoredClicks()
+        )
 
     async def lead(self) -> bool:
         """Become or stay the leader; False if another process leads."""
