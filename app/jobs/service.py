@@ -12,7 +12,7 @@ from tortoise.expressions import Q
 
 from app.clock import Clock
 from app.db import given_changes
-from app.errors import Conflict, NotFound
+from app.errors import InvalidTransition, NotFound
 from app.events import ContentPublished, EventBus
 from app.jobs.models import JobOffer, JobStatus, NewsPost, NewsStatus, Targeted
 from app.jobs.schemas import ContentFilter, JobCreate, JobUpdate, NewsCreate, NewsUpdate
@@ -20,10 +20,6 @@ from app.jobs.schemas import ContentFilter, JobCreate, JobUpdate, NewsCreate, Ne
 
 class ContentNotFound(NotFound):
     code = "content_not_found"
-
-
-class InvalidTransition(Conflict):
-    code = "invalid_transition"
 
 
 @dataclass(frozen=True)

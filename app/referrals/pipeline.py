@@ -13,8 +13,9 @@ from datetime import datetime, timedelta
 
 from app.clock import Clock
 from app.db import transaction
+from app.errors import InvalidTransition
 from app.events import ApplicationSubmitted, EventBus, ReferralStatusChanged
-from app.referrals.errors import InvalidRejection, InvalidTransition, ReferralNotFound
+from app.referrals.errors import InvalidRejection, ReferralNotFound
 from app.referrals.models import (
     BonusStatus,
     Referral,
