@@ -21,6 +21,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from app.i18n import Language
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 WILDCARD_HOSTS = ("", "0.0.0.0", "::")
 GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
@@ -66,7 +68,7 @@ class Settings(BaseSettings):
 
     company_name: str = "Porte-voix Demo"
     company_logo: str = ""  # https URL, or an image file (relative: under data_dir)
-    default_language: Literal["en", "fr"] = "en"
+    default_language: Language = "en"
     company_timezone: str = "Europe/Paris"
     invite_valid_days: int = 14
     demo_on_empty: bool = True

@@ -11,9 +11,9 @@ from app.chat import self_service
 from app.chat.replies import Button, Intent, Reply
 from app.chat.turn import Form, Turn
 from app.errors import DomainError
+from app.i18n import LANGUAGES
 from app.people.models import Platform, ReportKind, Role
 
-LANGUAGES = {"en": "English", "fr": "Français"}
 INVITE_CODE = re.compile(r"^[A-Za-z0-9_-]{12,40}$")
 
 

@@ -23,7 +23,7 @@ from app.events import (
     RedemptionDecided,
     ReferralStatusChanged,
 )
-from app.i18n import translator
+from app.i18n import supported, translator
 from app.people.models import ChatIdentity, Employee
 from app.runtime import Runtime
 
@@ -80,7 +80,7 @@ class Notifier:
         employee = await Employee.get_or_none(id=employee_id)
         if employee is None or not employee.notifications_enabled:
             return 0
-        text = render(employee.language if employee.language in ("en", "fr") else "en")
+        text = render(supported(employee.language))
         sent = 0
         for identity in await self.runtime.people.identities(employee_id):
             if await self._send(identity, text):

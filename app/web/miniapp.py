@@ -14,7 +14,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from app.i18n import translator
-from app.i18n.formats import STATUSES
+from app.i18n.formats import CONTRACTS, SHARE_ACTIONS, STATUSES, WORKPLACES
 from app.web import miniapp_api, miniapp_jobs
 from app.web.keys import RUNTIME
 from app.web.session_auth import current_viewer
@@ -89,14 +89,8 @@ LABELS = {
     "approved": "Approved",
     "fulfilled": "Delivered",
     "cancelled": "Cancelled",
-    "on_site": "On site",
-    "hybrid": "Hybrid",
-    "remote": "Remote",
-    "full_time": "Full time",
-    "part_time": "Part time",
-    "contract": "Contract",
-    "internship": "Internship",
-    "temporary": "Temporary",
+    **WORKPLACES,
+    **CONTRACTS,
 }
 
 
@@ -151,6 +145,7 @@ async def shell(request: web.Request, section: str, item: int | None = None) -> 
             "csrf": viewer.csrf if viewer and signed_in else "",
             "strings": strings(language),
             "labels": labels(language),
+            "channels": {code: _(name) for code, name in SHARE_ACTIONS.items() if code},
         },
     )
 

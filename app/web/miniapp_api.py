@@ -24,6 +24,7 @@ from pydantic import (
 
 from app.gamification.leaderboards import Standing
 from app.gamification.models import Redemption
+from app.i18n import LANGUAGES, Language
 from app.people.models import Employee
 from app.people.schemas import EmployeeUpdate
 from app.referrals.analytics import ClickQuery
@@ -80,7 +81,7 @@ class RedeemAsk(BaseModel):
 class SettingsAsk(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    language: Literal["en", "fr"] | None = None
+    language: Language | None = None
     leaderboard_opt_out: bool | None = None
 
 
@@ -404,6 +405,7 @@ async def get_settings(request: web.Request) -> web.Response:
     return answer(
         {
             "language": employee.language,
+            "languages": [{"code": code, "name": name} for code, name in LANGUAGES.items()],
             "leaderboard_opt_out": summary.leaderboard_opt_out,
             "name": employee.name,
             "email": employee.email,

@@ -21,7 +21,7 @@ from app.broadcasts.campaigns import REMINDER_KEY, Broadcasts
 from app.broadcasts.models import Broadcast, BroadcastKind
 from app.gamification.catch_up import MissedClickPoints
 from app.gamification.models import Redemption, RedemptionStatus
-from app.i18n import translator
+from app.i18n import LANGUAGES, translator
 from app.people.models import Employee, EmployeeStatus, Role
 from app.referrals.writer import StoredClicks
 from app.runtime import Runtime
@@ -112,7 +112,7 @@ class Scheduler:
             lang: translator(lang)(
                 "Congratulations to the top sharers of {month}: {names}!"
             ).format(month=last_month, names=", ".join(names))
-            for lang in ("en", "fr")
+            for lang in LANGUAGES
         }
         await self.broadcasts.create(
             BroadcastKind.ANNOUNCEMENT,
@@ -147,7 +147,7 @@ class Scheduler:
                 "Waiting for you: {redemptions} redemption(s) to "
                 "approve, {reports} report(s) to read."
             ).format(redemptions=waiting, reports=reports)
-            for lang in ("en", "fr")
+            for lang in LANGUAGES
         }
         for admin in admins:
             await self.broadcasts.create(

@@ -63,7 +63,7 @@ class TeamsBot(TeamsActivityHandler):
         if activity.type in (ActivityTypes.message, ActivityTypes.conversation_update):
             settings = self.channel.runtime.settings
             language = (activity.locale or settings.default_language)[:2]
-            _ = translator(language if language in ("en", "fr") else "en")
+            _ = translator(language)
             text = _("This bot is only for the employees of {company}.").format(
                 company=settings.company_name
             )

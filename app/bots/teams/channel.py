@@ -280,9 +280,7 @@ class TeamsChannel:
         if context.activity.type != ActivityTypes.message:
             return
         language = (context.activity.locale or "en")[:2]
-        text = translator(language if language in ("en", "fr") else "en")(
-            "Something went wrong, please try again."
-        )
+        text = translator(language)("Something went wrong, please try again.")
         try:
             await context.send_activity(MessageFactory.text(text))
         except Exception:

@@ -35,7 +35,7 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 from app.chat.actions import menu_commands
 from app.chat.conversation import Conversation
 from app.chat.replies import Button, ChatUser, Intent, Reply, Upload
-from app.i18n import translator
+from app.i18n import LANGUAGES, translator
 from app.referrals.cv import too_large
 from app.runtime import Runtime
 from app.web.bodies import read_json
@@ -133,7 +133,7 @@ class TelegramChannel:
                 secret_token=settings.telegram_webhook_secret,
                 allowed_updates=UPDATE_TYPES,
             )
-        for language in ("en", "fr"):
+        for language in LANGUAGES:
             _ = translator(language)
             commands = [BotCommand(a.name, _(a.menu)) for a in menu_commands()]
             await bot.set_my_commands(
@@ -335,9 +335,7 @@ class TelegramChannel:
             and not isinstance(context.error, TelegramError)
         ):
             language = getattr(getattr(update, "effective_user", None), "language_code", None)
-            text = translator(language if language in ("en", "fr") else "en")(
-                "Something went wrong, please try again."
-            )
+            text = translator(language)("Something went wrong, please try again.")
             try:
                 await self.application.bot.send_message(chat.id, text)
             except TelegramError:

@@ -8,8 +8,7 @@
   const content = document.getElementById("content");
   const t = (text) => C.strings[text] || text;
   const label = (value) => C.labels[value] || value;
-  const CHANNELS = { linkedin: "LinkedIn", x: "X", facebook: "Facebook", whatsapp: "WhatsApp",
-    telegram: "Telegram", teams: "Teams", email: t("E-mail"), copy: t("Copy link") };
+  const CHANNELS = C.channels; // each channel's name, from app/i18n/formats.py
   const SVG = "http://www.w3.org/2000/svg";
 
   function h(tag, attrs, ...children) {
@@ -548,8 +547,7 @@
     const form = h("form", { id: "settings" },
       h("label", { for: "language" }, t("Language")),
       h("select", { id: "language", name: "language" },
-        h("option", { value: "en", selected: d.language === "en", lang: "en" }, "English"),
-        h("option", { value: "fr", selected: d.language === "fr", lang: "fr" }, "Français")),
+        d.languages.map((l) => h("option", { value: l.code, selected: d.language === l.code, lang: l.code }, l.name))),
       h("label", { class: "inline" }, h("input", { type: "checkbox", name: "opt_out", checked: d.leaderboard_opt_out }),
         t("Hide me from leaderboards")),
       h("p", {}, h("button", { type: "submit" }, t("Save"))), status);
