@@ -162,10 +162,10 @@ def recorded(rows: list[Click]) -> list[ClickRecorded]:
             click_id=row.click_id,
             link_id=row.link_id,  # type: ignore[attr-defined]
             employee_id=row.employee_id,
-            content_type=row.content_type.value,
+            content_type=row.content_type,
             content_id=row.content_id,
-            channel=row.channel.value,
-            classification=row.classification.value,
+            channel=row.channel,
+            classification=row.classification,
             occurred_at=row.occurred_at,
         )
         for row in rows
