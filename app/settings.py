@@ -350,6 +350,11 @@ class Settings(BaseSettings):
         return not self.redis_url and not self.database_url.startswith("postgres")
 
     @property
+    def cv_max_mb(self) -> int:
+        """`cv_max_bytes` in whole megabytes, as the forms and the chat say it."""
+        return self.cv_max_bytes // (1024 * 1024)
+
+    @property
     def sqlite_path(self) -> Path:
         return self.data_dir / "portevoix.sqlite3"
 

@@ -104,7 +104,9 @@ async def _cv(turn: Turn, form: Form, intent: Intent, skipped: bool) -> list[Rep
     if intent.upload is None:
         return [
             Reply(
-                _("Send the CV as a file (PDF, DOC or DOCX, up to 5 MB), or Skip."),
+                _("Send the CV as a file (PDF, DOC or DOCX, up to {max_mb} MB), or Skip.").format(
+                    max_mb=turn.runtime.settings.cv_max_mb
+                ),
                 buttons=_cancel_row(turn, skippable=True),
             )
         ]

@@ -60,7 +60,7 @@ STRINGS = (
     "Share with my link", "Network", "Your post on {network}", "Share on {network}",
     "Send in a Telegram chat", "Sent. Each visitor of your link counts for you.", "Not sent.",
     "Loading…", "Candidate's name", "Candidate's e-mail", "Phone (optional)",
-    "LinkedIn profile (optional)", "CV (optional): PDF, DOC or DOCX, 5 MB at most",
+    "LinkedIn profile (optional)", "CV (optional): PDF, DOC or DOCX, {max_mb} MB at most",
     "How do you know them? (optional)", "A general referral",
     "A general referral: no specific job.",
     "We e-mail the candidate to ask for their consent; recruiters see the referral only once "
@@ -146,6 +146,7 @@ async def shell(request: web.Request, section: str, item: int | None = None) -> 
             "strings": strings(language),
             "labels": labels(language),
             "channels": {code: _(name) for code, name in SHARE_ACTIONS.items() if code},
+            "cv_max_mb": runtime.settings.cv_max_mb,
         },
     )
 

@@ -392,7 +392,7 @@
       field("email", t("Candidate's e-mail"), { type: "email", required: true, maxlength: 254, autocomplete: "off" }, prefix),
       field("phone", t("Phone (optional)"), { type: "tel", maxlength: 40, autocomplete: "off" }, prefix),
       field("linkedin_url", t("LinkedIn profile (optional)"), { type: "url", maxlength: 500, placeholder: "https://www.linkedin.com/in/…" }, prefix),
-      field("cv", t("CV (optional): PDF, DOC or DOCX, 5 MB at most"), { type: "file", accept: ".pdf,.doc,.docx,application/pdf,application/msword,application/vnd.openxmlformats-officedocument.wordprocessingml.document" }, prefix),
+      field("cv", fill(t("CV (optional): PDF, DOC or DOCX, {max_mb} MB at most"), { max_mb: C.cv_max_mb }), { type: "file", accept: ".pdf,.doc,.docx,application/pdf,application/msword,application/vnd.openxmlformats-officedocument.wordprocessingml.document" }, prefix),
       field("note", t("How do you know them? (optional)"), { tag: "textarea", rows: 2, maxlength: 2000 }, prefix),
       h("p", { class: "consent" }, t("We e-mail the candidate to ask for their consent; recruiters see the referral only once they agree.")),
       h("p", {}, h("button", { type: "submit" }, t("Send"))), message);
