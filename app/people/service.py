@@ -231,8 +231,6 @@ class PeopleService:
             if invite.expires_at <= now:
                 raise InviteExpired("This invitation has expired; ask for a new one.")
             employee = await Employee.get(id=invite.employee_id)  # type: ignore[attr-defined]
-            if employee.status == EmployeeStatus.LEFT:
-                raise EmployeeHasLeft("This account is closed.")
             invite.used_at = now
             await invite.save(update_fields=["used_at"])
             await self._join(
@@ -269,8 +267,6 @@ class PeopleService:
                     created_at=now,
                     updated_at=now,
                 )
-            if employee.status == EmployeeStatus.LEFT:
-                raise EmployeeHasLeft("This account is closed.")
             await self._join(employee, platform, platform_user_id, chat_id, None, language)
         return employee
 
@@ -306,7 +302,9 @@ class PeopleService:
     ) -> None:
         """In the caller's transaction: link the chat account and make the employee
         active, in their chat client's language if nobody chose one for them (HR's
-        choice wins)."""
+        choice wins). EmployeeHasLeft (the transaction undone) if they left."""
+        if employee.status == EmployeeStatus.LEFT:
+            raise EmployeeHasLeft("This account is closed.")
         await self._link_identity(
             employee, platform, platform_user_id, chat_id, conversation_reference
         )
