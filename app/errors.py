@@ -29,6 +29,13 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class InvalidTransition(Conflict):
+    """A status change the thing's life cycle does not allow (a referral moved back, a
+    job published after its closing date); the message says what is allowed."""
+
+    code = "invalid_transition"
+
+
 class Forbidden(DomainError):
     kind = "forbidden"
     code = "forbidden"

@@ -1,8 +1,10 @@
 """In-process event dispatch between domains.
 
-A domain publishes a plain dataclass (`EmployeeLeft`, later `ClickRecorded`,
-`ReferralHired`...); other domains subscribe by event type. This keeps referrals from
-importing gamification internals and lets each domain react in its own package.
+A domain publishes a plain dataclass (`ClickRecorded`, `ReferralStatusChanged`...); other
+domains react by event type, in the one table of app/reactions.py. This keeps referrals
+from importing gamification internals and lets each domain react in its own package. An
+event is kept only while something reacts to it; its codes are the enums of `app.codes`
+(below every domain, like this module), not strings.
 
 Work that arrives in batches (the click worker stores hundreds of clicks at once, the
 ledger applies hundreds of awards in one transaction) publishes them with
@@ -20,6 +22,16 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from app.codes import (
+    Channel,
+    ClickClass,
+    ContentType,
+    RedemptionStatus,
+    ReferralSource,
+    ReferralStatus,
+    RejectionReason,
+)
 
 log = logging.getLogger(__name__)
 
@@ -90,21 +102,6 @@ class EventBus:
 
 
 @dataclass(frozen=True)
-class EmployeeJoined:
-    employee_id: int
-
-
-@dataclass(frozen=True)
-class EmployeeLeft:
-    employee_id: int
-
-
-@dataclass(frozen=True)
-class EmployeeErased:
-    employee_id: int
-
-
-@dataclass(frozen=True)
 class PolicyAccepted:
     employee_id: int
     version: str
@@ -117,10 +114,10 @@ class ClickRecorded:
     click_id: str
     link_id: int
     employee_id: int
-    content_type: str
+    content_type: ContentType
     content_id: int
-    channel: str
-    classification: str
+    channel: Channel
+    classification: ClickClass
     occurred_at: datetime
 
 
@@ -129,9 +126,9 @@ class ShareRecorded:
     """An employee shared a content on a channel (asked for its share intent)."""
 
     employee_id: int
-    content_type: str
+    content_type: ContentType
     content_id: int
-    channel: str
+    channel: Channel
     occurred_at: datetime
 
 
@@ -165,7 +162,7 @@ class ApplicationSubmitted:
     employee_id: int | None
     job_id: int | None
     candidate_id: int
-    source: str
+    source: ReferralSource
     occurred_at: datetime
 
 
@@ -176,11 +173,11 @@ class ReferralStatusChanged:
     referral_id: int
     employee_id: int | None
     job_id: int | None
-    old_status: str
-    new_status: str
-    source: str
+    old_status: ReferralStatus | None  # None: a duplicate, which had no status before
+    new_status: ReferralStatus
+    source: ReferralSource
     occurred_at: datetime
-    reason: str = ""  # a rejection's RejectionReason ("not_a_real_candidate" revokes points)
+    reason: RejectionReason | None = None  # a rejection's (`not_a_real_candidate` revokes points)
 
 
 @dataclass(frozen=True)
@@ -189,7 +186,7 @@ class RedemptionDecided:
 
     redemption_id: int
     employee_id: int
-    status: str
+    status: RedemptionStatus
     note: str
 
 
@@ -197,7 +194,7 @@ class RedemptionDecided:
 class ContentPublished:
     """A job offer was opened or a news post published (visible from `visible_at`)."""
 
-    content_type: str  # "job" | "news"
+    content_type: ContentType
     content_id: int
     visible_at: datetime
     push: bool = True  # False: seeded content (the demo company) nobody is told about

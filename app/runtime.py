@@ -158,7 +158,6 @@ def build_runtime(
     events = EventBus()
     people = PeopleService(
         clock,
-        events,
         settings.invite_valid_days,
         TelegramBotName(settings, redis).resolve,
         settings.default_language,
@@ -166,7 +165,7 @@ def build_runtime(
     policy = PolicyService(clock, events, config_dir())
     sessions = SessionStore(redis, settings.session_ttl_hours * 3600)
     content = ContentService(clock, events)
-    privacy = PrivacyService(clock, events, people, sessions)
+    privacy = PrivacyService(clock, people, sessions)
     referrals = ReferralService(settings, clock, events, content, privacy, config_dir())
     links = LinkService(clock, events, content, policy, settings.public_base_url)
     limits = ClickLimits(
@@ -182,7 +181,7 @@ def build_runtime(
     gamification = GamificationService(
         clock, events, rules, ledger, boards, settings.company_timezone, content.referral_points
     )
-    analytics = ClickAnalytics()
+    analytics = ClickAnalytics(people.names_by_id)
     challenges = Challenges(clock, events, ledger, settings.company_timezone)
     click_writer = ClickWriter(
         events,

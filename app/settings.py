@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import ValidationError, field_validator, model_validator
+from pydantic import ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -21,8 +21,15 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from app.i18n import Language
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 WILDCARD_HOSTS = ("", "0.0.0.0", "::")
+# The settings that take a value between two bounds: (lowest, highest, what to say).
+RANGES = {
+    "digest_weekday": (0, 6, "must be between 0 (Monday) and 6 (Sunday)"),
+    "digest_hour": (0, 23, "must be between 0 and 23"),
+}
 GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 
 
@@ -66,7 +73,7 @@ class Settings(BaseSettings):
 
     company_name: str = "Porte-voix Demo"
     company_logo: str = ""  # https URL, or an image file (relative: under data_dir)
-    default_language: Literal["en", "fr"] = "en"
+    default_language: Language = "en"
     company_timezone: str = "Europe/Paris"
     invite_valid_days: int = 14
     demo_on_empty: bool = True
@@ -216,18 +223,12 @@ class Settings(BaseSettings):
             raise ValueError("must be 0 or more")
         return value
 
-    @field_validator("digest_weekday")
+    @field_validator(*RANGES)
     @classmethod
-    def _weekday(cls, value: int) -> int:
-        if not 0 <= value <= 6:
-            raise ValueError("must be between 0 (Monday) and 6 (Sunday)")
-        return value
-
-    @field_validator("digest_hour")
-    @classmethod
-    def _hour(cls, value: int) -> int:
-        if not 0 <= value <= 23:
-            raise ValueError("must be between 0 and 23")
+    def _in_range(cls, value: int, info: ValidationInfo) -> int:
+        low, high, message = RANGES[str(info.field_name)]
+        if not low <= value <= high:
+            raise ValueError(message)
         return value
 
     @field_validator("teams_app_id", "teams_tenant_id")
@@ -347,6 +348,11 @@ class Settings(BaseSettings):
         """Embedded mode: SQLite and the data directory's own Redis (`app.store_host`), one
         server process does everything."""
         return not self.redis_url and not self.database_url.startswith("postgres")
+
+    @property
+    def cv_max_mb(self) -> int:
+        """`cv_max_bytes` in whole megabytes, as the forms and the chat say it."""
+        return self.cv_max_bytes // (1024 * 1024)
 
     @property
     def sqlite_path(self) -> Path:

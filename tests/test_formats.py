@@ -51,3 +51,75 @@ def test_codes_read_as_words() -> None:
 
 def test_a_language_we_do_not_speak_gets_english() -> None:
     assert formats_for("de", "Europe/Paris").money(10, "EUR") == "€10"
+
+
+# -- one definition of each label, the same on every surface --------------------------------
+
+
+def test_every_workplace_and_contract_has_one_label_translated_in_both_languages() -> None:
+    from app.i18n.formats import CONTRACTS, WORKPLACES
+    from app.jobs.models import EmploymentType, Workplace
+
+    assert set(WORKPLACES) == {w.value for w in Workplace}
+    assert set(CONTRACTS) == {c.value for c in EmploymentType}
+    en, fr = formats_for("en", "Europe/Paris"), formats_for("fr", "Europe/Paris")
+    for code, english in WORKPLACES.items():
+        assert en.workplace(code) == english
+        assert fr.workplace(code) not in ("", english)  # translated, not the msgid
+    for code, english in CONTRACTS.items():
+        assert en.contract(code) == english
+        assert fr.contract(code) not in ("", english)
+    assert (fr.workplace("remote"), fr.contract("contract")) == ("Télétravail", "CDD")
+
+
+def test_the_mini_app_and_the_previews_label_a_job_as_the_table_does() -> None:
+    from types import SimpleNamespace
+
+    from app.i18n import LANGUAGES, translator
+    from app.i18n.formats import CONTRACTS, WORKPLACES
+    from app.web.miniapp import labels
+    from app.web.previews import job_facts
+
+    for language in LANGUAGES:
+        formats, shown = formats_for(language, "Europe/Paris"), labels(language)
+        for workplace in WORKPLACES:
+            assert shown[workplace] == formats.workplace(workplace)
+        for contract in CONTRACTS:
+            assert shown[contract] == formats.contract(contract)
+            job = SimpleNamespace(
+                department="", location="", workplace=workplace, employment_type=contract
+            )
+            facts = job_facts(job, translator(language))  # type: ignore[arg-type]
+            assert facts == [formats.workplace(workplace), formats.contract(contract)]
+
+
+def test_every_channel_has_one_name_and_the_mini_app_takes_it_from_the_server() -> None:
+    from pathlib import Path
+
+    from app.i18n.formats import CHANNELS, SHARE_ACTIONS
+    from app.referrals.models import Channel
+
+    assert {c.value for c in Channel} <= set(CHANNELS) <= set(SHARE_ACTIONS)
+    en, fr = formats_for("en", "Europe/Paris"), formats_for("fr", "Europe/Paris")
+    assert (en.share_on("linkedin"), en.share_on("copy"), fr.share_on("copy")) == (
+        "LinkedIn",
+        "Copy link",
+        "Copier le lien",
+    )
+    script = (Path(__file__).parent.parent / "app/web/static/app/app.js").read_text()
+    assert '"LinkedIn"' not in script and '"WhatsApp"' not in script
+
+
+def test_one_language_list() -> None:
+    from pathlib import Path
+    from typing import get_args
+
+    from app.i18n import LANGUAGES, Language, supported, translator
+    from app.i18n.formats import LOCALES
+
+    assert tuple(LANGUAGES) == get_args(Language) == tuple(LOCALES)
+    assert LANGUAGES == {"en": "English", "fr": "Français"}  # each in its own language
+    assert (supported("fr"), supported("de"), supported(None)) == ("fr", "en", "en")
+    assert translator("de")("Remote") == "Remote"
+    script = (Path(__file__).parent.parent / "app/web/static/app/app.js").read_text()
+    assert "Français" not in script

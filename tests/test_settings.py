@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -145,3 +146,26 @@ def test_well_formed_values_are_accepted_as_operators_write_them(
     assert settings.teams_app_id == "0D2F5C1E-7A41-4B8E-9C55-3F1B2A6D7E90"
     assert settings.telegram_bot_username == "AcmeAdvocacyBot"
     assert settings.redirect_limit_per_minute == 0
+
+
+def test_the_digest_day_and_hour_are_refused_out_of_their_range(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name, value, said in (
+        ("DIGEST_WEEKDAY", "7", "between 0 (Monday) and 6 (Sunday)"),
+        ("DIGEST_HOUR", "24", "between 0 and 23"),
+    ):
+        monkeypatch.setenv(name, value)
+        with pytest.raises(SettingsError, match=said.replace("(", r"\(").replace(")", r"\)")):
+            load_settings()
+        monkeypatch.setenv(name, "6")
+    assert (load_settings().digest_weekday, load_settings().digest_hour) == (6, 6)
+
+
+def test_the_cv_limit_is_said_from_its_setting_everywhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CV_MAX_BYTES", str(2 * 1024 * 1024))
+    assert load_settings().cv_max_mb == 2
+    # No form, chat message or catalog spells the default size beside the setting.
+    app = Path(__file__).parent.parent / "app"
+    for path in [*app.rglob("*.py"), *app.rglob("*.js"), *app.rglob("*.j2"), *app.rglob("*.po")]:
+        assert not re.search(r"\b5 (MB|Mo)\b", path.read_text(encoding="utf-8")), path

@@ -26,7 +26,7 @@ from app.chat.buttons import (
 from app.chat.replies import Button, Intent, Reply
 from app.chat.turn import Form, Turn
 from app.errors import DomainError
-from app.i18n import LANGUAGE_NAMES, LANGUAGES
+from app.i18n import LANGUAGES
 from app.people.models import Platform, ReportKind, Role
 
 INVITE_CODE = re.compile(r"^[A-Za-z0-9_-]{12,40}$")
@@ -162,13 +162,13 @@ async def settings(turn: Turn) -> list[Reply]:
                 "Language: {language}\nNotifications: {notifications}\nOn public leaderboards: "
                 "{visible}"
             ).format(
-                language=LANGUAGE_NAMES[turn.language],
+                language=LANGUAGES[turn.language],
                 notifications=notifications,
                 visible=visible,
             ),
             buttons=[
                 [
-                    Button(LANGUAGE_NAMES[code], action=LANGUAGE(code))
+                    Button(LANGUAGES[code], action=LANGUAGE(code))
                     for code in LANGUAGES
                     if code != turn.language
                 ],

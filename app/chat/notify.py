@@ -25,7 +25,7 @@ from app.events import (
     ReferralStatusChanged,
 )
 from app.gamification.service import GamificationService
-from app.i18n import translator
+from app.i18n import supported, translator
 from app.people.models import ChatIdentity, Employee
 from app.people.service import PeopleService
 from app.referrals.service import ReferralService
@@ -91,7 +91,7 @@ class Notifier:
         employee = await Employee.get_or_none(id=employee_id)
         if employee is None or not employee.notifications_enabled:
             return 0
-        text = render(employee.language if employee.language in ("en", "fr") else "en")
+        text = render(supported(employee.language))
         sent = 0
         for identity in await self.people.identities(employee_id):
             if await self._send(identity, text):

@@ -17,7 +17,7 @@ from pydantic import EmailStr, TypeAdapter, ValidationError
 from app.chat.replies import Reply
 from app.chat.turn import Turn
 from app.parsing import whole_number
-from app.people.emails import parse_domains
+from app.people.emails import domain_of, parse_domains
 from app.people.models import Platform
 
 CODE_TTL = 600
@@ -54,7 +54,7 @@ async def start(turn: Turn, text: str) -> list[Reply] | None:
     state_key, lock_key = _keys(turn)
     if await turn.services.redis.exists(lock_key):
         return [Reply(_("Too many wrong codes. Try again in a quarter of an hour."))]
-    if email.rsplit("@", 1)[1].lower() not in domains(turn):
+    if domain_of(email) not in domains(turn):
         return [Reply(_("Use your work e-mail address, or ask an admin for an invitation."))]
     code = f"{secrets.randbelow(1_000_000):06d}"
     await turn.services.redis.set(

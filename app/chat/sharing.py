@@ -18,6 +18,7 @@ from app.chat.buttons import (
 )
 from app.chat.replies import Button, InlineResult, Reply
 from app.chat.turn import Turn
+from app.i18n.formats import Formats, formats_for
 from app.jobs.models import JobOffer, NewsPost
 from app.jobs.service import Audience
 from app.parsing import whole_number
@@ -25,16 +26,10 @@ from app.referrals.links import caption_for
 from app.referrals.models import Channel, ContentType
 
 PAGE = 5
-NETWORK_NAMES = {
-    Channel.LINKEDIN: "LinkedIn",
-    Channel.X: "X",
-    Channel.FACEBOOK: "Facebook",
-    Channel.WHATSAPP: "WhatsApp",
-    Channel.TELEGRAM: "Telegram",
-    Channel.TEAMS: "Teams",
-    Channel.EMAIL: "E-mail",
-    Channel.COPY: "Link",
-}
+
+
+def _formats(turn: Turn) -> Formats:
+    return formats_for(turn.language, turn.services.settings.company_timezone)
 
 
 async def feed(turn: Turn) -> tuple[list[JobOffer], list[NewsPost]]:
@@ -89,9 +84,9 @@ async def list_news(turn: Turn, page: int = 0) -> list[Reply]:
 async def job_details(turn: Turn, job_id: int) -> list[Reply]:
     _ = turn._
     job = await turn.services.content.job(job_id)
-    meta = " · ".join(
-        x for x in (job.department, job.location, _(job.workplace.value.replace("_", "-"))) if x
-    )
+    formats = _formats(turn)
+    facts = (job.department, job.location, formats.workplace(job.workplace))
+    meta = " · ".join([*(x for x in facts if x), formats.contract(job.employment_type)])
     text = f"{job.title}\n{meta}\n\n{_short(job.description, 900)}"
     return [
         Reply(
@@ -127,8 +122,9 @@ async def news_details(turn: Turn, news_id: int) -> list[Reply]:
 
 async def choose_network(turn: Turn, content_type: str, content_id: int) -> list[Reply]:
     _ = turn._
+    formats = _formats(turn)
     networks = [
-        Button(NETWORK_NAMES[c], action=NETWORK(content_type, content_id, c.value))
+        Button(formats.share_on(c), action=NETWORK(content_type, content_id, c.value))
         for c in SHARE_NETWORKS
     ]
     rows = [networks[i : i + 3] for i in range(0, len(networks), 3)]
@@ -157,7 +153,7 @@ async def share_on(turn: Turn, content_type: str, content_id: int, channel: str)
         )
     if share.channel == Channel.COPY:
         return [Reply(text)]
-    label = _("Open {network}").format(network=NETWORK_NAMES[share.channel])
+    label = _("Open {network}").format(network=_formats(turn).share_on(share.channel))
     return [Reply(text, buttons=[[Button(label, url=share.share_url)]])]
 
 

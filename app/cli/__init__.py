@@ -39,6 +39,7 @@ from app.cli.people import (
 )
 from app.errors import DomainError
 from app.gamification.rules import RulesError, load_rules
+from app.i18n import LANGUAGES
 from app.logs import configure_logging
 from app.people.models import Role
 from app.settings import SettingsError, config_dir, load_settings
@@ -126,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     invite.add_argument("--name", required=True)
     invite.add_argument("--department", default="")
     invite.add_argument("--location", default="")
-    invite.add_argument("--language", choices=["en", "fr"], default=None)
+    invite.add_argument("--language", choices=list(LANGUAGES), default=None)
     invite.add_argument("--role", choices=[r.value for r in Role], default=Role.EMPLOYEE.value)
 
     invites = command("invites", "List pending invites (CSV for a mail merge)", invites_cmd)

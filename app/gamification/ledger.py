@@ -37,8 +37,6 @@ from app.people.models import Employee, EmployeeStatus
 
 log = logging.getLogger(__name__)
 
-COUNTERS = ("shares", "unique_clicks", "referrals", "interviews", "hires")
-
 
 class InsufficientPoints(Conflict):
     code = "insufficient_points"
@@ -374,12 +372,23 @@ class Ledger:
         )
         if not taken:
             raise InsufficientPoints("You do not have enough points for this.")
+        return await self._shop_entry(employee_id, -cost, reason, source, key, note)
+
+    async def refund(self, employee_id: int, points: int, *, source: str, key: str) -> None:
+        """Give spent points back (inside the caller's transaction); once per key."""
+        await self._shop_entry(employee_id, points, "refund", source, key)
+        await Employee.filter(id=employee_id).update(points_balance=F("points_balance") + points)
+
+    async def _shop_entry(
+        self, employee_id: int, points: int, reason: str, source: str, key: str, note: str = ""
+    ) -> PointsEntry:
+        """A spend or refund entry, now: it moves the balance, never the leaderboards."""
         now = self.clock.now()
         periods = Periods.of(now, self.zone)
         employee = await Employee.get(id=employee_id)
         return await PointsEntry.create(
             employee_id=employee_id,
-            points=-cost,
+            points=points,
             reason=reason,
             source=source,
             idempotency_key=key,
@@ -393,25 +402,3 @@ class Ledger:
             location=employee.location,
             counts_for_boards=False,
         )
-
-    async def refund(self, employee_id: int, points: int, *, source: str, key: str) -> None:
-        """Give spent points back (inside the caller's transaction); once per key."""
-        now = self.clock.now()
-        periods = Periods.of(now, self.zone)
-        employee = await Employee.get(id=employee_id)
-        await PointsEntry.create(
-            employee_id=employee_id,
-            points=points,
-            reason="refund",
-            source=source,
-            idempotency_key=key,
-            occurred_at=now,
-            created_at=now,
-            week=periods.week,
-            month=periods.month,
-            quarter=periods.quarter,
-            department=employee.department,
-            location=employee.location,
-            counts_for_boards=False,
-        )
-        await Employee.filter(id=employee_id).update(points_balance=F("points_balance") + points)

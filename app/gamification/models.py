@@ -11,6 +11,8 @@ from enum import StrEnum
 from tortoise import fields
 from tortoise.models import Model
 
+from app.codes import RedemptionStatus  # defined below the events that carry it
+
 
 class PointsEntry(Model):
     id = fields.BigIntField(primary_key=True)
@@ -63,14 +65,6 @@ class BadgeAward(Model):
     class Meta:
         table = "badge_award"
         unique_together = (("employee_id", "badge"),)
-
-
-class RedemptionStatus(StrEnum):
-    REQUESTED = "requested"
-    APPROVED = "approved"
-    FULFILLED = "fulfilled"
-    REJECTED = "rejected"
-    CANCELLED = "cancelled"
 
 
 class LimitPeriod(StrEnum):

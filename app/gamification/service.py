@@ -15,6 +15,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from app.clock import Clock
+from app.codes import ClickClass, ReferralStatus, RejectionReason
 from app.errors import DomainError
 from app.events import (
     BadgeEarned,
@@ -44,8 +45,6 @@ REFERRAL_STAGES = {
     "offer": ("offer", None),
     "hired": ("hire", "hires"),
 }
-# A rejection for this reason takes back what the referral earned (`revoke_referral`).
-NOT_A_REAL_CANDIDATE = "not_a_real_candidate"
 
 
 # The notes of a share's two entries, shown in the employee's points history.
@@ -96,14 +95,11 @@ class GamificationService:
 
     # -- reactions (subscribed by the table in app/reactions.py) --------------------------
 
-    async def on_click(self, event: ClickRecorded) -> AwardResult | None:
-        return (await self.on_clicks([event]))[0]
-
     async def on_clicks(self, events: list[ClickRecorded]) -> list[AwardResult | None]:
         """Award a batch of clicks (the click worker stores them by the hundred) in one
         ledger batch; result i is for events[i]: None if it earned nothing new. A click
         that earned points also proves its link was shared: the share's award follows."""
-        unique = [event for event in events if event.classification == "unique"]
+        unique = [event for event in events if event.classification == ClickClass.UNIQUE]
         if not unique:
             return [None] * len(events)
         awarded = await self.ledger.award_many(self._click_awards(unique))
@@ -114,7 +110,7 @@ class GamificationService:
         ]
         await self._reward_shares(proofs)
         results = iter(awarded)
-        return [next(results) if e.classification == "unique" else None for e in events]
+        return [next(results) if e.classification == ClickClass.UNIQUE else None for e in events]
 
     def _click_awards(self, events: list[ClickRecorded]) -> list[Award]:
         """The clicks' awards, each capped per link and per employee for its local day
@@ -228,11 +224,13 @@ class GamificationService:
     async def on_status_changed(self, event: ReferralStatusChanged) -> None:
         if event.employee_id is None:  # a direct application: nobody to credit
             return
-        if event.new_status == "rejected" and event.reason == NOT_A_REAL_CANDIDATE:
+        if event.new_status == ReferralStatus.REJECTED and (
+            event.reason == RejectionReason.NOT_A_REAL_CANDIDATE
+        ):
             await self.revoke_referral(event.employee_id, event.referral_id, event.occurred_at)
             return
         job_points = None
-        if event.new_status == "hired" and event.job_id is not None:
+        if event.new_status == ReferralStatus.HIRED and event.job_id is not None:
             job_points = await self.job_points(event.job_id)
         await self.on_referral_status(
             event.employee_id,

@@ -186,7 +186,7 @@ class Shop:
             if target in (RedemptionStatus.REJECTED, RedemptionStatus.CANCELLED):
                 await self._give_back(redemption)
         await self.events.publish(
-            RedemptionDecided(redemption.id, redemption.employee_id, target.value, note)
+            RedemptionDecided(redemption.id, redemption.employee_id, target, note)
         )
         return redemption
 

@@ -52,6 +52,18 @@ STATUSES = {
     "duplicate": "Duplicate",
 }
 ROLES = {"employee": "Employee", "recruiter": "Recruiter", "admin": "Administrator"}
+# A job's workplace and contract (`Workplace`, `EmploymentType` in app/jobs/models.py): the
+# one table for the chat, the mini app, the previews and cards, and the content forms.
+WORKPLACES = {"on_site": "On site", "hybrid": "Hybrid", "remote": "Remote"}
+CONTRACTS = {
+    "full_time": "Full time",
+    "part_time": "Part time",
+    "contract": "Fixed-term contract",
+    "internship": "Internship",
+    "temporary": "Temporary",
+}
+# Where one shares is named like the channel, except the copied link, which is an action.
+SHARE_ACTIONS = {**CHANNELS, "copy": "Copy link"}
 
 
 @dataclass(frozen=True)
@@ -123,6 +135,16 @@ class Formats:
 
     def channel(self, code: str) -> str:
         return self._(CHANNELS[code]) if code in CHANNELS else code.capitalize()
+
+    def share_on(self, code: str) -> str:
+        """The channel as a share button names it ("LinkedIn", "Copy link")."""
+        return self._(SHARE_ACTIONS[code]) if code in SHARE_ACTIONS else code.capitalize()
+
+    def workplace(self, code: str) -> str:
+        return self._(WORKPLACES[code]) if code in WORKPLACES else code
+
+    def contract(self, code: str) -> str:
+        return self._(CONTRACTS[code]) if code in CONTRACTS else code
 
     def status(self, code: str) -> str:
         return self._(STATUSES[code]) if code in STATUSES else code

@@ -30,6 +30,7 @@ import feedparser
 from pydantic import ValidationError
 
 from app.errors import DomainError
+from app.i18n import supported
 from app.jobs.models import ContentSource, EmploymentType, Workplace
 from app.jobs.schemas import JobCreate
 
@@ -38,7 +39,6 @@ EXPECTED = (
     "or an RSS/Atom feed"
 )
 LEVER_KEYS = {"text", "hostedUrl", "categories"}
-LANGUAGES = {"en", "fr"}
 # What JobCreate accepts; longer text from an ATS is cut rather than losing the job.
 TITLE_MAX, LABEL_MAX, DESCRIPTION_MAX = 200, 100, 50_000
 # What the job_offer columns hold; these cannot be cut without breaking the id or link.
@@ -311,7 +311,7 @@ def employment_type_of(commitment: str) -> EmploymentType:
 def _language(value: Any) -> str:
     """A language tag ("fr-FR") as one of ours; anything we do not speak is "en"."""
     code = _text(value).split("-")[0].split("_")[0].lower()
-    return code if code in LANGUAGES else "en"
+    return supported(code)
 
 
 def _get(value: Any, *path: str | int) -> str:

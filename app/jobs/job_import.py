@@ -26,11 +26,11 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 
 from app.db import transaction
-from app.errors import Conflict
+from app.errors import Conflict, InvalidTransition
 from app.jobs.importers import ParsedSource, Skipped, SourceJob, parse_source
 from app.jobs.models import ContentSource, JobOffer, JobStatus
 from app.jobs.schemas import JobUpdate
-from app.jobs.service import ContentService, InvalidTransition
+from app.jobs.service import ContentService
 
 # What an import owns on a job; every other field belongs to the recruiters.
 SOURCE_FIELDS = (

@@ -7,11 +7,11 @@ from typing import Annotated, Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from app.i18n import Language
 from app.jobs.models import EmploymentType, JobStatus, NewsStatus, Workplace
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
-Language = Literal["en", "fr"]
 Url = Annotated[AnyHttpUrl, Field(description="An http(s) URL")]
 # In an update, "" removes the address (null leaves it as it is).
 ClearableUrl = Annotated[

@@ -9,10 +9,12 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
 
 from app.clock import Clock
+from app.codes import ContentType
 from app.db import given_changes, transaction
-from app.errors import Conflict, NotFound
+from app.errors import InvalidTransition, NotFound
 from app.events import ContentPublished, EventBus
 from app.jobs.models import JobOffer, JobStatus, NewsPost, NewsStatus, Targeted
 from app.jobs.schemas import ContentFilter, JobCreate, JobUpdate, NewsCreate, NewsUpdate
@@ -20,10 +22,6 @@ from app.jobs.schemas import ContentFilter, JobCreate, JobUpdate, NewsCreate, Ne
 
 class ContentNotFound(NotFound):
     code = "content_not_found"
-
-
-class InvalidTransition(Conflict):
-    code = "invalid_transition"
 
 
 @dataclass(frozen=True)
@@ -121,15 +119,13 @@ class ContentService:
         job.updated_at = now
         await job.save()
         if first_time:
-            await self.events.publish(ContentPublished("job", job.id, job.published_at, push=push))
+            await self.events.publish(
+                ContentPublished(ContentType.JOB, job.id, job.published_at, push=push)
+            )
         return job
 
     async def close_job(self, job_id: int) -> JobOffer:
-        job = await self.job(job_id)
-        job.status = JobStatus.CLOSED
-        job.updated_at = self.clock.now()
-        await job.save()
-        return job
+        return await self._set_status(await self.job(job_id), JobStatus.CLOSED)
 
     async def search_jobs(self, where: ContentFilter) -> tuple[list[JobOffer], int]:
         query = JobOffer.all()
@@ -142,9 +138,7 @@ class ContentService:
             query = query.filter(location=where.location)
         if where.q:
             query = query.filter(Q(title__icontains=where.q) | Q(description__icontains=where.q))
-        total = await query.count()
-        rows = await query.order_by("-published_at", "-id").offset(where.offset).limit(where.limit)
-        return list(rows), total
+        return await _page(query, where)
 
     async def referral_points(self, job_id: int) -> int | None:
         """The job's own points for a hire, overriding the rules file; None if unset."""
@@ -206,16 +200,18 @@ class ContentService:
         await post.save()
         if first_time:
             await self.events.publish(
-                ContentPublished("news", post.id, post.published_at, push=push)
+                ContentPublished(ContentType.NEWS, post.id, post.published_at, push=push)
             )
         return post
 
     async def archive_news(self, news_id: int) -> NewsPost:
-        post = await self.news(news_id)
-        post.status = NewsStatus.ARCHIVED
-        post.updated_at = self.clock.now()
-        await post.save()
-        return post
+        return await self._set_status(await self.news(news_id), NewsStatus.ARCHIVED)
+
+    async def _set_status(self, item: Content, status: JobStatus | NewsStatus) -> Content:
+        item.status = status  # type: ignore[assignment]
+        item.updated_at = self.clock.now()
+        await item.save()
+        return item
 
     async def search_news(self, where: ContentFilter) -> tuple[list[NewsPost], int]:
         query = NewsPost.all()
@@ -224,9 +220,7 @@ class ContentService:
             query = query.filter(status=NewsStatus(status))
         if where.q:
             query = query.filter(Q(title__icontains=where.q) | Q(body__icontains=where.q))
-        total = await query.count()
-        rows = await query.order_by("-published_at", "-id").offset(where.offset).limit(where.limit)
-        return list(rows), total
+        return await _page(query, where)
 
     def news_is_live(self, post: NewsPost) -> bool:
         return (
@@ -311,3 +305,10 @@ def _given(item_id: int | None) -> int:
     if item_id is None:
         raise ValueError("an update names the item it changes")
     return item_id
+
+
+async def _page(query: QuerySet[Content], where: ContentFilter) -> tuple[list[Content], int]:
+    """The page of `where` (newest first) and how many there are in all."""
+    total = await query.count()
+    rows = await query.order_by("-published_at", "-id").offset(where.offset).limit(where.limit)
+    return list(rows), total

@@ -4,8 +4,7 @@ Erasing removes personal data (name, e-mail, HR id, chat accounts, invites, toke
 reports, sessions) and keeps the anonymised row, so that aggregates (clicks per
 department, points totals, funnels) stay true. Each other domain adds its part of an
 export, and removes the person's values from its own rows inside the same transaction,
-through `register` (the composition root wires them); `EmployeeErased` is announced
-after the commit.
+through `register` (the composition root wires them).
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ from tortoise.expressions import Q
 
 from app.clock import Clock
 from app.db import transaction
-from app.events import EmployeeErased, EventBus
 from app.people.models import (
     ApiToken,
     ChatIdentity,
@@ -60,11 +58,8 @@ def _iso(value: Any) -> str | None:
 
 
 class PrivacyService:
-    def __init__(
-        self, clock: Clock, events: EventBus, people: PeopleService, sessions: SessionStore
-    ) -> None:
+    def __init__(self, clock: Clock, people: PeopleService, sessions: SessionStore) -> None:
         self.clock = clock
-        self.events = events
         self.people = people
         self.sessions = sessions
         self._exporters: dict[str, Exporter] = {}
@@ -189,7 +184,6 @@ class PrivacyService:
             for eraser in self._erasers:
                 await eraser(person)
         await self.sessions.close_all(employee_id)
-        await self.events.publish(EmployeeErased(employee_id))
         return employee
 
 

@@ -18,7 +18,6 @@ from tortoise.expressions import Q
 
 from app.clock import Clock
 from app.db import given_changes, transaction
-from app.events import EmployeeJoined, EmployeeLeft, EventBus
 from app.i18n import LANGUAGES, translator
 from app.people.emails import normalise_email
 from app.people.errors import (
@@ -92,13 +91,11 @@ class PeopleService:
     def __init__(
         self,
         clock: Clock,
-        events: EventBus,
         invite_valid_days: int,
         telegram_bot: Callable[[], Awaitable[TelegramBot]],
         default_language: str = "en",
     ) -> None:
         self.clock = clock
-        self.events = events
         self.invite_valid_days = invite_valid_days
         self.default_language = default_language
         self.telegram_bot = telegram_bot  # asked when an invite is shown, not at start
@@ -184,7 +181,6 @@ class PeopleService:
             await ChatIdentity.filter(employee_id=employee_id).update(active=False)
             await ApiToken.filter(employee_id=employee_id, revoked_at=None).update(revoked_at=now)
             await Invite.filter(employee_id=employee_id, used_at=None).delete()
-        await self.events.publish(EmployeeLeft(employee_id))
         return employee
 
     # -- invites -----------------------------------------------------------------------
@@ -235,15 +231,11 @@ class PeopleService:
             if invite.expires_at <= now:
                 raise InviteExpired("This invitation has expired; ask for a new one.")
             employee = await Employee.get(id=invite.employee_id)  # type: ignore[attr-defined]
-            if employee.status == EmployeeStatus.LEFT:
-                raise EmployeeHasLeft("This account is closed.")
             invite.used_at = now
             await invite.save(update_fields=["used_at"])
-            joined = await self._join(
+            await self._join(
                 employee, platform, platform_user_id, chat_id, conversation_reference, language
             )
-        if joined:
-            await self.events.publish(EmployeeJoined(employee.id))
         return employee
 
     async def link_verified_email(
@@ -275,11 +267,7 @@ class PeopleService:
                     created_at=now,
                     updated_at=now,
                 )
-            if employee.status == EmployeeStatus.LEFT:
-                raise EmployeeHasLeft("This account is closed.")
-            joined = await self._join(employee, platform, platform_user_id, chat_id, None, language)
-        if joined:
-            await self.events.publish(EmployeeJoined(employee.id))
+            await self._join(employee, platform, platform_user_id, chat_id, None, language)
         return employee
 
     async def link_by_directory_email(
@@ -298,11 +286,9 @@ class PeopleService:
         if employee is None or employee.status == EmployeeStatus.LEFT or employee.erased_at:
             return None
         async with transaction():
-            joined = await self._join(
+            await self._join(
                 employee, platform, platform_user_id, None, conversation_reference, language
             )
-        if joined:
-            await self.events.publish(EmployeeJoined(employee.id))
         return employee
 
     async def _join(
@@ -313,16 +299,17 @@ class PeopleService:
         chat_id: str | None,
         conversation_reference: dict[str, Any] | None,
         client_language: str | None = None,
-    ) -> bool:
+    ) -> None:
         """In the caller's transaction: link the chat account and make the employee
         active, in their chat client's language if nobody chose one for them (HR's
-        choice wins). True if they just joined (the caller announces EmployeeJoined
-        after the commit)."""
+        choice wins). EmployeeHasLeft (the transaction undone) if they left."""
+        if employee.status == EmployeeStatus.LEFT:
+            raise EmployeeHasLeft("This account is closed.")
         await self._link_identity(
             employee, platform, platform_user_id, chat_id, conversation_reference
         )
         if employee.status != EmployeeStatus.INVITED:
-            return False
+            return
         employee.status = EmployeeStatus.ACTIVE
         employee.updated_at = self.clock.now()
         changed = ["status", "updated_at"]
@@ -332,7 +319,6 @@ class PeopleService:
             employee.language_chosen = True  # the person's own client chose it
             changed += ["language", "language_chosen"]
         await employee.save(update_fields=changed)
-        return True
 
     async def _link_identity(
         self,
@@ -461,17 +447,29 @@ class PeopleService:
         return {e.id: e for e in await Employee.filter(id__in=wanted)} if wanted else {}
 
     async def names_by_id(self, ids: Iterable[int]) -> dict[int, str]:
-        """The names of the employees with these ids that exist, by id (one query)."""
+        """{id: display name} of the employees among `ids` (an id of nobody is left out).
+
+        Many ids are read by their range, not `id IN (...)`: a year's funnel per employee
+        has 10,000 of them, and building that list into SQL cost a second."""
         wanted = set(ids)
         if not wanted:
             return {}
-        return dict(await Employee.filter(id__in=wanted).values_list("id", "name"))
+        rows = (
+            Employee.filter(id__gte=min(wanted), id__lte=max(wanted))
+            if len(wanted) > NAMES_IN_LIST
+            else Employee.filter(id__in=wanted)
+        )
+        return {i: name for i, name in await rows.values_list("id", "name") if i in wanted}
 
     async def deactivate_chat(self, platform: Platform, platform_user_id: str) -> None:
         """Stop writing to this chat account (the app was removed; a reinstall relinks)."""
         await ChatIdentity.filter(platform=platform, platform_user_id=platform_user_id).update(
             active=False
         )
+
+
+NamesById = Callable[[Iterable[int]], Awaitable[dict[int, str]]]
+NAMES_IN_LIST = 500  # above, `names_by_id` reads the ids' range
 
 
 def _duplicate_message(fields: dict[str, Any]) -> str:

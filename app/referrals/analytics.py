@@ -22,7 +22,7 @@ from tortoise.expressions import Q, RawSQL
 from tortoise.queryset import QuerySet
 
 from app.jobs.models import JobOffer, NewsPost
-from app.people.models import Employee
+from app.people.service import NamesById
 from app.referrals.models import Click, Grain
 from app.referrals.rollup import UNIQUE_COUNT, covering, next_month
 
@@ -58,6 +58,9 @@ class ClickQuery:
 
 
 class ClickAnalytics:
+    def __init__(self, names: NamesById) -> None:
+        self.names = names
+
     async def clicks(self, q: ClickQuery) -> list[dict[str, Any]]:
         columns = GROUP_COLUMNS[q.by]
         rows = await counts(
@@ -83,7 +86,7 @@ class ClickAnalytics:
         """Add a human label (a name, a title) to employee and content rows."""
         if by == "employee":
             ids = [row["key"]["employee_id"] for row in rows]
-            names = dict(await Employee.filter(id__in=ids).values_list("id", "name"))
+            names = await self.names(ids)
             for row in rows:
                 row["label"] = names.get(row["key"]["employee_id"], "")
         elif by == "content":

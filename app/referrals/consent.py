@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 from app.clock import Clock
 from app.db import transaction
-from app.events import EventBus, ReferralStatusChanged
 from app.jobs.models import JobOffer
 from app.people.models import Employee
 from app.referrals import notices
@@ -32,7 +31,6 @@ class Consent:
     def __init__(
         self,
         clock: Clock,
-        events: EventBus,
         pipeline: Pipeline,
         candidates: Candidates,
         mailer: Mailer,
@@ -42,7 +40,6 @@ class Consent:
         company_name: str,
     ) -> None:
         self.clock = clock
-        self.events = events
         self.pipeline = pipeline
         self.candidates = candidates
         self.mailer = mailer
@@ -112,15 +109,5 @@ class Consent:
             await self.candidates.erase(candidate.email)
         elif referral.cv_file:
             self.candidates.cv_store.delete(referral.cv_file)
-        await self.events.publish(
-            ReferralStatusChanged(
-                referral_id=referral.id,
-                employee_id=referral.referrer_id,
-                job_id=referral.job_id,
-                old_status=old.value,
-                new_status=S.WITHDRAWN.value,
-                source=ReferralSource.WEB.value,
-                occurred_at=now,
-            )
-        )
+        await self.pipeline.announce(referral, old, S.WITHDRAWN, ReferralSource.WEB)
         return True

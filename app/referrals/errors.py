@@ -13,10 +13,6 @@ class CandidateNotFound(NotFound):
     code = "candidate_not_found"
 
 
-class InvalidTransition(Conflict):
-    code = "invalid_transition"
-
-
 class InvalidRejection(DomainError):
     code = "invalid_rejection"
 

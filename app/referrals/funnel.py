@@ -31,7 +31,7 @@ from tortoise.queryset import QuerySet
 from app.csv_export import csv_lines
 from app.jobs.models import JobOffer
 from app.parsing import whole_number
-from app.people.models import Employee
+from app.people.service import NamesById
 from app.referrals.analytics import counts as click_counts
 from app.referrals.models import ContentType, Referral, ReferralStatus
 from app.referrals.rollup import next_month
@@ -137,7 +137,9 @@ class Funnel:
         job_board_cost_per_hire: float,
         referral_cost_per_hire: float,
         currency: str,
+        names: NamesById,
     ) -> None:
+        self.names = names
         self.zone = ZoneInfo(timezone)
         self.job_board_cost = job_board_cost_per_hire
         self.referral_cost = referral_cost_per_hire
@@ -292,13 +294,15 @@ class Funnel:
     async def _label(self, by: FunnelBy, rows: list[FunnelRow]) -> None:
         ids = [i for i in (whole_number(r.key) for r in rows) if i is not None]
         names: dict[int, str] = {}
-        # By the ids' range, not `id IN (...)`: a year's funnel per employee has 10,000
-        # keys, and building that list into SQL cost a second.
-        span: dict[str, Any] = {"id__gte": min(ids), "id__lte": max(ids)} if ids else {"id__in": []}
         if by == "job":
+            # By the ids' range, not `id IN (...)`: a year's funnel per job may have
+            # thousands of keys, and building that list into SQL is slow.
+            span: dict[str, Any] = (
+                {"id__gte": min(ids), "id__lte": max(ids)} if ids else {"id__in": []}
+            )
             names = dict(await JobOffer.filter(**span).values_list("id", "title"))
         elif by == "employee":
-            names = dict(await Employee.filter(**span).values_list("id", "name"))
+            names = await self.names(ids)
         for r in rows:
             if (key := whole_number(r.key)) is not None:
                 r.label = names.get(key, r.key)

@@ -25,7 +25,6 @@ from datetime import timedelta
 
 from app.clock import Clock
 from app.db import transaction
-from app.events import EventBus, ReferralStatusChanged
 from app.jobs.models import JobOffer
 from app.jobs.service import ContentService
 from app.people.emails import CompanyDomains, normalise_email
@@ -89,7 +88,6 @@ class Intake:
     def __init__(
         self,
         clock: Clock,
-        events: EventBus,
         pipeline: Pipeline,
         candidates: Candidates,
         content: ContentService,
@@ -99,7 +97,6 @@ class Intake:
         ownership_days: int,
     ) -> None:
         self.clock = clock
-        self.events = events
         self.pipeline = pipeline
         self.candidates = candidates
         self.content = content
@@ -249,7 +246,7 @@ class Intake:
             await self.pipeline.announce_submission(entered)
         outcome = Outcome(referral, owner=owner)
         if referral.status == S.DUPLICATE and owner is not None and attribution is not None:
-            await self._announce_duplicate(referral)
+            await self.pipeline.announce(referral, None, S.DUPLICATE, referral.source)
             outcome.message = self.duplicate_message(
                 attribution.employee.language, details.name, job, owner
             )
@@ -339,19 +336,6 @@ class Intake:
             _title(job),
             owner.created_at.date(),
             (owner.created_at + self.ownership).date(),
-        )
-
-    async def _announce_duplicate(self, referral: Referral) -> None:
-        await self.events.publish(
-            ReferralStatusChanged(
-                referral_id=referral.id,
-                employee_id=referral.referrer_id,
-                job_id=referral.job_id,
-                old_status="",
-                new_status=S.DUPLICATE.value,
-                source=referral.source.value,
-                occurred_at=referral.created_at,
-            )
         )
 
 

@@ -215,9 +215,7 @@ class LinkService:
         self, employee: Employee, content_type: ContentType, content_id: int, channel: Channel
     ) -> None:
         await self.events.publish(
-            ShareRecorded(
-                employee.id, content_type.value, content_id, channel.value, self.clock.now()
-            )
+            ShareRecorded(employee.id, content_type, content_id, channel, self.clock.now())
         )
 
     async def _may_share(self, employee: Employee) -> None:

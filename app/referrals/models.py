@@ -12,29 +12,16 @@ from enum import StrEnum
 from tortoise import fields
 from tortoise.models import Model
 
-
-class ContentType(StrEnum):
-    JOB = "job"
-    NEWS = "news"
-
-
-class Channel(StrEnum):
-    LINKEDIN = "linkedin"
-    X = "x"
-    FACEBOOK = "facebook"
-    WHATSAPP = "whatsapp"
-    TELEGRAM = "telegram"
-    TEAMS = "teams"
-    EMAIL = "email"
-    COPY = "copy"
-
-
-class ClickClass(StrEnum):
-    UNIQUE = "unique"
-    REPEAT = "repeat"
-    BOT = "bot"
-    SELF = "self"
-    RATE_LIMITED = "rate_limited"
+# The codes of links, clicks and referrals are defined in app/codes.py, below the events
+# that carry them; they are the domain's, and read from here as before.
+from app.codes import (
+    Channel,
+    ClickClass,
+    ContentType,
+    ReferralSource,
+    ReferralStatus,
+)
+from app.codes import RejectionReason as RejectionReason
 
 
 class TrackedLink(Model):
@@ -83,36 +70,6 @@ class Click(Model):
 
 
 # -- referrals: candidates, the pipeline and its history (issue #4) -------------------------
-
-
-class ReferralStatus(StrEnum):
-    PENDING_CONSENT = "pending_consent"  # made from chat; no recruiter sees it yet
-    SUBMITTED = "submitted"
-    SCREENING = "screening"
-    INTERVIEW = "interview"
-    OFFER = "offer"
-    HIRED = "hired"
-    REJECTED = "rejected"
-    WITHDRAWN = "withdrawn"
-    DUPLICATE = "duplicate"  # the candidate belongs to an earlier referrer
-
-
-class RejectionReason(StrEnum):
-    """Why a recruiter (or the ATS) rejected a candidate. `not_a_real_candidate` (a fake,
-    or someone who never heard of the referral) takes back the referrer's points."""
-
-    NOT_SELECTED = "not_selected"
-    NOT_A_REAL_CANDIDATE = "not_a_real_candidate"
-
-
-class ReferralSource(StrEnum):
-    """Where a referral or one of its changes came from."""
-
-    WEB = "web"  # the apply page or the consent page
-    BOT = "bot"
-    API = "api"
-    ATS = "ats"
-    SYSTEM = "system"
 
 
 class BonusStatus(StrEnum):

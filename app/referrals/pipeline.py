@@ -13,8 +13,9 @@ from datetime import datetime, timedelta
 
 from app.clock import Clock
 from app.db import transaction
+from app.errors import InvalidTransition
 from app.events import ApplicationSubmitted, EventBus, ReferralStatusChanged
-from app.referrals.errors import InvalidRejection, InvalidTransition, ReferralNotFound
+from app.referrals.errors import InvalidRejection, ReferralNotFound
 from app.referrals.models import (
     BonusStatus,
     Referral,
@@ -92,7 +93,7 @@ class Pipeline:
             if target not in allowed_moves(old):
                 raise InvalidTransition(_refusal(old, target))
             await self._apply(referral, target, actor, _with_reason(note, reason), self.clock.now())
-        await self._announce(referral, old, target, actor.source, reason)
+        await self.announce(referral, old, target, actor.source, reason)
         return referral
 
     async def advance_to(
@@ -121,7 +122,7 @@ class Pipeline:
                 current = step
         previous = start
         for step in steps:
-            await self._announce(referral, previous, step, actor.source, reason)
+            await self.announce(referral, previous, step, actor.source, reason)
             previous = step
         return steps
 
@@ -161,7 +162,7 @@ class Pipeline:
                 employee_id=referral.referrer_id,
                 job_id=referral.job_id,
                 candidate_id=referral.candidate_id,  # type: ignore[attr-defined]
-                source=referral.source.value,
+                source=referral.source,
                 occurred_at=referral.submitted_at or referral.created_at,
             )
         )
@@ -213,14 +214,16 @@ class Pipeline:
             occurred_at=now,
         )
 
-    async def _announce(
+    async def announce(
         self,
         referral: Referral,
-        old: ReferralStatus,
+        old: ReferralStatus | None,
         new: ReferralStatus,
         source: ReferralSource,
         reason: RejectionReason | None = None,
     ) -> None:
+        """After the commit: tell the other domains that `referral` moved from `old` (None
+        for a referral made a duplicate at once) to `new`, at its `updated_at`."""
         if new == S.SUBMITTED:
             await self.announce_submission(referral)
             return
@@ -229,11 +232,11 @@ class Pipeline:
                 referral_id=referral.id,
                 employee_id=referral.referrer_id,
                 job_id=referral.job_id,
-                old_status=old.value,
-                new_status=new.value,
-                source=source.value,
+                old_status=old,
+                new_status=new,
+                source=source,
                 occurred_at=referral.updated_at,
-                reason=reason.value if reason is not None and new == S.REJECTED else "",
+                reason=reason if new == S.REJECTED else None,
             )
         )
 

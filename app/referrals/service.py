@@ -83,7 +83,6 @@ class ReferralService:
         self.candidates = Candidates(clock, self.cv_store, settings.referral_consent_days)
         self.consent = Consent(
             clock,
-            events,
             self.pipeline,
             self.candidates,
             self.mailer,
@@ -93,7 +92,6 @@ class ReferralService:
         )
         self.intake = Intake(
             clock,
-            events,
             self.pipeline,
             self.candidates,
             content,
@@ -112,6 +110,7 @@ class ReferralService:
             settings.job_board_cost_per_hire,
             settings.referral_cost_per_hire,
             settings.currency,
+            privacy.people.names_by_id,
         )
         self.bonuses = Bonuses(clock)
         privacy.register_exporter("referrals", self.export_for_employee)
@@ -178,10 +177,10 @@ class ReferralService:
         language = referrer.language
         if isinstance(event, ApplicationSubmitted):
             text = notices.status_text(language, ReferralStatus.SUBMITTED.value, name, title)
-        elif event.new_status == ReferralStatus.DUPLICATE.value and referral.duplicate_of_id:
+        elif event.new_status == ReferralStatus.DUPLICATE and referral.duplicate_of_id:
             owner = await Referral.get(id=referral.duplicate_of_id)
             text = self.intake.duplicate_message(language, name, job, owner)
-        elif event.reason == RejectionReason.NOT_A_REAL_CANDIDATE.value:
+        elif event.reason == RejectionReason.NOT_A_REAL_CANDIDATE:
             text = notices.not_a_real_candidate_text(language, name, title)
         else:
             text = notices.status_text(language, event.new_status, name, title)

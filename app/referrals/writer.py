@@ -134,6 +134,27 @@ class ClickWriter:
         await self.events.publish_many(recorded(rows))
 
 
+class StoredClicks:
+    """The stored clicks as other domains may read them: as `ClickRecorded` events, by
+    click row id (gamification's catch-up of lost click points reads them this way)."""
+
+    async def highest_id(self) -> int:
+        last = await Click.all().order_by("-id").only("id").first()
+        return last.id if last is not None else 0
+
+    async def unique_after(
+        self, first: int, last: int, limit: int
+    ) -> list[tuple[int, ClickRecorded]]:
+        """The unique clicks with a row id in (first, last], the `limit` first ones,
+        each with its row id."""
+        rows = (
+            await Click.filter(id__gt=first, id__lte=last, classification=ClickClass.UNIQUE)
+            .order_by("id")
+            .limit(limit)
+        )
+        return list(zip([row.id for row in rows], recorded(rows), strict=True))
+
+
 def recorded(rows: list[Click]) -> list[ClickRecorded]:
     """The `ClickRecorded` event of each stored click."""
     return [
@@ -141,10 +162,10 @@ def recorded(rows: list[Click]) -> list[ClickRecorded]:
             click_id=row.click_id,
             link_id=row.link_id,  # type: ignore[attr-defined]
             employee_id=row.employee_id,
-            content_type=row.content_type.value,
+            content_type=row.content_type,
             content_id=row.content_id,
-            channel=row.channel.value,
-            classification=row.classification.value,
+            channel=row.channel,
+            classification=row.classification,
             occurred_at=row.occurred_at,
         )
         for row in rows

@@ -29,7 +29,6 @@ from app.web.session_auth import Viewer
 
 Errors = dict[str, str]  # form field name -> what is wrong with it
 Translate = Callable[[str], str]
-LANGUAGE_NAMES = {"en": "English", "fr": "Français"}
 ROLE_WORDS = {"employee": "Employees", "recruiter": "Recruiters", "admin": "Admins"}
 TARGET_FIELDS = ("target_departments", "target_locations", "target_languages")
 CSRF_REFUSED = "This form came from an old or another page: nothing was saved. Reload the page."
@@ -67,7 +66,7 @@ async def targeting_choices(services: WebServices) -> TargetingChoices:
     return TargetingChoices(
         departments=sorted(people_departments | content_departments, key=str.casefold),
         locations=sorted(people_sites | content_sites, key=str.casefold),
-        languages=[(code, LANGUAGE_NAMES.get(code, code)) for code in LANGUAGES],
+        languages=[(code, LANGUAGES.get(code, code)) for code in LANGUAGES],
         roles=[role.value for role in Role],
     )
 
@@ -89,7 +88,7 @@ def audience_text(lists: dict[str, list[str]], _: Translate) -> str:
     parts = [
         *lists.get("departments", ()),
         *lists.get("locations", ()),
-        *(LANGUAGE_NAMES.get(code, code) for code in lists.get("languages", ())),
+        *(LANGUAGES.get(code, code) for code in lists.get("languages", ())),
         *(_(ROLE_WORDS.get(role, role)) for role in lists.get("roles", ())),
     ]
     return " · ".join(parts) if parts else _("everyone")

@@ -55,7 +55,7 @@ class ApplyForm(BaseModel):
         return value
 
 
-def field_errors(_: Callable[[str], str]) -> dict[str, str]:
+def field_errors(_: Callable[[str], str], max_mb: int) -> dict[str, str]:
     return {
         "name": _("Please enter your name."),
         "email": _("Please enter a valid e-mail address."),
@@ -63,7 +63,9 @@ def field_errors(_: Callable[[str], str]) -> dict[str, str]:
         "linkedin_url": _("Please enter a full LinkedIn address (https://...)."),
         "message": _("Your message is too long (5,000 characters at most)."),
         "consent": _("Please agree to the privacy notice to apply."),
-        "cv": _("Please attach your CV (PDF, DOC or DOCX, 5 MB at most)."),
+        "cv": _("Please attach your CV (PDF, DOC or DOCX, {max_mb} MB at most).").format(
+            max_mb=max_mb
+        ),
     }
 
 
@@ -158,7 +160,7 @@ def apply_form(
         ref=ref,
         values=values or {},
         errors=errors or {},
-        max_mb=settings.cv_max_bytes // (1024 * 1024),
+        max_mb=settings.cv_max_mb,
     )
     return with_csrf_cookie(response, nonce, new, settings.public_base_url.startswith("https"))
 
@@ -177,7 +179,7 @@ async def submit_application(request: web.Request) -> web.Response:
         return job
     services = request.app[SERVICES]
     _ = translator(job.language)
-    messages = field_errors(_)
+    messages = field_errors(_, services.settings.cv_max_mb)
     values: dict[str, str] = {}
     cv_file = ""
     try:

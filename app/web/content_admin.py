@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from app.errors import DomainError
 from app.i18n import translator
+from app.i18n.formats import CHANNELS, CONTRACTS, WORKPLACES
 from app.jobs.models import EmploymentType, JobOffer, JobStatus, NewsPost, NewsStatus, Workplace
 from app.jobs.schemas import NETWORKS, ContentFilter, JobCreate, JobUpdate, NewsCreate, NewsUpdate
 from app.people.models import Role
@@ -59,16 +60,6 @@ DONE = {
     "archived": "News post archived.",
 }
 Item = JobOffer | NewsPost
-WORKPLACES = {Workplace.ON_SITE: "On site", Workplace.HYBRID: "Hybrid", Workplace.REMOTE: "Remote"}
-CONTRACTS = {
-    EmploymentType.FULL_TIME: "Full time",
-    EmploymentType.PART_TIME: "Part time",
-    EmploymentType.CONTRACT: "Fixed-term contract",
-    EmploymentType.INTERNSHIP: "Internship",
-    EmploymentType.TEMPORARY: "Temporary",
-}
-NETWORK_NAMES = {"linkedin": "LinkedIn", "x": "X", "facebook": "Facebook", "whatsapp": "WhatsApp",
-                 "telegram": "Telegram", "teams": "Teams", "email": "E-mail"}  # fmt: skip
 
 
 # -- the list ------------------------------------------------------------------------------
@@ -288,7 +279,7 @@ async def _form_page(
         workplace_options=[(w.value, _(WORKPLACES[w])) for w in Workplace],
         contract_options=[(c.value, _(CONTRACTS[c])) for c in EmploymentType],
         networks=[n for n in NETWORKS if n != "default"],
-        network_names=NETWORK_NAMES,
+        network_names={code: _(CHANNELS[code]) for code in NETWORKS if code in CHANNELS},
         captions_open=any(
             key.startswith("captions.") and not key.startswith("captions.default.")
             for key in [*(k for k, v in values.items() if any(v)), *errors]

@@ -14,7 +14,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from app.i18n import translator
-from app.i18n.formats import STATUSES
+from app.i18n.formats import CONTRACTS, SHARE_ACTIONS, STATUSES, WORKPLACES
 from app.web import miniapp_api, miniapp_jobs
 from app.web.keys import SERVICES
 from app.web.session_auth import current_viewer
@@ -60,7 +60,7 @@ STRINGS = (
     "Share with my link", "Network", "Your post on {network}", "Share on {network}",
     "Send in a Telegram chat", "Sent. Each visitor of your link counts for you.", "Not sent.",
     "Loading…", "Candidate's name", "Candidate's e-mail", "Phone (optional)",
-    "LinkedIn profile (optional)", "CV (optional): PDF, DOC or DOCX, 5 MB at most",
+    "LinkedIn profile (optional)", "CV (optional): PDF, DOC or DOCX, {max_mb} MB at most",
     "How do you know them? (optional)", "A general referral",
     "A general referral: no specific job.",
     "We e-mail the candidate to ask for their consent; recruiters see the referral only once "
@@ -89,14 +89,8 @@ LABELS = {
     "approved": "Approved",
     "fulfilled": "Delivered",
     "cancelled": "Cancelled",
-    "on_site": "On site",
-    "hybrid": "Hybrid",
-    "remote": "Remote",
-    "full_time": "Full time",
-    "part_time": "Part time",
-    "contract": "Contract",
-    "internship": "Internship",
-    "temporary": "Temporary",
+    **WORKPLACES,
+    **CONTRACTS,
 }
 
 
@@ -151,6 +145,8 @@ async def shell(request: web.Request, section: str, item: int | None = None) -> 
             "csrf": viewer.csrf if viewer and signed_in else "",
             "strings": strings(language),
             "labels": labels(language),
+            "channels": {code: _(name) for code, name in SHARE_ACTIONS.items() if code},
+            "cv_max_mb": services.settings.cv_max_mb,
         },
     )
 

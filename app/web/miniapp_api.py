@@ -23,6 +23,7 @@ from pydantic import (
 
 from app.gamification.standings import named_board
 from app.http.bodies import read_json
+from app.i18n import LANGUAGES, Language
 from app.people.models import Employee
 from app.people.schemas import EmployeeUpdate
 from app.referrals.analytics import ClickQuery
@@ -78,7 +79,7 @@ class RedeemAsk(BaseModel):
 class SettingsAsk(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    language: Literal["en", "fr"] | None = None
+    language: Language | None = None
     leaderboard_opt_out: bool | None = None
 
 
@@ -350,6 +351,7 @@ async def _settings_of(services: WebServices, employee: Employee) -> web.Respons
     return answer(
         {
             "language": employee.language,
+            "languages": [{"code": code, "name": name} for code, name in LANGUAGES.items()],
             "leaderboard_opt_out": summary.leaderboard_opt_out,
             "name": employee.name,
             "email": employee.email,

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from app.i18n.formats import LOCALES
+from app.i18n.formats import CONTRACTS, LOCALES, WORKPLACES
 from app.jobs.models import JobOffer, NewsPost
 from app.settings import Settings
 from app.web.cards import HEIGHT, WIDTH, Card, CardCache
@@ -76,11 +76,9 @@ def shorten(text: str, limit: int = EXCERPT_CHARACTERS) -> str:
 
 def job_facts(job: JobOffer, _: Translate) -> list[str]:
     """Department, place, workplace and contract, those that are set, for people."""
-    workplace = _(job.workplace.value.replace("_", "-"))
-    contract = _(job.employment_type.value.replace("_", " "))
     return [fact[:1].upper() + fact[1:] for fact in (job.department, job.location) if fact] + [
-        workplace[:1].upper() + workplace[1:],
-        contract[:1].upper() + contract[1:],
+        _(WORKPLACES[job.workplace]),
+        _(CONTRACTS[job.employment_type]),
     ]
 
 

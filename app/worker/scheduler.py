@@ -26,10 +26,11 @@ from app.clock import Clock
 from app.gamification.catch_up import MissedClickPoints
 from app.gamification.models import Redemption, RedemptionStatus
 from app.gamification.service import GamificationService
-from app.i18n import translator
+from app.i18n import LANGUAGES, translator
 from app.people.models import Employee, EmployeeStatus, Role
 from app.people.service import PeopleService
 from app.referrals.service import ReferralService
+from app.referrals.writer import StoredClicks
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,9 @@ class Scheduler:
         self.lease_ms = lease_seconds * 1000
         self.me = f"{socket.gethostname()}-{os.getpid()}-{id(self)}"
         self.renew = services.redis.register_script(RENEW)
-        self.missed_click_points = MissedClickPoints(services.redis, services.gamification)
+        self.missed_click_points = MissedClickPoints(
+            services.redis, services.gamification, StoredClicks()
+        )
 
     async def lead(self) -> bool:
         """Become or stay the leader; False if another process leads."""
@@ -135,7 +138,7 @@ class Scheduler:
             lang: translator(lang)(
                 "Congratulations to the top sharers of {month}: {names}!"
             ).format(month=last_month, names=", ".join(names))
-            for lang in ("en", "fr")
+            for lang in LANGUAGES
         }
         await self.broadcasts.create(
             BroadcastKind.ANNOUNCEMENT,
@@ -170,7 +173,7 @@ class Scheduler:
                 "Waiting for you: {redemptions} redemption(s) to "
                 "approve, {reports} report(s) to read."
             ).format(redemptions=waiting, reports=reports)
-            for lang in ("en", "fr")
+            for lang in LANGUAGES
         }
         for admin in admins:
             await self.broadcasts.create(

@@ -158,7 +158,7 @@ async def test_the_job_list_is_styled_as_cards_not_raw_links(
     assert await link.evaluate("a => getComputedStyle(a).textDecorationLine") == "none"
     assert await link.evaluate("a => getComputedStyle(a).borderTopStyle") == "solid"
     facts = await desktop.locator("a.job-link .facts").first.inner_text()
-    assert facts == "On-site · Full time"
+    assert facts == "On site · Full time"
 
 
 async def test_the_job_pages_meta_line_stands_apart_from_the_description(

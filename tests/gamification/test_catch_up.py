@@ -10,6 +10,7 @@ from app.gamification.models import PointsEntry
 from app.people.models import Employee
 from app.referrals.clicks import ClickFacts, agent_of, new_click_id
 from app.referrals.models import Click, ClickClass, TrackedLink
+from app.referrals.writer import StoredClicks
 from app.runtime import Runtime
 from tests.referrals.test_clicks import CHROME
 from tests.referrals.test_worker import stored_link
@@ -47,7 +48,7 @@ async def test_a_click_stored_without_its_points_gets_them_once_a_tick_later(
     runtime: Runtime,
 ) -> None:
     link = await stored_link(runtime)
-    check = MissedClickPoints(runtime.redis, runtime.gamification)
+    check = MissedClickPoints(runtime.redis, runtime.gamification, StoredClicks())
     assert await check.check() == 0  # the first check starts from here
     await stored_by_the_worker(runtime, link, "ann")
     lost = await stored_without_points(runtime, link, "bob")
@@ -81,7 +82,7 @@ class DatabaseDownOnce:
 async def test_an_award_that_fails_again_is_retried_at_the_next_check(runtime: Runtime) -> None:
     link = await stored_link(runtime)
     game = DatabaseDownOnce(runtime)
-    check = MissedClickPoints(runtime.redis, game)  # type: ignore[arg-type]
+    check = MissedClickPoints(runtime.redis, game, StoredClicks())  # type: ignore[arg-type]
     await check.check()
     lost = await stored_without_points(runtime, link, "bob")
     await check.check()

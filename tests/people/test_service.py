@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 
 from app.clock import FrozenClock
-from app.events import EmployeeJoined
 from app.people.errors import EmployeeHasLeft, InviteAlreadyUsed, InviteExpired, InviteNotFound
 from app.people.models import ChatIdentity, EmployeeStatus, Platform
 from app.runtime import Runtime
@@ -15,12 +14,6 @@ from tests.helpers import make_employee
 
 
 async def test_redeeming_an_invite_links_the_chat_account_and_activates(runtime: Runtime) -> None:
-    joined: list[EmployeeJoined] = []
-
-    async def record(event: EmployeeJoined) -> None:
-        joined.append(event)
-
-    runtime.events.subscribe(EmployeeJoined, record)
     ada = await make_employee(runtime)
     link = await runtime.people.invite(ada.id)
     employee = await runtime.people.redeem_invite(
@@ -29,7 +22,6 @@ async def test_redeeming_an_invite_links_the_chat_account_and_activates(runtime:
     assert employee.status == EmployeeStatus.ACTIVE
     found = await runtime.people.employee_for_chat(Platform.TELEGRAM, "555")
     assert found is not None and found.id == ada.id
-    assert joined == [EmployeeJoined(ada.id)]
 
 
 async def test_an_invite_works_once(runtime: Runtime) -> None:
@@ -92,3 +84,31 @@ async def test_invite_messages_speak_the_employee_language(runtime: Runtime) -> 
     message = link.message("Acme")
     assert message.startswith("Bonjour Ada Lovelace")
     assert link.invite.code in message  # the Telegram link: tests/people/test_invite_links.py
+
+
+async def test_names_by_id_gives_each_known_employee_once(runtime: Runtime) -> None:
+    ada = await make_employee(runtime)
+    bob = await make_employee(runtime, "bob@example.com", "Bob Marley")
+    names = runtime.people.names_by_id
+    assert await names([ada.id, bob.id, ada.id, 999_999]) == {
+        ada.id: "Ada Lovelace",
+        bob.id: "Bob Marley",
+    }
+    assert await names([]) == {}
+    assert await names(iter([bob.id])) == {bob.id: "Bob Marley"}  # any iterable, read once
+
+
+async def test_names_by_id_reads_many_ids_by_their_range_and_keeps_only_those_asked(
+    runtime: Runtime,
+) -> None:
+    from app.people.service import NAMES_IN_LIST
+
+    ada = await make_employee(runtime)
+    bob = await make_employee(runtime, "bob@example.com", "Bob Marley")
+    cyd = await make_employee(runtime, "cyd@example.com", "Cyd Charisse")
+    asked = [ada.id, cyd.id, *range(cyd.id + 1, cyd.id + NAMES_IN_LIST + 1)]
+    assert await runtime.people.names_by_id(asked) == {
+        ada.id: "Ada Lovelace",
+        cyd.id: "Cyd Charisse",
+    }
+    assert bob.id not in asked

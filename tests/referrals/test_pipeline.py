@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 
 from app.clock import FrozenClock
+from app.errors import InvalidTransition
 from app.events import ReferralStatusChanged
-from app.referrals.errors import InvalidTransition
 from app.referrals.models import BonusStatus, Referral, ReferralChange, ReferralSource
 from app.referrals.models import ReferralStatus as S
 from app.referrals.pipeline import ATS, Actor

@@ -134,7 +134,7 @@ async def test_a_job_without_description_is_described_by_its_facts(
 ) -> None:
     job = await make_open_job(runtime, "Courier", workplace="on_site")
     tags = (await tags_of(client, f"/jobs/{job.id}")).values
-    assert tags["og:description"] == "On-site · Full time"  # no empty department or place
+    assert tags["og:description"] == "On site · Full time"  # no empty department or place
 
 
 async def test_a_news_post_with_its_own_image_shares_that_image(
@@ -288,7 +288,7 @@ async def test_the_jobs_list_shows_only_the_facts_that_are_set(
     await make_open_job(runtime, "Courier")  # no department, no place
     await engineer(runtime)
     english = await (await client.get("/jobs", headers={"Accept-Language": "en"})).text()
-    assert '<span class="facts">On-site · Full time</span>' in english
+    assert '<span class="facts">On site · Full time</span>' in english
     assert '<span class="facts">Engineering · Paris · Hybrid · Full time</span>' in english
     assert "> · " not in english
     french = await (await client.get("/jobs", headers={"Accept-Language": "fr"})).text()

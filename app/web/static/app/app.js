@@ -8,8 +8,7 @@
   const content = document.getElementById("content");
   const t = (text) => C.strings[text] || text;
   const label = (value) => C.labels[value] || value;
-  const CHANNELS = { linkedin: "LinkedIn", x: "X", facebook: "Facebook", whatsapp: "WhatsApp",
-    telegram: "Telegram", teams: "Teams", email: t("E-mail"), copy: t("Copy link") };
+  const CHANNELS = C.channels; // each channel's name, from app/i18n/formats.py
   const SVG = "http://www.w3.org/2000/svg";
 
   function h(tag, attrs, ...children) {
@@ -393,7 +392,7 @@
       field("email", t("Candidate's e-mail"), { type: "email", required: true, maxlength: 254, autocomplete: "off" }, prefix),
       field("phone", t("Phone (optional)"), { type: "tel", maxlength: 40, autocomplete: "off" }, prefix),
       field("linkedin_url", t("LinkedIn profile (optional)"), { type: "url", maxlength: 500, placeholder: "https://www.linkedin.com/in/…" }, prefix),
-      field("cv", t("CV (optional): PDF, DOC or DOCX, 5 MB at most"), { type: "file", accept: ".pdf,.doc,.docx,application/pdf,application/msword,application/vnd.openxmlformats-officedocument.wordprocessingml.document" }, prefix),
+      field("cv", fill(t("CV (optional): PDF, DOC or DOCX, {max_mb} MB at most"), { max_mb: C.cv_max_mb }), { type: "file", accept: ".pdf,.doc,.docx,application/pdf,application/msword,application/vnd.openxmlformats-officedocument.wordprocessingml.document" }, prefix),
       field("note", t("How do you know them? (optional)"), { tag: "textarea", rows: 2, maxlength: 2000 }, prefix),
       h("p", { class: "consent" }, t("We e-mail the candidate to ask for their consent; recruiters see the referral only once they agree.")),
       h("p", {}, h("button", { type: "submit" }, t("Send"))), message);
@@ -548,8 +547,7 @@
     const form = h("form", { id: "settings" },
       h("label", { for: "language" }, t("Language")),
       h("select", { id: "language", name: "language" },
-        h("option", { value: "en", selected: d.language === "en", lang: "en" }, "English"),
-        h("option", { value: "fr", selected: d.language === "fr", lang: "fr" }, "Français")),
+        d.languages.map((l) => h("option", { value: l.code, selected: d.language === l.code, lang: l.code }, l.name))),
       h("label", { class: "inline" }, h("input", { type: "checkbox", name: "opt_out", checked: d.leaderboard_opt_out }),
         t("Hide me from leaderboards")),
       h("p", {}, h("button", { type: "submit" }, t("Save"))), status);
