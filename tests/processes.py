@@ -16,11 +16,10 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
 
 import aiohttp
 
@@ -28,32 +27,12 @@ from app.runtime import Runtime
 from app.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
-T = TypeVar("T")
 
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-async def eventually(
-    probe: Callable[[], Awaitable[T]], within: float = 10.0, every: float = 0.05
-) -> T:
-    """Call `probe` until it returns without an AssertionError (and returns something
-    truthy), then return its result; after `within` seconds its last failure is raised."""
-    deadline = time.monotonic() + within
-    while True:
-        try:
-            result = await probe()
-            if result:
-                return result
-            failure: AssertionError = AssertionError(f"{probe.__qualname__} gave {result!r}")
-        except AssertionError as exc:
-            failure = exc
-        if time.monotonic() > deadline:
-            raise failure
-        await asyncio.sleep(every)
 
 
 @dataclass

@@ -17,7 +17,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from app import store_host
 from app.settings import Settings, load_settings
 from app.store import close_redis, open_redis
-from tests.processes import eventually
+from tests.helpers import eventually
 
 
 def host_pid(data_dir: Path) -> int | None:
