@@ -41,7 +41,7 @@ def data_dir(tmp_path: Path) -> Iterator[Path]:
             os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + 10
         while host_alive(path) and time.monotonic() < deadline:
-            time.sleep(0.05)
+            time.sleep(0.05)  # a synchronous fixture's teardown: the host to exit
 
 
 def embedded(data_dir: Path, **overrides: object) -> Settings:
