@@ -206,5 +206,12 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     reporter.write_line(f"{len(skipped)} tests skipped: {', '.join(parts)}{hint}.", yellow=True)
 
 
-# A running app with its bots (the fake Bot API, the fake Teams connector), for every test.
-from tests.channel_fixtures import engine, engine_settings, fake, teams, telegram  # noqa: E402, F401
+# The fake chat platforms, and a running app with its bots, for every test.
+from tests.channel_fixtures import (  # noqa: E402, F401
+    connector,
+    engine,
+    engine_settings,
+    fake,
+    teams,
+    telegram,
+)

@@ -1,8 +1,13 @@
-"""Small helpers shared by tests: make people through the real services."""
+"""Small helpers shared by tests: make people through the real services, and wait for
+what happens in the background (`eventually`) without guessing a sleep."""
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import inspect
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from aiohttp.test_utils import TestServer
 from aiohttp.web_runner import BaseRunner
@@ -14,6 +19,39 @@ from app.people.models import Employee, Platform, Role
 from app.people.schemas import EmployeeCreate
 from app.runtime import Runtime
 from app.web.redirect import DoorRunner
+
+T = TypeVar("T")
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[T] | T],
+    within: float = 10.0,
+    every: float = 0.02,
+    what: str = "",
+) -> T:
+    """Call `probe` (a function, or a coroutine function) until it returns something
+    truthy without raising AssertionError, and return that. After `within` seconds, fail
+    saying what it was waiting for and what it saw last (its value, or its assertion).
+
+    For what happens in the background (a worker, a webhook answered before its work is
+    done); to prove that something does NOT happen, read the fakes' logs after the work
+    is known to be over, never wait and see."""
+    deadline = time.monotonic() + within
+    name = what or getattr(probe, "__qualname__", repr(probe))
+    while True:
+        try:
+            result = probe()
+            if inspect.isawaitable(result):
+                result = await result
+            if result:
+                return result  # type: ignore[return-value]
+            seen = f"it gave {result!r}"
+            failure: AssertionError | None = None
+        except AssertionError as exc:
+            seen, failure = f"it failed: {exc}", exc
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{name}: not true after {within:g} s; last, {seen}") from failure
+        await asyncio.sleep(every)
 
 
 async def make_employee(

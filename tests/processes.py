@@ -15,45 +15,24 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
 
 import aiohttp
 
 from app.runtime import Runtime
 from app.settings import Settings
+from tests.helpers import eventually
 
 ROOT = Path(__file__).resolve().parents[1]
-T = TypeVar("T")
 
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-async def eventually(
-    probe: Callable[[], Awaitable[T]], within: float = 10.0, every: float = 0.05
-) -> T:
-    """Call `probe` until it returns without an AssertionError (and returns something
-    truthy), then return its result; after `within` seconds its last failure is raised."""
-    deadline = time.monotonic() + within
-    while True:
-        try:
-            result = await probe()
-            if result:
-                return result
-            failure: AssertionError = AssertionError(f"{probe.__qualname__} gave {result!r}")
-        except AssertionError as exc:
-            failure = exc
-        if time.monotonic() > deadline:
-            raise failure
-        await asyncio.sleep(every)
 
 
 @dataclass
@@ -148,16 +127,15 @@ async def running_processes(
 
 
 async def wait_ready(base: str, process: subprocess.Popen[bytes], within: float = 30) -> None:
-    deadline = time.monotonic() + within
     async with aiohttp.ClientSession() as session:
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise AssertionError(f"the process exited with {process.returncode}")
+
+        async def ready() -> bool:
+            if process.poll() is not None:  # not an AssertionError: no use waiting longer
+                raise RuntimeError(f"the process exited with {process.returncode}")
             try:
                 async with session.get(f"{base}/readyz") as response:
-                    if response.status == 200:
-                        return
+                    return response.status == 200
             except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-    raise AssertionError(f"{base} never became ready")
+                return False
+
+        await eventually(ready, within=within, every=0.1, what=f"{base}/readyz answering 200")

@@ -22,7 +22,7 @@ async def test_callers_who_ask_while_a_call_is_under_way_share_the_next_one() ->
     first = asyncio.create_task(group.submit(1))
     await asyncio.sleep(0)  # the first call leaves alone, and waits
     others = [asyncio.create_task(group.submit(n)) for n in range(2, 6)]
-    await asyncio.sleep(0)
+    await asyncio.sleep(0)  # no wait: they queue behind it
     gate.set()
 
     assert await first == 2
@@ -70,7 +70,7 @@ async def test_callers_of_a_cancelled_call_are_cancelled_not_left_waiting() -> N
     waiting = asyncio.create_task(group.submit(1))
     await started.wait()
     queued = asyncio.create_task(group.submit(2))  # behind the call under way
-    await asyncio.sleep(0)
+    await asyncio.sleep(0)  # no wait: lets it queue
     assert group._sender is not None
     group._sender.cancel()
     for caller in (waiting, queued):

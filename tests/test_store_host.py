@@ -17,7 +17,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from app import store_host
 from app.settings import Settings, load_settings
 from app.store import close_redis, open_redis
-from tests.processes import eventually
+from tests.helpers import eventually
 
 
 def host_pid(data_dir: Path) -> int | None:
@@ -41,7 +41,7 @@ def data_dir(tmp_path: Path) -> Iterator[Path]:
             os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + 10
         while host_alive(path) and time.monotonic() < deadline:
-            time.sleep(0.05)
+            time.sleep(0.05)  # a synchronous fixture's teardown: the host to exit
 
 
 def embedded(data_dir: Path, **overrides: object) -> Settings:

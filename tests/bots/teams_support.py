@@ -1,7 +1,8 @@
 """The Teams bot end to end, shared by the `test_teams_*` modules: Bot Framework activities
 posted to /api/messages, signed with a local key checked against the fake connector's OpenID
 metadata, through botbuilder's real CloudAdapter; replies and proactive messages land on the
-fake connector (`serviceUrl`). The `teams` fixture that builds a `TeamsWorld` is in conftest.py.
+fake connector (`serviceUrl`). The `teams` fixture that builds a `TeamsWorld` is in
+tests/channel_fixtures.py.
 """
 
 from __future__ import annotations

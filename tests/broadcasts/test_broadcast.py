@@ -22,7 +22,8 @@ from app.people.models import ChatIdentity, Employee, Role
 from app.runtime import Runtime
 from app.worker.engine import PushEngine
 from tests.fakes.telegram_api import FakeTelegram
-from tests.helpers import bearer, make_employee, make_open_job
+from tests.fakes.timer import FrozenTimer
+from tests.helpers import bearer, eventually, make_employee, make_open_job
 
 
 async def announcement(runtime: Runtime, engine: PushEngine, people: int, text: str) -> Broadcast:
@@ -151,8 +152,7 @@ async def test_a_worker_that_dies_mid_batch_repeats_at_most_its_sends_in_flight(
     await announcement(runtime, engine, 60, "Hi")
     dying = engine.loop(batch=60, concurrency=8)
     sending = asyncio.create_task(dying.run_once())
-    while len(fake.sent("sendMessage")) < 20:  # noqa: ASYNC110 (the fake has no event)
-        await asyncio.sleep(0)
+    await eventually(lambda: len(fake.sent("sendMessage")) >= 20, every=0)  # as soon as 20
     sending.cancel()  # the worker dies between sends and their recording: nothing more
     with contextlib.suppress(asyncio.CancelledError):
         await sending
@@ -179,6 +179,7 @@ async def test_a_429_pauses_the_bot_for_retry_after(
     runtime: Runtime, engine: PushEngine, fake: FakeTelegram, clock: FrozenClock
 ) -> None:
     ada = await person(runtime, 1)
+    engine.sender.telegram.timer = FrozenTimer(clock)  # the pause goes by the test's clock
     await engine.broadcasts.create(BroadcastKind.ANNOUNCEMENT, text="Hi", employee_ids=[ada.id])
     await engine.broadcasts.expand_due()
     fake.throttle.append(1)
@@ -186,8 +187,7 @@ async def test_a_429_pauses_the_bot_for_retry_after(
     [delivery] = await Delivery.all()
     assert (delivery.status, delivery.reason) == (DeliveryStatus.PENDING, "throttled")
     assert await runtime.redis.pttl("rl:telegram:pause") > 0  # every worker waits
-    clock.advance(timedelta(seconds=2))
-    await asyncio.sleep(1.05)
+    clock.advance(timedelta(seconds=2))  # the pause (retry_after: 1 s) is over
     await engine.sender.drain()
     assert [c.method for c in fake.calls if c.method.startswith("send")] == [
         "sendMessage#429",

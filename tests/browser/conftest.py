@@ -129,11 +129,9 @@ async def desktop(browser: object) -> AsyncIterator[object]:
 
 
 @pytest.fixture
-async def fake_telegram(live_server: TestServer, settings: Settings) -> AsyncIterator[FakeTelegram]:
+def fake_telegram(live_server: TestServer, settings: Settings, fake: FakeTelegram) -> FakeTelegram:
     """The fake Bot API for what the app says to Telegram (a referral's news, a badge, a
     prepared message), with the token the mini app's initData is signed with."""
-    fake = FakeTelegram(token=BOT_TOKEN)
-    await fake.start()
+    fake.token = BOT_TOKEN
     settings.telegram_api_base_url = fake.base_url
-    yield fake
-    await fake.stop()
+    return fake

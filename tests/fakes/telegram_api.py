@@ -18,6 +18,8 @@ from typing import Any
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from tests.helpers import eventually
+
 BOT_ID = 7_000_000_001
 
 
@@ -165,7 +167,7 @@ class FakeTelegram:
             ready = [u for u in self.updates if u["update_id"] >= offset]
             if ready or time.monotonic() >= deadline:
                 return web.json_response({"ok": True, "result": ready})
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(0.05)  # a long poll: Telegram holds getUpdates (not a test's wait)
 
     async def _file(self, request: web.Request) -> web.Response:
         file_id = request.match_info["path"].rsplit("/", 1)[-1]
@@ -188,28 +190,27 @@ class FakeTelegram:
 
     async def wait_for(self, count: int, *methods: str, within: float = 5.0) -> list[dict]:
         """Wait until at least `count` calls of these methods were made."""
-        deadline = time.monotonic() + within
-        while len(self.sent(*methods)) < count:
-            if time.monotonic() > deadline:
-                raise AssertionError(
-                    f"expected {count} {methods or 'messages'}, got {self.sent(*methods)}"
-                )
-            await asyncio.sleep(0.02)
-        return self.sent(*methods)
+
+        def made() -> list[dict[str, Any]]:
+            sent = self.sent(*methods)
+            assert len(sent) >= count, f"expected {count} {methods or 'messages'}, got {sent}"
+            return sent
+
+        return await eventually(made, within)
 
     async def wait_text(
         self, part: str, chat_id: int | None = None, within: float = 5.0
     ) -> dict[str, Any]:
         """Wait for a message containing `part` (notifications may come in between)."""
-        deadline = time.monotonic() + within
-        while True:
+
+        def found() -> dict[str, Any]:
             for params in self.sent():
                 text = str(params.get("text") or params.get("caption") or "")
                 if part in text and (chat_id is None or int(params.get("chat_id", 0)) == chat_id):
                     return params
-            if time.monotonic() > deadline:
-                raise AssertionError(f"no message with {part!r} in {self.texts()}")
-            await asyncio.sleep(0.02)
+            raise AssertionError(f"no message with {part!r} in {self.texts()}")
+
+        return await eventually(found, within)
 
     # -- updates as Telegram sends them --------------------------------------------------
 

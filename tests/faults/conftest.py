@@ -75,5 +75,5 @@ def start_redis(port: int, tmp: Path) -> subprocess.Popen[bytes]:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
                 return process
         except OSError:
-            time.sleep(0.05)
+            time.sleep(0.05)  # a synchronous fixture polling for redis-server to listen
     raise AssertionError("redis-server did not start")

@@ -16,6 +16,7 @@ import pytest
 from app.runtime import Runtime
 from tests.faults.conftest import Processes
 from tests.faults.test_faults import shared_link
+from tests.helpers import eventually
 from tests.processes import ROOT, free_port
 from tests.referrals.test_clicks import CHROME
 
@@ -66,6 +67,17 @@ def nginx_config(tmp: Path, https_port: int, http_port: int, upstreams: list[int
     return path
 
 
+async def listening(port: int) -> bool:
+    """Something accepts connections on `port` (nginx opens every port before serving)."""
+    try:
+        _, writer = await asyncio.open_connection("127.0.0.1", port)
+    except OSError as exc:
+        raise AssertionError(f"nothing listens on {port}: {exc}") from exc
+    writer.close()
+    await writer.wait_closed()
+    return True
+
+
 async def test_nginx_serves_two_replicas_and_routes_around_a_dead_one(
     processes: Processes, runtime: Runtime, tmp_path: Path
 ) -> None:
@@ -97,7 +109,7 @@ async def test_nginx_serves_two_replicas_and_routes_around_a_dead_one(
         stderr=subprocess.DEVNULL,
     )
     try:
-        await asyncio.sleep(0.5)
+        await eventually(lambda: listening(https_port), what="nginx listening")
         insecure = ssl.create_default_context()
         insecure.check_hostname = False
         insecure.verify_mode = ssl.CERT_NONE

@@ -427,7 +427,7 @@ async def careers_site() -> AsyncIterator[str]:
         return web.Response(text=RSS, content_type="application/rss+xml", charset="utf-8")
 
     async def slow(request: web.Request) -> web.Response:
-        await asyncio.sleep(5)
+        await asyncio.sleep(5)  # a page slower than the import's timeout (it is never waited out)
         return web.Response(text=LEVER, content_type="application/json")
 
     async def endless(request: web.Request) -> web.StreamResponse:

@@ -25,11 +25,10 @@ async def processes(
 
 
 @pytest.fixture
-async def telegram() -> AsyncIterator[FakeTelegram]:
-    fake = FakeTelegram()
-    await fake.start()
-    yield fake
-    await fake.stop()
+def telegram(fake: FakeTelegram) -> FakeTelegram:
+    """In a journey the bot runs in the processes under test: the test holds the fake Bot
+    API only (the shared `fake`, under the name the journeys read best)."""
+    return fake
 
 
 def telegram_env(fake: FakeTelegram) -> dict[str, str]:

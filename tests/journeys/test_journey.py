@@ -23,6 +23,7 @@ from app.gamification.models import Profile
 from app.runtime import Runtime
 from app.settings import Settings
 from tests.fakes.telegram_api import FakeTelegram
+from tests.helpers import eventually
 from tests.journeys.conftest import WEBHOOK_SECRET, telegram_env
 from tests.journeys.journey_support import (
     ADMIN,
@@ -36,7 +37,7 @@ from tests.journeys.journey_support import (
     rows_holding,
     smtp,
 )
-from tests.processes import Processes, eventually, free_port
+from tests.processes import Processes, free_port
 from tests.referrals.test_clicks import CHROME
 
 __all__ = ["smtp"]  # the fixture

@@ -9,9 +9,9 @@ from app.gamification.models import BadgeAward, Profile
 from app.referrals.models import Channel, ContentType
 from app.runtime import Runtime
 from tests.fakes.telegram_api import FakeTelegram
-from tests.helpers import make_open_job, make_sharer
+from tests.helpers import eventually, make_open_job, make_sharer
 from tests.journeys.conftest import telegram_env
-from tests.processes import Processes, eventually
+from tests.processes import Processes
 from tests.referrals.test_clicks import CHROME
 
 

@@ -5,7 +5,6 @@ no link and a clear reason, never somebody else's bot."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp.test_utils import TestClient
@@ -13,22 +12,21 @@ from aiohttp.test_utils import TestClient
 from app.bots.telegram.name import TelegramBotName
 from app.runtime import Runtime
 from app.settings import Settings
+from tests.channel_fixtures import use_telegram
 from tests.fakes.telegram_api import FakeTelegram
 from tests.helpers import make_employee
 from tests.test_cli import portevoix
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    server = FakeTelegram(username="AcmeAdvocacyBot")
-    await server.start()
-    yield server
-    await server.stop()
+def fake(fake: FakeTelegram) -> FakeTelegram:
+    """The shared fake Bot API, as the company's bot (the name in the t.me links)."""
+    fake.username = "AcmeAdvocacyBot"
+    return fake
 
 
 def with_bot(settings: Settings, fake: FakeTelegram) -> None:
-    settings.telegram_bot_token = fake.token
-    settings.telegram_api_base_url = fake.base_url
+    use_telegram(settings, fake)
 
 
 async def test_without_a_token_there_is_no_link_and_the_reason_says_what_to_set(

@@ -161,7 +161,7 @@ async def test_a_rebuild_while_clicks_arrive_loses_and_doubles_nothing(
     async def worker() -> None:
         for start in range(0, len(arriving), 20):
             await runtime.click_writer.store(arriving[start : start + 20])
-            await asyncio.sleep(0)
+            await asyncio.sleep(0)  # no wait: lets the rebuilds run between two batches
 
     await asyncio.gather(worker(), rebuild(), worker(), rebuild())
     assert await Click.all().count() == 390

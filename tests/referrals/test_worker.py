@@ -19,7 +19,7 @@ from app.referrals.redirects import ClickRecorder
 from app.referrals.worker import ClickWorker
 from app.runtime import Runtime
 from app.settings import Settings
-from tests.helpers import make_open_job, make_sharer
+from tests.helpers import eventually, make_open_job, make_sharer
 from tests.referrals.test_clicks import CHROME, IPHONE
 
 
@@ -53,6 +53,13 @@ async def redis_down(runtime: Runtime) -> AsyncIterator[None]:
         yield
     finally:
         await unreachable.aclose()
+
+
+async def clicks_stored(count: int) -> bool:
+    """Exactly `count` clicks are rows (the probe `eventually` polls)."""
+    stored = await Click.all().count()
+    assert stored == count, f"{stored} clicks stored, waiting for {count}"
+    return True
 
 
 def record_events(runtime: Runtime) -> list[ClickRecorded]:
@@ -240,7 +247,7 @@ async def test_a_link_that_goes_viral_is_looked_up_once(runtime: Runtime) -> Non
     async def counted(code: str) -> object:
         nonlocal loads
         loads += 1
-        await asyncio.sleep(0.05)  # a slow database
+        await asyncio.sleep(0.05)  # a slow database: the 50 lookups overlap it (not a wait)
         return await real_load(code)
 
     resolver._load = counted  # type: ignore[method-assign,assignment]
@@ -258,16 +265,10 @@ async def test_the_worker_recovers_when_its_stream_and_group_vanish(
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run_forever(stop, block_ms=50))
     await visit(client, link.code)
-    for _ in range(100):
-        if await Click.all().count() == 1:
-            break
-        await asyncio.sleep(0.05)
+    await eventually(lambda: clicks_stored(1))
     await runtime.redis.flushdb()  # Redis replaced: no stream, no group
     await visit(client, link.code, IPHONE)
-    for _ in range(100):
-        if await Click.all().count() == 2:
-            break
-        await asyncio.sleep(0.05)
+    await eventually(lambda: clicks_stored(2))
     stop.set()
     await asyncio.wait_for(task, 5)
     assert await Click.all().count() == 2
@@ -384,8 +385,12 @@ async def test_a_batch_that_is_not_full_waits_for_the_clicks_that_follow(
     await worker.ensure_group()
     await add_clicks(runtime, link, 1)
     batch = asyncio.create_task(worker.run_once(fill=True))
-    await asyncio.sleep(0.2)
-    assert not batch.done()  # still waiting for more
+
+    async def first_click_read() -> bool:
+        return bool((await runtime.redis.xpending(STREAM, GROUP))["pending"])
+
+    await eventually(first_click_read)
+    assert not batch.done()  # the first click read, and waiting for more
     await add_clicks(runtime, link, 2)
     assert await asyncio.wait_for(batch, 5) == 3
     assert await Click.all().count() == 3
@@ -408,11 +413,7 @@ async def test_a_lone_click_is_stored_once_the_wait_is_over(runtime: Runtime) ->
     task = asyncio.create_task(worker.run_forever(stop, block_ms=50))
     try:
         await add_clicks(runtime, link, 1)
-        for _ in range(100):
-            if await Click.all().count() == 1:
-                break
-            await asyncio.sleep(0.05)
-        assert await Click.all().count() == 1
+        await eventually(lambda: clicks_stored(1))
     finally:
         stop.set()
         await asyncio.wait_for(task, 5)

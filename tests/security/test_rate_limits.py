@@ -205,7 +205,7 @@ async def test_with_redis_unreachable_requests_are_let_through() -> None:
 async def test_applications_from_one_address_are_capped_before_the_upload_is_read(
     client: TestClient, runtime: Runtime
 ) -> None:
-    from tests.web.test_apply_page import Browser, application, stored_cvs
+    from tests.web.test_apply import Browser, application, stored_cvs
 
     runtime.settings.proxy_count = 1
     runtime.settings.apply_limit_per_minute = 3

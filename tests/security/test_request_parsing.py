@@ -12,7 +12,6 @@ from dataclasses import dataclass
 import pytest
 from aiohttp.test_utils import TestClient
 
-from app.bots.teams.channel import TeamsChannel
 from app.parsing import JsonTooDeep, json_loads, whole_number
 from app.people.models import Employee, Role
 from app.referrals.ats import sign
@@ -20,7 +19,8 @@ from app.referrals.models import AtsDelivery
 from app.runtime import Runtime
 from app.server import create_app
 from app.settings import Settings
-from tests.fakes.teams_connector import APP_ID, APP_PASSWORD, TENANT, FakeConnector
+from tests.channel_fixtures import use_teams, use_telegram
+from tests.fakes.teams_connector import APP_ID, FakeConnector
 from tests.fakes.telegram_api import FakeTelegram
 from tests.helpers import AppServer, bearer, make_employee, make_open_job
 from tests.web.test_miniapp_api import signed_in
@@ -56,24 +56,17 @@ class World:
 
 @pytest.fixture
 async def world(
-    settings: Settings, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+    settings: Settings,
+    runtime: Runtime,
+    fake: FakeTelegram,
+    connector: FakeConnector,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[World]:
-    telegram, teams = FakeTelegram(), FakeConnector()
-    await telegram.start()
-    await teams.start()
-    settings.telegram_bot_token = telegram.token
-    settings.telegram_api_base_url = telegram.base_url
-    settings.telegram_webhook_secret = TELEGRAM_SECRET
+    use_telegram(settings, fake, webhook_secret=TELEGRAM_SECRET)
+    use_teams(settings, connector, monkeypatch)
     settings.ats_webhook_secret = ATS_SECRET
-    settings.teams_app_id, settings.teams_app_password = APP_ID, APP_PASSWORD
-    settings.teams_tenant_id = TENANT
-    settings.teams_openid_metadata_url = teams.openid_url
-    settings.teams_token_url = teams.token_url
-    monkeypatch.setattr(TeamsChannel, "backoff_seconds", 0.01)
     async with TestClient(AppServer(create_app(settings, runtime))) as client:
-        yield World(client, telegram, teams, settings)
-    await telegram.stop()
-    await teams.stop()
+        yield World(client, fake, connector, settings)
 
 
 Headers = Callable[[bytes], dict[str, str]]

@@ -21,6 +21,7 @@ from app.referrals.ats import sign
 from app.runtime import Runtime
 from app.server import create_app
 from app.settings import Settings
+from tests.channel_fixtures import use_telegram
 from tests.conftest import ADMIN_TOKEN, SECRET_KEY
 from tests.fakes.telegram_api import FakeTelegram
 from tests.helpers import AppServer, make_employee, make_open_job, make_sharer
@@ -50,17 +51,12 @@ def log_output(monkeypatch: pytest.MonkeyPatch) -> Iterator[io.StringIO]:
 
 @pytest.fixture
 async def world(
-    settings: Settings, runtime: Runtime
+    settings: Settings, runtime: Runtime, fake: FakeTelegram
 ) -> AsyncIterator[tuple[TestClient, FakeTelegram]]:
-    fake = FakeTelegram()
-    await fake.start()
-    settings.telegram_bot_token = fake.token
-    settings.telegram_api_base_url = fake.base_url
-    settings.telegram_webhook_secret = WEBHOOK_SECRET
+    use_telegram(settings, fake, webhook_secret=WEBHOOK_SECRET)
     settings.ats_webhook_secret = ATS_SECRET
     async with TestClient(AppServer(create_app(settings, runtime))) as client:
         yield client, fake
-    await fake.stop()
 
 
 async def test_no_credential_is_ever_logged(

@@ -6,44 +6,21 @@ get a 5xx. Uses the Teams tests' fake connector and signing keys."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import hypothesis
-import pytest
-from aiohttp.test_utils import TestClient
 from hypothesis import strategies as st
 
-from app.bots.teams import TeamsChannel
 from app.people.models import ChatIdentity
 from app.runtime import Runtime
-from app.server import create_app
-from app.settings import Settings
+from tests.bots.teams_support import TeamsWorld
 from tests.fakes.jwt_keys import SigningKey
-from tests.fakes.teams_connector import APP_ID, APP_PASSWORD, TENANT, FakeConnector, TeamsUser
-from tests.helpers import AppServer, make_employee
+from tests.fakes.teams_connector import APP_ID, FakeConnector, TeamsUser
+from tests.helpers import make_employee
 from tests.security.support import run_beside_loop
 from tests.security.test_webhook_fuzz import FUZZ, Post, body_of, header_text, json_values, mutated
 
 ADA = TeamsUser()
-
-
-@pytest.fixture
-async def teams(
-    settings: Settings, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[tuple[TestClient, FakeConnector]]:
-    fake = FakeConnector()
-    await fake.start()
-    settings.teams_app_id = APP_ID
-    settings.teams_app_password = APP_PASSWORD
-    settings.teams_tenant_id = TENANT
-    settings.teams_openid_metadata_url = fake.openid_url
-    settings.teams_token_url = fake.token_url
-    settings.teams_file_origins = fake.url.rstrip("/")
-    monkeypatch.setattr(TeamsChannel, "backoff_seconds", 0.01)
-    async with TestClient(AppServer(create_app(settings, runtime))) as client:
-        yield client, fake
-    await fake.stop()
 
 
 def message(fake: FakeConnector) -> dict[str, Any]:
@@ -57,9 +34,9 @@ def message(fake: FakeConnector) -> dict[str, Any]:
 
 
 async def test_activities_without_a_valid_token_do_nothing(
-    teams: tuple[TestClient, FakeConnector], runtime: Runtime
+    teams: TeamsWorld, runtime: Runtime
 ) -> None:
-    client, fake = teams
+    client, fake = teams.client, teams.fake
     await make_employee(runtime)
     fake.members[ADA.id] = fake.member(ADA)
     forger = SigningKey(key_id=fake.key.key_id)
@@ -102,9 +79,9 @@ async def test_activities_without_a_valid_token_do_nothing(
 
 
 async def test_signed_activities_of_any_shape_never_get_a_5xx(
-    teams: tuple[TestClient, FakeConnector], runtime: Runtime
+    teams: TeamsWorld, runtime: Runtime
 ) -> None:
-    client, fake = teams
+    client, fake = teams.client, teams.fake
     await make_employee(runtime)
     fake.members[ADA.id] = fake.member(ADA)
     base = message(fake)

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 import hypothesis
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from hypothesis import strategies as st
 
 from app.people.logins import InvalidInitData, verify_init_data
@@ -28,11 +28,11 @@ from app.referrals.models import AtsDelivery, Candidate, Channel, ContentType, R
 from app.runtime import Runtime
 from app.server import create_app
 from app.settings import Settings
-from tests.fakes.telegram_api import FakeTelegram
+from tests.channel_fixtures import SECRET, TelegramWorld
 from tests.helpers import AppServer, make_employee, make_open_job, make_sharer
 from tests.security.support import run_beside_loop
 
-TELEGRAM_SECRET = "telegram-webhook-secret-for-fuzzing"
+TELEGRAM_SECRET = SECRET  # the shared `telegram` fixture's
 ATS_SECRET = "ats-webhook-secret-for-fuzzing"
 BOT_TOKEN = "123456:FUZZ-bot-token"
 FUZZ = hypothesis.settings(
@@ -87,25 +87,10 @@ Post = Callable[[Awaitable[Any]], Any]
 # -- Telegram ------------------------------------------------------------------------------
 
 
-@pytest.fixture
-async def telegram(
-    settings: Settings, runtime: Runtime
-) -> AsyncIterator[tuple[TestClient, FakeTelegram]]:
-    fake = FakeTelegram()
-    await fake.start()
-    settings.telegram_bot_token = fake.token
-    settings.telegram_api_base_url = fake.base_url
-    settings.telegram_webhook_secret = TELEGRAM_SECRET
-    app = create_app(settings, runtime)
-    async with TestClient(TestServer(app)) as client:
-        yield client, fake
-    await fake.stop()
-
-
 async def test_telegram_updates_without_the_secret_do_nothing(
-    telegram: tuple[TestClient, FakeTelegram], runtime: Runtime
+    telegram: TelegramWorld, runtime: Runtime
 ) -> None:
-    client, fake = telegram
+    client, fake = telegram.client, telegram.fake
     await make_employee(runtime, telegram_id="4242")
     identities = await ChatIdentity.all().count()
     calls = len(fake.calls)
@@ -138,9 +123,9 @@ async def test_telegram_updates_without_the_secret_do_nothing(
 
 
 async def test_telegram_updates_with_the_secret_never_get_a_5xx(
-    telegram: tuple[TestClient, FakeTelegram], runtime: Runtime
+    telegram: TelegramWorld, runtime: Runtime
 ) -> None:
-    client, fake = telegram
+    client, fake = telegram.client, telegram.fake
     await make_employee(runtime, telegram_id="4242")
     update = fake.message(4242, "hello")
     statuses: list[int] = []

@@ -9,7 +9,7 @@ from app.referrals.models import ReferralStatus as S
 from app.runtime import Runtime
 from tests.helpers import make_open_job
 from tests.referrals.factories import MARIE, emailed_link, refer, team
-from tests.web.test_apply_page import Browser, hidden
+from tests.web.test_apply import Browser, hidden
 
 
 async def consent_path(runtime: Runtime, language: str = "en") -> tuple[str, int]:

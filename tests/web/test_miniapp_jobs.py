@@ -5,7 +5,6 @@ through the Bot API's savePreparedInlineMessage (the fake Bot API stands for Tel
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp.test_utils import TestClient
@@ -14,6 +13,7 @@ from app.gamification.models import PointsEntry
 from app.referrals.models import Channel, TrackedLink
 from app.runtime import Runtime
 from app.settings import Settings
+from tests.channel_fixtures import use_telegram
 from tests.fakes.telegram_api import FakeTelegram
 from tests.helpers import make_open_job, make_sharer
 from tests.web.miniapp_support import telegram_init_data
@@ -24,14 +24,10 @@ BOB_TELEGRAM = 5550002
 
 
 @pytest.fixture
-async def fake_telegram(client: TestClient, settings: Settings) -> AsyncIterator[FakeTelegram]:
+def fake_telegram(client: TestClient, settings: Settings, fake: FakeTelegram) -> FakeTelegram:
     """The fake Bot API, set after the app started (so no bot polls it)."""
-    fake = FakeTelegram()
-    await fake.start()
-    settings.telegram_bot_token = fake.token
-    settings.telegram_api_base_url = fake.base_url
-    yield fake
-    await fake.stop()
+    use_telegram(settings, fake)
+    return fake
 
 
 async def shares_recorded(employee_id: int) -> int:

@@ -85,28 +85,24 @@ async def test_malformed_activities_get_a_4xx_never_a_5xx(teams: TeamsWorld) -> 
 
 
 async def test_without_an_app_id_the_endpoint_exists_only_in_emulator_mode(
-    settings: Settings, runtime: Runtime
+    settings: Settings, runtime: Runtime, connector: FakeConnector
 ) -> None:
-    fake = FakeConnector(require_token=False)
-    await fake.start()
-    try:
-        app = create_app(settings, runtime)
-        async with TestClient(TestServer(app)) as client:
-            response = await client.post("/api/messages", json={"type": "message"})
-            assert response.status == 404
-        settings.teams_emulator = True
-        app = create_app(settings, runtime)
-        async with TestClient(TestServer(app)) as client:
-            world = TeamsWorld(fake, client, runtime)
-            assert await world.post(world.message(ADA, "help"), token=None) == 200
-            [hello] = world.sent_to(ADA)
-            assert "invitation" in hello
-    finally:
-        await fake.stop()
+    connector.require_token = False
+    app = create_app(settings, runtime)
+    async with TestClient(TestServer(app)) as client:
+        response = await client.post("/api/messages", json={"type": "message"})
+        assert response.status == 404
+    settings.teams_emulator = True
+    app = create_app(settings, runtime)
+    async with TestClient(TestServer(app)) as client:
+        world = TeamsWorld(connector, client, runtime)
+        assert await world.post(world.message(ADA, "help"), token=None) == 200
+        [hello] = world.sent_to(ADA)
+        assert "invitation" in hello
 
 
 async def test_unreachable_signing_keys_are_not_fetched_again_for_every_token(
-    settings: Settings, runtime: Runtime, clock: FrozenClock
+    settings: Settings, runtime: Runtime, clock: FrozenClock, connector: FakeConnector
 ) -> None:
     """Microsoft's key endpoint answering 503: the first token fetches, is refused, and
     the next ones are refused at once, until TEAMS_KEYS_RETRY_SECONDS have passed."""
@@ -118,8 +114,6 @@ async def test_unreachable_signing_keys_are_not_fetched_again_for_every_token(
 
     keys_app = web.Application()
     keys_app.router.add_get("/v1/.well-known/openidconfiguration", unavailable)
-    fake = FakeConnector()
-    await fake.start()
     async with TestServer(keys_app, host="127.0.0.1") as keys_server:
         settings.teams_app_id, settings.teams_app_password = APP_ID, "secret"
         settings.teams_openid_metadata_url = str(
@@ -127,15 +121,14 @@ async def test_unreachable_signing_keys_are_not_fetched_again_for_every_token(
         )
         settings.teams_keys_retry_seconds = 30
         async with TestClient(AppServer(create_app(settings, runtime))) as client:
-            world = TeamsWorld(fake, client, runtime)
+            world = TeamsWorld(connector, client, runtime)
             for _ in range(20):
                 assert await world.post(world.message(ADA, "help")) == 401
             assert len(fetches) == 1
             clock.advance(timedelta(seconds=31))
             assert await world.post(world.message(ADA, "help")) == 401
             assert len(fetches) == 2
-    await fake.stop()
-    assert fake.sent == []
+    assert connector.sent == []
 
 
 async def test_keys_already_fetched_still_serve_when_the_daily_refresh_fails(

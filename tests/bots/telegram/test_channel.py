@@ -3,7 +3,6 @@ Bot API, updates posted to our webhook as Telegram would."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 from aiohttp.test_utils import TestClient
@@ -14,9 +13,9 @@ from app.referrals.models import Referral, ReferralStatus, TrackedLink
 from app.runtime import Runtime
 from app.server import create_app
 from app.settings import Settings
-from tests.channel_fixtures import TelegramWorld
+from tests.channel_fixtures import TelegramWorld, use_telegram
 from tests.fakes.telegram_api import FakeTelegram
-from tests.helpers import AppServer, make_employee, make_open_job, someone_opens
+from tests.helpers import AppServer, eventually, make_employee, make_open_job, someone_opens
 from tests.web.miniapp_support import open_sign_in_link
 
 ADA = 1001
@@ -111,11 +110,12 @@ async def test_sharing_a_job_gives_my_link_for_the_network(telegram: TelegramWor
     assert ada.points_balance == 10 + 1 + 5 + 10  # policy, the visit, the share, the streak
     # Sharing it again: its points came already, and the message no longer promises them.
     await telegram.send(fake.callback(ADA, f"net:job:{job.id}:x"))
-    for _ in range(100):
+
+    def two_links() -> list[str]:
         links = [t for t in fake.texts() if "Your personal link" in t]
-        if len(links) == 2:
-            break
-        await asyncio.sleep(0.05)
+        return links if len(links) >= 2 else []
+
+    links = await eventually(two_links)
     assert len(links) == 2 and "points" not in links[-1]
 
 
@@ -135,10 +135,7 @@ async def test_inline_mode_lists_my_cards_and_a_chosen_card_is_a_share(
     assert ada.points_balance == 10  # listing cards is not sharing
     await telegram.send(fake.chosen_inline(ADA, result["id"]))
     shares = PointsEntry.filter(employee_id=ada.id, reason="share")
-    for _ in range(100):  # the card in a chat is recorded as a share, worth 0 until opened
-        if await shares.exists():
-            break
-        await asyncio.sleep(0.05)
+    await eventually(shares.exists)  # the card in a chat is a share, worth 0 until opened
     assert await shares.values_list("points", flat=True) == [0]
     await someone_opens(runtime, link.code)
     await ada.refresh_from_db()
@@ -225,7 +222,7 @@ async def test_forged_or_missing_secret_is_refused_and_nothing_is_sent(
     assert await telegram.send(fake.message(ADA, "/help"), secret="wrong") == 403
     response = await telegram.client.post("/telegram/webhook", json=fake.message(ADA, "/help"))
     assert response.status == 403
-    await asyncio.sleep(0.2)
+    await telegram.settled()
     assert len(fake.calls) == before
 
 
@@ -235,8 +232,7 @@ async def test_a_replayed_update_gets_one_reply(telegram: TelegramWorld) -> None
     update = fake.message(ADA, "/help")
     for _ in range(3):
         assert await telegram.send(update) == 200
-    await fake.wait_for(1)
-    await asyncio.sleep(0.3)
+    await telegram.settled()
     assert len(fake.sent()) == 1
 
 
@@ -300,23 +296,16 @@ async def test_redeeming_a_reward_from_the_chat(telegram: TelegramWorld) -> None
 
 
 async def test_polling_mode_reads_updates_from_get_updates(
-    settings: Settings, runtime: Runtime
+    settings: Settings, runtime: Runtime, fake: FakeTelegram
 ) -> None:
-    fake = FakeTelegram()
-    await fake.start()
-    settings.telegram_bot_token = fake.token
-    settings.telegram_api_base_url = fake.base_url
-    settings.telegram_webhook_secret = ""  # no secret: long polling
-    try:
-        ada = await make_employee(runtime, telegram_id=str(ADA))
-        await runtime.policy.accept(ada, "telegram")
-        fake.updates.append(fake.message(ADA, "/help"))
-        async with TestClient(AppServer(create_app(settings, runtime))):
-            await fake.wait_text("/jobs", within=10)
-            assert fake.sent("setWebhook") == []
-            assert fake.sent("getUpdates")
-    finally:
-        await fake.stop()
+    use_telegram(settings, fake)  # no secret: long polling
+    ada = await make_employee(runtime, telegram_id=str(ADA))
+    await runtime.policy.accept(ada, "telegram")
+    fake.updates.append(fake.message(ADA, "/help"))
+    async with TestClient(AppServer(create_app(settings, runtime))):
+        await fake.wait_text("/jobs", within=10)
+        assert fake.sent("setWebhook") == []
+        assert fake.sent("getUpdates")
 
 
 async def test_a_document_is_fetched_only_when_the_refer_form_takes_a_cv(
