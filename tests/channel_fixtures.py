@@ -22,9 +22,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from app.bots.teams import TeamsChannel
-from app.bots.wiring import BOTS
 from app.runtime import Runtime
-from app.server import create_app
+from app.server import BOTS, create_app
 from app.settings import Settings
 from app.worker.engine import PushEngine
 from tests.bots.teams_support import TeamsWorld
