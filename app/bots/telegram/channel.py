@@ -43,7 +43,7 @@ from app.clock import Clock
 from app.http.bodies import read_json
 from app.http.errors import error_response
 from app.http.rates import Ceiling, RateCounter
-from app.i18n import LANGUAGES, translator
+from app.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
 from app.referrals.cv import too_large
 from app.settings import Settings
 
@@ -120,10 +120,10 @@ class TelegramChannel:
                 secret_token=settings.telegram_webhook_secret,
                 allowed_updates=UPDATE_TYPES,
             )
-        for language in LANGUAGES:  # the first is every other language's too
+        for language in LANGUAGES:  # the default is every other language's too
             commands = [BotCommand(name, text) for name, text in command_menu(language)]
             await bot.set_my_commands(
-                commands, language_code=None if language == LANGUAGES[0] else language
+                commands, language_code=None if language == DEFAULT_LANGUAGE else language
             )
         if settings.public_base_url.startswith("https://"):
             await bot.set_chat_menu_button(
