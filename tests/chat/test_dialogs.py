@@ -121,13 +121,13 @@ async def test_browsing_the_jobs_and_sharing_one_on_linkedin(
             ),
             (
                 "[Data Engineer · Lyon]",
-                "Data Engineer\nLyon · on-site\n\nBuild our data pipelines.\n"
+                "Data Engineer\nLyon · On site · Full time\n\nBuild our data pipelines.\n"
                 "  [1] Share\n  [2] Refer a friend\n",
             ),
             (
                 "[Share]",
                 "Where do you want to share it?\n  [1] LinkedIn\n  [2] X\n  [3] Facebook\n"
-                "  [4] WhatsApp\n  [5] E-mail\n  [6] Link\n",
+                "  [4] WhatsApp\n  [5] E-mail\n  [6] Copy link\n",
             ),
             (
                 "[LinkedIn]",
@@ -147,13 +147,13 @@ async def test_browsing_the_jobs_and_sharing_one_on_linkedin(
             ),
             (
                 "[Data Engineer · Lyon]",
-                "Data Engineer\nLyon · sur site\n\nBuild our data pipelines.\n"
+                "Data Engineer\nLyon · Sur site · Temps plein\n\nBuild our data pipelines.\n"
                 "  [1] Partager\n  [2] Recommander un·e ami·e\n",
             ),
             (
                 "[Partager]",
                 "Où voulez-vous le partager ?\n  [1] LinkedIn\n  [2] X\n  [3] Facebook\n"
-                "  [4] WhatsApp\n  [5] E-mail\n  [6] Link\n",
+                "  [4] WhatsApp\n  [5] E-mail\n  [6] Copier le lien\n",
             ),
             (
                 "[LinkedIn]",
