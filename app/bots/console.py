@@ -32,12 +32,18 @@ class ConsoleSession:
     instead, as that chat account (a stranger holding an invitation code, in a test)."""
 
     def __init__(
-        self, services: ChatServices, email: str = "", *, user: ChatUser | None = None
+        self,
+        services: ChatServices,
+        email: str = "",
+        *,
+        user: ChatUser | None = None,
+        conversation: Conversation | None = None,
     ) -> None:
+        """`conversation`: the process's own (its root builds one); a test may omit it."""
         self.services = services
         self.email = email
         self.user = user
-        self.conversation = Conversation(services)
+        self.conversation = conversation or Conversation(services)
         self.choices: list[Button] = []
 
     async def _turn(self) -> Turn:
@@ -98,8 +104,8 @@ class ConsoleSession:
         return "\n".join(out)
 
 
-async def run(services: ChatServices, email: str) -> int:
-    session = ConsoleSession(services, email)
+async def run(services: ChatServices, conversation: Conversation, email: str) -> int:
+    session = ConsoleSession(services, email, conversation=conversation)
     print(
         "Porte-voix chat. /help lists commands, a number presses a button, "
         "@file PATH sends a file, @press DATA sends a button payload, Ctrl+D quits.\n"

@@ -145,6 +145,6 @@ def chat_cmd(settings: Settings, args: argparse.Namespace) -> int:
             raise CommandError(f"no employee with e-mail {args.as_email}")
         if employee.status == EmployeeStatus.LEFT:
             raise CommandError(f"{args.as_email} has left the company")
-        return await console.run(runtime, args.as_email)
+        return await console.run(runtime, runtime.conversation, args.as_email)
 
     return with_runtime(settings, go)
