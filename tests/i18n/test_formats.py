@@ -106,7 +106,7 @@ def test_every_channel_has_one_name_and_the_mini_app_takes_it_from_the_server() 
         "Copy link",
         "Copier le lien",
     )
-    script = (Path(__file__).parent.parent / "app/web/static/app/app.js").read_text()
+    script = (Path(__file__).parents[2] / "app/web/static/app/app.js").read_text()
     assert '"LinkedIn"' not in script and '"WhatsApp"' not in script
 
 
@@ -121,5 +121,5 @@ def test_one_language_list() -> None:
     assert LANGUAGES == {"en": "English", "fr": "Français"}  # each in its own language
     assert (supported("fr"), supported("de"), supported(None)) == ("fr", "en", "en")
     assert translator("de")("Remote") == "Remote"
-    script = (Path(__file__).parent.parent / "app/web/static/app/app.js").read_text()
+    script = (Path(__file__).parents[2] / "app/web/static/app/app.js").read_text()
     assert "Français" not in script
