@@ -30,10 +30,13 @@ from app.gamification.service import GamificationService
 from app.gamification.shop import Shop
 from app.jobs.job_import import JobImport
 from app.jobs.service import ContentService
+from app.people import scim_directory
 from app.people.gdpr import PrivacyService
 from app.people.hr_import import EmployeeImport
 from app.people.logins import LoginLinks
 from app.people.policy import PolicyService
+from app.people.scim_directory import ScimDirectory
+from app.people.scim_tokens import ScimTokens
 from app.people.service import PeopleService
 from app.people.sessions import SessionStore
 from app.people.tokens import TokenService
@@ -78,6 +81,8 @@ class Runtime:
     gamification: GamificationService
     shop: Shop
     challenges: Challenges
+    scim: ScimDirectory  # SCIM 2.0 provisioning (/scim/v2)
+    scim_tokens: ScimTokens
     reactors: Reactors = field(init=False)  # set by build_runtime, from app/reactions.py
 
     def click_worker(self, consumer: str | None = None) -> ClickWorker:
@@ -134,6 +139,7 @@ def build_runtime(
     privacy.register("points", points_privacy.export, points_privacy.erase)
     privacy.register("links_and_clicks", link_privacy.export, link_privacy.erase)
     privacy.register("pushes", push_privacy.export, push_privacy.erase)
+    privacy.register("scim_account", scim_directory.export, scim_directory.erase)
     runtime = Runtime(
         settings=settings,
         clock=clock,
@@ -159,6 +165,8 @@ def build_runtime(
         challenges=challenges,
         referrals=referrals,
         gamification=gamification,
+        scim=ScimDirectory(clock, people),
+        scim_tokens=ScimTokens(clock),
     )
     runtime.reactors = react(runtime)  # every event reaction, in its one table
     return runtime
