@@ -12,6 +12,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from redis.asyncio import Redis
 from tortoise.context import TortoiseContext
@@ -30,12 +32,11 @@ from app.gamification.service import GamificationService
 from app.gamification.shop import Shop
 from app.jobs.job_import import JobImport
 from app.jobs.service import ContentService
-from app.people import scim_directory
+from app.people import scim_privacy
 from app.people.gdpr import PrivacyService
 from app.people.hr_import import EmployeeImport
 from app.people.logins import LoginLinks
 from app.people.policy import PolicyService
-from app.people.scim_directory import ScimDirectory
 from app.people.scim_tokens import ScimTokens
 from app.people.service import PeopleService
 from app.people.sessions import SessionStore
@@ -53,6 +54,9 @@ from app.referrals.worker import ClickWorker
 from app.referrals.writer import ClickWriter
 from app.settings import Settings, config_dir
 from app.store import close_redis, open_redis
+
+if TYPE_CHECKING:
+    from app.people.scim_directory import ScimDirectory
 
 
 @dataclass
@@ -81,9 +85,16 @@ class Runtime:
     gamification: GamificationService
     shop: Shop
     challenges: Challenges
-    scim: ScimDirectory  # SCIM 2.0 provisioning (/scim/v2)
-    scim_tokens: ScimTokens
+    scim_tokens: ScimTokens  # the identity provider's tokens for /scim/v2
     reactors: Reactors = field(init=False)  # set by build_runtime, from app/reactions.py
+
+    @cached_property
+    def scim(self) -> ScimDirectory:
+        """SCIM 2.0 provisioning (/scim/v2), built on first use: scim2-models takes a
+        second of CPU to import, which no CLI command but `run` should pay."""
+        from app.people.scim_directory import ScimDirectory
+
+        return ScimDirectory(self.clock, self.people)
 
     def click_worker(self, consumer: str | None = None) -> ClickWorker:
         return ClickWorker(
@@ -139,7 +150,7 @@ def build_runtime(
     privacy.register("points", points_privacy.export, points_privacy.erase)
     privacy.register("links_and_clicks", link_privacy.export, link_privacy.erase)
     privacy.register("pushes", push_privacy.export, push_privacy.erase)
-    privacy.register("scim_account", scim_directory.export, scim_directory.erase)
+    privacy.register("scim_account", scim_privacy.export, scim_privacy.erase)
     runtime = Runtime(
         settings=settings,
         clock=clock,
@@ -165,7 +176,6 @@ def build_runtime(
         challenges=challenges,
         referrals=referrals,
         gamification=gamification,
-        scim=ScimDirectory(clock, people),
         scim_tokens=ScimTokens(clock),
     )
     runtime.reactors = react(runtime)  # every event reaction, in its one table

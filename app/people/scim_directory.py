@@ -39,7 +39,6 @@ from app.db import transaction
 from app.errors import explain
 from app.people.emails import normalise_email
 from app.people.errors import DuplicateEmployee
-from app.people.gdpr import ErasedPerson
 from app.people.models import Employee, EmployeeStatus, ScimAccount
 from app.people.schemas import EmployeeCreate, EmployeeUpdate
 from app.people.scim import PROVIDER_POLICY, Provisioned, UserResource, provisioned, to_resource
@@ -215,20 +214,3 @@ def _in_directory() -> QuerySet[Employee]:
 
 def _invalid(exc: ValidationError) -> InvalidValueException:
     return InvalidValueException(detail=explain(exc))
-
-
-async def export(employee_id: int) -> dict[str, object]:
-    """The provider's account of the person, in their GDPR export."""
-    account = await ScimAccount.get_or_none(employee_id=employee_id)
-    if account is None:
-        return {}
-    return {
-        "user_name": account.user_name,
-        "external_id": account.external_id,
-        "created_at": account.created_at.isoformat(),
-    }
-
-
-async def erase(person: ErasedPerson) -> None:
-    """An erased person leaves the directory: the provider gets 404 for them."""
-    await ScimAccount.filter(employee_id=person.employee_id).delete()
