@@ -46,10 +46,12 @@ from app.gamification.service import GamificationService
 from app.gamification.shop import Shop
 from app.jobs.job_import import JobImport
 from app.jobs.service import ContentService
+from app.people import scim_privacy
 from app.people.gdpr import PrivacyService
 from app.people.hr_import import EmployeeImport
 from app.people.logins import LoginLinks
 from app.people.policy import PolicyService
+from app.people.scim_tokens import ScimTokens
 from app.people.service import PeopleService
 from app.people.sessions import SessionStore
 from app.people.tokens import TokenService
@@ -70,6 +72,7 @@ from app.store import close_redis, open_redis
 if TYPE_CHECKING:
     from app.bots.teams import TeamsChannel
     from app.chat.conversation import Conversation
+    from app.people.scim_directory import ScimDirectory
     from app.worker.engine import PushEngine
 
 WEB_PROCESS = frozenset({WEB})
@@ -108,6 +111,7 @@ class Runtime:
     broadcasts: Broadcasts
     senders: ChatSenders  # shared by the notices and the pushes
     reactors: Reactors  # what reacts to events here (app/reactions.py)
+    scim_tokens: ScimTokens  # the identity provider's tokens for /scim/v2
 
     @cached_property
     def conversation(self) -> Conversation:
@@ -135,6 +139,14 @@ class Runtime:
 
     async def aclose(self) -> None:
         await self.senders.aclose()
+
+    @cached_property
+    def scim(self) -> ScimDirectory:
+        """SCIM 2.0 provisioning (/scim/v2), built on first use: scim2-models takes a
+        second of CPU to import, which no CLI command but `run` should pay."""
+        from app.people.scim_directory import ScimDirectory
+
+        return ScimDirectory(self.clock, self.people)
 
     def click_worker(self, consumer: str | None = None) -> ClickWorker:
         return ClickWorker(
@@ -202,6 +214,7 @@ def build_runtime(
         notifier=Notifier(people, referrals, gamification, senders),
         pushes=PushOnPublish(broadcasts, settings.broadcast_on_publish),
     )
+    privacy.register("scim_account", scim_privacy.export, scim_privacy.erase)
     runtime = Runtime(
         process=process,
         settings=settings,
@@ -231,6 +244,7 @@ def build_runtime(
         broadcasts=broadcasts,
         senders=senders,
         reactors=reactors,
+        scim_tokens=ScimTokens(clock),
     )
     react(events, reactors, process)  # this process's rows of the one table
     return runtime

@@ -53,6 +53,7 @@ from app.web import (
     redirect,
     referral_analytics,
     referrals_api,
+    scim,
     shop,
     ui,
 )
@@ -140,6 +141,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Applic
     pipeline_board.add_routes(app)
     branding.add_routes(app)
     dashboard_admin.add_routes(app)
+    scim.add_routes(app)  # /scim/v2: provisioning by the identity provider
     ui.add_static(app)
     headers.install(app, settings)
     ratelimits.install(app)  # after the runtime: the limiter counts in its Redis

@@ -26,6 +26,7 @@ COMMANDS = [
     "invites",
     "import-employees",
     "token",
+    "scim-token",
     "import-jobs",
     "rebuild-leaderboards",
     "rebuild-analytics",

@@ -25,6 +25,7 @@ async def test_migrations_are_applied_once(runtime: Runtime) -> None:
         "0008_broadcast_targeting",
         "0009_click_rollup",
         "0010_ledger_partial_indexes",
+        "0011_scim",
     ]
 
 

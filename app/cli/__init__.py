@@ -37,6 +37,7 @@ from app.cli.people import (
     invites_cmd,
     token_cmd,
 )
+from app.cli.scim import scim_token_cmd
 from app.errors import DomainError
 from app.gamification.rules import RulesError, load_rules
 from app.i18n import LANGUAGES
@@ -145,6 +146,16 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--role", choices=[r.value for r in Role], required=True)
     token.add_argument("--name", default="cli")
     token.add_argument("--employee", metavar="EMAIL", help="tie the token to an employee")
+
+    scim = command(
+        "scim-token",
+        "SCIM tokens for the identity provider (Entra ID, Okta): create (shown once), "
+        "list, revoke ID",
+        scim_token_cmd,
+    )
+    scim.add_argument("action", choices=["create", "list", "revoke"])
+    scim.add_argument("token_id", type=_positive, metavar="ID", nargs="?")
+    scim.add_argument("--name", default="identity provider", help="create: what it is for")
 
     jobs = command(
         "import-jobs",

@@ -39,3 +39,7 @@ class InviteAlreadyUsed(Conflict):
 
 class PolicyMissing(DomainError):
     code = "policy_missing"
+
+
+class ScimTokenNotFound(NotFound):
+    code = "scim_token_not_found"

@@ -163,3 +163,41 @@ class Report(Model):
     class Meta:
         table = "report"
         indexes = (("handled_at",),)
+
+
+class ScimToken(Model):
+    """A bearer token of the company's identity provider (SCIM provisioning,
+    `app.people.scim_tokens`): it may create, change and deactivate employees through
+    `/scim/v2` and nothing else, so it is a kind of its own, not an API token."""
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=100)
+    token_hash = fields.CharField(max_length=64, unique=True)  # SHA-256, as ApiToken
+    created_at = fields.DatetimeField()
+    last_used_at = fields.DatetimeField(null=True)
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "scim_token"
+
+
+class ScimAccount(Model):
+    """How the identity provider knows an employee (`app.people.scim_directory`): its
+    `userName` (a UPN, not always the work e-mail) and its `externalId` (its own id
+    for the person). Deleted when the provider deletes the user: the employee stays,
+    as having left, and SCIM answers 404 for them from then on (RFC 7644 §3.6)."""
+
+    id = fields.IntField(primary_key=True)
+    employee: fields.OneToOneRelation[Employee] = fields.OneToOneField(
+        "portevoix.Employee", related_name="scim_account", on_delete=fields.CASCADE
+    )
+    user_name = fields.CharField(max_length=254)
+    # userName compares case-insensitively (RFC 7643 §4.1.1): its case-folded form is
+    # what is unique and what filters look up.
+    user_name_key = fields.CharField(max_length=254, unique=True)
+    external_id = fields.CharField(max_length=200, null=True, db_index=True)
+    created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "scim_account"

@@ -25,6 +25,8 @@ from app.people.gdpr import PrivacyService
 from app.people.hr_import import EmployeeImport
 from app.people.logins import LoginLinks
 from app.people.policy import PolicyService
+from app.people.scim_directory import ScimDirectory
+from app.people.scim_tokens import ScimTokens
 from app.people.service import PeopleService
 from app.people.sessions import SessionStore
 from app.people.tokens import TokenService
@@ -63,3 +65,7 @@ class WebServices(Protocol):
     shop: Shop
     challenges: Challenges
     broadcasts: Broadcasts  # campaigns, built once by the composition root
+    scim_tokens: ScimTokens  # the identity provider's tokens for /scim/v2
+
+    @property
+    def scim(self) -> ScimDirectory: ...  # SCIM provisioning, built on first use

@@ -154,6 +154,12 @@ ROUTES: dict[tuple[str, str], tuple[str, str]] = {
     ),
     ("POST", "/telegram/webhook"): ("/telegram/webhook", PUBLIC),
     ("POST", "/api/messages"): ("/api/messages", PUBLIC),
+    # SCIM takes a SCIM token (tests/web/test_scim.py), never a session: 401 for all
+    ("GET", "/scim/v2/{path}"): ("/scim/v2/Users", PUBLIC),
+    ("POST", "/scim/v2/{path}"): ("/scim/v2/Users", PUBLIC),
+    ("PUT", "/scim/v2/{path}"): ("/scim/v2/Users", PUBLIC),
+    ("PATCH", "/scim/v2/{path}"): ("/scim/v2/Users", PUBLIC),
+    ("DELETE", "/scim/v2/{path}"): ("/scim/v2/Users", PUBLIC),
 }
 
 
