@@ -33,6 +33,7 @@ from app.web import (
     landing,
     links,
     miniapp,
+    oidc,
     pipeline_board,
     points,
     previews,
@@ -42,6 +43,7 @@ from app.web import (
     referral_analytics,
     referrals_api,
     shop,
+    teams_sso,
     ui,
 )
 from app.web.api import Api
@@ -103,6 +105,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Applic
     landing.add_routes(app)
     apply.add_routes(app)
     auth_pages.add_routes(app)
+    oidc.install(app, settings)  # single sign-on, when OIDC_ISSUER is set
+    teams_sso.install(app, settings)  # the Teams tab's sign-on, with the app and tenant
     miniapp.add_routes(app)
     dashboard.add_routes(app)
     pipeline_board.add_routes(app)

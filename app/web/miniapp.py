@@ -15,7 +15,7 @@ from aiohttp import web
 
 from app.i18n import translator
 from app.i18n.formats import STATUSES
-from app.web import miniapp_api, miniapp_jobs
+from app.web import miniapp_api, miniapp_jobs, oidc
 from app.web.keys import RUNTIME
 from app.web.session_auth import current_viewer
 from app.web.ui import language_of, render_page
@@ -149,6 +149,9 @@ async def shell(request: web.Request, section: str, item: int | None = None) -> 
             "page": name if signed_in else "signin",
             "item": item,
             "csrf": viewer.csrf if viewer and signed_in else "",
+            # Signed out: the provider's button (a browser), Teams' SSO (the tab).
+            "sso": None if signed_in else oidc.button(runtime.settings, language, "/app" + section),
+            "teams_sso": not signed_in and runtime.settings.teams_sso_enabled,
             "strings": strings(language),
             "labels": labels(language),
         },
