@@ -11,7 +11,8 @@ issuer or audience, an expired token, a signature by a key it does not publish).
 The same keys also sign Teams tab tokens (`teams_token`), so `/keys` doubles as
 TEAMS_SSO_JWKS_URL.
 
-Run it alone: `python -m tests.fakes.oidc_provider --port 8765 --email ada@example.com`
+Run it alone: `python -m tests.fakes.oidc_provider --port 8765 --email ada@example.com
+--groups pv-recruiters`
 (then OIDC_ISSUER=http://127.0.0.1:8765 OIDC_CLIENT_ID=porte-voix
 OIDC_CLIENT_SECRET=secret).
 """
@@ -195,9 +196,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--email", default="ada@example.com")
+    parser.add_argument("--groups", default="", help="comma-separated, for OIDC_ROLE_GROUPS")
     parser.add_argument("--client-secret", default="secret")
     args = parser.parse_args()
-    provider = FakeOpenIdProvider(client_secret=args.client_secret, user={"email": args.email})
+    user: dict[str, Any] = {"email": args.email, "name": args.email.split("@")[0]}
+    if args.groups:
+        user["groups"] = [group.strip() for group in args.groups.split(",")]
+    provider = FakeOpenIdProvider(client_secret=args.client_secret, user=user)
     provider.url = f"http://127.0.0.1:{args.port}"
     web.run_app(provider.app(), host="127.0.0.1", port=args.port)
 
