@@ -298,3 +298,15 @@ def test_only_our_own_pages_are_destinations() -> None:
     assert safe_next("/app/jobs") == "/app/jobs"
     for elsewhere in ("https://evil.test/app", "//evil.test/app", "/\\evil.test", "/api/v1", ""):
         assert safe_next(elsewhere) == "/app"
+
+
+async def test_sso_sign_ins_count_against_the_sign_in_ceiling(sso: Sso) -> None:
+    sso.runtime.settings.sign_in_limit_per_minute = 2
+    async with sso.browser() as browser:
+        statuses = []
+        for _ in range(3):
+            async with browser.get(f"{sso.url}/app/auth/oidc", allow_redirects=False) as answer:
+                statuses.append(answer.status)
+                kind, retry_after = answer.content_type, answer.headers.get("Retry-After")
+        assert statuses == [302, 302, 429]
+        assert kind == "text/html" and retry_after  # a page, for a person following a link

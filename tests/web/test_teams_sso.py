@@ -155,3 +155,11 @@ async def test_without_the_tenant_there_is_no_teams_sign_in(
     async with TestClient(AppServer(create_app(settings, runtime))) as client:
         answer = await client.post("/app/auth/teams", json={"token": "x"})
         assert answer.status in (404, 405)
+
+
+async def test_teams_sign_ins_count_against_the_sign_in_ceiling(tab: Tab) -> None:
+    tab.runtime.settings.sign_in_limit_per_minute = 1
+    await tab.sign_in("not.a.jwt")
+    answer = await tab.client.post("/app/auth/teams", json={"token": "not.a.jwt"})
+    assert answer.status == 429
+    assert (await answer.json())["error"]["code"] == "too_many_requests"
