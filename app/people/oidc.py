@@ -137,7 +137,9 @@ class OpenIdProvider:
         )
         return url, pending
 
-    async def verified_claims(self, code: str, pending: PendingSignIn, now: datetime) -> dict:
+    async def verified_claims(
+        self, code: str, pending: PendingSignIn, now: datetime
+    ) -> dict[str, Any]:
         """The claims of the ID token the provider gives for `code`, once checked."""
         metadata = await self.metadata()
         tokens = await self._redeem(metadata, code, pending.code_verifier)
@@ -146,7 +148,7 @@ class OpenIdProvider:
             raise SignInFailed("The provider gave no ID token.")
         return await self._check(id_token, pending.nonce, tokens.get("access_token"), now)
 
-    async def _redeem(self, metadata: dict[str, Any], code: str, verifier: str) -> dict:
+    async def _redeem(self, metadata: dict[str, Any], code: str, verifier: str) -> dict[str, Any]:
         form = {
             "grant_type": "authorization_code",
             "code": code,
