@@ -45,6 +45,7 @@ from app.web import (
     links,
     miniapp,
     miniapp_jobs,
+    oidc,
     pipeline_board,
     points,
     previews,
@@ -55,6 +56,7 @@ from app.web import (
     referrals_api,
     scim,
     shop,
+    teams_sso,
     ui,
 )
 from app.web.api import Api
@@ -136,6 +138,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Applic
     landing.add_routes(app)
     apply.add_routes(app)
     auth_pages.add_routes(app)
+    oidc.install(app, settings)  # single sign-on, when OIDC_ISSUER is set
+    teams_sso.install(app, settings)  # the Teams tab's sign-on, with the app and tenant
     miniapp.add_routes(app)
     dashboard.add_routes(app)
     pipeline_board.add_routes(app)

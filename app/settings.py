@@ -30,6 +30,8 @@ RANGES = {
     "digest_weekday": (0, 6, "must be between 0 (Monday) and 6 (Sunday)"),
     "digest_hour": (0, 23, "must be between 0 and 23"),
 }
+
+ROLES = ("employee", "recruiter", "admin")
 GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 
 
@@ -127,6 +129,18 @@ class Settings(BaseSettings):
 
     ats_webhook_secret: str = ""
 
+    # Single sign-on with OpenID Connect (app/people/oidc.py): on when OIDC_ISSUER is set.
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_provider_name: str = ""  # the button's "Sign in with <name>"; empty: generic words
+    oidc_scopes: str = "openid email profile"
+    oidc_email_claim: str = "email"
+    oidc_groups_claim: str = "groups"
+    oidc_role_groups: str = ""  # "group=role,group=role"; empty: groups are not read
+    oidc_roles_can_raise: bool = False
+    oidc_clock_skew_seconds: int = 120
+
     referral_ownership_days: int = 180
     referral_consent_days: int = 30
     referral_bonus_waiting_days: int = 90
@@ -215,7 +229,7 @@ class Settings(BaseSettings):
     @field_validator(
         "link_cache_seconds", "proxy_count", "redirect_limit_per_minute", "click_worker_wait_ms",
         "sign_in_limit_per_minute", "telegram_jitter_ms", "referral_bonus_waiting_days",
-        "job_board_cost_per_hire", "referral_cost_per_hire",
+        "job_board_cost_per_hire", "referral_cost_per_hire", "oidc_clock_skew_seconds",
     )  # fmt: skip
     @classmethod
     def _not_negative(cls, value: float) -> float:
@@ -248,6 +262,27 @@ class Settings(BaseSettings):
         parts = urlsplit(value)
         if value and (parts.scheme not in ("http", "https") or not parts.netloc):
             raise ValueError("expected an http(s) URL")
+        return value
+
+    @field_validator("oidc_issuer")
+    @classmethod
+    def _issuer(cls, value: str) -> str:
+        """Tokens are only as safe as the channel their keys come through: https, except
+        on this machine (a local provider in a test or a trial)."""
+        value = value.strip().rstrip("/")
+        parts = urlsplit(value)
+        local = parts.hostname in ("127.0.0.1", "localhost", "::1")
+        if value and not (parts.scheme == "https" or (parts.scheme == "http" and local)):
+            raise ValueError("expected the provider's https URL, as its tokens' `iss` says")
+        return value
+
+    @field_validator("oidc_role_groups")
+    @classmethod
+    def _role_groups(cls, value: str) -> str:
+        for pair in (p.strip() for p in value.split(",")):
+            group, equals, role = pair.rpartition("=")
+            if pair and (not equals or not group.strip() or role.strip() not in ROLES):
+                raise ValueError(f"{pair!r}: expected group=role with a role of {', '.join(ROLES)}")
         return value
 
     @field_validator("telegram_bot_username")
@@ -335,6 +370,12 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _oidc_needs_a_client(self) -> Settings:
+        if self.oidc_issuer and not self.oidc_client_id:
+            raise ValueError("OIDC_CLIENT_ID must be set with OIDC_ISSUER")
+        return self
+
+    @model_validator(mode="after")
     def _production_needs_a_secret(self) -> Settings:
         if not self.embedded and len(self.secret_key) < 16:
             raise ValueError(
@@ -353,6 +394,15 @@ class Settings(BaseSettings):
     def cv_max_mb(self) -> int:
         """`cv_max_bytes` in whole megabytes, as the forms and the chat say it."""
         return self.cv_max_bytes // (1024 * 1024)
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id)
+
+    @property
+    def teams_sso_enabled(self) -> bool:
+        """The tab's single sign-on needs the app (the audience) and the tenant."""
+        return bool(self.teams_app_id and self.teams_tenant_id and self.teams_sso_jwks_url)
 
     @property
     def sqlite_path(self) -> Path:

@@ -19,7 +19,7 @@ from app.i18n import translator
 from app.people.errors import EmployeeHasLeft
 from app.people.logins import InvalidInitData, TelegramUser, verify_init_data
 from app.people.models import EmployeeStatus, Platform, Role
-from app.web import apply
+from app.web import apply, oidc
 from app.web.branding import branding_of
 from app.web.errors import ApiError
 from app.web.keys import SERVICES
@@ -118,13 +118,15 @@ def _login_form(request: web.Request, error: str, status: int = 200) -> web.Resp
     services = request.app[SERVICES]
     settings = services.settings
     nonce, new = apply.csrf_nonce(request)
+    language = language_of(request)
     response = render_page(
         "dashboard/login.html.j2",
-        language_of(request),
+        language,
         status,
         brand=branding_of(settings),
         csrf=apply.csrf_token(settings.secret_key, nonce),
         error=error,
+        sso=oidc.button(settings, language, "/dashboard"),
     )
     return apply.with_csrf_cookie(
         response, nonce, new, settings.public_base_url.startswith("https://")

@@ -15,7 +15,7 @@ from aiohttp import web
 
 from app.i18n import translator
 from app.i18n.formats import CONTRACTS, SHARE_ACTIONS, STATUSES, WORKPLACES
-from app.web import miniapp_api, miniapp_jobs
+from app.web import miniapp_api, miniapp_jobs, oidc
 from app.web.keys import SERVICES
 from app.web.session_auth import current_viewer
 from app.web.ui import language_of, render_page
@@ -143,6 +143,11 @@ async def shell(request: web.Request, section: str, item: int | None = None) -> 
             "page": name if signed_in else "signin",
             "item": item,
             "csrf": viewer.csrf if viewer and signed_in else "",
+            # Signed out: the provider's button (a browser), Teams' SSO (the tab).
+            "sso": None
+            if signed_in
+            else oidc.button(services.settings, language, "/app" + section),
+            "teams_sso": not signed_in and services.settings.teams_sso_enabled,
             "strings": strings(language),
             "labels": labels(language),
             "channels": {code: _(name) for code, name in SHARE_ACTIONS.items() if code},

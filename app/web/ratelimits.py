@@ -13,9 +13,10 @@ never an address.
   (IP + user agent), and REDIRECT_ADDRESS_LIMIT_PER_MINUTE per address alone (hashed),
   so that a script rotating its user agent is stopped all the same (a higher ceiling,
   because an office behind one NAT address shares it);
-- sign-in (`POST /app/auth/telegram`, `GET /app/login/{token}`, `POST /dashboard/login`,
-  `/consent/{token}`): SIGN_IN_LIMIT_PER_MINUTE per client address (hashed), all together,
-  so guessing tokens or links from one machine is slow whatever the user agent says.
+- sign-in (`/app/auth/...`: Telegram, Teams, OpenID Connect; `GET /app/login/{token}`,
+  `POST /dashboard/login`, `/consent/{token}`): SIGN_IN_LIMIT_PER_MINUTE per client
+  address (hashed), all together, so guessing tokens or links from one machine is slow
+  whatever the user agent says.
   (Every credential is long and random, so this is a brake, not the defence; it is
   generous because an office behind one NAT address shares it.)
 - applications (`POST /apply/{job}`, public, with a CV of up to CV_MAX_BYTES):
@@ -36,7 +37,7 @@ from app.settings import Settings
 from app.web.keys import SERVICES
 from app.web.public import client_ip, render
 
-SIGN_IN_PATHS = ("/app/auth/telegram", "/app/login/", "/dashboard/login", "/consent/")
+SIGN_IN_PATHS = ("/app/auth/", "/app/login/", "/dashboard/login", "/consent/")
 
 LIMITER = web.AppKey("http_limiter", RateCounter)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -95,7 +96,7 @@ def install(app: web.Application) -> None:
 
 def too_many(request: web.Request, wait: int) -> web.Response:
     """429: JSON for the app's scripts, a short page for people following a link."""
-    if request.path.startswith("/app/auth/"):
+    if request.path.startswith("/app/auth/") and request.method == "POST":
         response = error_response(
             429, "too_many_requests", f"Too many attempts; try again in {wait} seconds."
         )

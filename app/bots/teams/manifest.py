@@ -117,7 +117,8 @@ def manifest(settings: Settings) -> dict[str, Any]:
         ],
         "permissions": ["identity", "messageTeamMembers"],
         "validDomains": [host] if host else [],
-        # For the tab's Teams SSO, once designed: the token's audience will be this.
+        # The tab's Teams SSO (app/web/teams_sso.py): Entra ID issues the token for this
+        # resource, which the server accepts as its audience.
         "webApplicationInfo": {"id": app_id, "resource": f"api://{host}/{app_id}"},
     }
 

@@ -1,6 +1,7 @@
 /* Porte-voix mini app: fills each section from /app/api/... with the session cookie.
    No framework and nothing loaded from elsewhere; Telegram is spoken to through
-   telegram.js (PVTelegram), which does nothing outside Telegram. */
+   telegram.js (PVTelegram), which does nothing outside Telegram, and Teams through
+   teams.js (PVTeams), for its single sign-on in the personal tab. */
 (function () {
   "use strict";
   const C = JSON.parse(document.getElementById("pv-config").textContent);
@@ -145,19 +146,34 @@
 
   // -- sign-in ---------------------------------------------------------------------------
 
-  async function signin() {
-    const initData = TG.initData();
-    if (!initData) { show(say(t("Open this page from the bot: send /app to get a sign-in link."))); return; }
+  /* Signed out: Teams' own sign-in inside the Teams tab, Telegram's initData inside
+     Telegram, else the company's single sign-on (when configured) or the bot's link. */
+  function signedOut(error) {
+    const hint = t("Open this page from the bot: send /app to get a sign-in link.");
+    const sso = C.sso ? h("p", {}, h("a", { class: "button", id: "sso", href: C.sso.url }, C.sso.label)) : null;
+    show(error || null, sso, error || sso ? h("p", { class: "hint" }, hint) : say(hint));
+  }
+  async function sessionFrom(path, body) {
     show(h("p", { class: "hint" }, t("Signing in…")));
-    const response = await fetch("/app/auth/telegram", {
+    const response = await fetch(path, {
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ init_data: initData }),
+      body: JSON.stringify(body),
     });
     if (response.ok) { location.replace(location.pathname); return; }
     const data = await response.json().catch(() => ({}));
-    show(say((data.error && data.error.message) || t("Something went wrong. Try again."), "error"),
-      h("p", { class: "hint" }, t("Open this page from the bot: send /app to get a sign-in link.")));
+    signedOut(say((data.error && data.error.message) || t("Something went wrong. Try again."), "error"));
+  }
+  async function signin() {
+    const teams = window.PVTeams;
+    if (C.teams_sso && teams && teams.framed && !TG.inside) {
+      let token = "";
+      try { token = await teams.token(); } catch (e) { /* not in Teams, or Teams declined */ }
+      if (token) { await sessionFrom("/app/auth/teams", { token }); return; }
+    }
+    const initData = TG.initData();
+    if (!initData) { signedOut(); return; }
+    await sessionFrom("/app/auth/telegram", { init_data: initData });
   }
 
   // -- home ------------------------------------------------------------------------------
