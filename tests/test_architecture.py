@@ -20,7 +20,6 @@ def test_the_import_contracts_hold() -> None:
     assert "0 broken" in done.stdout
 
 
-
 def test_the_documented_table_of_reactions_is_the_code_s() -> None:
     from app.reactions import as_markdown
 
