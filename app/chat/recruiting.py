@@ -200,24 +200,16 @@ async def publish(turn: Turn, form: Form) -> list[Reply]:
     await turn.forms.clear()
     content = turn.services.content
     d = form.data
-    if form.name == "post_job":
-        job = await content.create_job(
-            JobCreate(
-                title=d["title"],
-                description=d["body"],
-                language=turn.language,  # type: ignore[arg-type]
-                target_departments=d["departments"],
-            )
-        )
-        await content.publish_job(job.id)
-        return [Reply(_("Published: {title}").format(title=job.title), edit=True)]
-    post = await content.create_news(
-        NewsCreate(
-            title=d["title"],
-            body=d["body"],
-            language=turn.language,  # type: ignore[arg-type]
-            target_departments=d["departments"],
-        )
+    fields = {
+        "title": d["title"],
+        "language": turn.language,
+        "target_departments": d["departments"],
+    }
+    draft = (
+        JobCreate(description=d["body"], **fields)
+        if form.name == "post_job"
+        else NewsCreate(body=d["body"], **fields)
     )
-    await content.publish_news(post.id)
-    return [Reply(_("Published: {title}").format(title=post.title), edit=True)]
+    # Created and published in one transaction: a refused publication leaves nothing.
+    item = await content.save(None, draft, publish=True)
+    return [Reply(_("Published: {title}").format(title=item.title), edit=True)]
