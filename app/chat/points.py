@@ -5,6 +5,7 @@ from __future__ import annotations
 from app.chat.buttons import BOARD, BUY, CANCEL, MY_REDEMPTIONS, REDEEM, SHOP
 from app.chat.replies import Button, Reply
 from app.chat.turn import Turn
+from app.gamification.standings import named_board
 from app.referrals.service import ReferralFilter
 
 PERIODS = ("week", "month", "all")
@@ -79,20 +80,27 @@ async def leaderboard(turn: Turn, period: str = "month", scope: str = "company")
     scope_id = "all" if scope == "company" else me_.department
     if not scope_id:
         scope, scope_id = "company", "all"
-    game = turn.services.gamification
-    top = await game.leaderboard(period, scope, scope_id, 10)  # type: ignore[arg-type]
-    mine = await game.my_standing(me_.id, period, scope, scope_id)  # type: ignore[arg-type]
-    names = await turn.services.people.names_by_id(s.employee_id for s in top)
+    board = await named_board(
+        turn.services.gamification,
+        turn.services.people,
+        period,  # type: ignore[arg-type]
+        scope,  # type: ignore[arg-type]
+        scope_id,
+        10,
+        me_.id,
+    )
     titles = {"week": _("This week"), "month": _("This month"), "all": _("All time")}
     where = _("the company") if scope == "company" else scope_id
     lines = [f"{titles.get(period, period)} — {where}"]
-    for s in top:
+    for s in board.top:
         marker = " ◀" if s.employee_id == me_.id else ""
-        lines.append(f"{s.rank}. {names.get(s.employee_id, '—')} · {s.points}{marker}")
-    if not top:
+        lines.append(f"{s.rank}. {s.name or '—'} · {s.points}{marker}")
+    if not board.top:
         lines.append(_("Nobody has points yet: be the first!"))
-    if mine.me and all(s.employee_id != me_.id for s in top):
-        lines.append(_("You: #{rank} · {points}").format(rank=mine.me.rank, points=mine.me.points))
+    if board.me and all(s.employee_id != me_.id for s in board.top):
+        lines.append(
+            _("You: #{rank} · {points}").format(rank=board.me.rank, points=board.me.points)
+        )
     other_scope = "department" if scope == "company" else "company"
     switches = [Button(titles[p], action=BOARD(p, scope)) for p in PERIODS if p != period]
     switches.append(

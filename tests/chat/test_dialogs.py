@@ -310,3 +310,25 @@ async def test_forged_buttons_are_refused_and_change_nothing(
         ("@press nothing-we-made", stale),
     )
     assert (await Referral.get(id=referral.id)).status == ReferralStatus.SUBMITTED
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_the_leaderboard_names_people_and_marks_me(runtime: Runtime, language: str) -> None:
+    session = await ada_the_sharer(runtime, language)  # 10 points for the policy
+    await make_sharer(runtime, "grace@example.com", name="Grace Hopper")  # 10 as well
+    grace = await runtime.people.find_by_email("grace@example.com")
+    assert grace is not None
+    await runtime.gamification.adjust(grace.id, 5, "a good week", by="admin")  # 15: she leads
+    dialog = {
+        "en": (
+            "/leaderboard",
+            "This month — the company\n1. Grace Hopper · 15\n2. Ada Lovelace · 10 ◀\n"
+            "  [1] This week\n  [2] All time\n  [3] My department\n",
+        ),
+        "fr": (
+            "/leaderboard",
+            "Ce mois-ci — l'entreprise\n1. Grace Hopper · 15\n2. Ada Lovelace · 10 ◀\n"
+            "  [1] Cette semaine\n  [2] Depuis le début\n  [3] Mon service\n",
+        ),
+    }
+    await play(session, dialog[language])
