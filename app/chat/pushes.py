@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Protocol
 
 from app.broadcasts.models import Broadcast, BroadcastKind
+from app.chat.buttons import JOB, JOBS, ME, REFER_JOB, SHARE
 from app.chat.replies import Button, Reply
 from app.clock import Clock
 from app.gamification.service import GamificationService
@@ -45,10 +46,10 @@ async def render(sources: PushSources, broadcast: Broadcast, employee: Employee)
             _("New job: {title}{where}").format(title=job.title, where=where),
             buttons=[
                 [
-                    Button(_("Share"), action=f"share:job:{job.id}"),
-                    Button(_("Refer a friend"), action=f"refer:job:{job.id}"),
+                    Button(_("Share"), action=SHARE("job", job.id)),
+                    Button(_("Refer a friend"), action=REFER_JOB(job.id)),
                 ],
-                [Button(_("Details"), action=f"job:{job.id}")],
+                [Button(_("Details"), action=JOB(job.id))],
             ],
         )
     if broadcast.kind == BroadcastKind.NEWS and broadcast.content_id is not None:
@@ -57,12 +58,12 @@ async def render(sources: PushSources, broadcast: Broadcast, employee: Employee)
             return None
         return Reply(
             f"{post.title}\n\n{post.body[:600]}",
-            buttons=[[Button(_("Share"), action=f"share:news:{post.id}")]],
+            buttons=[[Button(_("Share"), action=SHARE("news", post.id))]],
         )
     if broadcast.kind == BroadcastKind.DIGEST:
         return Reply(
             await digest(sources, employee),
-            buttons=[[Button(_("Jobs"), action="jobs:0"), Button(_("My points"), action="me")]],
+            buttons=[[Button(_("Jobs"), action=JOBS(0)), Button(_("My points"), action=ME())]],
         )
     return Reply(broadcast.text) if broadcast.text else None
 
