@@ -133,7 +133,8 @@ class Scheduler:
         winners = await game.award_monthly_podium(last_month)
         if not winners:
             return ""
-        names = [e.name for e in await Employee.filter(id__in=winners)]
+        named = await self.services.people.names_by_id(winners)
+        names = [named[i] for i in winners if i in named]  # in podium order
         texts = {
             lang: translator(lang)(
                 "Congratulations to the top sharers of {month}: {names}!"
